@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The seedsweep command line. Each command lives in cli/commands/<name>.ts and exports
+ * `register(program)`; its handler is a few lines calling into the library.
+ */
+import { Command, CommanderError } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { isUserError } from '../common/errors.js';
+import { readPackageVersion } from './version.js';
+
+/** Builds the parser without running it (tests call this). */
+export function buildProgram(): Command {
+  const program = new Command('seedsweep')
+    .description('Multi-seed experiment sweeps: Temporal fan-out, TF.js training, MLflow tracking, paired statistics.')
+    .version(readPackageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+type Register = (program: Command) => void;
+// One line per command module; keep the list in the order `--help` should show them.
+const COMMANDS: Register[] = [
+];
+
+/** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed help/version or the parse error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(error)) {
+      process.stderr.write(`error[${error.code}]: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`unexpected error (a bug; please report it with this output):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await main();
+} else if (process.argv[1]?.endsWith('bin/seedsweep.js')) {
+  process.exitCode = await main();
+}

@@ -1,0 +1,164 @@
+/**
+ * Starting, finding and stopping the local helper servers (Temporal dev server, MLflow) that seedsweep
+ * runs when the user points it at none. Written by hand because it is small and specific: find the
+ * executable, spawn it detached with its log in the state folder, wait until it answers.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, openSync, closeSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { UserError } from '../common/errors.js';
+import { venvBinDir } from '../common/paths.js';
+
+/**
+ * Finds an executable: the environment variable `envVar` if set, then the project's `.venv/bin`,
+ * then PATH. Returns undefined when none is found.
+ */
+export function findExecutable(name: string, envVar?: string): string | undefined {
+  const candidates: string[] = [];
+  const fromEnv = envVar ? process.env[envVar] : undefined;
+  if (fromEnv) candidates.push(fromEnv);
+  candidates.push(path.join(venvBinDir(), name));
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+/** Like {@link findExecutable} but throws a {@link UserError} that says how to install it. */
+export function requireExecutable(name: string, envVar: string, howToInstall: string): string {
+  const found = findExecutable(name, envVar);
+  if (!found) {
+    throw new UserError(
+      'E_EXECUTABLE_MISSING',
+      `'${name}' was not found in $${envVar}, ${venvBinDir()} or PATH. ${howToInstall}`,
+    );
+  }
+  return found;
+}
+
+/** A free TCP port on the loopback interface. */
+export async function findFreePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on host:port. */
+export async function isPortOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export interface SpawnServerOptions {
+  /** Human name used in messages, e.g. `Temporal dev server`. */
+  name: string;
+  executable: string;
+  args: string[];
+  /** File receiving the server's stdout and stderr. */
+  logFile: string;
+  /** Resolves true once the server is ready to serve. */
+  isReady: () => Promise<boolean>;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+  /** Keep running after this process exits (the CLI's embedded servers). @default true */
+  detached?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SpawnedServer {
+  pid: number;
+  /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns a server process and waits until `isReady` says so; on failure the error points at its log. */
+export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedServer> {
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = openSync(options.logFile, 'a');
+  const detached = options.detached ?? true;
+  const child = spawn(options.executable, options.args, {
+    detached,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, ...options.env },
+  });
+  closeSync(log);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => {
+    exited = code ?? -1;
+  });
+  if (detached) child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new UserError('E_SERVER_START', `could not start ${options.name} (${options.executable}).`);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new UserError(
+        'E_SERVER_START',
+        `${options.name} exited with code ${exited} while starting; see its log at ${options.logFile}.`,
+      );
+    }
+    if (await options.isReady()) {
+      return { pid, stop: (graceMs?: number) => stopProcess(pid, graceMs) };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stopProcess(pid, 2000);
+  throw new UserError(
+    'E_SERVER_START',
+    `${options.name} did not become ready within ${Math.round((options.readyTimeoutMs ?? 60_000) / 1000)} s; see its log at ${options.logFile}.`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a process (and its process group when it leads one): SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  if (!isAlive(pid)) return;
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  signal('SIGKILL');
+}
