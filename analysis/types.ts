@@ -13,4 +13,8 @@ export interface TrialRecord {
   seed: number;
   config: TrialConfig;
   result: TrialResult;
+  /** The tracker's id of the trial's run (MLflow run id), where known: serving loads the model from it. */
+  runId?: string;
+  /** Sweep id (workflow id) the trial ran in. */
+  sweepId?: string;
 }
