@@ -1,0 +1,78 @@
+/** The report as one self-contained HTML page: tables, interpretation and inline SVG charts. */
+import { reportCharts, renderSvg } from './charts.js';
+import { groupTable, comparisonTable, SYNTHETIC_BANNER, type TextTable } from './report-rows.js';
+import type { SweepReport } from './report-types.js';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function htmlTable(table: TextTable): string {
+  const cell = (tag: 'th' | 'td', text: string, col: number): string =>
+    `<${tag}${table.numeric[col] ? ' class="num"' : ''}>${escapeHtml(text)}</${tag}>`;
+  const head = `<tr>${table.header.map((h, i) => cell('th', h, i)).join('')}</tr>`;
+  const body = table.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('\n');
+  return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 13px; }
+th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #ddd; text-align: left; white-space: nowrap; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.synthetic { background: #fff3cd; border: 2px solid #e0a800; padding: 0.6rem 1rem; font-weight: 600; }
+.verdict { font-weight: 600; }
+.verdict.supported { color: #1e7b34; } .verdict.not-supported { color: #b02a37; } .verdict.inconclusive { color: #8a6d00; }
+figure.chart { margin: 1.5rem 0; } figure.chart figcaption { font-weight: 600; margin-bottom: 0.4rem; }
+.evidence { color: #444; font-size: 13px; }
+.wide { overflow-x: auto; }
+`;
+
+/** Renders the report as a self-contained HTML page (no scripts, no external resources). */
+export async function renderHtml(report: SweepReport): Promise<string> {
+  const charts = await Promise.all(
+    reportCharts(report).map(async (c) => {
+      const svg = await renderSvg(c.spec);
+      return `<figure class="chart" data-chart="${c.id}">\n<figcaption>${escapeHtml(c.title)}</figcaption>\n${svg}\n</figure>`;
+    }),
+  );
+  const title = `Sweep report: ${report.sweepName}${report.synthetic ? ' (synthetic data)' : ''}`;
+  const { claims, omitted, decisionRule } = report.interpretation;
+  const parts: string[] = [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<h1>${escapeHtml(title)}</h1>`,
+  ];
+  if (report.synthetic) parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(SYNTHETIC_BANNER)}</p>`);
+  parts.push(
+    `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${report.trialCount} trials in ${report.groups.length} groups · generated ${escapeHtml(report.generatedAt)}</p>`,
+    '<h2>Groups</h2>',
+    `<div class="wide">${htmlTable(groupTable(report))}</div>`,
+  );
+  if (report.comparisons.length > 0) parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(comparisonTable(report))}</div>`);
+  parts.push('<h2>Interpretation</h2>');
+  if (claims.length > 0) {
+    parts.push(
+      '<ul class="claims">',
+      ...claims.map(
+        (c) =>
+          `<li data-claim="${escapeHtml(c.id)}"><span class="verdict ${c.verdict.replace(' ', '-')}">${escapeHtml(c.id)}. ${escapeHtml(c.verdict)}</span> — ${escapeHtml(c.claim)}<div class="evidence">${escapeHtml(c.evidence)}</div></li>`,
+      ),
+      '</ul>',
+    );
+  } else {
+    parts.push("<p>The sweep's groups cannot address any of the study's claims.</p>");
+  }
+  if (omitted.length > 0) parts.push('<p>Omitted claims:</p><ul>', ...omitted.map((o) => `<li>${escapeHtml(`${o.id}. ${o.claim} — ${o.reason}`)}</li>`), '</ul>');
+  parts.push(`<p><em>Decision rule.</em> ${escapeHtml(decisionRule)}</p>`, '<h2>Charts</h2>', ...charts);
+  if (report.notes.length > 0) parts.push('<h2>Notes</h2><ul>', ...report.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
+  parts.push('</body>', '</html>', '');
+  return parts.join('\n');
+}

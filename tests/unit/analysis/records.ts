@@ -1,0 +1,127 @@
+/**
+ * Realistic generated TrialRecords for analysis tests: CIFAR-10-like learning curves for the study's
+ * variants (FC baseline, CNN 3×3, CNN 5×5), several seeds, per-epoch metrics, exact parameter counts.
+ * Seeds share a per-seed offset across variants, as common random numbers do in real sweeps.
+ */
+import type { TrialRecord } from '../../../analysis/types.js';
+import { seededRandom } from '../../../analysis/bootstrap.js';
+import type { ModelStats, TrialConfig } from '../../../engine/types.js';
+
+/** A variant to generate: its factors, config and the shape of its learning curve. */
+export interface VariantSpec {
+  label: string;
+  factors: Record<string, number | string>;
+  model: 'fc' | 'cnn';
+  kernelSize?: number;
+  /** Mean final test accuracy. */
+  finalTest: number;
+  /** Mean final train − test accuracy. */
+  gap: number;
+  /** Epochs to reach 1 − 1/e of the final accuracy (smaller = faster). */
+  tau: number;
+  /** Per-seed noise sd of the final test accuracy. */
+  noise: number;
+}
+
+export const FC: VariantSpec = { label: 'model=fc', factors: { model: 'fc' }, model: 'fc', finalTest: 0.515, gap: 0.12, tau: 3.2, noise: 0.006 };
+export const CNN3: VariantSpec = {
+  label: 'model=cnn kernel_size=3',
+  factors: { model: 'cnn', kernel_size: 3 },
+  model: 'cnn',
+  kernelSize: 3,
+  finalTest: 0.69,
+  gap: 0.07,
+  tau: 1.6,
+  noise: 0.005,
+};
+export const CNN5: VariantSpec = { ...CNN3, label: 'model=cnn kernel_size=5', factors: { model: 'cnn', kernel_size: 5 }, kernelSize: 5, finalTest: 0.675, gap: 0.095 };
+
+/** Parameter counts and forward FLOPs of the study's architectures on 32×32×3 (valid padding, pool 2). */
+export function modelStatsOf(variant: Pick<VariantSpec, 'model' | 'kernelSize'>): ModelStats {
+  const dense = (i: number, o: number): { params: number; flops: number } => ({ params: i * o + o, flops: 2 * i * o });
+  if (variant.model === 'fc') {
+    const layers = [dense(3072, 512), dense(512, 256), dense(256, 10)];
+    const params = layers.reduce((s, l) => s + l.params, 0);
+    return { totalParams: params, convParams: 0, denseParams: params, flopsPerImage: layers.reduce((s, l) => s + l.flops, 0) };
+  }
+  const k = variant.kernelSize ?? 3;
+  const conv = (size: number, cin: number, cout: number) => {
+    const out = size - k + 1;
+    return { params: k * k * cin * cout + cout, flops: 2 * k * k * cin * cout * out * out, pooled: Math.floor(out / 2) };
+  };
+  const c1 = conv(32, 3, 32);
+  const c2 = conv(c1.pooled, 32, 64);
+  const d1 = dense(c2.pooled * c2.pooled * 64, 128);
+  const d2 = dense(128, 10);
+  const convParams = c1.params + c2.params;
+  const denseParams = d1.params + d2.params;
+  return { totalParams: convParams + denseParams, convParams, denseParams, flopsPerImage: c1.flops + c2.flops + d1.flops + d2.flops };
+}
+
+/** Options of {@link generateRecords}. */
+export interface GenerateOptions {
+  /** Variants (groups) to generate. @default [FC, CNN3, CNN5] */
+  variants?: VariantSpec[];
+  /** Seeds per variant. @default [0, 1, 2, 3, 4] */
+  seeds?: number[];
+  /** Epochs per trial. @default 10 */
+  epochs?: number;
+  /** PRNG seed of the generator. @default 1 */
+  seed?: number;
+}
+
+/** Generates one TrialRecord per variant and seed. */
+export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
+  const variants = options.variants ?? [FC, CNN3, CNN5];
+  const seeds = options.seeds ?? [0, 1, 2, 3, 4];
+  const epochs = options.epochs ?? 10;
+  const random = seededRandom(options.seed ?? 1);
+  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const seedOffset = new Map(seeds.map((s) => [s, gaussian() * 0.004]));
+  const records: TrialRecord[] = [];
+  for (const v of variants) {
+    const config: TrialConfig = {
+      model: v.model,
+      modelOptions: v.model === 'cnn' ? { kernelSize: v.kernelSize ?? 3, filters1: 32, filters2: 64, padding: 'valid', denseUnits: 128 } : { hidden1: 512, hidden2: 256 },
+      train: { epochs, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
+      dataset: { name: 'cifar10', trainSize: 5000, testSize: 1000 },
+    };
+    const groupKey = `g-${v.label.replace(/\W+/g, '-')}`;
+    const modelStats = modelStatsOf(v);
+    const throughput = v.model === 'fc' ? 2600 : 400;
+    for (const seed of seeds) {
+      const final = v.finalTest + (seedOffset.get(seed) ?? 0) + gaussian() * v.noise;
+      const gap = v.gap + gaussian() * 0.004;
+      const tau = v.tau * (1 + gaussian() * 0.1);
+      const perEpoch = Array.from({ length: epochs }, (_, i) => {
+        const e = i + 1;
+        const shape = (1 - Math.exp(-e / tau)) / (1 - Math.exp(-epochs / tau));
+        const testAccuracy = Math.min(0.99, 0.1 + (final - 0.1) * shape + (e < epochs ? gaussian() * 0.003 : 0));
+        const trainAccuracy = Math.min(0.999, testAccuracy + gap * (e / epochs) ** 1.5);
+        const imagesPerSecond = throughput * (1 + gaussian() * 0.03);
+        return {
+          epoch: e,
+          trainLoss: -Math.log(trainAccuracy) * 1.4,
+          trainAccuracy,
+          testLoss: -Math.log(testAccuracy) * 1.5,
+          testAccuracy,
+          epochSeconds: 5000 / imagesPerSecond + 0.4,
+          imagesPerSecond,
+        };
+      });
+      const last = perEpoch[perEpoch.length - 1];
+      if (!last) throw new RangeError('epochs must be at least 1');
+      records.push({
+        trialKey: `${groupKey}-s${seed}`,
+        groupKey,
+        groupLabel: v.label,
+        factors: v.factors,
+        seed,
+        config,
+        result: { epochs: perEpoch, final: last, modelStats, backend: { name: 'wasm', version: '4.22.0' }, resumedFromEpoch: 0 },
+        sweepId: 'sweep-test',
+      });
+    }
+  }
+  return records;
+}
