@@ -1,0 +1,472 @@
+/**
+ * Semantic checks of a schema-valid spec: parameter names and values against the architecture
+ * registry, empty or duplicate grids, duplicate seeds, exclude rules that match nothing, duplicate
+ * random samples, the `controlled: true` claim and comparisons that select no group.
+ * Each problem carries the YAML path (snake_case, as written) for locating it in the file.
+ */
+import { architectureNames } from '../engine/architectures.js';
+import { describeFound } from './errors.js';
+import type { SpecPath } from './errors.js';
+import { expandVariants, matchesSelector } from './expand.js';
+import type { Variant, VariantOrigin } from './expand.js';
+import {
+  appliesTo,
+  choicesOf,
+  expectationOf,
+  integerBounds,
+  isTrainParam,
+  isValidValue,
+  modelsWithOption,
+  paramKind,
+  parameterNames,
+} from './parameters.js';
+import type { ParamValue } from './parameters.js';
+import type { DatasetSpec } from '../datasets/types.js';
+import { MAX_SEED } from './schema.js';
+import type { Distribution, SweepSpec, VariantsSpec } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+/** A semantic problem; `atKey` locates it at the key rather than its value (e.g. an unknown name). */
+export interface SemanticProblem {
+  path: SpecPath;
+  message: string;
+  atKey?: boolean;
+}
+
+/** Largest grid (points before merging) and sweep (trials) accepted: beyond them a typo is likelier than intent. */
+export const MAX_GRID_POINTS = 100_000;
+export const MAX_TRIALS = 100_000;
+
+/** CIFAR-10 split sizes: slices cannot be larger. */
+const CIFAR10_SIZES = { train: 50_000, test: 10_000 };
+
+function show(value: ParamValue): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+function originText(origin: VariantOrigin): string {
+  return origin.kind === 'grid' ? `grid point ${origin.index}` : `random sample ${origin.sample}`;
+}
+
+/** Checks one list of values of `param` (grid list or choice list) against the models it applies to. */
+function checkValues(
+  problems: SemanticProblem[],
+  param: string,
+  values: readonly ParamValue[],
+  models: readonly string[],
+  path: SpecPath,
+): void {
+  values.forEach((value, index) => {
+    const first = values.indexOf(value);
+    if (first !== index) {
+      problems.push({
+        path: [...path, index],
+        message: `duplicate value ${show(value)} (already at index ${first}); each value must appear once`,
+      });
+      return;
+    }
+    if (param === 'model') {
+      if (typeof value !== 'string' || !architectureNames().includes(value)) {
+        const hint = typeof value === 'string' ? didYouMean(value, architectureNames()) : '';
+        problems.push({
+          path: [...path, index],
+          message: `unknown model ${describeFound(value)}; expected one of ${architectureNames().join(', ')}${hint}`,
+        });
+      }
+      return;
+    }
+    // Training settings mean the same for every model, so they are checked even without a valid model.
+    const targets = models.length === 0 && isTrainParam(param) ? [''] : models;
+    const bad = targets.find((model) => !isValidValue(param, model, value));
+    if (bad !== undefined) {
+      const choices = choicesOf(param, bad);
+      const hint = typeof value === 'string' && choices ? didYouMean(value, choices) : '';
+      const forModel =
+        !isTrainParam(param) && modelsWithOption(param).length > 1 ? ` (for model ${bad})` : '';
+      problems.push({
+        path: [...path, index],
+        message: `expected ${expectationOf(param, bad)}${forModel}; found ${describeFound(value)}${hint}`,
+      });
+    }
+  });
+}
+
+/** Valid model names listed in a grid/choice list. */
+function knownModels(values: readonly ParamValue[] | undefined): string[] {
+  return (values ?? []).filter((v): v is string => typeof v === 'string' && architectureNames().includes(v));
+}
+
+/** Checks parameter names and the `model` requirement of one variant source (grid or random params). */
+function checkNames(
+  problems: SemanticProblem[],
+  names: string[],
+  base: SpecPath,
+  models: string[],
+  where: string,
+): string[] {
+  const usable: string[] = [];
+  for (const name of names) {
+    if (!parameterNames().includes(name)) {
+      problems.push({
+        path: [...base, name],
+        atKey: true,
+        message: `unknown parameter '${name}'${didYouMean(name, parameterNames())}; known parameters: ${parameterNames().join(', ')}`,
+      });
+      continue;
+    }
+    if (name !== 'model' && models.length > 0 && !models.some((m) => appliesTo(name, m))) {
+      const owners = modelsWithOption(name);
+      problems.push({
+        path: [...base, name],
+        atKey: true,
+        message: `'${name}' applies to none of the models in ${where} (${models.join(', ')}); it is an option of ${owners.join(', ') || 'no model'}`,
+      });
+      continue;
+    }
+    usable.push(name);
+  }
+  return usable;
+}
+
+function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[]>): void {
+  const base: SpecPath = ['variants', 'grid'];
+  const names = Object.keys(grid);
+  if (names.length === 0) {
+    problems.push({
+      path: base,
+      message: 'empty grid: expected at least one parameter, e.g. model: [fc, cnn]',
+    });
+    return;
+  }
+  if (!('model' in grid))
+    problems.push({
+      path: base,
+      message: `the grid does not list 'model'; add e.g. model: [cnn] (models: ${architectureNames().join(', ')})`,
+    });
+  const points = Object.values(grid).reduce((product, values) => product * values.length, 1);
+  if (points > MAX_GRID_POINTS) {
+    problems.push({
+      path: base,
+      message: `the grid has ${points} points; at most ${MAX_GRID_POINTS} are allowed (use random search for large spaces)`,
+    });
+  }
+  const models = knownModels(grid['model']);
+  for (const name of checkNames(problems, names, base, models, 'the grid')) {
+    const applicable = name === 'model' ? [] : models.filter((m) => appliesTo(name, m));
+    checkValues(problems, name, grid[name] ?? [], applicable, [...base, name]);
+  }
+}
+
+function checkDistribution(
+  problems: SemanticProblem[],
+  name: string,
+  d: Distribution,
+  models: string[],
+  base: SpecPath,
+): void {
+  const path: SpecPath = [...base, name, d.kind];
+  if (d.kind === 'choice') {
+    checkValues(
+      problems,
+      name,
+      d.values,
+      name === 'model' ? [] : models.filter((m) => appliesTo(name, m)),
+      path,
+    );
+    return;
+  }
+  const applicable = models.filter((m) => appliesTo(name, m));
+  const kind = name === 'model' ? 'model' : paramKind(name, applicable[0] ?? '');
+  if (kind === 'model' || kind === 'choice') {
+    problems.push({
+      path,
+      atKey: true,
+      message: `'${name}' takes named values: use choice, e.g. {choice: [${(choicesOf(name, applicable[0] ?? '') ?? []).join(', ')}]}; found ${d.kind}`,
+    });
+    return;
+  }
+  if (kind === 'integer' && d.kind !== 'int') {
+    problems.push({
+      path,
+      atKey: true,
+      message: `'${name}' is an integer: use int or choice, e.g. {int: [3, 7]}; found ${d.kind}`,
+    });
+    return;
+  }
+  if (kind === 'number' && d.kind === 'int') {
+    problems.push({
+      path,
+      atKey: true,
+      message: `'${name}' is a real number: use uniform, loguniform or choice; found int`,
+    });
+    return;
+  }
+  if (!(d.low < d.high) && !(d.kind === 'int' && d.low === d.high)) {
+    problems.push({ path, message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
+    return;
+  }
+  if (kind === 'number' && d.low <= 0) {
+    problems.push({
+      path: [...path, 0],
+      message: `'${name}' must be positive: expected low > 0; found ${d.low}`,
+    });
+    return;
+  }
+  for (const model of applicable) {
+    const bounds = integerBounds(name, model);
+    if (kind === 'integer' && bounds && (d.low < bounds.min || d.high > bounds.max)) {
+      problems.push({
+        path,
+        message: `expected a range inside ${bounds.min}..${bounds.max} (for model ${model}); found [${d.low}, ${d.high}]`,
+      });
+      return;
+    }
+  }
+}
+
+function checkRandom(
+  problems: SemanticProblem[],
+  random: NonNullable<SweepSpec['variants']['random']>,
+): void {
+  const base: SpecPath = ['variants', 'random', 'params'];
+  const names = Object.keys(random.params);
+  const modelDistribution = random.params['model'];
+  if (!modelDistribution) {
+    problems.push({
+      path: base,
+      message: `random search does not draw 'model'; add e.g. model: {choice: [cnn]} (models: ${architectureNames().join(', ')})`,
+    });
+  }
+  const models = modelDistribution?.kind === 'choice' ? knownModels(modelDistribution.values) : [];
+  for (const name of checkNames(problems, names, base, models, 'the random search')) {
+    checkDistribution(problems, name, random.params[name] as Distribution, models, base);
+  }
+}
+
+function checkExclude(problems: SemanticProblem[], variants: VariantsSpec): void {
+  const declared = new Set([
+    ...Object.keys(variants.grid ?? {}),
+    ...Object.keys(variants.random?.params ?? {}),
+  ]);
+  variants.exclude.forEach((rule, i) => {
+    const names = Object.keys(rule);
+    if (names.length === 0)
+      problems.push({
+        path: ['variants', 'exclude', i],
+        message: 'empty exclude rule: expected parameter values, e.g. {model: cnn, kernel_size: 5}',
+      });
+    for (const name of names) {
+      if (!declared.has(name)) {
+        problems.push({
+          path: ['variants', 'exclude', i, name],
+          atKey: true,
+          message: `'${name}' is not a parameter of this sweep's variants${didYouMean(name, [...declared])}; variant parameters: ${[...declared].join(', ')}`,
+        });
+      }
+    }
+  });
+}
+
+function checkSeeds(problems: SemanticProblem[], seeds: number[]): void {
+  const last = seeds[seeds.length - 1] ?? 0;
+  if (last > MAX_SEED) {
+    problems.push({
+      path: ['seeds'],
+      message: `seeds run up to ${last}; the largest seed is ${MAX_SEED} (lower start or count)`,
+    });
+  }
+  seeds.forEach((seed, index) => {
+    const first = seeds.indexOf(seed);
+    if (first !== index)
+      problems.push({
+        path: ['seeds', index],
+        message: `duplicate seed ${seed} (already at seeds[${first}]); seeds must be distinct`,
+      });
+  });
+}
+
+function checkDataset(problems: SemanticProblem[], d: DatasetSpec): void {
+  if (d.name === 'cifar10') {
+    if (d.trainSize !== undefined && d.trainSize > CIFAR10_SIZES.train) {
+      problems.push({
+        path: ['dataset', 'train_size'],
+        message: `CIFAR-10 has ${CIFAR10_SIZES.train} training images; found ${d.trainSize}`,
+      });
+    }
+    if (d.testSize !== undefined && d.testSize > CIFAR10_SIZES.test) {
+      problems.push({
+        path: ['dataset', 'test_size'],
+        message: `CIFAR-10 has ${CIFAR10_SIZES.test} test images; found ${d.testSize}`,
+      });
+    }
+  } else if (d.path !== undefined) {
+    problems.push({
+      path: ['dataset', 'path'],
+      atKey: true,
+      message: `'path' applies only to dataset cifar10 (the ${d.name} dataset is generated); remove it`,
+    });
+  }
+}
+
+function checkEarlyStopping(problems: SemanticProblem[], spec: SweepSpec, variants: Variant[]): void {
+  const rule = spec.earlyStopping;
+  if (!rule) return;
+  const maxEpochs = Math.max(...variants.map((v) => v.config.train.epochs));
+  if (rule.minEpochs >= maxEpochs) {
+    problems.push({
+      path: ['early_stopping', 'min_epochs'],
+      message: `expected fewer than the trials' ${maxEpochs} epochs (the rule could never stop a trial); found ${rule.minEpochs}`,
+    });
+  }
+}
+
+function checkComparisons(
+  problems: SemanticProblem[],
+  spec: SweepSpec,
+  variants: Variant[],
+  varying: string[],
+): void {
+  const valuesOf = (factor: string): string[] => [
+    ...new Set(
+      variants
+        .map((v) => v.factors[factor])
+        .filter((x) => x !== undefined)
+        .map(String),
+    ),
+  ];
+  spec.comparisons.forEach((comparison, i) => {
+    const selected: Record<'a' | 'b', Variant[]> = { a: [], b: [] };
+    for (const side of ['a', 'b'] as const) {
+      const selector = comparison[side];
+      const path: SpecPath = ['comparisons', i, side];
+      const names = Object.keys(selector);
+      if (names.length === 0) {
+        problems.push({
+          path,
+          message: `empty selector: expected factor values, e.g. {${varying[0] ?? 'model'}: ...}`,
+        });
+        continue;
+      }
+      let named = true;
+      for (const name of names) {
+        if (!varying.includes(name)) {
+          named = false;
+          const list =
+            varying.length > 0 ? `varying factors: ${varying.join(', ')}` : 'no factor varies in this sweep';
+          problems.push({
+            path: [...path, name],
+            atKey: true,
+            message: `'${name}' is not a factor that varies in this sweep (${list})${didYouMean(name, varying)}`,
+          });
+        } else if (!valuesOf(name).includes(String(selector[name]))) {
+          named = false;
+          problems.push({
+            path: [...path, name],
+            message: `no group has ${name}=${String(selector[name])}; values in this sweep: ${valuesOf(name).join(', ')}`,
+          });
+        }
+      }
+      if (!named) continue;
+      selected[side] = variants.filter((v) => matchesSelector(selector, v.factors));
+      if (selected[side].length === 0) {
+        problems.push({
+          path,
+          message: `selects no group; groups: ${variants.map((v) => v.label).join('; ')}`,
+        });
+      } else if (selected[side].length > 1) {
+        // The report compares one group with one group: a side must pin down a single group.
+        problems.push({
+          path,
+          message: `selects ${selected[side].length} groups (${selected[side].map((v) => v.label).join('; ')}); add factors to pick one`,
+        });
+      }
+    }
+    const shared = selected.a.filter((v) => selected.b.includes(v));
+    if (shared.length > 0) {
+      problems.push({
+        path: ['comparisons', i],
+        message: `a and b both select ${shared.map((v) => `'${v.label}'`).join(', ')}; a comparison needs two different groups`,
+      });
+    }
+  });
+}
+
+/** The parts of a spec that can be checked on their own, when they passed the schema. */
+export interface SpecParts {
+  variants?: VariantsSpec;
+  seeds?: number[];
+  dataset?: DatasetSpec;
+}
+
+/**
+ * Checks that need only one part of the spec each, so they run (and report) even when other parts
+ * failed the schema: parameter names and values, exclude rule names, duplicate seeds, dataset sizes.
+ */
+export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  if (parts.variants) {
+    const { grid, random } = parts.variants;
+    if (!grid && !random)
+      problems.push({
+        path: ['variants'],
+        message: "expected a 'grid' and/or 'random' search; found neither",
+      });
+    if (grid) checkGrid(problems, grid);
+    if (random) checkRandom(problems, random);
+    checkExclude(problems, parts.variants);
+  }
+  if (parts.seeds) checkSeeds(problems, parts.seeds);
+  if (parts.dataset) checkDataset(problems, parts.dataset);
+  return problems;
+}
+
+/** Every semantic problem of a schema-valid spec (empty when it is valid). */
+export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
+  const problems = checkSpecParts(spec);
+  // The remaining checks expand the variants, which needs valid names and values.
+  if (problems.length > 0) return problems;
+
+  const expansion = expandVariants(spec);
+  expansion.excludeMatches.forEach((count, i) => {
+    if (count === 0)
+      problems.push({
+        path: ['variants', 'exclude', i],
+        message: 'this rule matches no grid point or random sample; check its names and values',
+      });
+  });
+  if (expansion.variants.length === 0) {
+    problems.push({ path: ['variants'], message: 'every variant is excluded: nothing would run' });
+    return problems;
+  }
+  const trials = expansion.variants.length * spec.seeds.length;
+  if (trials > MAX_TRIALS) {
+    problems.push({
+      path: ['seeds'],
+      message: `${expansion.variants.length} variants × ${spec.seeds.length} seeds = ${trials} trials; at most ${MAX_TRIALS} are allowed`,
+    });
+  }
+  if (expansion.duplicateSamples.length > 0) {
+    const listed = expansion.duplicateSamples
+      .slice(0, 5)
+      .map((d) => `sample ${d.sample} = ${originText(d.duplicateOf)}`)
+      .join(', ');
+    const more = expansion.duplicateSamples.length > 5 ? ', …' : '';
+    problems.push({
+      path: ['variants', 'random', 'samples'],
+      message: `${expansion.duplicateSamples.length} random sample(s) repeat an earlier variant (${listed}${more}); use fewer samples, wider distributions or another seed`,
+    });
+  }
+  if (spec.controlled && expansion.varying.length !== 1) {
+    const found =
+      expansion.varying.length === 0
+        ? 'none varies'
+        : `${expansion.varying.length} vary: ${expansion.varying.join(', ')}`;
+    problems.push({
+      path: ['controlled'],
+      message: `controlled: true requires exactly one varying factor (change one thing, keep the rest fixed); found ${found}. Fix the variants or set controlled: false`,
+    });
+  }
+  checkEarlyStopping(problems, spec, expansion.variants);
+  checkComparisons(problems, spec, expansion.variants, expansion.varying);
+  return problems;
+}
