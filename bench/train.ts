@@ -1,0 +1,104 @@
+/**
+ * Training throughput of the engine through the real pool: images/s, GFLOP/s (training ≈ 3 × forward
+ * FLOPs) and the fraction of this machine's FP32 peak, for each model at 1 and 2 threads; with
+ * `--cifar10 <archive>` it trains on CIFAR-10 slices and reports the peak RSS of the process (the
+ * pool's threads included) with the whole dataset loaded.
+ *
+ *   npm run bench:train -- [--cifar10 /work/shared/datasets/cifar-10-binary.tar.gz] [--train-size 1024]
+ *                          [--epochs 2] [--models fc,cnn3,cnn5] [--threads 1,2] [--backend wasm]
+ *
+ * Numbers are the last epoch's (the first warms up kernels); concurrent trials' rates are summed.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { DatasetSpec } from '../datasets/types.js';
+import { computeModelStats } from '../engine/model-stats.js';
+import { TrialPool } from '../engine/pool.js';
+import type { Trial } from '../engine/types.js';
+
+const MODELS: Record<string, { model: string; modelOptions: Record<string, number | string> }> = {
+  fc: { model: 'fc', modelOptions: {} },
+  cnn3: { model: 'cnn', modelOptions: { kernelSize: 3 } },
+  cnn5: { model: 'cnn', modelOptions: { kernelSize: 5 } },
+};
+/** FP32 FLOP per cycle per core: AVX2, two 8-lane FMA units (2 × 8 × 2). */
+const NATIVE_FLOP_PER_CYCLE = 32;
+/** wasm SIMD has 4 lanes: half the native width. */
+const WASM_FLOP_PER_CYCLE = NATIVE_FLOP_PER_CYCLE / 2;
+
+function clockGHz(): number {
+  try {
+    const mhz = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    if (mhz) return Number(mhz) / 1000;
+  } catch {
+    // not Linux: fall through
+  }
+  return (os.cpus()[0]?.speed ?? 0) / 1000;
+}
+
+const { values } = parseArgs({
+  options: {
+    cifar10: { type: 'string' },
+    'train-size': { type: 'string', default: '1024' },
+    'test-size': { type: 'string', default: '256' },
+    epochs: { type: 'string', default: '2' },
+    models: { type: 'string', default: 'fc,cnn3,cnn5' },
+    threads: { type: 'string', default: '1,2' },
+    backend: { type: 'string', default: 'wasm' },
+    'batch-size': { type: 'string', default: '64' },
+  },
+});
+
+const cores = os.availableParallelism();
+const ghz = clockGHz();
+const nativePeak = cores * NATIVE_FLOP_PER_CYCLE * ghz; // GFLOP/s
+const wasmPeak = cores * WASM_FLOP_PER_CYCLE * ghz;
+const dataset: DatasetSpec = values.cifar10
+  ? { name: 'cifar10', path: values.cifar10, trainSize: Number(values['train-size']), testSize: Number(values['test-size']) }
+  : { name: 'synthetic', trainSize: Number(values['train-size']), testSize: Number(values['test-size']) };
+const epochs = Number(values.epochs);
+const threadCounts = values.threads.split(',').map(Number);
+
+interface Row {
+  model: string;
+  backend: string;
+  threads: number;
+  imagesPerSecond: number;
+  gflops: number;
+}
+const rows: Row[] = [];
+const started = Date.now();
+for (const threads of threadCounts) {
+  const pool = await TrialPool.create({ threads, backend: values.backend });
+  try {
+    for (const name of values.models.split(',')) {
+      const variant = MODELS[name];
+      if (!variant) throw new Error(`unknown model variant ${name}; use ${Object.keys(MODELS).join(', ')}`);
+      const trials: Trial[] = Array.from({ length: threads }, (_, seed) => ({
+        seed,
+        config: { ...variant, train: { epochs, batchSize: Number(values['batch-size']), optimizer: 'adam', learningRate: 1e-3 }, dataset },
+      }));
+      const results = await Promise.all(trials.map((trial) => pool.run({ trial })));
+      const imagesPerSecond = results.reduce((s, r) => s + r.final.imagesPerSecond, 0);
+      const flops = computeModelStats(variant).flopsPerImage;
+      rows.push({ model: name, backend: results[0]!.backend.name, threads, imagesPerSecond, gflops: (imagesPerSecond * 3 * flops) / 1e9 });
+      process.stderr.write(`  ${name} × ${threads} thread(s): ${imagesPerSecond.toFixed(0)} images/s\n`);
+    }
+  } finally {
+    await pool.destroy();
+  }
+}
+
+const header = ['model', 'backend', 'threads', 'images/s', 'GFLOP/s', '% FP32 peak', '% wasm-SIMD peak'];
+const body = rows.map((r) => [r.model, r.backend, String(r.threads), r.imagesPerSecond.toFixed(0), r.gflops.toFixed(2), ((100 * r.gflops) / nativePeak).toFixed(1), ((100 * r.gflops) / wasmPeak).toFixed(1)]);
+const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(`\nTraining throughput (${dataset.name}${dataset.name === 'synthetic' ? ', generated data' : ''}, ${dataset.trainSize} train images, batch ${values['batch-size']}, Adam; last of ${epochs} epochs)`);
+console.log(`Machine: ${cores} cores × ${ghz.toFixed(2)} GHz; FP32 peak ${nativePeak.toFixed(0)} GFLOP/s (32 FLOP/cycle/core), wasm SIMD ${wasmPeak.toFixed(0)} GFLOP/s (4 lanes)`);
+console.log('Training FLOPs per image = 3 × forward FLOPs (forward, input gradient, weight gradient).\n');
+console.log(line(header));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const b of body) console.log(line(b));
+const rssMiB = process.resourceUsage().maxRSS / 1024;
+console.log(`\nPeak RSS of this process (all pools and their threads${values.cifar10 ? ', CIFAR-10 loaded once' : ''}): ${rssMiB.toFixed(0)} MiB; wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,131 @@
+/**
+ * A piscina pool of training threads, one trial per thread at a time: what a worker process hosts.
+ * Datasets are loaded once per process in the calling thread and handed to threads as splits over
+ * SharedArrayBuffers (no copies). Each thread initialises its TF.js backend once.
+ */
+import os from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { resolveWorkerScript } from '../common/worker-script.js';
+import { loadSplit } from '../datasets/index.js';
+import type { DatasetSpec, DatasetSplit } from '../datasets/types.js';
+import { canonicalJson } from './checkpoint.js';
+import { deserializeError } from './errors.js';
+import type { ThreadData, ThreadOutcome, ThreadProgress, ThreadTask } from './trial-thread.js';
+import type { EpochMetrics, Trial, TrialResult } from './types.js';
+
+/** One trial for the pool (the dataset comes from `trial.config.dataset`). */
+export interface TrialTask {
+  trial: Trial;
+  /** Folder for the trial's per-epoch checkpoints. */
+  checkpointDir?: string;
+  /** Continue from the latest checkpoint in `checkpointDir`. @default false */
+  resume?: boolean;
+  /** Test fault injection: fail right after the checkpoint of this epoch (see `InjectedFaultError`). */
+  failAtEpoch?: number;
+  /** Save the trained model here. */
+  modelDir?: string;
+}
+
+/** Options of {@link TrialPool.create}. */
+export interface TrialPoolOptions {
+  /** Training threads (each runs one trial at a time). @default os.availableParallelism() */
+  threads?: number;
+  /** TF.js backend every thread initialises (`wasm`, `cpu`, `tensorflow`, …). @default automatic selection */
+  backend?: string;
+  /** Loads a dataset split in this thread; each distinct spec is loaded once per pool. @default `loadSplit` from datasets/ */
+  loadSplit?: (spec: DatasetSpec) => Promise<DatasetSplit>;
+}
+
+/** Options of {@link TrialPool.run}. */
+export interface RunTrialOptions {
+  /** Called in this thread after each epoch, while the trial runs. */
+  onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Abort ⇒ the trial stops after the next epoch's checkpoint (or before its first epoch, if still
+   * queued) and `run` rejects with `TrialStoppedError`. An abort during the last epoch lets it finish.
+   */
+  signal?: AbortSignal;
+}
+
+export class TrialPool {
+  private readonly splits = new Map<string, Promise<DatasetSplit>>();
+
+  private constructor(
+    private readonly piscina: Piscina,
+    private readonly loader: (spec: DatasetSpec) => Promise<DatasetSplit>,
+  ) {}
+
+  /** Starts the threads (they load TF.js and the backend on their first task). */
+  static async create(options: TrialPoolOptions = {}): Promise<TrialPool> {
+    const threads = options.threads ?? os.availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`TrialPool: threads must be an integer ≥ 1; got ${threads}`);
+    const script = resolveWorkerScript(import.meta.url, './trial-thread');
+    const workerData: ThreadData = options.backend ? { backend: options.backend } : {};
+    const piscina = new Piscina({
+      filename: script.filename,
+      execArgv: script.execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData,
+    });
+    return new TrialPool(piscina, options.loadSplit ?? ((spec) => loadSplit({ spec })));
+  }
+
+  /** Number of training threads. */
+  get threads(): number {
+    return this.piscina.options.maxThreads;
+  }
+
+  /** The split for a dataset spec, loaded once per pool (and the store once per process). */
+  private split(spec: DatasetSpec): Promise<DatasetSplit> {
+    const key = canonicalJson(spec);
+    let pending = this.splits.get(key);
+    if (!pending) {
+      pending = this.loader(spec);
+      this.splits.set(key, pending);
+      pending.catch(() => this.splits.delete(key));
+    }
+    return pending;
+  }
+
+  /** Trains one trial on a free thread (queued while all are busy). */
+  async run(task: TrialTask, options: RunTrialOptions = {}): Promise<TrialResult> {
+    const { onEpoch, signal } = options;
+    const split = await this.split(task.trial.config.dataset);
+    if (!(split.store.images.buffer instanceof SharedArrayBuffer) || !(split.store.labels.buffer instanceof SharedArrayBuffer)) {
+      // An ordinary ArrayBuffer would be copied into every task message.
+      throw new Error(`TrialPool: the ${split.store.name} image store is not backed by SharedArrayBuffers`);
+    }
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const requestStop = () => Atomics.store(stopFlag, 0, 1);
+    if (signal?.aborted) requestStop();
+    signal?.addEventListener('abort', requestStop, { once: true });
+    const { port1, port2 } = new MessageChannel();
+    // Epoch messages and the task result travel on different ports: wait for `done` so none is lost.
+    const drained = new Promise<void>((resolve) => {
+      port1.on('message', (message: ThreadProgress) => {
+        if (message.type === 'done') resolve();
+        else onEpoch?.(message.metrics);
+      });
+      port1.on('close', () => resolve());
+    });
+    try {
+      const threadTask: ThreadTask = { ...task, split, port: port2, stopFlag };
+      const outcome = (await this.piscina.run(threadTask, { transferList: [port2] })) as ThreadOutcome;
+      await drained;
+      if (!outcome.ok) throw deserializeError(outcome.error);
+      return outcome.result;
+    } finally {
+      signal?.removeEventListener('abort', requestStop);
+      port1.close();
+    }
+  }
+
+  /** Stops the threads; trials still running are abandoned (their last checkpoint remains). */
+  async destroy(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Entry of a piscina thread: trains one trial per task. The dataset arrives in the task message as a
+ * split whose store is backed by SharedArrayBuffers (shared, not copied); progress goes back on a
+ * MessagePort after every epoch; a shared stop flag is checked at epoch boundaries. Errors are
+ * returned as data so that their class and fields survive the thread boundary.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { workerData } from 'piscina';
+import type { DatasetSplit } from '../datasets/types.js';
+import { initBackend, type BackendName } from './backend.js';
+import { serializeError, type SerializedError } from './errors.js';
+import { trainTrial } from './trainer.js';
+import type { EpochMetrics, Trial, TrialResult } from './types.js';
+
+/** What the pool sends to a thread for one trial. */
+export interface ThreadTask {
+  trial: Trial;
+  split: DatasetSplit;
+  checkpointDir?: string;
+  resume?: boolean;
+  failAtEpoch?: number;
+  modelDir?: string;
+  /** Receives {@link ThreadProgress} messages; closed by the thread when the trial ends. */
+  port: MessagePort;
+  /** `[0] !== 0` asks the trial to stop after the current epoch's checkpoint. */
+  stopFlag: Int32Array;
+}
+
+/** Messages on {@link ThreadTask.port}: one per epoch, then `done`. */
+export type ThreadProgress = { type: 'epoch'; metrics: EpochMetrics } | { type: 'done' };
+
+/** What a thread returns for one task. */
+export type ThreadOutcome = { ok: true; result: TrialResult } | { ok: false; error: SerializedError };
+
+/** Data the pool gives every thread when it starts. */
+export interface ThreadData {
+  /** Backend to initialise once per thread; omitted ⇒ automatic selection. */
+  backend?: string;
+}
+
+export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutcome> {
+  try {
+    const data = (workerData ?? {}) as ThreadData;
+    // initBackend caches per thread: only the first task pays for it.
+    const backend = await initBackend(data.backend ? { backend: data.backend as BackendName } : {});
+    const result = await trainTrial({
+      trial: task.trial,
+      split: task.split,
+      ...(task.checkpointDir !== undefined ? { checkpointDir: task.checkpointDir } : {}),
+      ...(task.resume !== undefined ? { resume: task.resume } : {}),
+      ...(task.failAtEpoch !== undefined ? { failAtEpoch: task.failAtEpoch } : {}),
+      ...(task.modelDir !== undefined ? { modelDir: task.modelDir } : {}),
+      onEpoch: (metrics) => task.port.postMessage({ type: 'epoch', metrics } satisfies ThreadProgress),
+      shouldStop: () => Atomics.load(task.stopFlag, 0) !== 0,
+    });
+    return { ok: true, result: { ...result, backend } };
+  } catch (error) {
+    return { ok: false, error: serializeError(error) };
+  } finally {
+    task.port.postMessage({ type: 'done' } satisfies ThreadProgress);
+    task.port.close();
+  }
+}
