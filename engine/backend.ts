@@ -1,0 +1,247 @@
+/**
+ * TF.js backend selection. The engine is written against `@tensorflow/tfjs` only; at start we pick
+ * the first backend that loads: `tfjs-node-gpu` → `tfjs-node` → `wasm` → `cpu`. The native packages
+ * are optional dependencies (their install step downloads libtensorflow), so failing to import them
+ * is normal and falls through quietly. `SEEDSWEEP_BACKEND` or `options.backend` names one backend;
+ * a named backend that cannot load is a `UserError` saying how to install it.
+ *
+ * Per-thread: TF.js keeps one engine per JS realm, so every piscina thread calls `initBackend` once;
+ * repeated calls with the same request return the same promise.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../common/errors.js';
+import type { BackendInfo } from './types.js';
+import { installWasmKernels, WasmKernelSet } from './wasm-kernels/index.js';
+
+/** Backends seedsweep can train on. */
+export const BackendName = {
+  tensorflowGpu: 'tensorflow-gpu',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+} as const;
+export type BackendName = (typeof BackendName)[keyof typeof BackendName];
+
+/** Preference order of automatic selection. */
+export const BACKEND_PREFERENCE: readonly BackendName[] = [
+  BackendName.tensorflowGpu,
+  BackendName.tensorflow,
+  BackendName.wasm,
+  BackendName.cpu,
+];
+
+/** Environment variable that names the backend (`auto` or empty: automatic). */
+export const BACKEND_ENV = 'SEEDSWEEP_BACKEND';
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** Backend to use. @default the `SEEDSWEEP_BACKEND` variable, else automatic selection */
+  backend?: BackendName;
+  /**
+   * Throw a `UserError` when the named backend cannot load, instead of falling back down the
+   * preference list. Ignored in automatic selection (`cpu` always loads).
+   * @default true
+   */
+  strict?: boolean;
+  /** Gradient kernels on the wasm backend; `builtin` exists for benchmarks. @default 'seedsweep' */
+  wasmKernels?: WasmKernelSet;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Why a backend did not load (for the error message of an explicit choice). */
+type LoadResult = { ok: true; info: BackendInfo } | { ok: false; reason: string };
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return tf.version_core;
+  }
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** Per-thread outcome of importing each native package: a failed import is not retried. */
+const nativeImports = new Map<string, Promise<string | undefined>>();
+
+/**
+ * Import a native tfjs-node package once per thread; resolves to the failure reason, if any. A
+ * package without its binding fails half-way through registering its kernels, and a retry (or the
+ * other native package) would log one "already registered" warning per kernel: keep it quiet.
+ */
+function importNative(pkg: string): Promise<string | undefined> {
+  let attempt = nativeImports.get(pkg);
+  if (attempt === undefined) {
+    attempt = withoutWarnings(async () => {
+      try {
+        // A string variable keeps TypeScript from requiring the optional package's types.
+        const specifier: string = pkg;
+        await import(specifier);
+        return undefined;
+      } catch (error) {
+        return `${pkg} did not load: ${describe(error)}`;
+      }
+    });
+    nativeImports.set(pkg, attempt);
+  }
+  return attempt;
+}
+
+/** Run `action` with console.warn silenced (TF.js reports init and registration problems there). */
+async function withoutWarnings<T>(action: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return await action();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Import a native tfjs-node package; it registers the `tensorflow` backend on our TF.js engine. */
+async function loadNative(pkg: string, name: BackendName): Promise<LoadResult> {
+  const failure = await importNative(pkg);
+  if (failure !== undefined) return { ok: false, reason: failure };
+  if (!(await setBackendQuietly('tensorflow'))) {
+    return { ok: false, reason: `${pkg} loaded but did not register a working 'tensorflow' backend` };
+  }
+  return { ok: true, info: { name, version: packageVersion(pkg) } };
+}
+
+/** `tf.setBackend` logs init failures with console.warn; we report them ourselves. */
+async function setBackendQuietly(name: string): Promise<boolean> {
+  if (tf.findBackendFactory(name) === null && !(name in tf.engine().registry)) return false;
+  return withoutWarnings(async () => {
+    try {
+      return await tf.setBackend(name);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Directory holding the backend's `.wasm` binaries (node_modules/@tensorflow/tfjs-backend-wasm/dist/). */
+export function wasmBinaryDirectory(): string {
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+}
+
+async function loadWasm(kernels: WasmKernelSet): Promise<LoadResult> {
+  let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasmModule = await import('@tensorflow/tfjs-backend-wasm');
+    // Threads need cross-origin isolation in browsers and give data-dependent scheduling; one
+    // thread per trial keeps reruns bit-identical. SIMD stays on where the runtime has it.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    // Paths can only be set before the backend's first initialisation.
+    if (!('wasm' in tf.engine().registry)) wasmModule.setWasmPaths(wasmBinaryDirectory());
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm did not load: ${describe(error)}` };
+  }
+  // Register kernels before setBackend so the engine runs their setup on the new backend.
+  installWasmKernels({ kernels });
+  if (!(await setBackendQuietly('wasm'))) {
+    return { ok: false, reason: 'the wasm backend failed to initialise (are the .wasm files in its dist/ folder?)' };
+  }
+  return { ok: true, info: { name: BackendName.wasm, version: wasmModule.version_wasm } };
+}
+
+async function loadCpu(): Promise<LoadResult> {
+  if (!(await setBackendQuietly('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
+  return { ok: true, info: { name: BackendName.cpu, version: tf.version_cpu } };
+}
+
+function load(name: BackendName, kernels: WasmKernelSet): Promise<LoadResult> {
+  switch (name) {
+    case BackendName.tensorflowGpu:
+      return loadNative('@tensorflow/tfjs-node-gpu', name);
+    case BackendName.tensorflow:
+      return loadNative('@tensorflow/tfjs-node', name);
+    case BackendName.wasm:
+      return loadWasm(kernels);
+    case BackendName.cpu:
+      return loadCpu();
+  }
+}
+
+/** How to make a backend available, for the error of an explicit choice that did not load. */
+export function installHint(name: BackendName): string {
+  switch (name) {
+    case BackendName.tensorflowGpu:
+      return (
+        'It needs Linux x86_64, an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1, and the native binding: run ' +
+        '`npm install @tensorflow/tfjs-node-gpu` with install scripts allowed (set "@tensorflow/tfjs-node-gpu": true ' +
+        'under "allowScripts" in package.json, or `npm rebuild @tensorflow/tfjs-node-gpu`), with internet access ' +
+        'to download libtensorflow.'
+      );
+    case BackendName.tensorflow:
+      return (
+        'Run `npm install @tensorflow/tfjs-node` with install scripts allowed (set "@tensorflow/tfjs-node": true ' +
+        'under "allowScripts" in package.json, or `npm rebuild @tensorflow/tfjs-node`), with internet access to ' +
+        'download libtensorflow.'
+      );
+    case BackendName.wasm:
+      return 'Run `npm install @tensorflow/tfjs-backend-wasm` (same version as @tensorflow/tfjs) and keep its dist/*.wasm files.';
+    case BackendName.cpu:
+      return 'Reinstall @tensorflow/tfjs.';
+  }
+}
+
+/** The backend named by `SEEDSWEEP_BACKEND`, or undefined for automatic selection. */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+  const raw = env[BACKEND_ENV]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'auto') return undefined;
+  const known = Object.values(BackendName) as string[];
+  if (!known.includes(raw)) {
+    throw new UserError(
+      'E_BAD_BACKEND',
+      `${BACKEND_ENV}=${env[BACKEND_ENV]} is not a backend; use one of ${known.join(', ')} or auto.`,
+    );
+  }
+  return raw as BackendName;
+}
+
+async function select(requested: BackendName | undefined, strict: boolean, kernels: WasmKernelSet): Promise<BackendInfo> {
+  const start = requested === undefined ? 0 : BACKEND_PREFERENCE.indexOf(requested);
+  const reasons: string[] = [];
+  for (const name of BACKEND_PREFERENCE.slice(start)) {
+    const result = await load(name, kernels);
+    if (result.ok) return result.info;
+    reasons.push(result.reason);
+    if (requested !== undefined && strict) {
+      throw new UserError('E_BACKEND_UNAVAILABLE', `The ${name} backend is not available: ${result.reason}. ${installHint(name)}`);
+    }
+  }
+  throw new UserError('E_BACKEND_UNAVAILABLE', `No TF.js backend loaded: ${reasons.join('; ')}.`);
+}
+
+let current: { key: string; promise: Promise<BackendInfo> } | undefined;
+
+/**
+ * Choose and initialise this thread's TF.js backend. Idempotent: the same request returns the same
+ * result; a different request switches backend.
+ *
+ * @throws UserError `E_BAD_BACKEND` for an unknown `SEEDSWEEP_BACKEND`, `E_BACKEND_UNAVAILABLE` when
+ *   a named backend cannot load (with `strict`) or nothing loads at all.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const requested = options.backend ?? backendFromEnv();
+  if (requested !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(requested)) {
+    throw new UserError('E_BAD_BACKEND', `Backend '${requested}' is unknown; use one of ${BACKEND_PREFERENCE.join(', ')}.`);
+  }
+  const strict = options.strict ?? true;
+  const kernels = options.wasmKernels ?? WasmKernelSet.seedsweep;
+  const key = `${requested ?? 'auto'}|${strict}|${kernels}`;
+  if (current?.key === key) return current.promise;
+  const promise = select(requested, strict, kernels);
+  current = { key, promise };
+  promise.catch(() => {
+    if (current?.promise === promise) current = undefined; // Do not cache failures.
+  });
+  return promise;
+}
