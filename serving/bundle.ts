@@ -1,0 +1,198 @@
+/**
+ * The deployable bundle `seedsweep package` writes: the model, a one-file server (`server.mjs`, the
+ * serving code bundled by esbuild with npm packages left external), a `package.json` pinning those
+ * packages to the versions seedsweep was tested with, a `serve` entry and a Dockerfile following the
+ * SageMaker serving contract (`serve` on PATH, port 8080, model in /opt/ml/model), and `model.tar.gz`
+ * (the model files at the archive root, what SageMaker's `ModelDataUrl` expects).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import * as tar from 'tar';
+import { UserError } from '../common/errors.js';
+import { PACKAGE_ROOT } from '../common/paths.js';
+import { MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
+import { DEFAULT_PORT } from './server.js';
+
+/** Files of a bundle, relative to its folder. */
+export const BUNDLE_FILES = {
+  model: 'model',
+  modelArchive: 'model.tar.gz',
+  server: 'server.mjs',
+  serve: 'serve',
+  packageJson: 'package.json',
+  dockerfile: 'Dockerfile',
+  readme: 'README.md',
+} as const;
+
+/** Options of {@link writeDeployBundle}. */
+export interface WriteDeployBundleOptions {
+  /** A model folder that loads (model.json, weights.bin, manifest.json). */
+  modelDir: string;
+  manifest: ModelManifest;
+  /** Bundle folder to create. Must not exist, or be empty, unless `force`. */
+  outDir: string;
+  /** Replace a non-empty `outDir`. @default false */
+  force?: boolean;
+  /** Where the model came from, for the bundle's README (e.g. `MLflow run 3f2a…`). */
+  source?: string;
+  /** Node.js base image of the Dockerfile. @default 'node:20-bookworm-slim' */
+  baseImage?: string;
+}
+
+/** What was written. */
+export interface DeployBundle {
+  dir: string;
+  /** npm packages `server.mjs` imports, with the exact versions pinned in package.json. */
+  dependencies: Record<string, string>;
+  /** Size of `server.mjs` in bytes. */
+  serverBytes: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Writes the bundle into a temporary sibling folder, then renames it into place. */
+export async function writeDeployBundle(options: WriteDeployBundleOptions): Promise<DeployBundle> {
+  const outDir = path.resolve(options.outDir);
+  const existing = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (existing && existing.length > 0 && !options.force) {
+    throw new UserError('E_OUT_EXISTS', `${outDir} already exists and is not empty; choose another --out folder or pass --force to replace it`);
+  }
+  await mkdir(path.dirname(outDir), { recursive: true });
+  const tmp = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(path.join(tmp, BUNDLE_FILES.model), { recursive: true });
+    for (const file of Object.values(MODEL_FILES)) {
+      await copyFile(path.join(options.modelDir, file), path.join(tmp, BUNDLE_FILES.model, file));
+    }
+    await tar.create({ gzip: true, portable: true, file: path.join(tmp, BUNDLE_FILES.modelArchive), cwd: path.join(tmp, BUNDLE_FILES.model) }, Object.values(MODEL_FILES));
+    const dependencies = await bundleServer(path.join(tmp, BUNDLE_FILES.server));
+    await writeFile(path.join(tmp, BUNDLE_FILES.packageJson), `${JSON.stringify(bundlePackageJson(dependencies), null, 2)}\n`);
+    await writeFile(path.join(tmp, BUNDLE_FILES.serve), SERVE_SCRIPT);
+    await chmod(path.join(tmp, BUNDLE_FILES.serve), 0o755);
+    await writeFile(path.join(tmp, BUNDLE_FILES.dockerfile), dockerfile(options.baseImage ?? 'node:20-bookworm-slim'));
+    await writeFile(path.join(tmp, BUNDLE_FILES.readme), readme(options.manifest, options.source));
+    const serverBytes = (await stat(path.join(tmp, BUNDLE_FILES.server))).size;
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmp, outDir);
+    return { dir: outDir, dependencies, serverBytes };
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Bundles serving/container-entry into one ESM file; returns its npm imports pinned to installed versions. */
+async function bundleServer(outfile: string): Promise<Record<string, string>> {
+  const result = await esbuild.build({
+    stdin: {
+      // `.js` resolves to the `.ts` source when running from source, to the compiled file from dist/.
+      contents: "import { runContainer } from './container-entry.js';\nprocess.exitCode = await runContainer(process.argv.slice(2));\n",
+      resolveDir: here,
+      sourcefile: 'bundle-main.js',
+      loader: 'js',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+    banner: { js: '// seedsweep inference server (generated by `seedsweep package`; do not edit).' },
+  });
+  const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  const rootPackage = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const required = new Set(Object.keys(rootPackage.dependencies ?? {}));
+  const requireFromRoot = createRequire(path.join(PACKAGE_ROOT, 'package.json'));
+  const dependencies: Record<string, string> = {};
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || builtins.has(imported.path)) continue;
+      const name = packageName(imported.path);
+      // Only seedsweep's required dependencies: the optional native TF.js backends are imported
+      // dynamically and may be absent (their install downloads libtensorflow); the server falls back.
+      if (dependencies[name] || !required.has(name)) continue;
+      const manifest = JSON.parse(await readFile(requireFromRoot.resolve(`${name}/package.json`), 'utf8')) as { version: string };
+      dependencies[name] = manifest.version;
+    }
+  }
+  return Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+function bundlePackageJson(dependencies: Record<string, string>) {
+  return {
+    name: 'seedsweep-inference-server',
+    private: true,
+    type: 'module',
+    description: 'seedsweep model server (SageMaker serving contract), generated by `seedsweep package`',
+    engines: { node: '>=20.19' },
+    bin: { serve: './serve' },
+    scripts: { start: 'node server.mjs serve' },
+    dependencies,
+  };
+}
+
+const SERVE_SCRIPT = `#!/bin/sh
+# SageMaker starts inference containers as \`docker run <image> serve\`.
+exec node "$(dirname "$0")/server.mjs" serve "$@"
+`;
+
+function dockerfile(baseImage: string): string {
+  return `# Generated by \`seedsweep package\`. Follows the SageMaker inference contract: the container is run
+# with the argument \`serve\`, listens on port ${DEFAULT_PORT}, answers GET /ping and POST /invocations, and
+# reads the model from /opt/ml/model (SageMaker unpacks model.tar.gz there; the model is also baked in
+# below so the image runs on any container host). Not built in seedsweep's CI.
+FROM ${baseImage}
+ENV NODE_ENV=production
+WORKDIR /opt/program
+COPY package.json ./
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY server.mjs serve ./
+RUN chmod 0755 serve
+COPY model/ /opt/ml/model/
+ENV PATH="/opt/program:$PATH" SEEDSWEEP_MODEL_DIR=/opt/ml/model SEEDSWEEP_HOST=0.0.0.0
+EXPOSE ${DEFAULT_PORT}
+USER node
+CMD ["serve"]
+`;
+}
+
+function readme(manifest: ModelManifest, source: string | undefined): string {
+  const accuracy = manifest.metrics?.['testAccuracy'];
+  return `# seedsweep model bundle
+
+Model: ${manifest.model ?? 'unknown architecture'}${manifest.modelOptions ? ` ${JSON.stringify(manifest.modelOptions)}` : ''}${manifest.seed !== undefined ? `, seed ${manifest.seed}` : ''}
+${source ? `Source: ${source}\n` : ''}${manifest.trialKey ? `Trial key: ${manifest.trialKey}\n` : ''}${accuracy !== undefined ? `Final test accuracy: ${accuracy.toFixed(4)}\n` : ''}Classes: ${manifest.classNames.join(', ')}
+Input: 32×32 RGB images, pixel values 0–255; the server scales them by ${Math.abs(manifest.preprocessing.scale - 1 / 255) < 1e-12 ? '1/255' : manifest.preprocessing.scale} as in training.
+${manifest.synthetic ? '\n**This model was trained on SYNTHETIC data: its predictions mean nothing for real images.**\n' : ''}
+## Files
+
+- \`model/\`: model.json + weights.bin (TF.js layers format) and manifest.json (class names, preprocessing, provenance)
+- \`model.tar.gz\`: the same files at the archive root, for SageMaker's \`ModelDataUrl\`
+- \`server.mjs\`, \`serve\`, \`package.json\`: the inference server (\`npm install --omit=dev\`, then \`./serve\`)
+- \`Dockerfile\`: an image following the SageMaker serving contract (port ${DEFAULT_PORT}, \`serve\`, /opt/ml/model)
+
+## Run
+
+    docker build -t seedsweep-model .
+    docker run --rm -p ${DEFAULT_PORT}:${DEFAULT_PORT} seedsweep-model
+    curl localhost:${DEFAULT_PORT}/ping
+    curl -H 'Content-Type: image/png' --data-binary @cat.png localhost:${DEFAULT_PORT}/invocations
+
+Without Docker: \`npm install --omit=dev && SEEDSWEEP_MODEL_DIR=model ./serve\`. See seedsweep's docs/deploy.md.
+`;
+}

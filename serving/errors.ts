@@ -1,0 +1,43 @@
+/** Errors the inference server answers with a 4xx status and `{"error": {"code", "message"}}`. */
+
+/** Stable error codes of the inference endpoint, with the HTTP status each one is answered with. */
+export const ServingErrorCode = {
+  E_EMPTY_BODY: 400,
+  E_INVALID_JSON: 400,
+  E_BAD_INSTANCES: 400,
+  E_BAD_SHAPE: 400,
+  E_BAD_PIXEL: 400,
+  E_BAD_IMAGE: 400,
+  E_IMAGE_SIZE: 400,
+  E_NOT_FOUND: 404,
+  E_METHOD_NOT_ALLOWED: 405,
+  E_NOT_ACCEPTABLE: 406,
+  E_BODY_TOO_LARGE: 413,
+  E_TOO_MANY_INSTANCES: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
+  E_MODEL_NOT_READY: 503,
+} as const;
+export type ServingErrorCode = keyof typeof ServingErrorCode;
+
+/** Thrown while handling a request when the client sent something the endpoint cannot answer. */
+export class ServingError extends Error {
+  override readonly name = 'ServingError';
+  /** HTTP status of the answer, from {@link ServingErrorCode}. */
+  readonly status: number;
+  constructor(
+    readonly code: ServingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = ServingErrorCode[code];
+  }
+}
+
+/** The JSON body of every error answer. */
+export interface ServingErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ServingErrorBody {
+  return { error: { code, message } };
+}

@@ -1,0 +1,205 @@
+/**
+ * Where a served or packaged model comes from: a local folder, a tracked run's `model/` artifacts
+ * (downloaded once into the cache), or the best finished trial of a sweep.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { TrialRecord } from '../analysis/types.js';
+import { UserError } from '../common/errors.js';
+import { cacheDir } from '../common/paths.js';
+import { loadModelFromDir, MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
+import { createTracker } from '../tracking/index.js';
+import type { MlflowClient } from '../tracking/mlflow-client.js';
+import { MlflowRequestError } from '../tracking/mlflow-errors.js';
+import { ARTIFACT } from '../tracking/run-data.js';
+
+/** Artifact path under which a trial's run holds its trained model (the tracker writes it there). */
+export const MODEL_ARTIFACT_PATH: string = ARTIFACT.model;
+
+/** A model folder ready to serve or package, and where it came from. */
+export interface ResolvedModel {
+  /** Local folder with model.json, weights.bin, manifest.json. */
+  dir: string;
+  manifest: ModelManifest;
+  /** MLflow run id, when the model came from a run. */
+  runId?: string;
+  /** The trial record, when the model was picked from a sweep. */
+  trial?: TrialRecord;
+}
+
+/** Options of {@link resolveRunModel}. */
+export interface ResolveRunModelOptions {
+  runId: string;
+  client: MlflowClient;
+  /** Cache root; the model goes to `<cache>/models/<runId>/model`. @default cacheDir() */
+  cacheRoot?: string;
+  /** Download again even when a valid cached copy exists. @default false */
+  refresh?: boolean;
+}
+
+/**
+ * Downloads the run's `model/` artifacts into the cache (atomically: a temporary folder renamed into
+ * place) unless a valid copy is already there, and checks that they load.
+ * @throws UserError `E_RUN_NOT_FOUND`, `E_RUN_HAS_NO_MODEL`, or the loader's `E_MODEL_*`.
+ */
+export async function resolveRunModel(options: ResolveRunModelOptions): Promise<ResolvedModel> {
+  const { runId, client } = options;
+  if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new UserError('E_BAD_ARGUMENT', `"${runId}" is not an MLflow run id (expected letters, digits, - or _)`);
+  const target = path.join(options.cacheRoot ?? cacheDir(), 'models', runId);
+  const dir = path.join(target, MODEL_ARTIFACT_PATH);
+  if (!options.refresh) {
+    const cached = await loadManifestOnly(dir);
+    if (cached) return { dir, manifest: cached, runId };
+  }
+  try {
+    await client.getRun(runId);
+  } catch (error) {
+    if (error instanceof MlflowRequestError && (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'INVALID_PARAMETER_VALUE')) {
+      throw new UserError('E_RUN_NOT_FOUND', `MLflow run ${runId} does not exist on ${client.trackingUri}; check the run id (seedsweep status lists trials and their runs) and MLFLOW_TRACKING_URI`, { cause: error });
+    }
+    throw error;
+  }
+  const files = await client.listArtifacts({ runId, path: MODEL_ARTIFACT_PATH });
+  if (!files.some((f) => f.path.endsWith(`/${MODEL_FILES.manifest}`))) {
+    throw new UserError(
+      'E_RUN_HAS_NO_MODEL',
+      `MLflow run ${runId} has no ${MODEL_ARTIFACT_PATH}/${MODEL_FILES.manifest} artifact (found ${files.length === 0 ? 'nothing' : files.map((f) => f.path).join(', ')} under ${MODEL_ARTIFACT_PATH}/); only trials trained with model saving on have a servable model`,
+    );
+  }
+  const staging = path.join(path.dirname(target), `.${runId}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const downloaded = await client.downloadArtifacts({ runId, artifactPath: MODEL_ARTIFACT_PATH, destDir: staging });
+    const { model, manifest } = await loadModelFromDir(downloaded); // fail before caching anything broken
+    model.dispose();
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      await rename(staging, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      // Another process cached it meanwhile (keep theirs), or the cached copy is damaged or refreshed.
+      const cached = options.refresh ? undefined : await loadManifestOnly(dir);
+      if (cached) return { dir, manifest: cached, runId };
+      await rm(target, { recursive: true, force: true });
+      await rename(staging, target);
+    }
+    return { dir, manifest, runId };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Options of {@link pickBestTrial}. */
+export interface PickBestTrialOptions {
+  /** Finished trials of the sweep (the tracker's `finishedTrials({ sweepId })`). */
+  trials: TrialRecord[];
+  /** For messages. */
+  sweepId: string;
+}
+
+/**
+ * The finished trial with the highest final test accuracy among those with a run id; ties go to the
+ * smaller trial key so the choice is reproducible.
+ * @throws UserError `E_NO_FINISHED_TRIALS` when there is none to pick.
+ */
+export function pickBestTrial(options: PickBestTrialOptions): TrialRecord & { runId: string } {
+  const candidates = options.trials.filter(
+    (t): t is TrialRecord & { runId: string } => typeof t.runId === 'string' && Number.isFinite(t.result?.final?.testAccuracy),
+  );
+  if (candidates.length === 0) {
+    throw new UserError(
+      'E_NO_FINISHED_TRIALS',
+      options.trials.length === 0
+        ? `sweep ${options.sweepId} has no finished trials; check the sweep id (seedsweep status) or wait for trials to finish`
+        : `none of the ${options.trials.length} finished trials of sweep ${options.sweepId} has a tracked run with a final test accuracy`,
+    );
+  }
+  return candidates.reduce((best, t) => {
+    const a = t.result.final.testAccuracy;
+    const b = best.result.final.testAccuracy;
+    return a > b || (a === b && t.trialKey < best.trialKey) ? t : best;
+  });
+}
+
+/** Options of {@link resolveBestModel}. */
+export interface ResolveBestModelOptions {
+  sweepId: string;
+  /** Returns the sweep's finished trials (the tracker's `finishedTrials`). */
+  finishedTrials: (filter: { sweepId: string }) => Promise<TrialRecord[]>;
+  client: MlflowClient;
+  /** @default cacheDir() */
+  cacheRoot?: string;
+}
+
+/** The model of the sweep's best finished trial (see {@link pickBestTrial}), downloaded like {@link resolveRunModel}. */
+export async function resolveBestModel(options: ResolveBestModelOptions): Promise<ResolvedModel> {
+  const trial = pickBestTrial({ trials: await options.finishedTrials({ sweepId: options.sweepId }), sweepId: options.sweepId });
+  const resolved = await resolveRunModel({ runId: trial.runId, client: options.client, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
+  return { ...resolved, trial };
+}
+
+/** A local model folder, checked to load. */
+export async function resolveLocalModel(dir: string): Promise<ResolvedModel> {
+  const { model, manifest } = await loadModelFromDir(dir);
+  model.dispose();
+  return { dir: path.resolve(dir), manifest };
+}
+
+async function loadManifestOnly(dir: string): Promise<ModelManifest | undefined> {
+  try {
+    const { model, manifest } = await loadModelFromDir(dir);
+    model.dispose();
+    return manifest;
+  } catch {
+    return undefined; // absent or damaged: download again
+  }
+}
+
+/** Options of {@link resolveModel}: exactly one of `run`, `best`, `modelDir`. */
+export interface ResolveModelOptions {
+  /** MLflow run id whose `model/` artifacts to use. */
+  run?: string;
+  /** Sweep id whose best finished trial (highest final test accuracy) to use. */
+  best?: string;
+  /** Local model folder. */
+  modelDir?: string;
+  /** @default cacheDir() */
+  cacheRoot?: string;
+  /** Download run artifacts again even when cached. @default false */
+  refresh?: boolean;
+}
+
+/**
+ * Resolves the CLI's `--run | --best | --model-dir` to a local model folder. The tracking server is
+ * `MLFLOW_TRACKING_URI`, or the embedded local one (started on demand) when it is unset.
+ * @throws UserError `E_BAD_ARGUMENT` unless exactly one source is given.
+ */
+export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
+  const given = (['run', 'best', 'modelDir'] as const).filter((k) => options[k] !== undefined);
+  if (given.length !== 1) {
+    throw new UserError('E_BAD_ARGUMENT', `give exactly one of --run <mlflow-run-id>, --best <sweep-id>, --model-dir <dir> (got ${given.length === 0 ? 'none' : given.map((k) => `--${k === 'modelDir' ? 'model-dir' : k}`).join(' and ')})`);
+  }
+  const cache = options.cacheRoot ? { cacheRoot: options.cacheRoot } : {};
+  if (options.modelDir !== undefined) return resolveLocalModel(options.modelDir);
+  const tracker = await createTracker();
+  if (options.run !== undefined) {
+    return resolveRunModel({ runId: options.run, client: tracker.client, refresh: options.refresh ?? false, ...cache });
+  }
+  return resolveBestModel({ sweepId: options.best!, finishedTrials: (filter) => tracker.finishedTrials(filter), client: tracker.client, ...cache });
+}
+
+/** One line saying what a resolved model is: for logs and the CLI. */
+export function describeResolvedModel(resolved: ResolvedModel): string {
+  const m = resolved.manifest;
+  const accuracy = resolved.trial?.result.final.testAccuracy ?? m.metrics?.['testAccuracy'];
+  return [
+    resolved.runId ? `run ${resolved.runId}` : `folder ${resolved.dir}`,
+    resolved.trial ? `trial ${resolved.trial.trialKey} (${resolved.trial.groupLabel}, seed ${resolved.trial.seed})` : m.trialKey ? `trial ${m.trialKey}` : undefined,
+    m.model ? `model ${m.model}${m.modelOptions ? ` ${JSON.stringify(m.modelOptions)}` : ''}` : undefined,
+    accuracy !== undefined ? `test accuracy ${accuracy.toFixed(4)}` : undefined,
+    m.synthetic ? 'trained on SYNTHETIC data' : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
