@@ -7,6 +7,19 @@ import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { isUserError } from '../common/errors.js';
 import { readPackageVersion } from './version.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerPackage } from './commands/package.js';
+import { register as registerSync } from './commands/sync.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerStatus } from './commands/status.js';
+import { register as registerList } from './commands/list.js';
+import { register as registerCancel } from './commands/cancel.js';
+import { register as registerResume } from './commands/resume.js';
+import { register as registerWorker } from './commands/worker.js';
+import { register as registerPlan } from './commands/plan.js';
+import { register as registerTrain } from './commands/train.js';
+import { register as registerModels } from './commands/models.js';
+import { register as registerEda } from './commands/eda.js';
 
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
@@ -22,6 +35,19 @@ export function buildProgram(): Command {
 type Register = (program: Command) => void;
 // One line per command module; keep the list in the order `--help` should show them.
 const COMMANDS: Register[] = [
+  registerRun,
+  registerStatus,
+  registerList,
+  registerCancel,
+  registerResume,
+  registerWorker,
+  registerEda,
+  registerTrain,
+  registerModels,
+  registerPlan,
+  registerSync,
+  registerServe,
+  registerPackage,
 ];
 
 /** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */

@@ -1,0 +1,47 @@
+/**
+ * The aggregation activity: finished trials of the sweep's plan → report (statistics, table, files),
+ * whose files and status are logged to the sweep's parent run.
+ */
+import path from 'node:path';
+import { buildReport, ReportFormat, renderTable, writeReport } from '../analysis/report.js';
+import type { TrialRecord } from '../analysis/types.js';
+import { expandSweep } from '../spec/expand.js';
+import type { Tracker } from '../tracking/types.js';
+import type { AggregateInput, AggregateOutput } from '../workflows/types.js';
+
+export interface AggregateDeps {
+  tracker: Tracker;
+  /** Reports go to `<reportRoot>/<sweepId>` unless the input names a folder. */
+  reportRoot: string;
+}
+
+/** Report formats written for every sweep. */
+const REPORT_FORMATS: ReportFormat[] = [ReportFormat.json, ReportFormat.md, ReportFormat.html, ReportFormat.table];
+
+/** Builds the `aggregateSweep` activity. */
+export function createAggregate(deps: AggregateDeps) {
+  return async function aggregateSweep(input: AggregateInput): Promise<AggregateOutput> {
+    const planned = new Set(expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint }).map((t) => t.trialKey));
+    // Trials of this plan finished by this sweep or an earlier one of the same name; one record per key.
+    const byKey = new Map<string, TrialRecord>();
+    for (const record of await deps.tracker.finishedTrials({ sweepName: input.spec.name })) {
+      if (!planned.has(record.trialKey)) continue;
+      const current = byKey.get(record.trialKey);
+      if (!current || record.sweepId === input.sweepId) byKey.set(record.trialKey, record);
+    }
+    const records = [...byKey.values()];
+    const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
+    if (records.length === 0) {
+      // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.
+      await deps.tracker.finishSweep(input.sweepId, { status: input.status });
+      return { records: 0, reportDir: outDir, files: [], table: '(no finished trials: no report)' };
+    }
+    const report = buildReport({ sweepName: input.spec.name, sweepId: input.sweepId, records, comparisons: input.spec.comparisons });
+    const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
+    await deps.tracker.finishSweep(input.sweepId, {
+      status: input.status,
+      files: files.map((localPath) => ({ localPath, artifactPath: `report/${path.basename(localPath)}` })),
+    });
+    return { records: records.length, reportDir: outDir, files, table: renderTable(report) };
+  };
+}

@@ -1,0 +1,21 @@
+/** `seedsweep cancel <sweep-id>`: stop a running sweep at the next epoch boundary (checkpoints kept). */
+import type { Command } from 'commander';
+import { openTemporalSession } from '../../client/session.js';
+import { cancelSweep } from '../../client/sweeps.js';
+import { info } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('cancel')
+    .description('Cancel a running sweep: no new trials; running ones stop at their next epoch boundary, keeping checkpoints.')
+    .argument('<sweep-id>', 'the sweep to cancel')
+    .action(async (sweepId: string) => {
+      const session = await openTemporalSession();
+      try {
+        await cancelSweep({ client: session.client, sweepId });
+        info(`cancel requested for ${sweepId}; 'seedsweep resume ${sweepId}' continues it later from the checkpoints.`);
+      } finally {
+        await session.close();
+      }
+    });
+}

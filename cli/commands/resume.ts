@@ -1,0 +1,47 @@
+/**
+ * `seedsweep resume <sweep-id>`: a new run of the same sweep id and spec that trains only trials not
+ * finished yet, resuming from checkpoints (after failures, cancel, termination, or dead workers).
+ */
+import type { Command } from 'commander';
+import { runAttached } from '../../client/attached-run.js';
+import { failIfTrialsFailed, summaryText } from '../../client/print-summary.js';
+import { openTemporalSession } from '../../client/session.js';
+import { resumeSweep } from '../../client/sweeps.js';
+import { UserError } from '../../common/errors.js';
+import { info, isInteractive, printJson } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('resume')
+    .description('Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials.')
+    .argument('<sweep-id>', 'the sweep to resume (its id stays the same)')
+    .option('--detach', 'submit and return at once; workers do the training')
+    .option('--json', 'print one JSON document')
+    .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
+    .action(async (sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) => {
+      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+        throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${flags.threads}'.`);
+      }
+      const session = await openTemporalSession();
+      try {
+        const resumed = await resumeSweep({ client: session.client, sweepId });
+        if (!flags.json) info(`sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`);
+        if (flags.detach) {
+          if (flags.json) printJson(resumed);
+          return;
+        }
+        const summary = await runAttached({
+          session,
+          sweepId,
+          ...(threads !== undefined ? { threads } : {}),
+          ...(flags.json ? {} : { display: isInteractive() ? ('bars' as const) : ('lines' as const) }),
+        });
+        if (flags.json) printJson(summary);
+        else process.stdout.write(summaryText(summary));
+        failIfTrialsFailed(summary);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/** `seedsweep run <spec>`: validate, plan and submit a sweep; unless --detach, also work on it and show progress. */
+import type { Command } from 'commander';
+import { runAttached } from '../../client/attached-run.js';
+import { failIfTrialsFailed, summaryText } from '../../client/print-summary.js';
+import { openTemporalSession } from '../../client/session.js';
+import { submitSweep } from '../../client/sweeps.js';
+import { UserError } from '../../common/errors.js';
+import { datasetFingerprint } from '../../datasets/index.js';
+import { expandSweep } from '../../spec/expand.js';
+import { loadSweepSpec } from '../../spec/load.js';
+import { info, isInteractive, printJson } from '../output.js';
+
+interface RunFlags {
+  detach?: boolean;
+  json?: boolean;
+  threads?: string;
+  set: string[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run a sweep: submit it to Temporal and (unless --detach) train in this process while showing progress.')
+    .argument('<spec>', 'sweep spec YAML file, or the name of a shipped sweep (e.g. quickstart)')
+    .option('--detach', 'submit and return at once; workers (seedsweep worker) do the training')
+    .option('--json', 'print one JSON document (the sweep id, or the summary when not detached)')
+    .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
+    .option('--set <path=value>', 'override a spec field, e.g. --set seeds={count: 5} (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .action(async (specFile: string, flags: RunFlags) => {
+      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+        throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${flags.threads}'.`);
+      }
+      const spec = await loadSweepSpec(specFile, { overrides: flags.set });
+      const fingerprint = await datasetFingerprint(spec.dataset);
+      const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
+      const session = await openTemporalSession();
+      try {
+        const { sweepId, runId } = await submitSweep({ client: session.client, spec, datasetFingerprint: fingerprint });
+        if (!flags.json) info(`sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`);
+        if (flags.detach) {
+          if (flags.json) printJson({ sweepId, runId, trials: planned });
+          else info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
+          return;
+        }
+        const summary = await runAttached({
+          session,
+          sweepId,
+          ...(threads !== undefined ? { threads } : {}),
+          ...(flags.json ? {} : { display: isInteractive() ? ('bars' as const) : ('lines' as const) }),
+        });
+        if (flags.json) printJson(summary);
+        else process.stdout.write(summaryText(summary));
+        failIfTrialsFailed(summary);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,63 @@
+/** `seedsweep worker`: a Temporal worker process hosting the activities and one training pool. */
+import { Command, Option } from 'commander';
+import { UserError } from '../../common/errors.js';
+import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from '../../workers/process.js';
+
+/** Raw commander options of the worker command. */
+interface WorkerFlags {
+  queue: 'cpu' | 'gpu';
+  threads?: string;
+  gpus?: string;
+  control: boolean;
+  trainer: TrainerKind;
+  noopEpochMs?: string;
+  queuePrefix?: string;
+}
+
+/** Turns the command's flags into {@link WorkerProcessOptions}; bad values are UserErrors. */
+export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions {
+  const int = (name: string, raw: string | undefined, min: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new UserError('E_BAD_ARGUMENT', `--${name} must be an integer ≥ ${min}; got '${raw}'.`);
+    return n;
+  };
+  const gpus = flags.gpus?.split(',').map((g) => g.trim()).filter((g) => g.length > 0);
+  if (gpus && gpus.some((g) => !/^\d+$/.test(g))) {
+    throw new UserError('E_BAD_ARGUMENT', `--gpus must be a comma-separated list of GPU indices such as 0,1; got '${flags.gpus}'.`);
+  }
+  if (gpus && gpus.length > 0 && flags.queue !== 'gpu') {
+    throw new UserError('E_BAD_ARGUMENT', '--gpus needs --queue gpu.');
+  }
+  const threads = int('threads', flags.threads, 1);
+  const noopEpochMs = int('noop-epoch-ms', flags.noopEpochMs, 0);
+  return {
+    queue: flags.queue,
+    control: flags.control,
+    trainer: flags.trainer,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(gpus && gpus.length > 0 ? { gpus } : {}),
+    ...(noopEpochMs !== undefined ? { noopEpochMs } : {}),
+    ...(flags.queuePrefix ? { queuePrefix: flags.queuePrefix } : {}),
+  };
+}
+
+/** Declares the worker options and action on `command` (shared by the CLI and workers/main.ts). */
+export function defineWorkerCommand(command: Command): Command {
+  return command
+    .description('Run a worker: serves sweep workflows and trains trials from a task queue until SIGINT/SIGTERM.')
+    .addOption(new Option('--queue <kind>', 'training queue to serve').choices(['cpu', 'gpu']).default('cpu'))
+    .option('--threads <n>', 'training threads, i.e. trials at once (default: CPU cores; 1 per GPU)')
+    .option('--gpus <list>', 'GPU indices, e.g. 0,1: one worker process per GPU (needs --queue gpu)')
+    .option('--no-control', 'do not serve the control queue (workflows, tracker calls, aggregation)')
+    .addOption(new Option('--trainer <kind>', 'trainer: the TF.js engine, or noop for orchestration benchmarks').choices(Object.values(TrainerKind)).default(TrainerKind.engine))
+    .addOption(new Option('--noop-epoch-ms <ms>', 'milliseconds per epoch of the noop trainer').hideHelp())
+    .option('--queue-prefix <prefix>', 'task-queue name prefix (isolates deployments)', 'seedsweep')
+    .action(async (flags: WorkerFlags) => {
+      process.exitCode = await runWorkerProcess(workerOptionsFromFlags(flags));
+    });
+}
+
+export function register(program: Command): void {
+  defineWorkerCommand(program.command('worker'));
+}

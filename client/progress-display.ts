@@ -1,0 +1,89 @@
+/**
+ * Live progress of a sweep for a human: on a terminal, cli-progress bars (overall, then one per running
+ * trial with its epoch); elsewhere, one plain line per change (trial started, epoch done, finished,
+ * failed). Both read the `progress` query answers they are given.
+ */
+import cliProgress from 'cli-progress';
+import type { SweepProgress, TrialProgress } from '../workflows/types.js';
+
+export interface ProgressDisplay {
+  update(progress: SweepProgress): void;
+  stop(): void;
+}
+
+export interface ProgressDisplayOptions {
+  /** Bars on a terminal, lines otherwise. */
+  interactive: boolean;
+  /** Where lines and bars go. @default process.stderr */
+  stream?: NodeJS.WriteStream;
+}
+
+const done = (p: SweepProgress) => p.counts.finished + p.counts.failed + p.counts.skipped + p.counts.earlyStopped + p.counts.cancelled;
+
+function trialLabel(t: TrialProgress): string {
+  return `${t.groupLabel} seed=${t.seed}`;
+}
+
+function metricsText(t: TrialProgress): string {
+  return t.metrics ? `test acc ${t.metrics.testAccuracy.toFixed(3)} loss ${t.metrics.testLoss.toFixed(3)}` : '';
+}
+
+/** Creates the display. */
+export function createProgressDisplay(options: ProgressDisplayOptions): ProgressDisplay {
+  const stream = options.stream ?? process.stderr;
+  return options.interactive ? barsDisplay(stream) : linesDisplay(stream);
+}
+
+function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
+  const multi = new cliProgress.MultiBar(
+    { stream, clearOnComplete: false, hideCursor: true, format: ' {label} |{bar}| {value}/{total} {detail}' },
+    cliProgress.Presets.shades_classic,
+  );
+  let overall: cliProgress.SingleBar | undefined;
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    update(p) {
+      const detail = `running ${p.counts.running}, failed ${p.counts.failed}${p.counts.skipped ? `, skipped ${p.counts.skipped}` : ''} [${p.phase}]`;
+      if (!overall) overall = multi.create(p.counts.total, done(p), { label: 'sweep', detail });
+      else overall.update(done(p), { detail });
+      const running = new Set<string>();
+      for (const t of p.trials) {
+        if (t.state !== 'running') continue;
+        running.add(t.trialKey);
+        const payload = { label: trialLabel(t).padEnd(28).slice(0, 28), detail: `epoch ${metricsText(t)}${(t.attempt ?? 1) > 1 ? ` (attempt ${t.attempt})` : ''}` };
+        const bar = bars.get(t.trialKey);
+        if (bar) bar.update(t.epoch ?? 0, payload);
+        else bars.set(t.trialKey, multi.create(t.epochs, t.epoch ?? 0, payload));
+      }
+      for (const [key, bar] of bars) {
+        if (!running.has(key)) {
+          multi.remove(bar);
+          bars.delete(key);
+        }
+      }
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}
+
+function linesDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
+  const seen = new Map<string, string>();
+  let lastOverall = '';
+  return {
+    update(p) {
+      for (const t of p.trials) {
+        const state = t.state === 'running' ? `running epoch ${t.epoch ?? 0}/${t.epochs}` : t.state;
+        if (t.state === 'pending' || t.state === 'skipped' || seen.get(t.trialKey) === state) continue;
+        seen.set(t.trialKey, state);
+        const extra = t.state === 'running' ? metricsText(t) : (t.reason ?? '');
+        stream.write(`trial ${t.trialKey.slice(0, 12)} ${trialLabel(t)}: ${state}${extra ? ` ${extra}` : ''}\n`);
+      }
+      const overall = `sweep ${p.sweepId}: ${done(p)}/${p.counts.total} done (finished ${p.counts.finished}, failed ${p.counts.failed}, skipped ${p.counts.skipped}), running ${p.counts.running} [${p.phase}]`;
+      if (overall !== lastOverall) stream.write(`${overall}\n`);
+      lastOverall = overall;
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * An in-memory Tracker for orchestration tests that do not need MLflow. It keeps what the MLflow
+ * tracker keeps (runs per sweep and trial key, epochs, results, statuses) and counts calls, so tests
+ * can see which trials trained and how often.
+ */
+import type { TrialRecord } from '../../../analysis/types.js';
+import type { EpochMetrics, TrialResult } from '../../../engine/types.js';
+import type { PlannedTrial } from '../../../spec/types.js';
+import type { RunStatus, SweepInfo, Tracker } from '../../../tracking/types.js';
+
+export interface MemoryTrialRun {
+  sweepId: string;
+  trial: PlannedTrial;
+  status: RunStatus;
+  epochs: Map<number, EpochMetrics>;
+  result?: TrialResult;
+  error?: string;
+  /** startTrial calls (one per attempt). */
+  starts: number;
+}
+
+export class MemoryTracker implements Tracker {
+  readonly sweeps = new Map<string, SweepInfo & { status: RunStatus; files: string[] }>();
+  /** Key `${sweepId}/${trialKey}`. */
+  readonly runs = new Map<string, MemoryTrialRun>();
+
+  async startSweep(sweep: SweepInfo): Promise<void> {
+    if (!this.sweeps.has(sweep.sweepId)) this.sweeps.set(sweep.sweepId, { ...sweep, status: 'RUNNING', files: [] });
+  }
+
+  async startTrial(sweepId: string, trial: PlannedTrial): Promise<void> {
+    const id = `${sweepId}/${trial.trialKey}`;
+    const run = this.runs.get(id);
+    if (run) {
+      run.starts += 1;
+      run.status = 'RUNNING';
+    } else this.runs.set(id, { sweepId, trial, status: 'RUNNING', epochs: new Map(), starts: 1 });
+  }
+
+  async logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics): Promise<void> {
+    this.runs.get(`${sweepId}/${trialKey}`)?.epochs.set(metrics.epoch, metrics);
+  }
+
+  async finishTrial(sweepId: string, trialKey: string, outcome: { status: RunStatus; result?: TrialResult; error?: string }): Promise<void> {
+    const run = this.runs.get(`${sweepId}/${trialKey}`);
+    if (!run) return;
+    run.status = outcome.status;
+    if (outcome.result) run.result = outcome.result;
+    if (outcome.error !== undefined) run.error = outcome.error;
+  }
+
+  async finishSweep(sweepId: string, outcome: { status: RunStatus; files?: { localPath: string; artifactPath: string }[] }): Promise<void> {
+    const sweep = this.sweeps.get(sweepId);
+    if (!sweep) return;
+    sweep.status = outcome.status;
+    sweep.files = (outcome.files ?? []).map((f) => f.localPath);
+  }
+
+  async finishedTrials(filter: { sweepName?: string; sweepId?: string }): Promise<TrialRecord[]> {
+    const records: TrialRecord[] = [];
+    for (const run of this.runs.values()) {
+      if (run.status !== 'FINISHED' || !run.result) continue;
+      if (filter.sweepId && run.sweepId !== filter.sweepId) continue;
+      if (filter.sweepName && this.sweeps.get(run.sweepId)?.sweepName !== filter.sweepName) continue;
+      const { trial } = run;
+      records.push({
+        trialKey: trial.trialKey,
+        groupKey: trial.groupKey,
+        groupLabel: trial.groupLabel,
+        factors: trial.factors,
+        seed: trial.seed,
+        config: trial.config,
+        result: run.result,
+        sweepId: run.sweepId,
+      });
+    }
+    return records;
+  }
+
+  /** Runs of one sweep. */
+  runsOf(sweepId: string): MemoryTrialRun[] {
+    return [...this.runs.values()].filter((r) => r.sweepId === sweepId);
+  }
+}
