@@ -18,18 +18,30 @@ export interface AggregateDeps {
 /** Report formats written for every sweep. */
 const REPORT_FORMATS: ReportFormat[] = [ReportFormat.json, ReportFormat.md, ReportFormat.html, ReportFormat.table];
 
+/**
+ * The finished trials of a sweep's plan: finished by this sweep or by an earlier one of the same
+ * name (those were skipped, not rerun), one record per trial key, this sweep's own record preferred.
+ */
+export async function collectSweepRecords(options: {
+  tracker: Tracker;
+  spec: AggregateInput['spec'];
+  datasetFingerprint: string;
+  sweepId: string;
+}): Promise<TrialRecord[]> {
+  const planned = new Set(expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map((t) => t.trialKey));
+  const byKey = new Map<string, TrialRecord>();
+  for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
+    if (!planned.has(record.trialKey)) continue;
+    const current = byKey.get(record.trialKey);
+    if (!current || record.sweepId === options.sweepId) byKey.set(record.trialKey, record);
+  }
+  return [...byKey.values()];
+}
+
 /** Builds the `aggregateSweep` activity. */
 export function createAggregate(deps: AggregateDeps) {
   return async function aggregateSweep(input: AggregateInput): Promise<AggregateOutput> {
-    const planned = new Set(expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint }).map((t) => t.trialKey));
-    // Trials of this plan finished by this sweep or an earlier one of the same name; one record per key.
-    const byKey = new Map<string, TrialRecord>();
-    for (const record of await deps.tracker.finishedTrials({ sweepName: input.spec.name })) {
-      if (!planned.has(record.trialKey)) continue;
-      const current = byKey.get(record.trialKey);
-      if (!current || record.sweepId === input.sweepId) byKey.set(record.trialKey, record);
-    }
-    const records = [...byKey.values()];
+    const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
     const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
     if (records.length === 0) {
       // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.

@@ -12,6 +12,7 @@ import { register as registerPackage } from './commands/package.js';
 import { register as registerSync } from './commands/sync.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerStatus } from './commands/status.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerList } from './commands/list.js';
 import { register as registerCancel } from './commands/cancel.js';
 import { register as registerResume } from './commands/resume.js';
@@ -37,6 +38,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Register[] = [
   registerRun,
   registerStatus,
+  registerReport,
   registerList,
   registerCancel,
   registerResume,

@@ -229,12 +229,21 @@ export async function resumeSweep(options: { client: Client; sweepId: string }):
 }
 
 /** The input of a sweep's latest run: the first event of its history (one event fetched, not the whole history). */
-async function latestInput(client: Client, sweepId: string): Promise<SweepWorkflowInput> {
-  const response = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId: sweepId },
-    maximumPageSize: 1,
-  });
+export async function latestInput(client: Client, sweepId: string): Promise<SweepWorkflowInput> {
+  let response;
+  try {
+    response = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId: sweepId },
+      maximumPageSize: 1,
+    });
+  } catch (error) {
+    // gRPC NOT_FOUND: no workflow with this id in the namespace.
+    if ((error as { code?: number }).code === 5) {
+      throw new UserError('E_SWEEP_NOT_FOUND', `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`);
+    }
+    throw error;
+  }
   const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   const input = payload ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as Partial<SweepWorkflowInput>) : undefined;
   if (!input?.spec || !input.datasetFingerprint) {

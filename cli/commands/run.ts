@@ -15,6 +15,7 @@ interface RunFlags {
   json?: boolean;
   threads?: string;
   set: string[];
+  dataPath?: string;
 }
 
 export function register(program: Command): void {
@@ -26,12 +27,14 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document (the sweep id, or the summary when not detached)')
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
     .option('--set <path=value>', 'override a spec field, e.g. --set seeds={count: 5} (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
     .action(async (specFile: string, flags: RunFlags) => {
       const threads = flags.threads === undefined ? undefined : Number(flags.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
         throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${flags.threads}'.`);
       }
-      const spec = await loadSweepSpec(specFile, { overrides: flags.set });
+      const overrides = [...flags.set, ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`])];
+      const spec = await loadSweepSpec(specFile, { overrides });
       const fingerprint = await datasetFingerprint(spec.dataset);
       const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
       const session = await openTemporalSession();
