@@ -83,6 +83,22 @@ describe('seedsweep run / status / list / cancel / resume', () => {
     const list = JSON.parse((await seedsweep(['list', '--name', name, '--json'], env)).stdout) as SweepListEntry[];
     expect(list.map((s) => s.sweepId)).toEqual([summary.sweepId]);
 
+    // report reads the finished trials back from the real MLflow server.
+    const reportJson = await seedsweep(['report', summary.sweepId, '--format', 'json'], env);
+    expect(reportJson.code, reportJson.stderr).toBe(0);
+    const report = JSON.parse(reportJson.stdout) as { groups: { n: number }[]; comparisons: unknown[] };
+    expect(report.groups.map((g) => g.n)).toEqual([2, 2]);
+    expect(report.comparisons).toHaveLength(1);
+    const table = await seedsweep(['report', summary.sweepId], env);
+    expect(table.stdout).toMatch(/model=cnn/);
+    expect(table.stdout).toMatch(/model=fc/);
+    const html = await seedsweep(['report', summary.sweepId, '--format', 'html', '--out', path.join(dir, 'html')], env);
+    expect(html.code, html.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'html', 'report.html'))).toBe(true);
+    const missing = await seedsweep(['report', 'no-such-sweep'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/E_SWEEP_NOT_FOUND/);
+
     const again = await seedsweep(['run', spec, '--threads', '2'], env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/0 trained, 4 already done, 0 failed \(of 4\)/);
