@@ -3,9 +3,11 @@
  * backend's built-in gradient kernels and with seedsweep's (`engine/wasm-kernels`).
  *
  *   npx tsx bench/train-step.ts [--steps 20] [--warmup 3] [--models cnn,fc] [--kernels builtin,seedsweep]
- *                               [--backend wasm]
+ *                               [--backend wasm] [--step engine,keras]
  *
- * Random data, batch 64, Adam, `model.trainOnBatch`: the same work per step as a real epoch minus
+ * Random data, batch 64, Adam. Step `engine` is the trainer's own step (`trainStep`: cross-entropy,
+ * `tf.variableGrads`, seedsweep's fused Adam); `keras` is `model.trainOnBatch` with `tf.train.adam`
+ * (the engine's step before the fused optimisers). The same work per step as a real epoch minus
  * data loading. One thread. GFLOP/s counts training as 3 × forward FLOPs (conv and dense layers).
  * Wall-clock figures are noisy on a shared machine; the `CPU` columns divide by the process's CPU
  * time instead (the backend computes on one thread), which stays close to the idle-machine figure.
@@ -13,6 +15,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend } from '../engine/backend.js';
+import { createOptimizer } from '../engine/optimizers/optimizer.js';
+import { trainStep } from '../engine/trainer.js';
 import { WasmKernelSet } from '../engine/wasm-kernels/index.js';
 
 const BATCH = 64;
@@ -76,6 +80,7 @@ interface Row {
   model: string;
   backend: string;
   kernels: string;
+  step: string;
   imagesPerSecond: number;
   msPerStep: number;
   gflops: number;
@@ -84,27 +89,50 @@ interface Row {
   cpuMsPerStep: number;
 }
 
-async function measure(name: string, steps: number, warmup: number): Promise<Omit<Row, 'backend' | 'kernels'>> {
+/** A function that runs one training step on the fixed batch. */
+function stepper(kind: string, model: tf.LayersModel, x: tf.Tensor4D, labels: tf.Tensor1D): () => Promise<void> {
+  if (kind === 'keras') {
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    const y = tf.oneHot(labels, 10);
+    return async () => {
+      await model.trainOnBatch(x, y);
+    };
+  }
+  if (kind !== 'engine') throw new Error(`unknown step ${kind}; use engine or keras`);
+  const optimizer = createOptimizer({ optimizer: 'adam', learningRate: 1e-3 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return () => {
+    const { loss, correct } = trainStep({ model, optimizer, variables, x, y: labels });
+    // Read both, as the trainer does once per batch.
+    loss.dataSync();
+    correct.dataSync();
+    tf.dispose([loss, correct]);
+    return Promise.resolve();
+  };
+}
+
+async function measure(name: string, kind: string, steps: number, warmup: number): Promise<Omit<Row, 'backend' | 'kernels'>> {
   const build = MODELS[name];
   if (build === undefined) throw new Error(`unknown model ${name}; known: ${Object.keys(MODELS).join(', ')}`);
   const model = build();
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const x = tf.randomUniform([BATCH, ...INPUT_SHAPE], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
-  for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+  const x = tf.randomUniform([BATCH, ...INPUT_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const labels = tf.randomUniform([BATCH], 0, 10, 'int32', 2) as tf.Tensor1D;
+  const step = stepper(kind, model, x, labels);
+  for (let i = 0; i < warmup; i++) await step();
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+  for (let i = 0; i < steps; i++) await step();
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const flops = forwardFlops(model);
-  tf.dispose([x, y]);
+  tf.dispose([x, labels]);
   model.dispose();
   const imagesPerSecond = (steps * BATCH) / seconds;
   const cpuImagesPerSecond = (steps * BATCH) / cpuSeconds;
   return {
     model: name,
+    step: kind,
     imagesPerSecond,
     msPerStep: (seconds * 1000) / steps,
     gflops: (3 * flops * imagesPerSecond) / 1e9,
@@ -114,11 +142,12 @@ async function measure(name: string, steps: number, warmup: number): Promise<Omi
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['model', 'backend', 'kernels', 'images/s', 'ms/step', 'GFLOP/s', 'CPU images/s', 'CPU ms/step'];
+  const header = ['model', 'backend', 'kernels', 'step', 'images/s', 'ms/step', 'GFLOP/s', 'CPU images/s', 'CPU ms/step'];
   const cells = rows.map((r) => [
     r.model,
     r.backend,
     r.kernels,
+    r.step,
     r.imagesPerSecond.toFixed(0),
     r.msPerStep.toFixed(1),
     r.gflops.toFixed(2),
@@ -126,7 +155,7 @@ function printTable(rows: Row[]): void {
     r.cpuMsPerStep.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
+  const line = (c: string[]) => c.map((v, i) => (i < 4 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
@@ -140,6 +169,7 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'cnn,fc' },
       kernels: { type: 'string', default: 'builtin,seedsweep' },
       backend: { type: 'string', default: BackendName.wasm },
+      step: { type: 'string', default: 'engine' },
     },
   });
   const steps = Number(values.steps);
@@ -150,10 +180,12 @@ async function main(): Promise<void> {
     const wasmKernels = kernels === '-' ? undefined : (kernels as WasmKernelSet);
     if (wasmKernels !== undefined && !Object.values(WasmKernelSet).includes(wasmKernels)) throw new Error(`unknown kernel set ${kernels}`);
     const backend = await initBackend({ backend: values.backend as BackendName, ...(wasmKernels ? { wasmKernels } : {}) });
-    for (const model of values.models.split(',')) {
-      const row = { ...(await measure(model, steps, warmup)), backend: `${backend.name} ${backend.version}`, kernels };
-      rows.push(row);
-      console.error(`${row.model} ${row.kernels}: ${row.imagesPerSecond.toFixed(0)} images/s (${row.cpuImagesPerSecond.toFixed(0)} per CPU second)`);
+    for (const kind of values.step.split(',')) {
+      for (const model of values.models.split(',')) {
+        const row = { ...(await measure(model, kind, steps, warmup)), backend: `${backend.name} ${backend.version}`, kernels };
+        rows.push(row);
+        console.error(`${row.model} ${row.kernels} ${row.step}: ${row.imagesPerSecond.toFixed(0)} images/s (${row.cpuImagesPerSecond.toFixed(0)} per CPU second)`);
+      }
     }
   }
   console.log(`\nbatch ${BATCH}, Adam, ${steps} steps after ${warmup} warm-up, one thread`);

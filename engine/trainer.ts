@@ -11,11 +11,12 @@ import { fillBatch } from '../datasets/batches.js';
 import { PREPROCESSING } from '../datasets/preprocess.js';
 import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, type DatasetSplit } from '../datasets/types.js';
 import { canonicalModelOptions } from './architectures.js';
-import { canonicalJson, readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointArray, type CheckpointState } from './checkpoint.js';
+import { canonicalJson, readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { InjectedFaultError, TrialStoppedError } from './errors.js';
 import { MODEL_MANIFEST_FORMAT, saveModelToDir } from './model-io.js';
 import { computeModelStats, NUM_CLASSES } from './model-stats.js';
 import { buildModel } from './models.js';
+import { createOptimizer, type FusedOptimizer } from './optimizers/optimizer.js';
 import { epochPermutation } from './seeding.js';
 import { OptimizerName, type EpochMetrics, type Trial, type TrainSettings, type TrialResult } from './types.js';
 
@@ -23,8 +24,6 @@ import { OptimizerName, type EpochMetrics, type Trial, type TrainSettings, type 
 const EVAL_BATCH_SIZE = 256;
 /** Probabilities are clipped like Keras' cross-entropy so log(0) never happens. */
 const PROBABILITY_EPSILON = 1e-7;
-/** Prefix of optimiser state that `getWeights` leaves out but exact resumption needs. */
-const EXTRA_PREFIX = 'seedsweep:';
 
 /** Options of {@link trainTrial}. */
 export interface TrainTrialOptions {
@@ -62,23 +61,6 @@ export function checkTrainSettings(settings: TrainSettings): void {
   if (!Object.values(OptimizerName).includes(settings.optimizer)) throw bad('optimizer', `one of ${Object.values(OptimizerName).join(', ')}`, settings.optimizer);
 }
 
-function createOptimizer(settings: TrainSettings): tf.Optimizer {
-  switch (settings.optimizer) {
-    case 'adam':
-      return tf.train.adam(settings.learningRate);
-    case 'sgd':
-      return tf.train.sgd(settings.learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(settings.learningRate);
-  }
-}
-
-/** Adam keeps β1^t and β2^t as running products; `setWeights` recomputes them with `pow`, which can differ in the last bit. */
-interface AdamInternals {
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-}
-
 /** Mean sparse categorical cross-entropy of softmax outputs. */
 function crossEntropy(probs: tf.Tensor2D, labels: tf.Tensor1D, reduce: 'mean' | 'sum'): tf.Scalar {
   const clipped = tf.clipByValue(probs, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
@@ -96,28 +78,34 @@ function copyOf(tensor: tf.Tensor): Float32Array | Int32Array {
   return data instanceof Int32Array ? Int32Array.from(data) : Float32Array.from(data as Float32Array);
 }
 
-async function captureOptimizer(optimizer: tf.Optimizer): Promise<CheckpointArray[]> {
-  const named = await optimizer.getWeights();
-  const arrays = named.map((w) => ({ name: w.name, shape: w.tensor.shape, data: copyOf(w.tensor) }));
-  named[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the rest are live variables
-  const adam = optimizer as unknown as AdamInternals;
-  for (const key of ['accBeta1', 'accBeta2'] as const) {
-    const variable = adam[key];
-    if (variable) arrays.push({ name: `${EXTRA_PREFIX}${key}`, shape: [], data: copyOf(variable) });
-  }
-  return arrays;
+/** Options of {@link trainStep}. */
+export interface TrainStepOptions {
+  model: tf.LayersModel;
+  optimizer: FusedOptimizer;
+  /** The model's trainable variables, in a fixed order (the optimiser's slots follow it). */
+  variables: tf.Variable[];
+  /** Normalised images, [B, 32, 32, 3]. */
+  x: tf.Tensor4D;
+  /** Class indices, [B] int32. */
+  y: tf.Tensor1D;
 }
 
-async function restoreOptimizer(optimizer: tf.Optimizer, arrays: CheckpointArray[]): Promise<void> {
-  const weights = arrays.filter((a) => !a.name.startsWith(EXTRA_PREFIX)).map((a) => ({ name: a.name, tensor: tf.tensor(a.data, a.shape) }));
-  await optimizer.setWeights(weights);
-  // setWeights made variables from these tensors (sharing their data); drop our handles.
-  for (const w of weights) w.tensor.dispose();
-  const adam = optimizer as unknown as AdamInternals;
-  for (const extra of arrays.filter((a) => a.name.startsWith(EXTRA_PREFIX))) {
-    const variable = adam[extra.name.slice(EXTRA_PREFIX.length) as keyof AdamInternals];
-    if (variable) tf.tidy(() => variable.assign(tf.tensor(extra.data, [], 'float32')));
-  }
+/**
+ * One gradient step on a batch: mean cross-entropy, gradients, optimiser update. Returns the
+ * batch's mean loss and number of correct predictions (new scalars the caller disposes).
+ */
+export function trainStep(options: TrainStepOptions): { loss: tf.Scalar; correct: tf.Scalar } {
+  const { model, optimizer, variables, x, y } = options;
+  return tf.tidy(() => {
+    let correct: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+      correct = tf.keep(countCorrect(probs, y)); // the forward pass runs in its own tidy scope
+      return crossEntropy(probs, y, 'mean');
+    }, variables);
+    optimizer.applyGradients(variables, variables.map((v) => grads[v.name]!));
+    return { loss: value, correct: correct! };
+  });
 }
 
 /** What a checkpoint must agree on with the trial being resumed (the epoch count may grow). */
@@ -166,7 +154,10 @@ export async function trainTrial(options: TrainTrialOptions): Promise<TrialResul
       const tensors = resumeState.modelWeights.map((w) => tf.tensor(w.data, w.shape));
       model.setWeights(tensors);
       tf.dispose(tensors);
-      await restoreOptimizer(optimizer, resumeState.optimizerWeights);
+      if (resumeState.optimizer !== optimizer.className) {
+        throw new UserError('E_CHECKPOINT_MISMATCH', `checkpoint in ${options.checkpointDir} holds ${resumeState.optimizer} state, not ${optimizer.className}; start without resume.`);
+      }
+      optimizer.setState(resumeState.optimizerWeights);
       epochs.push(...resumeState.epochs);
     }
     const resumedFromEpoch = resumeState?.epoch ?? 0;
@@ -190,24 +181,15 @@ export async function trainTrial(options: TrainTrialOptions): Promise<TrialResul
       for (let start = 0; start < order.length; start += batchSize) {
         const count = Math.min(batchSize, order.length - start);
         fillBatch({ store: split.store, indices: order, start, count, pixels, labels });
-        let correct: tf.Scalar | undefined;
-        const loss = tf.tidy(() => {
+        const { loss, correct } = tf.tidy(() => {
           const { x, y } = toTensors(count);
-          return optimizer.minimize(
-            () => {
-              const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-              correct = tf.keep(countCorrect(probs, y));
-              return crossEntropy(probs, y, 'mean');
-            },
-            true,
-            variables,
-          )!;
+          return trainStep({ model, optimizer, variables, x, y });
         });
         // Weight each batch by its size: the epoch mean is over images, the last batch may be short.
         lossSum += loss.dataSync()[0]! * count;
-        correctSum += correct!.dataSync()[0]!;
+        correctSum += correct.dataSync()[0]!;
         loss.dispose();
-        correct!.dispose();
+        correct.dispose();
       }
       const trainSeconds = (performance.now() - started) / 1000;
       let testLossSum = 0;
@@ -241,10 +223,10 @@ export async function trainTrial(options: TrainTrialOptions): Promise<TrialResul
             trial,
             epoch,
             epochs,
-            optimizer: optimizer.getClassName(),
+            optimizer: optimizer.className,
             datasetFingerprint: split.fingerprint,
             modelWeights: model.getWeights().map((t, i) => ({ name: model.weights[i]?.originalName ?? `w${i}`, shape: t.shape, data: copyOf(t) })),
-            optimizerWeights: await captureOptimizer(optimizer),
+            optimizerWeights: optimizer.getState(),
           },
         });
       }

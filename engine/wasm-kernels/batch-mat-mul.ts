@@ -1,12 +1,13 @@
 /**
  * `BatchMatMul` with `transposeA`/`transposeB` on the wasm backend: XNNPACK reaches ~20 GFLOP/s on a
  * plain product but the built-in kernel drops to ~1.5 GFLOP/s when either flag is set (the dense
- * layers' backward pass). An explicit transpose first, then a plain product, is ~10× faster.
- * Products without transposes go straight to the built-in kernel.
+ * layers' backward pass). An explicit transpose first (SIMD, see transpose-simd.ts), then a plain
+ * product, is ~10× faster. Products without transposes go straight to the built-in kernel.
  */
 import { BatchMatMul } from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { transposeMatrices } from './transpose-simd.js';
 import { originalKernel, runOriginal, WASM, withShape } from './wasm-heap.js';
 
 /** Swap the last two axes of `t` into a new tensor (batch axes flattened for the transpose). */
@@ -16,7 +17,7 @@ function transposeLastTwo(backend: BackendWasm, t: TensorInfo): TensorInfo {
   const cols = t.shape[rank - 1] as number;
   const outer = t.shape.slice(0, -2);
   const batch = outer.reduce((a, b) => a * b, 1);
-  const out = runOriginal('Transpose', backend, { x: withShape(t, [batch, rows, cols]) }, { perm: [0, 2, 1] });
+  const out = transposeMatrices(backend, withShape(t, [batch, rows, cols]));
   return withShape(out, [...outer, cols, rows]);
 }
 

@@ -8,6 +8,8 @@
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdFilterAccumulators } from './conv2d-backprop-filter-simd.js';
+import { heapPointer } from './wasm-asm.js';
 import { heapF32, runOriginal, WASM, withShape } from './wasm-heap.js';
 
 /**
@@ -94,6 +96,62 @@ function im2colTransposedByPixel(x: Float32Array, colT: Float32Array, info: back
   }
 }
 
+/** True when the direct SIMD path applies: output channels a multiple of 16 (four f32x4 vectors). */
+export function conv2dFilterGradIsSimd(info: backend_util.Conv2DInfo): boolean {
+  return info.outChannels % 16 === 0;
+}
+
+/** Output columns `[lo, hi)` whose input column `ow·stride + offset` lies inside `[0, inWidth)`. */
+function columnRange(offset: number, stride: number, inWidth: number, outWidth: number): [number, number] {
+  const lo = Math.max(0, Math.ceil(-offset / stride));
+  const hi = Math.min(outWidth, Math.floor((inWidth - 1 - offset) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * The direct SIMD filter gradient (see conv2d-backprop-filter-simd.ts), or undefined when the
+ * runtime lacks wasm SIMD. One accumulation per (image, output row, filter row), covering the
+ * whole filter row at once when its taps share their output columns, else one per tap.
+ */
+function conv2dFilterGradSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | undefined {
+  const simd = simdFilterAccumulators(backend);
+  if (simd === undefined) return undefined;
+  const { batchSize, inHeight, inWidth, inChannels: ci, outChannels: co, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const dw = backend.makeOutput([filterHeight, filterWidth, ci, co], 'float32');
+  heapF32(backend, dw).fill(0);
+  const [x0, dy0, dw0] = [x, dy, dw].map((t) => heapPointer(backend, t)) as [number, number, number];
+  const coBytes = co * 4;
+  const xStep = strideWidth * ci * 4;
+  const ranges = Array.from({ length: filterWidth }, (_, kw) => columnRange(kw * dilationWidth - padLeft, strideWidth, inWidth, outWidth));
+  const [lo0, hi0] = ranges[0]!;
+  const wholeRow = dilationWidth === 1 && ranges.every(([lo, hi]) => lo === lo0 && hi === hi0);
+  /** Accumulate `channels` virtual channels starting at filter tap (kh, kw) over output columns [lo, hi). */
+  const run = (b: number, oh: number, ih: number, kh: number, kw: number, lo: number, hi: number, channels: number) => {
+    if (hi <= lo) return;
+    const iw = lo * strideWidth + kw * dilationWidth - padLeft;
+    const xAt = x0 + ((b * inHeight + ih) * inWidth + iw) * ci * 4;
+    const dyAt = dy0 + ((b * outHeight + oh) * outWidth + lo) * coBytes;
+    const dwAt = dw0 + (kh * filterWidth + kw) * ci * coBytes;
+    const pairs = channels >> 1;
+    if (pairs > 0) simd.accumulate2(xAt, dyAt, dwAt, hi - lo, xStep, coBytes, pairs, coBytes);
+    if (channels % 2 === 1) simd.accumulate1(xAt + (channels - 1) * 4, dyAt, dwAt + (channels - 1) * coBytes, hi - lo, xStep, coBytes, 1, coBytes);
+  };
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const ih = oh * strideHeight + kh * dilationHeight - padTop;
+        if (ih < 0 || ih >= inHeight) continue;
+        if (wholeRow) run(b, oh, ih, kh, 0, lo0, hi0, filterWidth * ci);
+        else for (let kw = 0; kw < filterWidth; kw++) run(b, oh, ih, kh, kw, ranges[kw]![0], ranges[kw]![1], ci);
+      }
+    }
+  }
+  return dw;
+}
+
 /** Filter gradient of an NHWC convolution; returns a new [KH, KW, Ci, Co] tensor. */
 export function conv2dFilterGradNhwc(
   backend: BackendWasm,
@@ -101,6 +159,10 @@ export function conv2dFilterGradNhwc(
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
+  if (conv2dFilterGradIsSimd(info)) {
+    const direct = conv2dFilterGradSimd(backend, x, dy, info);
+    if (direct !== undefined) return direct;
+  }
   const { filterHeight, filterWidth, inChannels, outChannels } = info;
   const k = filterHeight * filterWidth * inChannels;
   const n = info.batchSize * info.outHeight * info.outWidth;

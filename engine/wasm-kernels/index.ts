@@ -3,19 +3,26 @@
  * may run before or after the backend initialises: overrides keep the built-in kernel's `setupFunc`
  * (it binds the wasm function the fallback path calls), and the engine looks kernels up per call.
  *
- * | kernel                 | seedsweep path                                 | falls back to built-in for        |
- * |------------------------|------------------------------------------------|-----------------------------------|
- * | Conv2DBackpropFilter   | transposed im2col + one XNNPACK matmul (added) | — (every case)                    |
- * | Conv2DBackpropInput    | conv of padded dy with flipped filter          | stride > 1, NCHW, pad ≥ kernel    |
- * | MaxPoolGrad            | one arg-max pass, first max wins ties          | non-float32                       |
- * | BatchMatMul            | explicit transpose, then plain matmul          | non-float32 (plain products pass) |
- * | Sum                    | float64 column sums over leading axes          | other axes, non-float32           |
+ * | kernel               | seedsweep path                                        | falls back to built-in for     |
+ * |----------------------|-------------------------------------------------------|--------------------------------|
+ * | Conv2DBackpropFilter | direct SIMD accumulation (Co % 16 = 0), else          | — (the backend has none)       |
+ * |                      | transposed im2col + one XNNPACK matmul (added kernel) |                                |
+ * | Conv2DBackpropInput  | conv of padded dy with flipped filter                 | stride > 1, NCHW, pad ≥ kernel |
+ * | MaxPoolGrad          | SIMD for 2×2/stride 2 (C % 4 = 0), else one arg-max   | non-float32                    |
+ * |                      | pass; the first maximum wins ties either way          |                                |
+ * | BatchMatMul          | SIMD transpose, then plain matmul                     | non-float32, no transposes     |
+ * | Sum                  | float64 column sums over leading axes                 | other axes, non-float32        |
+ * | Identity             | shares the data (no copy), like the cpu backend       | strings                        |
+ *
+ * The SIMD paths are WebAssembly modules assembled at run time (wasm-asm.ts) that work on the
+ * backend's heap in place; without wasm SIMD they are skipped and the scalar paths run.
  */
 import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { sumConfig } from './sum.js';
 import { captureOriginal, WASM } from './wasm-heap.js';
@@ -35,6 +42,7 @@ const REPLACEMENTS: readonly KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   sumConfig,
+  identityConfig,
 ];
 
 /** Names of the kernels seedsweep replaces (for tests and benchmarks). */

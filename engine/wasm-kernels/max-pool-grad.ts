@@ -10,6 +10,8 @@
 import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdPoolRowRouter } from './max-pool-grad-simd.js';
+import { heapPointer } from './wasm-asm.js';
 import { heapF32, originalKernel, WASM } from './wasm-heap.js';
 
 /** True when an input position can belong to two pooling windows. */
@@ -108,6 +110,40 @@ function route2x2(
   }
 }
 
+/** True for the pool the SIMD router handles: 2×2, stride 2, windows inside the input, channels a multiple of 4. */
+export function maxPoolGradIsSimd(info: backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * 2 <= info.inHeight &&
+    info.outWidth * 2 <= info.inWidth &&
+    info.inChannels % 4 === 0
+  );
+}
+
+/** The SIMD path: one call per row of windows; uncovered last rows/columns (odd sizes) get zeros. */
+function routeSimd(wasm: BackendWasm, input: TensorInfo, dy: TensorInfo, dx: TensorInfo, info: backend_util.Conv2DInfo): boolean {
+  const route = simdPoolRowRouter(wasm);
+  if (route === undefined) return false;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) heapF32(wasm, dx).fill(0);
+  const [x0, dy0, dx0] = [input, dy, dx].map((t) => heapPointer(wasm, t)) as [number, number, number];
+  const channelBytes = inChannels * 4;
+  const rowBytes = inWidth * channelBytes;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const inOffset = (b * inHeight + 2 * oh) * rowBytes;
+      const dyOffset = (b * outHeight + oh) * outWidth * channelBytes;
+      route(x0 + inOffset, dy0 + dyOffset, dx0 + inOffset, outWidth, channelBytes, rowBytes);
+    }
+  }
+  return true;
+}
+
 const maxPoolGrad: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const wasm = backend as BackendWasm;
@@ -123,6 +159,7 @@ const maxPoolGrad: KernelFunc = (args) => {
   );
   if (input.dtype !== 'float32' || dy.dtype !== 'float32') return originalKernel(MaxPoolGrad).kernelFunc(args);
   const dx = wasm.makeOutput(input.shape, 'float32');
+  if (maxPoolGradIsSimd(info) && routeSimd(wasm, input, dy, dx, info)) return dx;
   const dxView = heapF32(wasm, dx);
   if (maxPoolWindowsOverlap(info)) {
     const sums = new Float64Array(dxView.length);

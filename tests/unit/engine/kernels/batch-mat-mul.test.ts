@@ -17,6 +17,9 @@ const cases: Case[] = [
   { a: [3, 7, 20], b: [1, 9, 20], transposeA: false, transposeB: true },
   { a: [2, 3, 8, 5], b: [2, 3, 6, 8], transposeA: true, transposeB: true },
   { a: [2, 10, 12], b: [2, 12, 6], transposeA: false, transposeB: false },
+  // Transposes of sizes that are not multiples of 4 take the built-in transpose.
+  { a: [1, 6, 50], b: [1, 6, 70], transposeA: true, transposeB: false },
+  { a: [1, 5, 33], b: [1, 90, 33], transposeA: false, transposeB: true },
 ];
 
 describe('BatchMatMul on wasm (seedsweep kernel)', () => {
@@ -29,4 +32,5 @@ describe('BatchMatMul on wasm (seedsweep kernel)', () => {
     expect(wasm.shape).toEqual(cpu.shape);
     expect(error).toBeLessThanOrEqual(1e-5);
   });
+
 });

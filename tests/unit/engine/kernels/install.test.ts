@@ -8,7 +8,7 @@ describe('installWasmKernels', () => {
   it('replaces kernels keeping their setupFunc, and restores the built-in ones', async () => {
     await initBackend({ backend: 'wasm' });
     expect(installedWasmKernels()).toBe(WasmKernelSet.seedsweep);
-    expect(REPLACED_KERNELS).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum']);
+    expect(REPLACED_KERNELS).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum', 'Identity']);
     for (const name of REPLACED_KERNELS) {
       const active = getKernel(name, 'wasm');
       const builtin = originalKernel(name);
