@@ -2,16 +2,11 @@
  * Seeded percentile bootstrap of a mean difference. Deterministic: the same data and seed give the same
  * interval on every machine (the PRNG is integer arithmetic only).
  */
+import { mulberry32 } from '../common/random.js';
+
 /** mulberry32: a small 32-bit PRNG with a full period, enough for resampling indices. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Quantile with linear interpolation between order statistics (numpy's default, "type 7"). */

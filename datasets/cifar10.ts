@@ -3,6 +3,7 @@
  * cache, or a verified download (official URL + MD5, or a mirror + user-given SHA-256).
  * The cache is only ever written by renaming a fully verified folder into place.
  */
+import { isProcessAlive } from '../common/process.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -330,18 +331,10 @@ async function removeStalePartials(root: string): Promise<void> {
     const match = /^\.partial-(\d+)-/.exec(entry) ?? /\.old-(\d+)-/.exec(entry);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (pid !== process.pid && !isAlive(pid)) await fs.rm(path.join(root, entry), { recursive: true, force: true });
+    if (pid !== process.pid && !isProcessAlive(pid)) await fs.rm(path.join(root, entry), { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sidecars for local paths: make datasetFingerprint cheap on the next call.

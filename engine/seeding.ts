@@ -3,6 +3,7 @@
  * Everything derives from the trial seed and a label, never from the clock or `Math.random`, so the
  * same seed gives the same data order in every variant (common random numbers for paired tests).
  */
+import { mulberry32 } from '../common/random.js';
 
 /** Largest seed value a derived seed can take (seeds are unsigned 32-bit integers). */
 export const MAX_SEED = 0xffffffff;
@@ -28,14 +29,7 @@ export function deriveSeed(base: number, ...labels: (string | number)[]): number
  * far beyond what one shuffle draws).
  */
 export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Options of {@link epochPermutation}. */

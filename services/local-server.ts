@@ -3,6 +3,7 @@
  * runs when the user points it at none. Written by hand because it is small and specific: find the
  * executable, spawn it detached with its log in the state folder, wait until it answers.
  */
+import { isProcessAlive } from '../common/process.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
@@ -131,14 +132,6 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   );
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Stops a process (and its process group when it leads one): SIGTERM, then SIGKILL after `graceMs`. */
 export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
@@ -153,11 +146,11 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
       }
     }
   };
-  if (!isAlive(pid)) return;
+  if (!isProcessAlive(pid)) return;
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return;
+    if (!isProcessAlive(pid)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   signal('SIGKILL');

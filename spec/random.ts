@@ -3,6 +3,7 @@
  * deterministic on every platform: expansion runs inside Temporal workflow code, where Math.random is
  * replaced and Node built-ins are off limits.
  */
+import { mulberry32 } from '../common/random.js';
 
 /** A stream of uniform numbers in [0, 1). */
 export type Uniform = () => number;
@@ -20,14 +21,7 @@ function splitmix32(seed: number): number {
  * @param seed Any integer; equal seeds give equal streams.
  */
 export function seededUniform(seed: number): Uniform {
-  let state = splitmix32(seed);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(splitmix32(seed));
 }
 
 /** Rounds to `digits` significant digits, so sampled floats are short in labels and stable across platforms. */

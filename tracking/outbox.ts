@@ -15,6 +15,7 @@
  * - `sync.lock` held (created with `wx`, exclusive) by the one process that is sending, so that several
  *   processes sharing the folder (a CLI and workers on one host) send each entry once.
  */
+import { isProcessAlive } from '../common/process.js';
 import {
   closeSync,
   cpSync,
@@ -278,19 +279,11 @@ export class Outbox<T> {
       // Created but not yet written, or its writer died in between.
       return Date.now() - mtimeMs > 30_000;
     }
-    if (info.host === os.hostname()) return !isAlive(info.pid);
+    if (info.host === os.hostname()) return !isProcessAlive(info.pid);
     return Date.now() - mtimeMs > this.foreignLockStaleMs;
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function fsyncPath(target: string): void {
   const fd = openSync(target, 'r');
