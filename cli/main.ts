@@ -72,8 +72,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+// Run when this file is the entry (`tsx cli/main.ts …`); bin/seedsweep.js imports it and calls main() itself.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await main();
-} else if (process.argv[1]?.endsWith('bin/seedsweep.js')) {
   process.exitCode = await main();
 }
