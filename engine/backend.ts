@@ -230,6 +230,9 @@ let current: { key: string; promise: Promise<BackendInfo> } | undefined;
  *   a named backend cannot load (with `strict`) or nothing loads at all.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  // TF.js production mode only mutes its console advice (the "install tfjs-node" banner printed once per
+  // thread, re-registration notices); seedsweep reports the backend it chose in every result instead.
+  tf.env().set('PROD', true);
   const requested = options.backend ?? backendFromEnv();
   if (requested !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(requested)) {
     throw new UserError('E_BAD_BACKEND', `Backend '${requested}' is unknown; use one of ${BACKEND_PREFERENCE.join(', ')}.`);
