@@ -14,6 +14,15 @@ if [ ! -x .venv/bin/python ]; then "$PYTHON" -m venv .venv; fi
 .venv/bin/temporal --version
 .venv/bin/mlflow --version
 
+echo "==> chromium (the HTML report test drives it through playwright-core)"
+if command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ]; then
+  echo "found"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+else
+  echo "not found: install Debian's chromium (sudo apt-get install chromium) or set CHROMIUM_PATH; only the HTML report test needs it"
+fi
+
 echo "==> build"
 npm run --silent build
 echo "==> seedsweep is ready: npx seedsweep --help"
