@@ -3,12 +3,10 @@
  * finished yet, resuming from checkpoints (after failures, cancel, termination, or dead workers).
  */
 import type { Command } from 'commander';
-import { runAttached } from '../../client/attached-run.js';
-import { failIfTrialsFailed, summaryText } from '../../client/print-summary.js';
 import { openTemporalSession } from '../../client/session.js';
 import { resumeSweep } from '../../client/sweeps.js';
-import { UserError } from '../../common/errors.js';
-import { info, isInteractive, printJson } from '../output.js';
+import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
+import { info, printJson } from '../output.js';
 
 export function register(program: Command): void {
   program
@@ -19,10 +17,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
     .action(async (sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) => {
-      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-        throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${flags.threads}'.`);
-      }
+      const threads = parseThreadsFlag(flags.threads);
       const session = await openTemporalSession();
       try {
         const resumed = await resumeSweep({ client: session.client, sweepId });
@@ -31,15 +26,7 @@ export function register(program: Command): void {
           if (flags.json) printJson(resumed);
           return;
         }
-        const summary = await runAttached({
-          session,
-          sweepId,
-          ...(threads !== undefined ? { threads } : {}),
-          ...(flags.json ? {} : { display: isInteractive() ? ('bars' as const) : ('lines' as const) }),
-        });
-        if (flags.json) printJson(summary);
-        else process.stdout.write(summaryText(summary));
-        failIfTrialsFailed(summary);
+        await followSweep({ session, sweepId, ...(threads !== undefined ? { threads } : {}), ...(flags.json ? { json: true } : {}) });
       } finally {
         await session.close();
       }

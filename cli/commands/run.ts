@@ -1,14 +1,12 @@
 /** `seedsweep run <spec>`: validate, plan and submit a sweep; unless --detach, also work on it and show progress. */
 import type { Command } from 'commander';
-import { runAttached } from '../../client/attached-run.js';
-import { failIfTrialsFailed, summaryText } from '../../client/print-summary.js';
 import { openTemporalSession } from '../../client/session.js';
 import { submitSweep } from '../../client/sweeps.js';
-import { UserError } from '../../common/errors.js';
 import { datasetFingerprint } from '../../datasets/index.js';
 import { expandSweep } from '../../spec/expand.js';
 import { loadSweepSpec } from '../../spec/load.js';
-import { info, isInteractive, printJson } from '../output.js';
+import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
+import { info, printJson } from '../output.js';
 
 interface RunFlags {
   detach?: boolean;
@@ -29,10 +27,7 @@ export function register(program: Command): void {
     .option('--set <path=value>', 'override a spec field, e.g. --set seeds={count: 5} (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
     .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
     .action(async (specFile: string, flags: RunFlags) => {
-      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-        throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${flags.threads}'.`);
-      }
+      const threads = parseThreadsFlag(flags.threads);
       const overrides = [...flags.set, ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`])];
       const spec = await loadSweepSpec(specFile, { overrides });
       const fingerprint = await datasetFingerprint(spec.dataset);
@@ -46,15 +41,7 @@ export function register(program: Command): void {
           else info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
           return;
         }
-        const summary = await runAttached({
-          session,
-          sweepId,
-          ...(threads !== undefined ? { threads } : {}),
-          ...(flags.json ? {} : { display: isInteractive() ? ('bars' as const) : ('lines' as const) }),
-        });
-        if (flags.json) printJson(summary);
-        else process.stdout.write(summaryText(summary));
-        failIfTrialsFailed(summary);
+        await followSweep({ session, sweepId, ...(threads !== undefined ? { threads } : {}), ...(flags.json ? { json: true } : {}) });
       } finally {
         await session.close();
       }
