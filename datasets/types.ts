@@ -3,21 +3,8 @@
 export const DatasetName = { cifar10: 'cifar10', synthetic: 'synthetic' } as const;
 export type DatasetName = (typeof DatasetName)[keyof typeof DatasetName];
 
-/** Which data a trial trains on. JSON-serialisable; part of the trial config. */
-export interface DatasetSpec {
-  name: DatasetName;
-  /** Training images to use: a seeded stratified slice. Omitted ⇒ the whole training split. */
-  trainSize?: number;
-  /** Test images to use: a seeded stratified slice. Omitted ⇒ the whole test split. */
-  testSize?: number;
-  /** Seed of the slice selection (not of training). @default 0 */
-  sliceSeed?: number;
-  /**
-   * CIFAR-10 only: a local `cifar-10-binary.tar.gz` or an extracted `cifar-10-batches-bin` folder.
-   * Not part of the trial's identity (the content fingerprint is).
-   */
-  path?: string;
-}
+/** Which data a trial trains on (the contract is in the domain layer). */
+export type { DatasetSpec } from '../domain/dataset.js';
 
 /** Image geometry of every dataset seedsweep knows: 32×32 RGB, NHWC. */
 export const IMAGE_HEIGHT = 32;

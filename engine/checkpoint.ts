@@ -1,19 +1,21 @@
 /**
- * Per-epoch training checkpoints: model weights, optimiser state and the metrics so far. Each one is
- * a folder `epoch-NNNN/` holding `state.bin` (raw little-endian arrays) and `checkpoint.json` (what
- * the arrays are), written into a temporary folder and renamed into place, so a crash leaves either
- * the previous checkpoint or the new one, never half of one.
+ * Per-epoch trial checkpoints: the trainable's staged state and the metrics so far. Each one is a
+ * folder `epoch-NNNN/` holding `state.bin` (the state, serialised with v8's structured-clone format:
+ * typed arrays round-trip bit-exact) and `checkpoint.json` (epoch, metrics, identity, integrity),
+ * written into a temporary folder and renamed into place, so a crash leaves either the previous
+ * checkpoint or the new one, never half of one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { UserError } from '../common/errors.js';
-import type { EpochMetrics, Trial } from './types.js';
+import type { EpochMetrics } from './types.js';
 
-/** Format tag of `checkpoint.json`; bumped when its meaning changes. */
-export const CHECKPOINT_FORMAT = 'seedsweep-checkpoint/1';
+/** Format tag of `checkpoint.json`; bumped when its meaning changes (2: generic trainable state). */
+export const CHECKPOINT_FORMAT = 'seedsweep-checkpoint/2';
 
-/** One named array: a model weight or an optimiser variable. */
+/** One named array, e.g. a model weight or an optimiser variable (the image classifier's state is made of them). */
 export interface CheckpointArray {
   name: string;
   shape: number[];
@@ -22,41 +24,21 @@ export interface CheckpointArray {
 
 /** Everything needed to continue a trial exactly where it stopped. */
 export interface CheckpointState {
-  /** The trial it belongs to; resuming a different trial from it is refused. */
-  trial: Trial;
+  /** What the checkpoint belongs to (trial identity, seed, dataset fingerprint); resuming anything else is refused. */
+  identity: string;
   /** Last finished epoch, 1-based. */
   epoch: number;
   /** Metrics of epochs 1..epoch. */
   epochs: EpochMetrics[];
-  /** Model weights in `model.getWeights()` order. */
-  modelWeights: CheckpointArray[];
-  /** `optimizer.getWeights()` (iteration count first) followed by optimiser extras such as Adam's β powers. */
-  optimizerWeights: CheckpointArray[];
-  /** Optimiser class name, e.g. `Adam`. */
-  optimizer: string;
-  /** Fingerprint of the dataset split trained on; resuming on other data is refused. */
-  datasetFingerprint: string;
-}
-
-interface ArrayEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  /** Byte offset into `state.bin`. */
-  offset: number;
-  /** Number of elements. */
-  length: number;
+  /** The trainable's staged state (any structured-cloneable value). */
+  state: unknown;
 }
 
 interface CheckpointJson {
   format: typeof CHECKPOINT_FORMAT;
-  trial: Trial;
+  identity: string;
   epoch: number;
   epochs: EpochMetrics[];
-  optimizer: string;
-  datasetFingerprint: string;
-  modelWeights: ArrayEntry[];
-  optimizerWeights: ArrayEntry[];
   /** Integrity of `state.bin`. */
   state: { bytes: number; sha256: string };
 }
@@ -68,15 +50,6 @@ const TMP_PREFIX = '.tmp-';
 
 function epochDirName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
-}
-
-/** Stable JSON (sorted keys) so that equal trials compare equal whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 async function writeFileSynced(file: string, data: Uint8Array | string): Promise<void> {
@@ -102,28 +75,12 @@ export interface WriteCheckpointOptions {
 export async function writeCheckpoint(options: WriteCheckpointOptions): Promise<void> {
   const { dir, state, keep = 0 } = options;
   await mkdir(dir, { recursive: true });
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  const describe = (arrays: CheckpointArray[]): ArrayEntry[] =>
-    arrays.map((a) => {
-      const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-      parts.push(bytes);
-      const entry: ArrayEntry = { name: a.name, shape: a.shape, dtype: a.data instanceof Int32Array ? 'int32' : 'float32', offset, length: a.data.length };
-      offset += bytes.byteLength;
-      return entry;
-    });
-  const modelWeights = describe(state.modelWeights);
-  const optimizerWeights = describe(state.optimizerWeights);
-  const blob = Buffer.concat(parts);
+  const blob = v8.serialize(state.state);
   const json: CheckpointJson = {
     format: CHECKPOINT_FORMAT,
-    trial: state.trial,
+    identity: state.identity,
     epoch: state.epoch,
     epochs: state.epochs,
-    optimizer: state.optimizer,
-    datasetFingerprint: state.datasetFingerprint,
-    modelWeights,
-    optimizerWeights,
     state: { bytes: blob.byteLength, sha256: createHash('sha256').update(blob).digest('hex') },
   };
   const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -184,24 +141,13 @@ export async function readLatestCheckpoint(options: ReadCheckpointOptions): Prom
   }
   const sha256 = createHash('sha256').update(blob).digest('hex');
   if (json.format !== CHECKPOINT_FORMAT || blob.byteLength !== json.state?.bytes || sha256 !== json.state.sha256) throw corrupt();
-  // Copy into an aligned buffer: Buffer slices from readFile may not be 4-byte aligned.
-  const aligned = new Uint8Array(blob.byteLength);
-  aligned.set(blob);
-  const arrays = (entries: ArrayEntry[]): CheckpointArray[] =>
-    entries.map((e) => ({
-      name: e.name,
-      shape: e.shape,
-      data: e.dtype === 'int32' ? new Int32Array(aligned.buffer, e.offset, e.length) : new Float32Array(aligned.buffer, e.offset, e.length),
-    }));
-  return {
-    trial: json.trial,
-    epoch: json.epoch,
-    epochs: json.epochs,
-    optimizer: json.optimizer,
-    datasetFingerprint: json.datasetFingerprint,
-    modelWeights: arrays(json.modelWeights),
-    optimizerWeights: arrays(json.optimizerWeights),
-  };
+  let state: unknown;
+  try {
+    state = v8.deserialize(blob);
+  } catch (error) {
+    throw corrupt(error);
+  }
+  return { identity: json.identity, epoch: json.epoch, epochs: json.epochs, state };
 }
 
 /**

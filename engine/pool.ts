@@ -7,9 +7,8 @@ import os from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { resolveWorkerScript } from '../common/worker-script.js';
-import { loadSplit } from '../datasets/index.js';
-import type { DatasetSpec, DatasetSplit } from '../datasets/types.js';
-import { canonicalJson } from './checkpoint.js';
+import { datasetCacheKey, loadDataset, type LoadedDataset } from '../datasets/plugins.js';
+import type { DatasetSpec } from '../domain/dataset.js';
 import { deserializeError } from './errors.js';
 import type { ThreadData, ThreadOutcome, ThreadProgress, ThreadTask } from './trial-thread.js';
 import type { EpochMetrics, Trial, TrialResult } from './types.js';
@@ -33,8 +32,8 @@ export interface TrialPoolOptions {
   threads?: number;
   /** TF.js backend every thread initialises (`wasm`, `cpu`, `tensorflow`, …). @default automatic selection */
   backend?: string;
-  /** Loads a dataset split in this thread; each distinct spec is loaded once per pool. @default `loadSplit` from datasets/ */
-  loadSplit?: (spec: DatasetSpec) => Promise<DatasetSplit>;
+  /** Loads a dataset in this thread; each distinct spec is loaded once per pool. @default `loadDataset` from datasets/ */
+  loadDataset?: (spec: DatasetSpec) => Promise<LoadedDataset>;
 }
 
 /** Options of {@link TrialPool.run}. */
@@ -49,11 +48,11 @@ export interface RunTrialOptions {
 }
 
 export class TrialPool {
-  private readonly splits = new Map<string, Promise<DatasetSplit>>();
+  private readonly datasets = new Map<string, Promise<LoadedDataset>>();
 
   private constructor(
     private readonly piscina: Piscina,
-    private readonly loader: (spec: DatasetSpec) => Promise<DatasetSplit>,
+    private readonly loader: (spec: DatasetSpec) => Promise<LoadedDataset>,
   ) {}
 
   /** Starts the threads (they load TF.js and the backend on their first task). */
@@ -71,7 +70,7 @@ export class TrialPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData,
     });
-    return new TrialPool(piscina, options.loadSplit ?? ((spec) => loadSplit({ spec })));
+    return new TrialPool(piscina, options.loadDataset ?? loadDataset);
   }
 
   /** Number of training threads. */
@@ -79,14 +78,14 @@ export class TrialPool {
     return this.piscina.options.maxThreads;
   }
 
-  /** The split for a dataset spec, loaded once per pool (and the store once per process). */
-  private split(spec: DatasetSpec): Promise<DatasetSplit> {
-    const key = canonicalJson(spec);
-    let pending = this.splits.get(key);
+  /** The data of a dataset spec, loaded once per pool (a built-in's store once per process). */
+  private dataset(spec: DatasetSpec): Promise<LoadedDataset> {
+    const key = datasetCacheKey(spec);
+    let pending = this.datasets.get(key);
     if (!pending) {
       pending = this.loader(spec);
-      this.splits.set(key, pending);
-      pending.catch(() => this.splits.delete(key));
+      this.datasets.set(key, pending);
+      pending.catch(() => this.datasets.delete(key));
     }
     return pending;
   }
@@ -94,10 +93,11 @@ export class TrialPool {
   /** Trains one trial on a free thread (queued while all are busy). */
   async run(task: TrialTask, options: RunTrialOptions = {}): Promise<TrialResult> {
     const { onEpoch, signal } = options;
-    const split = await this.split(task.trial.config.dataset);
-    if (!(split.store.images.buffer instanceof SharedArrayBuffer) || !(split.store.labels.buffer instanceof SharedArrayBuffer)) {
+    const dataset = await this.dataset(task.trial.config.dataset);
+    const store = (dataset.value as { store?: { images?: Uint8Array; labels?: Uint8Array; name?: string } } | undefined)?.store;
+    if (store?.images && (!(store.images.buffer instanceof SharedArrayBuffer) || !(store.labels?.buffer instanceof SharedArrayBuffer))) {
       // An ordinary ArrayBuffer would be copied into every task message.
-      throw new Error(`TrialPool: the ${split.store.name} image store is not backed by SharedArrayBuffers`);
+      throw new Error(`TrialPool: the ${store.name} image store is not backed by SharedArrayBuffers`);
     }
     const stopFlag = new Int32Array(new SharedArrayBuffer(4));
     const requestStop = () => Atomics.store(stopFlag, 0, 1);
@@ -113,7 +113,7 @@ export class TrialPool {
       port1.on('close', () => resolve());
     });
     try {
-      const threadTask: ThreadTask = { ...task, split, port: port2, stopFlag };
+      const threadTask: ThreadTask = { ...task, dataset: dataset.value, datasetFingerprint: dataset.fingerprint, port: port2, stopFlag };
       const outcome = (await this.piscina.run(threadTask, { transferList: [port2] })) as ThreadOutcome;
       await drained;
       if (!outcome.ok) throw deserializeError(outcome.error);

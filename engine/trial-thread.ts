@@ -1,12 +1,11 @@
 /**
- * Entry of a piscina thread: trains one trial per task. The dataset arrives in the task message as a
- * split whose store is backed by SharedArrayBuffers (shared, not copied); progress goes back on a
+ * Entry of a piscina thread: trains one trial per task with its trainable. The dataset arrives in the
+ * task message (a built-in split's store is backed by SharedArrayBuffers: shared, not copied); progress goes back on a
  * MessagePort after every epoch; a shared stop flag is checked at epoch boundaries. Errors are
  * returned as data so that their class and fields survive the thread boundary.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import type { DatasetSplit } from '../datasets/types.js';
 import { initBackend, type BackendName } from './backend.js';
 import { serializeError, type SerializedError } from './errors.js';
 import { trainTrial } from './trainer.js';
@@ -15,7 +14,9 @@ import type { EpochMetrics, Trial, TrialResult } from './types.js';
 /** What the pool sends to a thread for one trial. */
 export interface ThreadTask {
   trial: Trial;
-  split: DatasetSplit;
+  /** The loaded dataset (structured-cloned into the thread; SharedArrayBuffers are shared). */
+  dataset: unknown;
+  datasetFingerprint: string;
   checkpointDir?: string;
   resume?: boolean;
   failAtEpoch?: number;
@@ -45,7 +46,8 @@ export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutc
     const backend = await initBackend(data.backend ? { backend: data.backend as BackendName } : {});
     const result = await trainTrial({
       trial: task.trial,
-      split: task.split,
+      dataset: task.dataset,
+      datasetFingerprint: task.datasetFingerprint,
       ...(task.checkpointDir !== undefined ? { checkpointDir: task.checkpointDir } : {}),
       ...(task.resume !== undefined ? { resume: task.resume } : {}),
       ...(task.failAtEpoch !== undefined ? { failAtEpoch: task.failAtEpoch } : {}),

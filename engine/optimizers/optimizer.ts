@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointArray } from '../checkpoint.js';
-import { OptimizerName, type TrainSettings } from '../types.js';
+import { OptimizerName } from '../types.js';
 import { FusedAdam } from './adam.js';
 import { FusedRmsProp } from './rmsprop.js';
 import { FusedSgd } from './sgd.js';
@@ -36,7 +36,10 @@ export interface FusedOptimizer {
 export const EXTRA_PREFIX = 'seedsweep:';
 
 /** Options of {@link createOptimizer}. */
-export type CreateOptimizerOptions = Pick<TrainSettings, 'optimizer' | 'learningRate'>;
+export interface CreateOptimizerOptions {
+  optimizer: OptimizerName;
+  learningRate: number;
+}
 
 /** The fused optimiser for a trial's settings, with `tf.train`'s default hyper-parameters. */
 export function createOptimizer(options: CreateOptimizerOptions): FusedOptimizer {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointState } from '../../../engine/checkpoint.js';
+import { canonicalJson } from '../../../domain/keys.js';
+import { readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointState } from '../../../engine/checkpoint.js';
 import { makeTrial } from './fixtures.js';
 
 let tmp: string;
@@ -15,18 +16,21 @@ afterAll(async () => {
 
 function state(epoch: number): CheckpointState {
   return {
-    trial: makeTrial(),
+    identity: canonicalJson({ trial: makeTrial(), dataset: 'fp' }),
     epoch,
-    epochs: [],
-    optimizer: 'Adam',
-    datasetFingerprint: 'fp',
-    modelWeights: [{ name: 'dense/kernel', shape: [2, 3], data: Float32Array.from([1.5, -2, 3e-8, Math.PI, 0, -0]) }],
-    optimizerWeights: [
-      { name: 'iter', shape: [], data: Int32Array.from([epoch * 10]) },
-      { name: 'dense/kernel/m', shape: [2, 3], data: new Float32Array(6).fill(epoch) },
-    ],
+    epochs: [{ epoch, loss: 0.5 }],
+    state: {
+      modelWeights: [{ name: 'dense/kernel', shape: [2, 3], data: Float32Array.from([1.5, -2, 3e-8, Math.PI, 0, -0]) }],
+      optimizerWeights: [
+        { name: 'iter', shape: [], data: Int32Array.from([epoch * 10]) },
+        { name: 'dense/kernel/m', shape: [2, 3], data: new Float32Array(6).fill(epoch) },
+      ],
+      extra: new Map([['anything', 'structured-cloneable']]),
+    },
   };
 }
+
+type WeightsState = { modelWeights: { data: Float32Array }[]; optimizerWeights: { data: Int32Array | Float32Array }[] };
 
 describe('checkpoints', () => {
   it('round-trips weights and optimiser state exactly and keeps only the newest', async () => {
@@ -36,8 +40,9 @@ describe('checkpoints', () => {
     expect(await readdir(dir)).toEqual(['epoch-0002']);
     const back = await readLatestCheckpoint({ dir });
     expect(back).toEqual(state(2));
-    expect(Object.is(back!.modelWeights[0]!.data[5], -0)).toBe(true);
-    expect(back!.optimizerWeights[0]!.data).toBeInstanceOf(Int32Array);
+    const weights = back!.state as WeightsState;
+    expect(Object.is(weights.modelWeights[0]!.data[5], -0)).toBe(true);
+    expect(weights.optimizerWeights[0]!.data).toBeInstanceOf(Int32Array);
   });
 
   it('ignores an unfinished temporary folder and reports a corrupt state file', async () => {

@@ -22,14 +22,14 @@ let loads = 0;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'seedsweep-pool-'));
-  const { loadSplit } = await import('../../../datasets/index.js');
+  const { loadDataset } = await import('../../../datasets/plugins.js');
   pool = await TrialPool.create({
     threads: 2,
     // Not the automatic choice (wasm): proves the option reaches the threads.
     backend: 'cpu',
-    loadSplit: (spec) => {
+    loadDataset: (spec) => {
       loads += 1;
-      return loadSplit({ spec });
+      return loadDataset(spec);
     },
   });
 });
@@ -54,7 +54,7 @@ describe('TrialPool', () => {
   it('gives the same metrics on a thread as in this thread on the same backend', async () => {
     const { loadSplit } = await import('../../../datasets/index.js');
     await initBackend({ backend: 'cpu' });
-    const here = await trainTrial({ trial: trial(5), split: await loadSplit({ spec: dataset }) });
+    const here = await trainTrial({ trial: trial(5), dataset: await loadSplit({ spec: dataset }) });
     const there = await pool.run({ trial: trial(5) });
     const stable = (epochs: EpochMetrics[]) => epochs.map((m) => [m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy]);
     expect(stable(there.epochs)).toEqual(stable(here.epochs));

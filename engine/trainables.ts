@@ -1,0 +1,33 @@
+/**
+ * Finds the trainable a trial runs: the module and export in its config, or the built-in image
+ * classifier when it names none. Loaded once per thread and location.
+ */
+import { UserError } from '../common/errors.js';
+import { importExport } from '../common/user-module.js';
+import { isTrainable, type Trainable } from '../domain/trainable.js';
+import type { TrainableLocation } from '../domain/trial.js';
+import { imageClassifier } from './image-classifier.js';
+
+const loaded = new Map<string, Promise<Trainable<unknown, unknown>>>();
+
+/** The built-in trainable, used when a config names no trainable. */
+export const BUILTIN_TRAINABLE = imageClassifier as unknown as Trainable<unknown, unknown>;
+
+/** Loads the trainable at `location` (cached), or the built-in one when `location` is undefined. */
+export function resolveTrainable(location: TrainableLocation | undefined): Promise<Trainable<unknown, unknown>> {
+  if (!location) return Promise.resolve(BUILTIN_TRAINABLE);
+  const key = `${location.module}#${location.export}`;
+  let pending = loaded.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const value = await importExport(location, 'trainable');
+      if (!isTrainable(value)) {
+        throw new UserError('E_NOT_A_TRAINABLE', `${key} is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`);
+      }
+      return value;
+    })();
+    loaded.set(key, pending);
+    pending.catch(() => loaded.delete(key));
+  }
+  return pending;
+}
