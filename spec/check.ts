@@ -91,6 +91,13 @@ function checkValues(
   });
 }
 
+function checkDuplicates(problems: SemanticProblem[], values: readonly ParamValue[], path: SpecPath): void {
+  values.forEach((value, index) => {
+    const first = values.indexOf(value);
+    if (first !== index) problems.push({ path: [...path, index], message: `duplicate value ${show(value)} (already at index ${first}); each value must appear once` });
+  });
+}
+
 /** Valid model names listed in a grid/choice list. */
 function knownModels(values: readonly ParamValue[] | undefined): string[] {
   return (values ?? []).filter((v): v is string => typeof v === 'string' && architectureNames().includes(v));
@@ -128,7 +135,7 @@ function checkNames(
   return usable;
 }
 
-function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[]>): void {
+function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[]>, free: boolean): void {
   const base: SpecPath = ['variants', 'grid'];
   const names = Object.keys(grid);
   if (names.length === 0) {
@@ -136,6 +143,11 @@ function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[
       path: base,
       message: 'empty grid: expected at least one parameter, e.g. model: [fc, cnn]',
     });
+    return;
+  }
+  if (free) {
+    // A trainable's parameters: its own schema checks names and values (spec/load.ts); here only duplicates.
+    for (const name of names) checkDuplicates(problems, grid[name] ?? [], [...base, name]);
     return;
   }
   if (!('model' in grid))
@@ -185,7 +197,7 @@ function checkDistribution(
     });
     return;
   }
-  if (kind === 'integer' && d.kind !== 'int') {
+  if (kind === 'integer' && d.kind !== 'int' && d.kind !== 'logint') {
     problems.push({
       path,
       atKey: true,
@@ -201,7 +213,15 @@ function checkDistribution(
     });
     return;
   }
-  if (!(d.low < d.high) && !(d.kind === 'int' && d.low === d.high)) {
+  if (d.kind === 'normal') {
+    if (kind === 'integer') problems.push({ path, atKey: true, message: `'${name}' is an integer: use int, logint or choice; found normal` });
+    return;
+  }
+  if (kind === 'number' && d.kind === 'logint') {
+    problems.push({ path, atKey: true, message: `'${name}' is a real number: use uniform, loguniform, normal or choice; found logint` });
+    return;
+  }
+  if (!(d.low < d.high) && !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)) {
     problems.push({ path, message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
     return;
   }
@@ -227,9 +247,22 @@ function checkDistribution(
 function checkRandom(
   problems: SemanticProblem[],
   random: NonNullable<SweepSpec['variants']['random']>,
+  free: boolean,
 ): void {
   const base: SpecPath = ['variants', 'random', 'params'];
   const names = Object.keys(random.params);
+  if (free) {
+    for (const name of names) {
+      const d = random.params[name] as Distribution;
+      if (d.kind === 'choice') checkDuplicates(problems, d.values, [...base, name, d.kind]);
+      else if (d.kind !== 'normal' && !(d.low < d.high) && !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)) {
+        problems.push({ path: [...base, name, d.kind], message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
+      } else if (d.kind === 'loguniform' && d.low <= 0) {
+        problems.push({ path: [...base, name, d.kind, 0], message: `loguniform needs low > 0; found ${d.low}` });
+      }
+    }
+    return;
+  }
   const modelDistribution = random.params['model'];
   if (!modelDistribution) {
     problems.push({
@@ -267,6 +300,20 @@ function checkExclude(problems: SemanticProblem[], variants: VariantsSpec): void
   });
 }
 
+function checkConditions(problems: SemanticProblem[], variants: VariantsSpec): void {
+  const declared = new Set([...Object.keys(variants.grid ?? {}), ...Object.keys(variants.random?.params ?? {})]);
+  for (const [param, rule] of Object.entries(variants.when ?? {})) {
+    if (!declared.has(param)) {
+      problems.push({ path: ['variants', 'when', param], atKey: true, message: `'${param}' is not a parameter of this sweep's variants${didYouMean(param, [...declared])}; variant parameters: ${[...declared].join(', ')}` });
+    }
+    for (const other of Object.keys(rule)) {
+      if (!declared.has(other) || other === param) {
+        problems.push({ path: ['variants', 'when', param, other], atKey: true, message: `the condition of '${param}' names '${other}', which is ${other === param ? 'the parameter itself' : "not a parameter of this sweep's variants"}` });
+      }
+    }
+  }
+}
+
 function checkSeeds(problems: SemanticProblem[], seeds: number[]): void {
   const last = seeds[seeds.length - 1] ?? 0;
   if (last > MAX_SEED) {
@@ -286,6 +333,7 @@ function checkSeeds(problems: SemanticProblem[], seeds: number[]): void {
 }
 
 function checkDataset(problems: SemanticProblem[], d: DatasetSpec): void {
+  if (d.module !== undefined || d.name === 'none') return; // a plug-in checks its own options; `none` has none
   if (d.name === 'cifar10') {
     if (d.trainSize !== undefined && d.trainSize > CIFAR10_SIZES.train) {
       problems.push({
@@ -393,6 +441,8 @@ function checkComparisons(
 
 /** The parts of a spec that can be checked on their own, when they passed the schema. */
 export interface SpecParts {
+  /** True for a spec naming a trainable: its parameters are free names checked by the trainable's schema. */
+  free?: boolean;
   variants?: VariantsSpec;
   seeds?: number[];
   dataset?: DatasetSpec;
@@ -411,9 +461,10 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
         path: ['variants'],
         message: "expected a 'grid' and/or 'random' search; found neither",
       });
-    if (grid) checkGrid(problems, grid);
-    if (random) checkRandom(problems, random);
+    if (grid) checkGrid(problems, grid, parts.free ?? false);
+    if (random) checkRandom(problems, random, parts.free ?? false);
     checkExclude(problems, parts.variants);
+    checkConditions(problems, parts.variants);
   }
   if (parts.seeds) checkSeeds(problems, parts.seeds);
   if (parts.dataset) checkDataset(problems, parts.dataset);
@@ -422,7 +473,10 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
 
 /** Every semantic problem of a schema-valid spec (empty when it is valid). */
 export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
-  const problems = checkSpecParts(spec);
+  const problems = checkSpecParts({ ...spec, free: spec.trainable !== undefined });
+  if (!spec.trainable && spec.dataset.name === 'none') {
+    problems.push({ path: [], message: "missing 'dataset': the image classifier needs one, e.g. dataset: { name: synthetic, train_size: 2000 } (or name a trainable with trainable: ./model.ts#train)" });
+  }
   // The remaining checks expand the variants, which needs valid names and values.
   if (problems.length > 0) return problems;
 

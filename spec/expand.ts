@@ -12,7 +12,7 @@ import { appliesTo, isTrainParam, TRAIN_PARAMS, valueInConfig } from './paramete
 import type { ParamValue } from './parameters.js';
 import { roundSignificant, seededUniform } from './random.js';
 import type { Uniform } from './random.js';
-import type { Distribution, SweepSpec } from './schema.js';
+import type { Distribution, SweepSpec, VariantsSpec } from './schema.js';
 import type { PlannedTrial } from './types.js';
 
 export { canonicalJson, groupKeyOf, trialKeyOf } from './keys.js';
@@ -47,12 +47,13 @@ export interface VariantExpansion {
   excludeMatches: number[];
 }
 
-/** Parameters in spec order, `model` first. */
+/** Parameters in spec order, `model` first for the image classifier. */
 function parametersOf(spec: SweepSpec): string[] {
   const names = [
     ...Object.keys(spec.variants.grid ?? {}),
     ...Object.keys(spec.variants.random?.params ?? {}),
   ];
+  if (spec.trainable) return [...new Set(names)];
   return ['model', ...new Set(names.filter((n) => n !== 'model'))];
 }
 
@@ -63,6 +64,30 @@ function gridPoints(grid: Record<string, ParamValue[]>): Record<string, ParamVal
     points = points.flatMap((point) => values.map((value) => ({ ...point, [name]: value })));
   }
   return points;
+}
+
+/**
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
+ * Written here rather than imported: a normal draw must use exactly one uniform (so every sample
+ * consumes the same number of draws and streams stay aligned) and this module runs in workflow code.
+ */
+function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const tail = (q: number) => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  const clamped = Math.min(1 - 1e-12, Math.max(1e-12, p));
+  if (clamped < 0.02425) return tail(Math.sqrt(-2 * Math.log(clamped)));
+  if (clamped > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - clamped)));
+  const q = clamped - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/** Rounds to a multiple of `q` (then to 6 significant digits, as every float draw). */
+function quantize(value: number, q: number | undefined): number {
+  return q === undefined ? value : roundSignificant(Math.round(value / q) * q);
 }
 
 /** One draw from a distribution; floats are rounded to 6 significant digits (and kept inside the range). */
@@ -76,17 +101,37 @@ function draw(distribution: Distribution, uniform: Uniform): ParamValue {
         distribution.kind === 'uniform'
           ? low + u * (high - low)
           : Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low)));
-      return Math.min(high, Math.max(low, roundSignificant(raw)));
+      return Math.min(high, Math.max(low, quantize(roundSignificant(raw), distribution.q)));
     }
     case 'int':
       return distribution.low + Math.floor(u * (distribution.high - distribution.low + 1));
+    case 'logint': {
+      // Log-uniform over [low, high + 1), floored: each integer's chance is proportional to log((k+1)/k).
+      const { low, high } = distribution;
+      const raw = Math.floor(Math.exp(Math.log(low) + u * (Math.log(high + 1) - Math.log(low))));
+      return Math.min(high, Math.max(low, raw));
+    }
+    case 'normal':
+      return quantize(roundSignificant(distribution.mean + distribution.sd * normalQuantile(u)), distribution.q);
     case 'choice':
       return distribution.values[Math.floor(u * distribution.values.length)] as ParamValue;
   }
 }
 
-/** Keeps the parameters that mean something for the point's model. */
-function applicableValues(point: Record<string, ParamValue>): Record<string, ParamValue> {
+/** Drops parameters whose `when` condition fails for this point (conditions see the point's other values). */
+function applyConditions(point: Record<string, ParamValue>, when: VariantsSpec['when']): Record<string, ParamValue> {
+  if (!when) return point;
+  return Object.fromEntries(
+    Object.entries(point).filter(([name]) => {
+      const rule = when[name];
+      return !rule || Object.entries(rule).every(([other, allowed]) => point[other] !== undefined && allowed.some((v) => String(v) === String(point[other])));
+    }),
+  );
+}
+
+/** Keeps the parameters that mean something for the point's model (a trainable's spec: all of them). */
+function applicableValues(spec: SweepSpec, point: Record<string, ParamValue>): Record<string, ParamValue> {
+  if (spec.trainable) return point;
   const model = point['model'];
   if (typeof model !== 'string') throw new Error(`variant has no model: ${JSON.stringify(point)}`);
   return Object.fromEntries(Object.entries(point).filter(([name]) => appliesTo(name, model)));
@@ -97,6 +142,22 @@ function applicableValues(point: Record<string, ParamValue>): Record<string, Par
  * parameters, model options completed with the registry's defaults.
  */
 export function configOf(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
+  const trainable = spec.trainable;
+  if (trainable) {
+    const train = { ...spec.train };
+    const modelOptions: Record<string, ParamValue> = { ...(spec.params ?? {}) };
+    for (const [name, value] of Object.entries(values)) {
+      if (name === 'epochs' && typeof value === 'number') train.epochs = value;
+      else modelOptions[name] = value;
+    }
+    return {
+      model: trainable.version === undefined ? trainable.name : `${trainable.name}@${trainable.version}`,
+      modelOptions,
+      train,
+      dataset: { ...spec.dataset },
+      trainable: { module: trainable.module, export: trainable.export },
+    };
+  }
   const model = String(values['model']);
   const modelOptions: Record<string, ParamValue> = {};
   const train = { ...spec.train };
@@ -111,7 +172,7 @@ export function configOf(spec: SweepSpec, values: Record<string, ParamValue>): T
   }
   return {
     model,
-    modelOptions: canonicalModelOptions(model, modelOptions),
+    modelOptions: canonicalModelOptions(model, modelOptions as Record<string, number | string>),
     train,
     dataset: { ...spec.dataset },
   };
@@ -145,7 +206,7 @@ export function expandVariants(spec: SweepSpec): VariantExpansion {
   let mergedGridPoints = 0;
 
   const consider = (point: Record<string, ParamValue>, origin: VariantOrigin): void => {
-    const values = applicableValues(point);
+    const values = applicableValues(spec, applyConditions(point, spec.variants.when));
     let excluded = false;
     rules.forEach((rule, i) => {
       if (ruleMatches(rule, values)) {

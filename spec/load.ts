@@ -8,8 +8,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
+import type { z, ZodType } from 'zod';
 import { UserError } from '../common/errors.js';
+import { importExport, parseModuleRef } from '../common/user-module.js';
+import { isDatasetPlugin } from '../domain/dataset.js';
+import { isTrainable } from '../domain/trainable.js';
+import { expandVariants } from './expand.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { checkSpecParts, checkSweepSpec } from './check.js';
 import { describeFound, formatPath, SpecError } from './errors.js';
@@ -22,6 +26,7 @@ import {
   toSweepSpec,
   toVariantsSpec,
 } from './schema.js';
+import type { ResolvedModules } from './schema.js';
 import type { SweepSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -252,6 +257,11 @@ export function parseSweepSpec(options: {
   /** File name to show in messages (the text's origin). */
   file: string;
   /**
+   * What the spec's `trainable` and `dataset.module` resolve to ({@link loadSweepSpec} imports them);
+   * with a trainable, every variant's parameters are checked by its schema.
+   */
+  modules?: ResolvedModules & { trainableParams?: ZodType<unknown> };
+  /**
    * Overrides applied before validation, `path=value` with a YAML value,
    * e.g. `['dataset.train_size=50000', 'seeds={count: 10}']`.
    * @default []
@@ -316,10 +326,78 @@ export function parseSweepSpec(options: {
     });
     fail([...parsed.error.issues.flatMap((issue) => problemsOfIssue(issue, [], raw)), ...partProblems]);
   }
-  const spec = toSweepSpec(parsed.data as z.output<typeof sweepFileSchema>);
+  const file_ = parsed.data as z.output<typeof sweepFileSchema>;
+  const modules = options.modules ?? {};
+  if ((file_.trainable !== undefined && !modules.trainable) || (file_.dataset?.module !== undefined && !modules.dataset)) {
+    fail([{ path: [file_.trainable !== undefined ? 'trainable' : 'dataset'], message: 'this spec names a module: load it with loadSweepSpec (or the CLI), which imports the module to check it' }]);
+  }
+  const spec = toSweepSpec(file_, modules);
   const semantic = checkSweepSpec(spec);
   if (semantic.length > 0) fail(semantic);
+  if (modules.trainableParams) {
+    const problems = checkTrainableParams(spec, modules.trainableParams);
+    if (problems.length > 0) fail(problems);
+  }
   return spec;
+}
+
+/**
+ * Every variant's parameters through the trainable's own schema, each problem placed where the value
+ * comes from: the grid list or distribution of that parameter, else the spec's fixed `params`.
+ */
+function checkTrainableParams(spec: SweepSpec, schema: ZodType<unknown>): PathProblem[] {
+  // One problem per parameter and reason, naming the first value that fails and how many more do.
+  const problems = new Map<string, { path: SpecPath; first: string; issue: string; more: number }>();
+  const grid = spec.variants.grid ?? {};
+  const random = spec.variants.random?.params ?? {};
+  for (const variant of expandVariants(spec).variants) {
+    const result = schema.safeParse(variant.config.modelOptions);
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      const path: SpecPath =
+        name in grid ? ['variants', 'grid', name] : name in random ? ['variants', 'random', 'params', name] : name in (spec.params ?? {}) ? ['params', name] : ['trainable'];
+      const value = name ? variant.config.modelOptions[name] : undefined;
+      const key = `${path.join('.')}\u0000${issue.message}`;
+      const known = problems.get(key);
+      if (known) known.more += 1;
+      else {
+        const missing = value === undefined && name ? '; set it in params: or vary it in variants:' : '';
+        problems.set(key, { path, first: name ? `${name} = ${JSON.stringify(value)}` : 'these parameters', issue: `${issue.message}${issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''}${missing}`, more: 0 });
+      }
+    }
+  }
+  return [...problems.values()].map((p) => ({
+    path: p.path,
+    message: `${spec.trainable?.name ?? 'the trainable'} rejects ${p.first}${p.more > 0 ? ` (and ${p.more} more variant(s))` : ''}: ${p.issue}`,
+  }));
+}
+
+/** What a spec's module references resolve to, importing them (relative paths from the spec's folder). */
+export async function resolveSpecModules(raw: unknown, baseDir: string): Promise<NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']>> {
+  const doc = (raw ?? {}) as { trainable?: unknown; dataset?: { module?: unknown; name?: unknown } };
+  const modules: NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']> = {};
+  if (typeof doc.trainable === 'string' && doc.trainable.length > 0) {
+    const ref = parseModuleRef(doc.trainable, baseDir);
+    const trainable = await importExport(ref, 'trainable');
+    if (!isTrainable(trainable)) {
+      throw new UserError('E_NOT_A_TRAINABLE', `trainable ${doc.trainable}: the export is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`);
+    }
+    modules.trainable = { name: trainable.name, module: ref.module, export: ref.export, ...(trainable.version !== undefined ? { version: String(trainable.version) } : {}) };
+    modules.trainableParams = trainable.params as ZodType<unknown>;
+  }
+  if (typeof doc.dataset?.module === 'string' && doc.dataset.module.length > 0) {
+    const ref = parseModuleRef(doc.dataset.module, baseDir);
+    const plugin = await importExport(ref, 'dataset');
+    if (!isDatasetPlugin(plugin)) {
+      throw new UserError('E_NOT_A_DATASET', `dataset module ${doc.dataset.module}: the export is not a dataset plug-in; export the result of defineDataset({ name, options, fingerprint, load }) from 'seedsweep'.`);
+    }
+    if (typeof doc.dataset.name === 'string' && doc.dataset.name !== plugin.name) {
+      throw new UserError('E_DATASET_NAME', `dataset module ${doc.dataset.module} is named '${plugin.name}' but the spec says name: ${doc.dataset.name}; use the plug-in's name or leave name out.`);
+    }
+    modules.dataset = { name: plugin.name, module: ref.module, export: ref.export };
+  }
+  return modules;
 }
 
 /** Folder of the sweeps shipped with seedsweep. */
@@ -376,9 +454,16 @@ export async function loadSweepSpec(
 ): Promise<SweepSpec> {
   const resolved = resolveSpecPath(file);
   const text = await readFile(resolved, 'utf8');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch {
+    raw = undefined; // parseSweepSpec reports the YAML error with its position
+  }
   return parseSweepSpec({
     text,
     file: displaySpecPath({ given: file, resolved }),
     overrides: options.overrides ?? [],
+    modules: await resolveSpecModules(raw, path.dirname(path.resolve(resolved))),
   });
 }

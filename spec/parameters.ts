@@ -8,7 +8,8 @@ import type { ArchitectureOption } from '../engine/architectures.js';
 import type { TrainSettings, TrialConfig } from '../engine/types.js';
 
 /** A value a parameter can take in a spec: a number or a string. */
-export type ParamValue = number | string;
+export type { ParamValue } from '../domain/trial.js';
+import type { ParamValue } from '../domain/trial.js';
 
 /** Training settings a sweep may vary, spec name → `TrainSettings` field. */
 export const TRAIN_PARAMS = {
@@ -121,6 +122,8 @@ export function isValidValue(param: string, model: string, value: ParamValue): b
 
 /** The value of `param` in a canonical config (`undefined` when it does not apply to the config's model). */
 export function valueInConfig(param: string, config: TrialConfig): ParamValue | undefined {
+  // A trainable's parameters are its own names (a parameter may even be called `model`).
+  if (config.trainable) return param === 'epochs' ? config.train.epochs : config.modelOptions[param];
   if (param === 'model') return config.model;
   if (isTrainParam(param)) return config.train[TRAIN_PARAMS[param]];
   const option = optionNameForSpecName(config.model, param);

@@ -6,14 +6,17 @@
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types.js';
 import type { TrainSettings } from '../engine/types.js';
+import { DEFAULT_OBJECTIVE, type Objective } from '../domain/objective.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
 import type { ParamValue } from './parameters.js';
 import { OPTIMIZERS } from './parameters.js';
+import { didYouMean } from './suggest.js';
 
 /** A search distribution of one parameter in `variants.random.params`. */
 export type Distribution =
-  | { kind: 'uniform' | 'loguniform'; low: number; high: number }
-  | { kind: 'int'; low: number; high: number }
+  | { kind: 'uniform' | 'loguniform'; low: number; high: number; q?: number }
+  | { kind: 'int' | 'logint'; low: number; high: number }
+  | { kind: 'normal'; mean: number; sd: number; q?: number }
   | { kind: 'choice'; values: ParamValue[] };
 
 /** The model variants of a sweep: grid points and/or seeded random samples (their union). */
@@ -24,12 +27,20 @@ export interface VariantsSpec {
   exclude: Record<string, ParamValue[]>[];
   /** Seeded random search: `samples` draws, each parameter from its distribution. */
   random?: { samples: number; seed: number; params: Record<string, Distribution> };
+  /**
+   * Conditional parameters: parameter → the values of other parameters it applies under, e.g.
+   * `{ momentum: { optimizer: ['sgd'] } }`. A parameter whose condition fails is dropped from that variant.
+   */
+  when?: Record<string, Record<string, ParamValue[]>>;
 }
 
 /** The median early-stopping rule, evaluated over the trials of a sweep epoch by epoch. */
 export interface EarlyStoppingSpec {
   rule: 'median';
-  metric: 'test_accuracy' | 'test_loss';
+  /** A reported metric (the objective's by default); `test_accuracy` spells `testAccuracy`. */
+  metric: string;
+  /** Whether larger values of `metric` are better (from the objective, or the study's metric names). */
+  higherIsBetter?: boolean;
   /** Never stop a trial before this epoch (1-based). */
   minEpochs: number;
   /** Decide only once this many trials have reported the epoch. */
@@ -57,6 +68,27 @@ export interface SweepSpec {
   comparisons: ComparisonSpec[];
   /** True when the spec claims exactly one factor varies (checked at load). */
   controlled: boolean;
+  /** What `best`, early stopping and `serve --best` optimise. @default DEFAULT_OBJECTIVE (testAccuracy, max) */
+  objective: Objective;
+  /** Report plug-in that adds a study's claims to the report, by name (e.g. `conv-study`); none when omitted. */
+  interpretation?: string;
+  /** The trainable every trial runs; omitted ⇒ the built-in image classifier of the study. */
+  trainable?: TrainableSpec;
+  /** Fixed parameters of the trainable, merged under every variant's values. */
+  params?: Record<string, ParamValue>;
+  /** Reuse trials finished under other sweep names with equal trial keys. @default true */
+  reuse: boolean;
+}
+
+/** The trainable a spec names, resolved at load time (the workflow never imports code). */
+export interface TrainableSpec {
+  /** The trainable's `name` (part of every trial key, as `model`). */
+  name: string;
+  /** The trainable's `version`, when it declares one (part of every trial key). */
+  version?: string;
+  /** Absolute path, file URL or package specifier of the module, and the export. */
+  module: string;
+  export: string;
 }
 
 /** Largest seed: the engine derives its per-layer and per-epoch seeds as unsigned 32-bit integers. */
@@ -65,35 +97,67 @@ export const MAX_SEED = 2 ** 32 - 1;
 /** Largest seed count `{count: N}` may ask for (a guard against a typo like 50000). */
 export const MAX_SEEDS = 10_000;
 
-const scalar = z.union([z.number(), z.string()]);
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
 const range = z.tuple([z.number(), z.number()]);
 const seed = nonNegativeInt.max(MAX_SEED);
 
-export const datasetSchema = z.strictObject({
-  name: z.enum(['cifar10', 'synthetic']),
-  train_size: positiveInt.optional(),
-  test_size: positiveInt.optional(),
-  slice_seed: nonNegativeInt.default(0),
-  path: z.string().min(1).optional(),
-});
+export const datasetSchema = z
+  .strictObject({
+    /** A built-in (`cifar10`, `synthetic`) or, with `module`, the plug-in's name (filled from the module when omitted). */
+    name: z.string().min(1).optional(),
+    train_size: positiveInt.optional(),
+    test_size: positiveInt.optional(),
+    slice_seed: nonNegativeInt.optional(),
+    path: z.string().min(1).optional(),
+    /** A dataset plug-in: `./data.ts#export` (relative to the spec file) or `package#export`. */
+    module: z.string().min(1).optional(),
+    /** Options of the plug-in, checked by its own schema. */
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.module !== undefined) {
+      for (const key of ['train_size', 'test_size', 'slice_seed', 'path'] as const) {
+        if (value[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' applies to the built-in datasets; give a plug-in's settings under options` });
+      }
+      return;
+    }
+    if (value.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: "'options' belong to a dataset plug-in (with module: ./my-data.ts#myData); the built-ins take train_size, test_size, slice_seed, path" });
+    if (value.name === undefined || !(BUILTIN_DATASETS as readonly string[]).includes(value.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: `expected one of ${BUILTIN_DATASETS.join(', ')} (or a plug-in: module: ./my-data.ts#myData)${value.name === undefined ? '' : `; found ${JSON.stringify(value.name)}${didYouMean(value.name, BUILTIN_DATASETS)}`}`,
+      });
+    }
+  });
+
+/** The built-in datasets. */
+export const BUILTIN_DATASETS = ['cifar10', 'synthetic', 'none'] as const;
+
+/** Defaults of the image classifier's settings (a spec naming another trainable gets none of them). */
+export const IMAGE_TRAIN_DEFAULTS = { batch_size: 64, optimizer: 'adam', learning_rate: 1e-3 } as const;
 
 export const trainSchema = z.strictObject({
   epochs: positiveInt.max(10_000).default(10),
-  batch_size: positiveInt.max(65_536).default(64),
-  optimizer: z.enum(OPTIMIZERS).default('adam'),
-  learning_rate: z.number().positive().default(1e-3),
+  batch_size: positiveInt.max(65_536).optional(),
+  optimizer: z.enum(OPTIMIZERS).optional(),
+  learning_rate: z.number().positive().optional(),
 });
 
-const DISTRIBUTION_KINDS = ['uniform', 'loguniform', 'int', 'choice'] as const;
+const DISTRIBUTION_KINDS = ['uniform', 'loguniform', 'int', 'logint', 'normal', 'choice'] as const;
 
 export const distributionSchema = z
   .strictObject({
     uniform: range.optional(),
     loguniform: range.optional(),
     int: z.tuple([z.number().int(), z.number().int()]).optional(),
+    logint: z.tuple([z.number().int().min(1), z.number().int().min(1)]).optional(),
+    normal: z.tuple([z.number(), z.number().positive()]).optional(),
     choice: z.array(scalar).min(1).optional(),
+    /** Quantisation step of uniform, loguniform and normal draws (values become multiples of q). */
+    q: z.number().positive().optional(),
   })
   .superRefine((value, ctx) => {
     const given = DISTRIBUTION_KINDS.filter((k) => value[k] !== undefined);
@@ -102,6 +166,8 @@ export const distributionSchema = z
         code: 'custom',
         message: `expected exactly one distribution (${DISTRIBUTION_KINDS.join(', ')}), e.g. {loguniform: [0.0001, 0.01]}; found ${given.length === 0 ? 'none' : given.join(' and ')}`,
       });
+    } else if (value.q !== undefined && !['uniform', 'loguniform', 'normal'].includes(given[0]!)) {
+      ctx.addIssue({ code: 'custom', path: ['q'], message: `q (a quantisation step) applies to uniform, loguniform and normal; found it with ${given[0]}` });
     }
   });
 
@@ -115,6 +181,7 @@ export const variantsSchema = z.strictObject({
   grid: z.record(z.string(), z.array(scalar).min(1)).optional(),
   exclude: z.array(z.record(z.string(), z.union([scalar, z.array(scalar).min(1)]))).default([]),
   random: randomSchema.optional(),
+  when: z.record(z.string(), z.record(z.string(), z.union([scalar, z.array(scalar).min(1)]))).optional(),
 });
 
 export const seedsObjectSchema = z.strictObject({
@@ -135,7 +202,7 @@ export const timeoutsSchema = z.strictObject({
 
 export const earlyStoppingSchema = z.strictObject({
   rule: z.literal('median').default('median'),
-  metric: z.enum(['test_accuracy', 'test_loss']).default('test_accuracy'),
+  metric: z.string().min(1).optional(),
   min_epochs: positiveInt.default(2),
   min_trials: positiveInt.default(3),
 });
@@ -144,6 +211,11 @@ export const comparisonSchema = z.strictObject({
   name: z.string().min(1).optional(),
   a: z.record(z.string(), scalar),
   b: z.record(z.string(), scalar),
+});
+
+export const objectiveSchema = z.strictObject({
+  metric: z.string().min(1),
+  mode: z.enum(['max', 'min']).default('max'),
 });
 
 /** Names become MLflow experiment names and workflow ids: keep them to a safe alphabet. */
@@ -155,7 +227,15 @@ export const sweepFileSchema = z.strictObject({
     message: 'a name of letters, digits, dot, dash or underscore, starting with a letter or digit',
   }),
   description: z.string().optional(),
-  dataset: datasetSchema,
+  /** The trainable: `./model.ts#exportName` (relative to the spec file) or `package#export`; omitted ⇒ the image classifier. */
+  trainable: z.string().min(1).optional(),
+  /** Fixed parameters of the trainable, under every variant's values. */
+  params: z.record(z.string(), scalar).optional(),
+  objective: objectiveSchema.optional(),
+  interpretation: z.string().min(1).optional(),
+  reuse: z.boolean().default(true),
+  /** Required by the image classifier; a trainable without data may leave it out (`name: none`). */
+  dataset: datasetSchema.optional(),
   train: trainSchema.prefault({}),
   variants: variantsSchema,
   seeds: z.union([z.array(seed).min(1), seedsObjectSchema]),
@@ -173,11 +253,12 @@ export type SweepFile = z.output<typeof sweepFileSchema>;
 /** Known keys of each object in the file, by path pattern (`[]` for list items, `*` for a parameter name). */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(sweepFileSchema.shape),
-  dataset: Object.keys(datasetSchema.shape),
+  dataset: ['name', 'train_size', 'test_size', 'slice_seed', 'path', 'module', 'options'],
+  objective: Object.keys(objectiveSchema.shape),
   train: Object.keys(trainSchema.shape),
   variants: Object.keys(variantsSchema.shape),
   'variants.random': Object.keys(randomSchema.shape),
-  'variants.random.params.*': DISTRIBUTION_KINDS,
+  'variants.random.params.*': [...DISTRIBUTION_KINDS, 'q'],
   seeds: Object.keys(seedsObjectSchema.shape),
   retries: Object.keys(retriesSchema.shape),
   timeouts: Object.keys(timeoutsSchema.shape),
@@ -195,19 +276,36 @@ export function comparisonName(a: Record<string, ParamValue>, b: Record<string, 
 }
 
 function toDistribution(d: z.output<typeof distributionSchema>): Distribution {
-  if (d.uniform) return { kind: 'uniform', low: d.uniform[0], high: d.uniform[1] };
-  if (d.loguniform) return { kind: 'loguniform', low: d.loguniform[0], high: d.loguniform[1] };
+  const q = d.q !== undefined ? { q: d.q } : {};
+  if (d.uniform) return { kind: 'uniform', low: d.uniform[0], high: d.uniform[1], ...q };
+  if (d.loguniform) return { kind: 'loguniform', low: d.loguniform[0], high: d.loguniform[1], ...q };
   if (d.int) return { kind: 'int', low: d.int[0], high: d.int[1] };
+  if (d.logint) return { kind: 'logint', low: d.logint[0], high: d.logint[1] };
+  if (d.normal) return { kind: 'normal', mean: d.normal[0], sd: d.normal[1], ...(d.q !== undefined ? { q: d.q } : {}) };
   return { kind: 'choice', values: d.choice ?? [] };
 }
 
-/** `dataset` in its camelCase form. */
-export function toDatasetSpec(file: SweepFile['dataset']): DatasetSpec {
-  const dataset: DatasetSpec = { name: file.name, sliceSeed: file.slice_seed };
+/** `dataset` in its camelCase form; a plug-in's module must already be resolved (see {@link ResolvedModules}). */
+export function toDatasetSpec(file: NonNullable<SweepFile['dataset']>, plugin?: ResolvedModules['dataset']): DatasetSpec {
+  if (file.module !== undefined) {
+    const dataset: DatasetSpec = { name: plugin?.name ?? file.name ?? '', options: file.options ?? {} };
+    if (plugin) {
+      dataset.module = plugin.module;
+      dataset.export = plugin.export;
+    }
+    return dataset;
+  }
+  const dataset: DatasetSpec = { name: file.name ?? '', sliceSeed: file.slice_seed ?? 0 };
   if (file.train_size !== undefined) dataset.trainSize = file.train_size;
   if (file.test_size !== undefined) dataset.testSize = file.test_size;
   if (file.path !== undefined) dataset.path = file.path;
   return dataset;
+}
+
+/** What `loadSweepSpec` found behind a spec's module references (the workflow never imports code). */
+export interface ResolvedModules {
+  trainable?: TrainableSpec;
+  dataset?: { name: string; module: string; export: string };
 }
 
 /** `variants` with exclude values as lists and distributions tagged by kind. */
@@ -218,6 +316,11 @@ export function toVariantsSpec(file: SweepFile['variants']): VariantsSpec {
     ),
   };
   if (file.grid) variants.grid = file.grid;
+  if (file.when) {
+    variants.when = Object.fromEntries(
+      Object.entries(file.when).map(([param, rule]) => [param, Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]))]),
+    );
+  }
   if (file.random) {
     const r = file.random;
     variants.random = {
@@ -237,20 +340,15 @@ export function toSeedList(file: SweepFile['seeds']): number[] {
 }
 
 /** The validated file in its camelCase, defaults-filled form (no semantic checks: see spec/check.ts). */
-export function toSweepSpec(file: SweepFile): SweepSpec {
-  const dataset = toDatasetSpec(file.dataset);
+export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): SweepSpec {
+  const dataset: DatasetSpec = file.dataset ? toDatasetSpec(file.dataset, modules.dataset) : { name: 'none' };
   const variants = toVariantsSpec(file.variants);
   const seeds = toSeedList(file.seeds);
 
   const spec: SweepSpec = {
     name: file.name,
     dataset,
-    train: {
-      epochs: file.train.epochs,
-      batchSize: file.train.batch_size,
-      optimizer: file.train.optimizer,
-      learningRate: file.train.learning_rate,
-    },
+    train: trainSettingsOf(file),
     variants,
     seeds,
     concurrency: file.concurrency,
@@ -266,12 +364,19 @@ export function toSweepSpec(file: SweepFile): SweepSpec {
     queue: file.queue,
     comparisons: file.comparisons.map((c) => ({ name: c.name ?? comparisonName(c.a, c.b), a: c.a, b: c.b })),
     controlled: file.controlled,
+    objective: file.objective ? { metric: file.objective.metric, mode: file.objective.mode } : { ...DEFAULT_OBJECTIVE },
+    reuse: file.reuse,
   };
   if (file.description !== undefined) spec.description = file.description;
+  if (file.interpretation !== undefined) spec.interpretation = file.interpretation;
+  if (file.params !== undefined) spec.params = file.params;
+  if (modules.trainable) spec.trainable = modules.trainable;
   if (file.early_stopping) {
+    const metric = file.early_stopping.metric ?? (file.trainable === undefined && !file.objective ? 'test_accuracy' : spec.objective.metric);
     spec.earlyStopping = {
       rule: file.early_stopping.rule,
-      metric: file.early_stopping.metric,
+      metric,
+      ...(higherIsBetter(metric, spec.objective) !== undefined ? { higherIsBetter: higherIsBetter(metric, spec.objective)! } : {}),
       minEpochs: file.early_stopping.min_epochs,
       minTrials: file.early_stopping.min_trials,
     };
@@ -279,5 +384,29 @@ export function toSweepSpec(file: SweepFile): SweepSpec {
   return spec;
 }
 
+/** Training settings: the image classifier's defaults unless the spec names another trainable. */
+function trainSettingsOf(file: SweepFile): SweepSpec['train'] {
+  const t = file.train;
+  const defaults: Partial<typeof IMAGE_TRAIN_DEFAULTS> = file.trainable === undefined ? IMAGE_TRAIN_DEFAULTS : {};
+  const batchSize = t.batch_size ?? defaults.batch_size;
+  const optimizer = t.optimizer ?? defaults.optimizer;
+  const learningRate = t.learning_rate ?? defaults.learning_rate;
+  return {
+    epochs: t.epochs,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    ...(learningRate !== undefined ? { learningRate } : {}),
+  };
+}
+
+/** Direction of a watched metric: the objective's when it is the objective, else known for the study's names. */
+function higherIsBetter(metric: string, objective: Objective): boolean | undefined {
+  const field = metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  if (metric === objective.metric || field === objective.metric) return objective.mode === 'max';
+  if (/accuracy$/i.test(field)) return true;
+  if (/loss$/i.test(field)) return false;
+  return undefined;
+}
+
 /** The file schema piped into the camelCase form: `sweepSpecSchema.parse(yamlObject)` gives a `SweepSpec` (no semantic checks). */
-export const sweepSpecSchema = sweepFileSchema.transform(toSweepSpec);
+export const sweepSpecSchema = sweepFileSchema.transform((file) => toSweepSpec(file));

@@ -225,7 +225,7 @@ seeds: [0, 1]
     for (const v of variants) {
       expect(v.config.train.learningRate).toBeGreaterThanOrEqual(0.0001);
       expect(v.config.train.learningRate).toBeLessThanOrEqual(0.1);
-      expect(Number(v.config.train.learningRate.toPrecision(6))).toBe(v.config.train.learningRate);
+      expect(Number(v.config.train.learningRate!.toPrecision(6))).toBe(v.config.train.learningRate);
       expect([16, 32, 64, 128]).toContain(v.config.train.batchSize);
       if (v.config.model === 'cnn') {
         expect(v.config.modelOptions['kernelSize']).toBeGreaterThanOrEqual(2);
@@ -246,7 +246,7 @@ seeds: [0, 1]
         '',
       ),
     );
-    const rates = expandVariants(many).variants.map((v) => v.config.train.learningRate);
+    const rates = expandVariants(many).variants.map((v) => v.config.train.learningRate!);
     const belowMilli = rates.filter((r) => r < 0.001).length / rates.length;
     // log-uniform over 3 decades puts a third below 1e-3; uniform would put 0.9 %.
     expect(belowMilli).toBeGreaterThan(0.25);

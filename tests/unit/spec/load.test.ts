@@ -26,6 +26,8 @@ describe('parseSweepSpec', () => {
       queue: 'cpu',
       comparisons: [],
       controlled: false,
+      objective: { metric: 'testAccuracy', mode: 'max' },
+      reuse: true,
     });
   });
 
