@@ -1,5 +1,22 @@
 /** Tracker activities: thin adapters over the `Tracker` (which journals, so these rarely fail). */
+import type { SweepSpec } from '../spec/schema.js';
+import { expandSweep } from '../spec/expand.js';
 import type { SweepInfo, Tracker } from '../tracking/types.js';
+
+/** Input of the `finishedTrialKeys` activity. */
+export interface FinishedTrialKeysInput {
+  /** Trials finished by any sweep of this name count as done. */
+  sweepName: string;
+  /** The sweep's planned trial keys: those finished under another sweep name count as done too. */
+  trialKeys?: string[];
+  /** False: only trials of `sweepName` count. @default true */
+  reuseAcrossSweeps?: boolean;
+  /**
+   * The sweep's spec and dataset fingerprint, instead of `trialKeys`: the activity expands the plan
+   * itself, so a 10,000-trial sweep does not put its keys into workflow history.
+   */
+  plan?: { spec: SweepSpec; datasetFingerprint: string };
+}
 
 /** Builds the tracker activities over one tracker. */
 export function createTrackingActivities(tracker: Tracker) {
@@ -8,10 +25,21 @@ export function createTrackingActivities(tracker: Tracker) {
     async startSweep(sweep: SweepInfo): Promise<void> {
       await tracker.startSweep(sweep);
     },
-    /** Keys of trials finished by any sweep of this name: the workflow skips them. */
-    async finishedTrialKeys(input: { sweepName: string }): Promise<string[]> {
+    /**
+     * Keys of trials already finished, which the workflow skips: those finished by any sweep of this
+     * name, then (when `trialKeys` is given and `reuseAcrossSweeps` is not false) those of `trialKeys`
+     * finished under any other sweep name. With `{ sweepName }` only, exactly the former (recorded
+     * workflow histories replay against that).
+     */
+    async finishedTrialKeys(input: FinishedTrialKeysInput): Promise<string[]> {
       const records = await tracker.finishedTrials({ sweepName: input.sweepName });
-      return [...new Set(records.map((r) => r.trialKey))];
+      const keys = new Set(records.map((r) => r.trialKey));
+      const planned = input.trialKeys ?? (input.plan ? expandSweep(input.plan).map((t) => t.trialKey) : undefined);
+      if (planned && input.reuseAcrossSweeps !== false) {
+        const missing = planned.filter((key) => !keys.has(key));
+        if (missing.length > 0) for (const record of await tracker.finishedTrialsByKeys(missing)) keys.add(record.trialKey);
+      }
+      return [...keys];
     },
     /** Marks a trial's run failed once the workflow gives up on it (retries exhausted or not retryable). */
     async recordTrialFailure(input: { sweepId: string; trialKey: string; reason: string }): Promise<void> {

@@ -8,6 +8,10 @@ import { MlflowTracker } from './mlflow-tracker.js';
 export { MlflowClient, type MlflowClientOptions, type MlflowRun, type ArtifactEntry } from './mlflow-client.js';
 export { MlflowTracker, type MlflowTrackerOptions, type SyncResult } from './mlflow-tracker.js';
 export { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
+export { JournaledSender, NotReadyError, type Delivery, type DeliveryErrorKind } from './journaled-sender.js';
+export { MlflowDelivery, type TrackingEntry } from './mlflow-delivery.js';
+export { RunIndex, type SweepRef } from './run-index.js';
+export { TAG, metricKey } from './run-data.js';
 export type { Tracker, SweepInfo, RunStatus } from './types.js';
 
 /**

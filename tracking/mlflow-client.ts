@@ -296,7 +296,9 @@ export class MlflowClient {
         method: 'POST',
         endpoint: `${API}/runs/log-batch`,
         retry: batch.metrics.length > 0 ? 'unsent' : 'always',
-        data: { run_id: options.runId, metrics: batch.metrics, params: batch.params, tags: batch.tags },
+        // JSON has no NaN or ±Infinity (JSON.stringify makes them null, which MLflow refuses); MLflow's
+        // protobuf JSON parser takes them as the strings "NaN", "Infinity", "-Infinity".
+        data: { run_id: options.runId, metrics: batch.metrics.map(jsonSafeMetric), params: batch.params, tags: batch.tags },
       });
     }
   }
@@ -575,6 +577,10 @@ function truncate(text: string, max: number): string {
 
 function toKeyValues(record: Record<string, string>): KeyValue[] {
   return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
+
+function jsonSafeMetric(point: MetricPoint): MetricPoint | (Omit<MetricPoint, 'value'> & { value: string }) {
+  return Number.isFinite(point.value) ? point : { ...point, value: String(point.value) };
 }
 
 function toRun(raw: RawRun): MlflowRun {

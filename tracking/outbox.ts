@@ -3,7 +3,7 @@
  * sent, so a tracker outage or a crash loses nothing; `sync` sends entries in order and deletes them.
  *
  * Layout of the outbox folder:
- * - `pending/<id>.json` one file per entry. Written to `tmp/`, fsync'd, then renamed into place and the
+ * - `pending/<id>.json` one file per entry (JSON keeping NaN and ±Infinity, see json-numbers.ts). Written to `tmp/`, fsync'd, then renamed into place and the
  *   folder fsync'd: an entry is either wholly there or not at all, and deleting a sent entry is one
  *   `unlink`. (One file per entry rather than a JSON-lines log because several processes append and
  *   one removes: a shared log would need rewriting or an offset file under a lock, and a torn last line
@@ -35,6 +35,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fromJson, toJson } from './json-numbers.js';
 
 export interface OutboxEntry<T> {
   /** Sortable id: `<ms time, 15 digits>-<counter, 9 digits>-<pid>-<random>`. */
@@ -110,7 +111,7 @@ export class Outbox<T> {
     const tmp = path.join(this.tmpDir, `${id}.json`);
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify({ id, body } satisfies OutboxEntry<T>));
+      writeSync(fd, toJson({ id, body } satisfies OutboxEntry<T>));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -142,7 +143,7 @@ export class Outbox<T> {
       throw error;
     }
     try {
-      return JSON.parse(text) as OutboxEntry<T>;
+      return fromJson<OutboxEntry<T>>(text);
     } catch {
       this.fail(id, 'the entry file is not valid JSON');
       return undefined;
@@ -169,11 +170,11 @@ export class Outbox<T> {
     const source = path.join(this.pendingDir, `${id}.json`);
     let entry: unknown = undefined;
     try {
-      entry = JSON.parse(readFileSync(source, 'utf8'));
+      entry = fromJson(readFileSync(source, 'utf8'));
     } catch {
       // unreadable: record the reason only
     }
-    writeFileSync(path.join(this.failedDir, `${id}.json`), JSON.stringify({ id, reason, failedAt: new Date().toISOString(), entry }, null, 2));
+    writeFileSync(path.join(this.failedDir, `${id}.json`), toJson({ id, reason, failedAt: new Date().toISOString(), entry }, 2));
     rmSync(source, { force: true });
   }
 

@@ -1,13 +1,15 @@
 /**
  * What a trial looks like in MLflow: tag names, the flattened params of a trial config, the metric
- * names of an epoch and of a finished trial, and the environment tags of the process that ran it.
+ * keys of an epoch and of a finished trial (one naming rule: {@link metricKey}), and the environment
+ * and lineage tags of the process that ran it.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../common/paths.js';
-import type { EpochMetrics, TrialResult } from '../engine/types.js';
-import type { PlannedTrial } from '../spec/types.js';
+import type { EpochMetrics, ImageEpochMetrics, PlannedTrial, TrialResult } from '../domain/trial.js';
 
 /** Tag names seedsweep sets and searches by. */
 export const TAG = {
@@ -24,6 +26,15 @@ export const TAG = {
   backendVersion: 'seedsweep.backend_version',
   resumedFromEpoch: 'seedsweep.resumed_from_epoch',
   error: 'seedsweep.error',
+  /** Content fingerprint of the trial's dataset (what its trial key was computed with). */
+  datasetFingerprint: 'seedsweep.dataset_fingerprint',
+  /** `module#export` of a user trainable (a location: where its code was, not part of the key). */
+  trainable: 'seedsweep.trainable',
+  /** `module#export` of a dataset plug-in (a location). */
+  datasetModule: 'seedsweep.dataset_module',
+  lockfileSha256: 'seedsweep.lockfile_sha256',
+  cwdLockfileSha256: 'seedsweep.cwd_lockfile_sha256',
+  gitDirty: 'seedsweep.git_dirty',
   parentRunId: 'mlflow.parentRunId',
   gitCommit: 'mlflow.source.git.commit',
 } as const;
@@ -47,18 +58,31 @@ export const ARTIFACT = {
 /** MLflow caps tag values (8,000 characters in MLflow 3); longer values are cut with a marker. */
 export const MAX_TAG_VALUE = 8000;
 
+/** MLflow caps param values (6,000 characters in MLflow 3); longer values are cut with a marker. */
+export const MAX_PARAM_VALUE = 6000;
+
 /**
  * The trial's params: the flattened config (`model`, `model.kernelSize`, `train.learningRate`,
- * `dataset.trainSize` …) and `seed`. The dataset's local `path` is left out: it is not part of the
- * trial's identity and differs between hosts.
+ * `dataset.trainSize`, `dataset.options.<name>` …) and `seed`. Locations (`dataset.path`,
+ * `dataset.module`/`export`, the trainable's module) are left out: they are not part of the trial's
+ * identity and differ between hosts (they go to tags instead).
  */
 export function trialParams(trial: PlannedTrial): Record<string, string> {
   const params: Record<string, string> = { model: trial.config.model };
-  for (const [key, value] of Object.entries(trial.config.modelOptions)) params[`model.${key}`] = String(value);
-  for (const [key, value] of Object.entries(trial.config.train)) params[`train.${key}`] = String(value);
+  const put = (key: string, value: unknown) => {
+    if (value === undefined) return;
+    const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+    params[key] = text.length > MAX_PARAM_VALUE ? `${text.slice(0, MAX_PARAM_VALUE - 20)}… [truncated]` : text;
+  };
+  for (const [key, value] of Object.entries(trial.config.modelOptions)) put(`model.${key}`, value);
+  for (const [key, value] of Object.entries(trial.config.train)) put(`train.${key}`, value);
   for (const [key, value] of Object.entries(trial.config.dataset)) {
-    if (key === 'path' || value === undefined) continue;
-    params[`dataset.${key}`] = String(value);
+    if (key === 'path' || key === 'module' || key === 'export') continue;
+    if (key === 'options' && value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [name, option] of Object.entries(value as Record<string, unknown>)) put(`dataset.options.${name}`, option);
+      continue;
+    }
+    put(`dataset.${key}`, value);
   }
   params['seed'] = String(trial.seed);
   return params;
@@ -66,7 +90,7 @@ export function trialParams(trial: PlannedTrial): Record<string, string> {
 
 /** The identity tags of a trial run (searchable), without the parent link (known only at send time). */
 export function trialTags(sweepId: string, trial: PlannedTrial): Record<string, string> {
-  return {
+  const tags: Record<string, string> = {
     [TAG.role]: RunRole.trial,
     [TAG.sweepId]: sweepId,
     [TAG.trialKey]: trial.trialKey,
@@ -75,6 +99,10 @@ export function trialTags(sweepId: string, trial: PlannedTrial): Record<string, 
     [TAG.factors]: clampTag(JSON.stringify(trial.factors)),
     [TAG.queue]: trial.queue,
   };
+  const { trainable, dataset } = trial.config;
+  if (trainable) tags[TAG.trainable] = clampTag(`${trainable.module}#${trainable.export}`);
+  if (dataset.module !== undefined) tags[TAG.datasetModule] = clampTag(`${dataset.module}#${dataset.export ?? 'default'}`);
+  return tags;
 }
 
 /** Run name of a trial: its group label and seed, e.g. `model=cnn kernel_size=3 seed=2`. */
@@ -82,47 +110,79 @@ export function trialRunName(trial: PlannedTrial): string {
   return `${trial.groupLabel} seed=${trial.seed}`;
 }
 
-/** Metric values of one epoch, logged with step = epoch. */
-export function epochMetricValues(metrics: EpochMetrics): Record<string, number> {
-  return {
-    train_loss: metrics.trainLoss,
-    train_accuracy: metrics.trainAccuracy,
-    test_loss: metrics.testLoss,
-    test_accuracy: metrics.testAccuracy,
-    epoch_seconds: metrics.epochSeconds,
-    images_per_second: metrics.imagesPerSecond,
-  };
+/**
+ * The one naming rule from a reported metric name to an MLflow metric key: camelCase → snake_case
+ * (`testAccuracy` → `test_accuracy`, `imagesPerSecond` → `images_per_second`, `valAUC` → `val_auc`);
+ * names already in snake case (`val_loss`, `value`) are unchanged. Characters MLflow refuses in a key
+ * (anything but letters, digits, `_ - . / ` and space) become `_`. Reading a trial back does not
+ * invert this: the record artifact (`trial.json`) keeps the reported names.
+ */
+export function metricKey(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_\-./ ]/g, '_');
 }
 
-/** Names of the per-epoch metrics. */
-export const EPOCH_METRIC_KEYS = Object.keys(epochMetricValues({
-  epoch: 0, trainLoss: 0, trainAccuracy: 0, testLoss: 0, testAccuracy: 0, epochSeconds: 0, imagesPerSecond: 0,
-}));
+/** Metric values of one epoch, logged with step = epoch: every reported metric but `epoch` itself. */
+export function epochMetricValues(metrics: EpochMetrics): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [name, value] of Object.entries(metrics)) {
+    if (name === 'epoch' || typeof value !== 'number') continue;
+    values[metricKey(name)] = value;
+  }
+  return values;
+}
 
-/** Single-value metrics of a finished trial (logged at step 0): final metrics, cost, model size. */
+/** Metric keys of the study's image classifier per epoch (`train_loss` … `images_per_second`). */
+export const EPOCH_METRIC_KEYS = Object.keys(
+  epochMetricValues({ epoch: 0, trainLoss: 0, trainAccuracy: 0, testLoss: 0, testAccuracy: 0, epochSeconds: 0, imagesPerSecond: 0 } satisfies ImageEpochMetrics),
+);
+
+/**
+ * Single-value metrics of a finished trial (logged at step 0): `final_<key>` of every metric of the last
+ * epoch, `epochs_completed`, and where the trial reports what they need: `generalization_gap`
+ * (train − test accuracy), `total_train_seconds` (sum of `epochSeconds`) and the model's size and cost.
+ */
 export function finalMetricValues(result: TrialResult): Record<string, number> {
   const final = result.final;
-  return {
-    final_train_loss: final.trainLoss,
-    final_train_accuracy: final.trainAccuracy,
-    final_test_loss: final.testLoss,
-    final_test_accuracy: final.testAccuracy,
-    generalization_gap: final.trainAccuracy - final.testAccuracy,
-    epochs_completed: final.epoch,
-    total_train_seconds: result.epochs.reduce((sum, epoch) => sum + epoch.epochSeconds, 0),
-    total_params: result.modelStats.totalParams,
-    conv_params: result.modelStats.convParams,
-    dense_params: result.modelStats.denseParams,
-    flops_per_image: result.modelStats.flopsPerImage,
-  };
+  const values: Record<string, number> = {};
+  for (const [key, value] of Object.entries(epochMetricValues(final))) values[`final_${key}`] = value;
+  if (typeof final['trainAccuracy'] === 'number' && typeof final['testAccuracy'] === 'number') {
+    values['generalization_gap'] = final['trainAccuracy'] - final['testAccuracy'];
+  }
+  values['epochs_completed'] = final.epoch;
+  if (result.epochs.length > 0 && result.epochs.every((epoch) => typeof epoch['epochSeconds'] === 'number')) {
+    values['total_train_seconds'] = result.epochs.reduce((sum, epoch) => sum + epoch['epochSeconds']!, 0);
+  }
+  if (result.modelStats) {
+    values['total_params'] = result.modelStats.totalParams;
+    values['conv_params'] = result.modelStats.convParams;
+    values['dense_params'] = result.modelStats.denseParams;
+    values['flops_per_image'] = result.modelStats.flopsPerImage;
+  }
+  return values;
 }
 
 /**
- * Tags describing where a trial ran: host, Node and package versions, the git commit of the
- * seedsweep checkout if it is one. Computed once per process.
+ * Tags describing where and from what a trial ran, computed once per process:
+ * - `seedsweep.host`, `seedsweep.node_version`, `seedsweep.version`, `seedsweep.tfjs_version`,
+ *   `seedsweep.tfjs_backend_wasm_version`;
+ * - `seedsweep.lockfile_sha256`: SHA-256 of seedsweep's own `package-lock.json` (at PACKAGE_ROOT), and
+ *   `seedsweep.cwd_lockfile_sha256` of the working directory's `package-lock.json` when that is another
+ *   file (a user project whose trainables import its own dependencies);
+ * - `mlflow.source.git.commit` (when PACKAGE_ROOT is a git checkout) and `seedsweep.git_dirty`
+ *   (`true`/`false` from `git status --porcelain` in PACKAGE_ROOT; `unknown` when it is not a checkout
+ *   or git is missing).
  */
 export function environmentTags(): Record<string, string> {
-  if (cachedEnvironment) return cachedEnvironment;
+  cachedEnvironment ??= computeEnvironmentTags();
+  return { ...cachedEnvironment };
+}
+let cachedEnvironment: Record<string, string> | undefined;
+
+function computeEnvironmentTags(): Record<string, string> {
   const tags: Record<string, string> = {
     [TAG.host]: os.hostname(),
     'seedsweep.node_version': process.version,
@@ -139,12 +199,60 @@ export function environmentTags(): Record<string, string> {
       // not installed
     }
   }
+  const ownLockfile = path.join(PACKAGE_ROOT, 'package-lock.json');
+  const ownHash = fileSha256(ownLockfile);
+  if (ownHash) tags[TAG.lockfileSha256] = ownHash;
+  const cwdLockfile = path.resolve(process.cwd(), 'package-lock.json');
+  if (realPathOrSelf(cwdLockfile) !== realPathOrSelf(ownLockfile)) {
+    const cwdHash = fileSha256(cwdLockfile);
+    if (cwdHash) tags[TAG.cwdLockfileSha256] = cwdHash;
+  }
   const commit = gitCommit(PACKAGE_ROOT);
   if (commit) tags[TAG.gitCommit] = commit;
-  cachedEnvironment = tags;
+  tags[TAG.gitDirty] = gitDirty(PACKAGE_ROOT);
   return tags;
 }
-let cachedEnvironment: Record<string, string> | undefined;
+
+/** SHA-256 hex of a file's bytes; undefined when it cannot be read. */
+export function fileSha256(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function realPathOrSelf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * `true` when the checkout at `root` has uncommitted changes (tracked or untracked, per
+ * `git status --porcelain`), `false` when clean, `unknown` when `root` is not the top of a checkout
+ * (an installed package must not report the enclosing project's state) or git is unavailable.
+ * `--no-optional-locks` keeps it from writing the index, so it never races other git commands.
+ * Synchronous (once per process, milliseconds) so that `startTrial` journals in the caller's tick, in
+ * call order with the writes that follow it.
+ */
+export function gitDirty(root: string): 'true' | 'false' | 'unknown' {
+  if (!existsSync(path.join(root, '.git'))) return 'unknown';
+  try {
+    const stdout = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain'], {
+      cwd: root,
+      timeout: 30_000,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return stdout.trim() === '' ? 'false' : 'true';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** The commit `HEAD` points at, read from `.git` without running git; undefined outside a checkout. */
 export function gitCommit(root: string): string | undefined {

@@ -1,9 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedTrial } from '../../../spec/types.js';
-import { filterLiteral, gitCommit, tagEquals, trialParams } from '../../../tracking/run-data.js';
+import { PACKAGE_ROOT } from '../../../common/paths.js';
+import { environmentTags, filterLiteral, gitCommit, gitDirty, tagEquals, trialParams, trialTags } from '../../../tracking/run-data.js';
 
 const trial: PlannedTrial = {
   trialKey: 'k',
@@ -51,5 +54,55 @@ describe('trial run data', () => {
     writeFileSync(path.join(root, '.git', 'refs', 'heads', 'main'), `${'a'.repeat(40)}\n`);
     expect(gitCommit(root)).toBe('a'.repeat(40));
     expect(gitCommit(path.join(root, 'nowhere'))).toBeUndefined();
+  });
+
+  it('leaves out locations and unset settings, flattens plug-in dataset options, keeps booleans', () => {
+    const userTrial: PlannedTrial = {
+      ...trial,
+      config: {
+        model: 'quadratic',
+        modelOptions: { x: 0.5, centered: true },
+        train: { epochs: 3 },
+        dataset: { name: 'digits', module: '/home/me/data.ts', export: 'digits', options: { size: 8, labels: ['a', 'b'] } },
+        trainable: { module: '/home/me/train.ts', export: 'quadratic' },
+      },
+    };
+    expect(trialParams(userTrial)).toEqual({
+      model: 'quadratic',
+      'model.x': '0.5',
+      'model.centered': 'true',
+      'train.epochs': '3',
+      'dataset.name': 'digits',
+      'dataset.options.size': '8',
+      'dataset.options.labels': '["a","b"]',
+      seed: '7',
+    });
+    expect(trialTags('s', userTrial)).toMatchObject({
+      'seedsweep.trainable': '/home/me/train.ts#quadratic',
+      'seedsweep.dataset_module': '/home/me/data.ts#digits',
+    });
+    expect(trialTags('s', trial)['seedsweep.trainable']).toBeUndefined();
+  });
+
+  it('tags lineage: lockfile hash and git state of the package root, computed once per process', () => {
+    const tags = environmentTags();
+    const lock = readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json'));
+    expect(tags['seedsweep.lockfile_sha256']).toBe(createHash('sha256').update(lock).digest('hex'));
+    expect(['true', 'false', 'unknown']).toContain(tags['seedsweep.git_dirty']);
+    tags['seedsweep.git_dirty'] = 'changed by the caller';
+    expect(environmentTags()['seedsweep.git_dirty']).not.toBe('changed by the caller');
+  });
+
+  it('says whether a checkout is dirty, and unknown outside one', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dirty-'));
+    expect(gitDirty(root)).toBe('unknown');
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: root });
+    } catch {
+      return; // no git here: 'unknown' is all it can say
+    }
+    expect(gitDirty(root)).toBe('false');
+    writeFileSync(path.join(root, 'new.txt'), 'x');
+    expect(gitDirty(root)).toBe('true');
   });
 });

@@ -1,0 +1,79 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JournaledSender, NotReadyError, type Delivery, type DeliveryErrorKind } from '../../../tracking/journaled-sender.js';
+import { Outbox, type OutboxEntry } from '../../../tracking/outbox.js';
+
+/** Entries of a toy protocol: `open` a stream, `add` to it (batchable), a `bad` one the server rejects. */
+type Entry = { kind: 'open' | 'add' | 'bad'; stream: string; n?: number };
+
+class FakeDelivery implements Delivery<Entry> {
+  readonly target = 'fake server';
+  readonly open = new Set<string>();
+  readonly delivered: string[] = [];
+  groups: number[] = [];
+  down = false;
+  streamsOf(entry: Entry): [string, ...string[]] {
+    return [entry.stream];
+  }
+  batchable(entry: Entry): boolean {
+    return entry.kind === 'add';
+  }
+  describe(entry: Entry): string {
+    return `a ${entry.kind} write`;
+  }
+  classify(error: unknown): DeliveryErrorKind {
+    return (error as Error).message === 'down' ? 'unavailable' : 'reject';
+  }
+  async deliver(group: OutboxEntry<Entry>[]): Promise<void> {
+    if (this.down) throw new Error('down');
+    const first = group[0]!.body;
+    if (first.kind === 'bad') throw new Error('rejected');
+    if (first.kind === 'add' && !this.open.has(first.stream)) throw new NotReadyError('not open');
+    if (first.kind === 'open') this.open.add(first.stream);
+    this.groups.push(group.length);
+    for (const { body } of group) this.delivered.push(`${body.stream}:${body.kind}${body.n ?? ''}`);
+  }
+}
+
+function newSender(delivery: FakeDelivery, warnings: string[] = []) {
+  const outbox = new Outbox<Entry>({ dir: mkdtempSync(path.join(os.tmpdir(), 'sender-')) });
+  return new JournaledSender<Entry>({ outbox, delivery, autoSync: false, warn: (m) => warnings.push(m) });
+}
+
+describe('JournaledSender (knows nothing of MLflow)', () => {
+  it('delivers in order per stream, batches consecutive batchable entries, holds a stream that is not ready', async () => {
+    const delivery = new FakeDelivery();
+    const sender = newSender(delivery);
+    await sender.write({ kind: 'add', stream: 'a', n: 1 }); // before its open: held this pass
+    await sender.write({ kind: 'open', stream: 'b' });
+    await sender.write({ kind: 'add', stream: 'b', n: 1 });
+    await sender.write({ kind: 'add', stream: 'b', n: 2 });
+    expect(await sender.sync()).toEqual({ sent: 3, pending: 1, failed: 0 });
+    expect(delivery.delivered).toEqual(['b:open', 'b:add1', 'b:add2']);
+    expect(delivery.groups).toEqual([1, 2]);
+    await sender.write({ kind: 'open', stream: 'a' });
+    // The held entry is older than the open, so stream a waits again; opening it out of band lets it go.
+    expect(await sender.sync()).toMatchObject({ sent: 0, pending: 2 });
+    delivery.open.add('a');
+    expect(await sender.sync()).toEqual({ sent: 2, pending: 0, failed: 0 });
+  });
+
+  it('moves a rejected entry to failed/ and goes on; stops and keeps everything while the server is down', async () => {
+    const delivery = new FakeDelivery();
+    const warnings: string[] = [];
+    const sender = newSender(delivery, warnings);
+    await sender.write({ kind: 'bad', stream: 'x' });
+    await sender.write({ kind: 'open', stream: 'y' });
+    expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 1 });
+    expect(warnings[0]).toMatch(/a bad write was rejected/);
+    delivery.down = true;
+    await sender.write({ kind: 'add', stream: 'y', n: 1 });
+    expect(await sender.sync()).toEqual({ sent: 0, pending: 1, failed: 1, error: 'down' });
+    expect(warnings.at(-1)).toMatch(/1 write\(s\) are journaled/);
+    delivery.down = false;
+    expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 1 });
+    expect(warnings.at(-1)).toBe('fake server is reachable again; journaled writes sent.');
+  });
+});
