@@ -7,7 +7,7 @@ import { buildReport, ReportFormat, renderTable, writeReport } from '../analysis
 import type { TrialRecord } from '../analysis/types.js';
 import { expandSweep } from '../spec/expand.js';
 import type { Tracker } from '../tracking/types.js';
-import type { AggregateInput, AggregateOutput } from '../workflows/types.js';
+import type { AggregateInput, AggregateOutput } from '../orchestration/shared.js';
 
 export interface AggregateDeps {
   tracker: Tracker;
@@ -19,14 +19,26 @@ export interface AggregateDeps {
 const REPORT_FORMATS: ReportFormat[] = [ReportFormat.json, ReportFormat.md, ReportFormat.html, ReportFormat.table];
 
 /**
+ * Input of the aggregation activity: the workflow's input plus, optionally, the trial keys whose
+ * records may come from sweeps of other names (trials the workflow reused rather than ran).
+ */
+export type AggregateActivityInput = AggregateInput & {
+  /** Planned trial keys that, when no sweep of this name finished them, are looked up under any sweep name. */
+  trialKeys?: string[];
+};
+
+/**
  * The finished trials of a sweep's plan: finished by this sweep or by an earlier one of the same
  * name (those were skipped, not rerun), one record per trial key, this sweep's own record preferred.
+ * Keys of `trialKeys` (within the plan) that no sweep of this name finished are then looked up under
+ * every sweep name; such a record keeps the sweep id it ran in.
  */
 export async function collectSweepRecords(options: {
   tracker: Tracker;
   spec: AggregateInput['spec'];
   datasetFingerprint: string;
   sweepId: string;
+  trialKeys?: string[];
 }): Promise<TrialRecord[]> {
   const planned = new Set(expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map((t) => t.trialKey));
   const byKey = new Map<string, TrialRecord>();
@@ -35,12 +47,20 @@ export async function collectSweepRecords(options: {
     const current = byKey.get(record.trialKey);
     if (!current || record.sweepId === options.sweepId) byKey.set(record.trialKey, record);
   }
+  // A spec that allows reuse (the default) may have skipped trials finished under other sweep names.
+  const reusable = options.trialKeys ?? (options.spec.reuse === false ? [] : [...planned]);
+  const elsewhere = [...new Set(reusable)].filter((key) => planned.has(key) && !byKey.has(key));
+  if (elsewhere.length > 0) {
+    for (const record of await options.tracker.finishedTrialsByKeys(elsewhere)) {
+      if (planned.has(record.trialKey) && !byKey.has(record.trialKey)) byKey.set(record.trialKey, record);
+    }
+  }
   return [...byKey.values()];
 }
 
 /** Builds the `aggregateSweep` activity. */
 export function createAggregate(deps: AggregateDeps) {
-  return async function aggregateSweep(input: AggregateInput): Promise<AggregateOutput> {
+  return async function aggregateSweep(input: AggregateActivityInput): Promise<AggregateOutput> {
     const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
     const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
     if (records.length === 0) {
@@ -48,7 +68,14 @@ export function createAggregate(deps: AggregateDeps) {
       await deps.tracker.finishSweep(input.sweepId, { status: input.status });
       return { records: 0, reportDir: outDir, files: [], table: '(no finished trials: no report)' };
     }
-    const report = buildReport({ sweepName: input.spec.name, sweepId: input.sweepId, records, comparisons: input.spec.comparisons });
+    const report = buildReport({
+      sweepName: input.spec.name,
+      sweepId: input.sweepId,
+      records,
+      comparisons: input.spec.comparisons,
+      ...(input.spec.objective ? { objective: input.spec.objective } : {}),
+      ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
+    });
     const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
     await deps.tracker.finishSweep(input.sweepId, {
       status: input.status,

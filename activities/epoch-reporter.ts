@@ -4,8 +4,7 @@
  * and still learns of cancellation through its heartbeats.
  */
 import type { Client } from '@temporalio/client';
-import { reportEpochUpdate } from '../workflows/messages.js';
-import type { EpochDecision, EpochReport } from '../workflows/types.js';
+import { reportEpochUpdate, type EpochDecision, type EpochReport } from '../orchestration/shared.js';
 
 /** Delivers an epoch report to the workflow `workflowId`; resolves with its decision. */
 export type EpochReporter = (workflowId: string, report: EpochReport) => Promise<EpochDecision>;

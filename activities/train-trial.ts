@@ -10,8 +10,8 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { isUserError } from '../common/errors.js';
 import type { EpochMetrics } from '../engine/types.js';
 import type { Tracker } from '../tracking/types.js';
-import { metricValue } from '../workflows/early-stopping.js';
-import { StopReason, type TrainTrialInput, type TrainTrialOutput } from '../workflows/types.js';
+import { metricValue } from '../orchestration/metrics.js';
+import { StopReason, type TrainTrialInput, type TrainTrialOutput } from '../orchestration/shared.js';
 import type { EpochReporter } from './epoch-reporter.js';
 import type { TrialTrainer } from './trainer.js';
 
@@ -57,7 +57,10 @@ export function createTrainTrial(deps: TrainTrialDeps) {
     let heartbeat: TrialHeartbeat = { epoch: (ctx.info.heartbeatDetails as TrialHeartbeat | undefined)?.epoch ?? 0, checkpointDir };
     ctx.heartbeat(heartbeat);
 
-    await deps.tracker.startTrial(sweepId, trial, { 'seedsweep.attempt': String(attempt) });
+    await deps.tracker.startTrial(sweepId, trial, {
+      'seedsweep.attempt': String(attempt),
+      ...(input.datasetFingerprint ? { 'seedsweep.dataset_fingerprint': input.datasetFingerprint } : {}),
+    });
 
     const abort = new AbortController();
     let stopReason: StopReason | undefined;

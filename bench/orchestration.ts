@@ -26,8 +26,7 @@ import type { SweepSpec } from '../spec/schema.js';
 import { MemoryTracker } from '../tests/integration/orchestration/memory-tracker.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
 import { bundleSweepWorkflows, createSweepWorkers } from '../workers/sweep-worker.js';
-import { taskQueues } from '../workers/task-queues.js';
-import type { SweepSummary } from '../workflows/types.js';
+import { taskQueues, type SweepSummary } from '../orchestration/shared.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -94,7 +94,7 @@ for (const threads of threadCounts) {
       const cpu = cpuAtWarm ? process.cpuUsage(cpuAtWarm) : undefined;
       const cpuSeconds = cpu ? (cpu.user + cpu.system) / 1e6 : Number.NaN;
       const cpuImagesPerSecond = (threads * Number(values['train-size']) * (epochs - 1)) / cpuSeconds;
-      const imagesPerSecond = results.reduce((s, r) => s + r.final.imagesPerSecond, 0);
+      const imagesPerSecond = results.reduce((s, r) => s + (r.final.imagesPerSecond ?? Number.NaN), 0);
       const flops = computeModelStats(variant).flopsPerImage;
       rows.push({ model: name, backend: results[0]!.backend.name, threads, imagesPerSecond, gflops: (imagesPerSecond * 3 * flops) / 1e9, cpuImagesPerSecond });
       process.stderr.write(`  ${name} × ${threads} thread(s): ${imagesPerSecond.toFixed(0)} images/s, ${cpuImagesPerSecond.toFixed(0)} per CPU second\n`);

@@ -1,6 +1,6 @@
 /** How `run`, `resume` and `status` print a finished sweep. */
 import { UserError } from '../common/errors.js';
-import type { SweepSummary } from '../workflows/types.js';
+import type { SweepSummary } from '../orchestration/shared.js';
 
 /** The summary as human text: results table, counts, report location, failures. */
 export function summaryText(summary: SweepSummary): string {

@@ -4,7 +4,7 @@
  * failed). Both read the `progress` query answers they are given.
  */
 import cliProgress from 'cli-progress';
-import type { SweepProgress, TrialProgress } from '../workflows/types.js';
+import type { SweepProgress, TrialProgress } from '../orchestration/shared.js';
 
 export interface ProgressDisplay {
   update(progress: SweepProgress): void;
@@ -24,8 +24,15 @@ function trialLabel(t: TrialProgress): string {
   return `${t.groupLabel} seed=${t.seed}`;
 }
 
+/** The last epoch's metrics, as reported (the study's as `test acc … loss …`, the others by name). */
 function metricsText(t: TrialProgress): string {
-  return t.metrics ? `test acc ${t.metrics.testAccuracy.toFixed(3)} loss ${t.metrics.testLoss.toFixed(3)}` : '';
+  if (!t.metrics) return '';
+  const { epoch: _epoch, testAccuracy, testLoss, ...rest } = t.metrics;
+  if (testAccuracy !== undefined && testLoss !== undefined) return `test acc ${testAccuracy.toFixed(3)} loss ${testLoss.toFixed(3)}`;
+  return Object.entries(rest)
+    .slice(0, 3)
+    .map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toPrecision(4)}`)
+    .join('  ');
 }
 
 /** Creates the display. */

@@ -9,9 +9,18 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { UserError } from '../common/errors.js';
 import type { SweepSpec } from '../spec/schema.js';
 import { canonicalJson } from '../spec/keys.js';
-import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../workers/task-queues.js';
-import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from '../workflows/messages.js';
-import type { FaultInjection, SweepProgress, SweepSummary, SweepWorkflowInput } from '../workflows/types.js';
+import {
+  cancelSignal,
+  DEFAULT_TASK_QUEUES,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type FaultInjection,
+  type SweepProgress,
+  type SweepSummary,
+  type SweepWorkflowInput,
+  type TaskQueues,
+} from '../orchestration/shared.js';
 
 /** The workflow type name of sweeps (the exported function's name). */
 export const SWEEP_WORKFLOW_TYPE = 'sweepWorkflow';

@@ -3,8 +3,8 @@
  * (the same options as `seedsweep worker`). Exits non-zero on error.
  */
 import { Command } from 'commander';
-import { defineWorkerCommand } from '../cli/commands/worker.js';
 import { isUserError } from '../common/errors.js';
+import { defineWorkerCommand } from './options.js';
 
 try {
   await defineWorkerCommand(new Command('seedsweep-worker')).parseAsync(process.argv);

@@ -1,10 +1,13 @@
-/** `seedsweep worker`: a Temporal worker process hosting the activities and one training pool. */
-import { Command, Option } from 'commander';
-import { UserError } from '../../common/errors.js';
-import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from '../../workers/process.js';
+/**
+ * The worker's command line: its options and their parsing into {@link WorkerProcessOptions}. Used by
+ * the worker's own entry (workers/main.ts, also what GPU supervisors spawn) and by `seedsweep worker`.
+ */
+import { type Command, Option } from 'commander';
+import { UserError } from '../common/errors.js';
+import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from './process.js';
 
 /** Raw commander options of the worker command. */
-interface WorkerFlags {
+export interface WorkerFlags {
   queue: 'cpu' | 'gpu';
   threads?: string;
   gpus?: string;
@@ -42,7 +45,7 @@ export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions
   };
 }
 
-/** Declares the worker options and action on `command` (shared by the CLI and workers/main.ts). */
+/** Declares the worker options and action on `command` (`seedsweep worker` and workers/main.ts). */
 export function defineWorkerCommand(command: Command): Command {
   return command
     .description('Run a worker: serves sweep workflows and trains trials from a task queue until SIGINT/SIGTERM.')
@@ -54,10 +57,6 @@ export function defineWorkerCommand(command: Command): Command {
     .addOption(new Option('--noop-epoch-ms <ms>', 'milliseconds per epoch of the noop trainer').hideHelp())
     .option('--queue-prefix <prefix>', 'task-queue name prefix (isolates deployments)', 'seedsweep')
     .action(async (flags: WorkerFlags) => {
-      process.exitCode = await runWorkerProcess(workerOptionsFromFlags(flags));
+      await runWorkerProcess(workerOptionsFromFlags(flags));
     });
-}
-
-export function register(program: Command): void {
-  defineWorkerCommand(program.command('worker'));
 }

@@ -4,21 +4,20 @@
  * trials stop at their next epoch boundary (checkpoint written) and exit. With `--queue gpu --gpus
  * 0,1` it supervises one child process per GPU instead (each with its own `CUDA_VISIBLE_DEVICES`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { checkpointRoot, modelRoot, reportRoot } from '../activities/checkpoints.js';
 import { createNoopTrainer } from '../activities/noop-trainer.js';
 import type { TrialTrainer } from '../activities/trainer.js';
-import { connectTemporal, resolveTemporalSettings } from '../client/connection.js';
+import { connectTemporal, resolveTemporalSettings } from '../orchestration/connection.js';
+import { taskQueues } from '../orchestration/shared.js';
 import { UserError } from '../common/errors.js';
-import { resolveWorkerScript } from '../common/worker-script.js';
 import { initBackend } from '../engine/backend.js';
 import { TrialPool } from '../engine/pool.js';
 import { createTracker } from '../tracking/index.js';
 import type { Tracker } from '../tracking/types.js';
+import { superviseGpuWorkers } from './gpu-supervisor.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createSweepWorkers } from './sweep-worker.js';
-import { taskQueues } from './task-queues.js';
 
 /** Trainers a worker can host. `noop` trains nothing (orchestration benchmarks and drills). */
 export const TrainerKind = { engine: 'engine', noop: 'noop' } as const;
@@ -48,11 +47,16 @@ export interface WorkerProcessOptions {
 const GPU_INSTALL_HINT =
   'GPU workers need @tensorflow/tfjs-node-gpu (its install step downloads libtensorflow) and CUDA/cuDNN on the host; or run a CPU worker: `seedsweep worker --queue cpu`.';
 
-/** Runs a worker process until it is told to stop; resolves with the exit code. */
-export async function runWorkerProcess(options: WorkerProcessOptions = {}): Promise<number> {
+/**
+ * Runs a worker process until it is told to stop. Rejects when it fails; with `gpus`, when any GPU's
+ * child worker failed (a `GpuWorkerFailedError`, see ./gpu-supervisor.ts).
+ */
+export async function runWorkerProcess(options: WorkerProcessOptions = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? 'cpu';
-  if (queue === 'gpu' && options.gpus && options.gpus.length > 0) return superviseGpuWorkers({ ...options, log, gpus: options.gpus });
+  if (queue === 'gpu' && options.gpus && options.gpus.length > 0) {
+    return superviseGpuWorkers({ gpus: options.gpus, childArgs: gpuChildArgs(options), ...(options.control === false ? { control: false } : {}), log });
+  }
 
   const threads = options.threads ?? (queue === 'gpu' ? 1 : os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got ${threads}.`);
@@ -108,35 +112,17 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
       process.removeListener('SIGTERM', stop);
     }
     log(`worker ${process.pid}: stopped`);
-    return 0;
   } finally {
     await trainer?.destroy();
     await connection.close();
   }
 }
 
-/** One child worker process per GPU; signals are forwarded; resolves when all children have exited. */
-async function superviseGpuWorkers(options: WorkerProcessOptions & { gpus: string[]; log: (line: string) => void }): Promise<number> {
-  const entry = resolveWorkerScript(import.meta.url, './main');
-  const children: ChildProcess[] = options.gpus.map((gpu, index) => {
-    const args = [...entry.execArgv, entry.filename, '--queue', 'gpu', '--threads', String(options.threads ?? 1)];
-    // One process serves the control queue; the others only train.
-    if (index > 0 || options.control === false) args.push('--no-control');
-    if (options.queuePrefix) args.push('--queue-prefix', options.queuePrefix);
-    if (options.trainer) args.push('--trainer', options.trainer);
-    return spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, CUDA_VISIBLE_DEVICES: gpu } });
-  });
-  const forward = (signal: NodeJS.Signals) => {
-    for (const child of children) child.kill(signal);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  options.log(`worker supervisor ${process.pid}: ${children.length} GPU worker(s) for GPUs ${options.gpus.join(', ')}`);
-  try {
-    const codes = await Promise.all(children.map((child) => new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))));
-    return Math.max(0, ...codes);
-  } finally {
-    process.removeListener('SIGINT', forward);
-    process.removeListener('SIGTERM', forward);
-  }
+/** The worker flags of each GPU's child process (the supervisor adds `--no-control` where needed). */
+function gpuChildArgs(options: WorkerProcessOptions): string[] {
+  const args = ['--queue', 'gpu', '--threads', String(options.threads ?? 1)];
+  if (options.queuePrefix) args.push('--queue-prefix', options.queuePrefix);
+  if (options.trainer) args.push('--trainer', options.trainer);
+  if (options.noopEpochMs !== undefined) args.push('--noop-epoch-ms', String(options.noopEpochMs));
+  return args;
 }

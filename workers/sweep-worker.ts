@@ -10,7 +10,7 @@ import { createActivities } from '../activities/index.js';
 import { clientEpochReporter } from '../activities/epoch-reporter.js';
 import type { TrialTrainer } from '../activities/trainer.js';
 import type { Tracker } from '../tracking/types.js';
-import { DEFAULT_TASK_QUEUES, type TaskQueues } from './task-queues.js';
+import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../orchestration/shared.js';
 
 /** Path of the workflows entry the bundler reads (`.ts` from source, `.js` from dist). */
 export function workflowsPath(): string {

@@ -3,7 +3,10 @@
  * evaluated inside the workflow, so it is pure and deterministic: its inputs are what the workflow has
  * recorded in history (finished trials' per-epoch metric, the running trial's metrics so far).
  */
-import type { EpochMetrics } from '../engine/types.js';
+import { metricField } from '../orchestration/metrics.js';
+
+/** Shared with the training activity (its per-epoch series), so they live in orchestration/. */
+export { metricField, metricValue } from '../orchestration/metrics.js';
 
 /** Metrics the rule can watch, and whether larger is better. */
 const HIGHER_IS_BETTER: Record<string, boolean> = {
@@ -13,20 +16,11 @@ const HIGHER_IS_BETTER: Record<string, boolean> = {
   trainLoss: false,
 };
 
-/** `test_accuracy` (spec spelling) → `testAccuracy` (EpochMetrics field). */
-export function metricField(metric: string): string {
-  return metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** The metric's value (spec or field spelling) in an epoch's metrics, or undefined when it is unknown. */
-export function metricValue(metrics: EpochMetrics, metric: string): number | undefined {
-  const value = (metrics as unknown as Record<string, unknown>)[metricField(metric)];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 export interface PercentileRuleOptions {
   /** Metric, e.g. `test_accuracy` / `testAccuracy` (higher is better) or `test_loss` (lower is better). */
   metric: string;
+  /** Whether larger values are better (the spec's objective says so). @default from the study's metric names, else true */
+  higherIsBetter?: boolean;
   /** Percentile of finished trials' values below which a trial stops; 50 is the median rule. @default 50 */
   percentile?: number;
   /** Never stop before this epoch (1-based). */
@@ -46,7 +40,7 @@ export interface PercentileRuleOptions {
 export function shouldStopEarly(options: PercentileRuleOptions): boolean {
   const epoch = options.current.length;
   if (epoch === 0 || epoch < options.minEpochs) return false;
-  const higherIsBetter = HIGHER_IS_BETTER[metricField(options.metric)] ?? true;
+  const higherIsBetter = options.higherIsBetter ?? HIGHER_IS_BETTER[metricField(options.metric)] ?? true;
   const atEpoch = options.finished.map((series) => series[epoch - 1]).filter((v): v is number => v !== undefined);
   if (atEpoch.length === 0 || atEpoch.length < options.minTrials) return false;
   const best = higherIsBetter ? Math.max(...options.current) : Math.min(...options.current);

@@ -20,9 +20,9 @@ import {
 import type { SweepActivities } from '../activities/index.js';
 import type { QueueKind, PlannedTrial } from '../spec/types.js';
 import { expandSweep } from '../spec/expand.js';
-import { DEFAULT_TASK_QUEUES, trainingQueue } from '../workers/task-queues.js';
 import { metricValue, shouldStopEarly } from './early-stopping.js';
 import {
+  DEFAULT_TASK_QUEUES,
   StopReason,
   SweepPhase,
   TrialState,
@@ -34,10 +34,11 @@ import {
   type SweepSummary,
   type SweepWorkflowInput,
   type TrialProgress,
-} from './types.js';
+  trainingQueue,
+} from '../orchestration/shared.js';
 import type { EpochMetrics } from '../engine/types.js';
 
-import { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal } from './messages.js';
+import { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal } from '../orchestration/shared.js';
 
 export { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal };
 
@@ -149,6 +150,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
       report.metrics.epoch < r.trial.config.train.epochs &&
       shouldStopEarly({
         metric: earlyStopping.metric,
+        ...(earlyStopping.higherIsBetter !== undefined ? { higherIsBetter: earlyStopping.higherIsBetter } : {}),
         minEpochs: earlyStopping.minEpochs,
         minTrials: earlyStopping.minTrials,
         current: r.series.slice(0, report.metrics.epoch),
@@ -206,8 +208,15 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
 
   // ---- start: parent run, and what earlier sweeps of this name already finished ----
   if (!input.state) {
-    await tracker.startSweep({ sweepId, sweepName: spec.name, tags: { 'seedsweep.sweep_id': sweepId } });
-    const done = new Set(await tracker.finishedTrialKeys({ sweepName: spec.name }));
+    await tracker.startSweep({ sweepId, sweepName: spec.name, tags: { 'seedsweep.sweep_id': sweepId }, datasetFingerprint: input.datasetFingerprint });
+    // Trials finished under this sweep name, and (unless the spec says reuse: false) equal trial keys
+    // finished under any other name: both are skipped, and the report includes them.
+    const done = new Set(
+      await tracker.finishedTrialKeys({
+        sweepName: spec.name,
+        ...(spec.reuse !== false ? { plan: { spec, datasetFingerprint: input.datasetFingerprint } } : {}),
+      }),
+    );
     for (const t of trials) if (done.has(t.trialKey)) alreadyFinished.add(t.trialKey);
     state.alreadyFinished = [...alreadyFinished];
   }
@@ -234,6 +243,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
           workflowId: workflowInfo().workflowId,
           ...(failAtEpoch !== undefined ? { failAtEpoch } : {}),
           ...(earlyStopping ? { seriesMetric: earlyStopping.metric } : {}),
+          datasetFingerprint: input.datasetFingerprint,
         }),
       );
       if (out.status === 'finished') {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import type { SweepStatus, SweepListEntry } from '../../../client/sweeps.js';
-import type { SweepSummary } from '../../../workflows/types.js';
+import type { SweepSummary } from '../../../orchestration/shared.js';
 import { uniqueName } from './harness.js';
 
 const run = promisify(execFile);

@@ -15,7 +15,7 @@ import type { SweepSpec } from '../../../spec/schema.js';
 import type { Tracker } from '../../../tracking/types.js';
 import { createSweepWorkers, type SweepWorkers } from '../../../workers/sweep-worker.js';
 import { installTemporalRuntime } from '../../../workers/runtime.js';
-import { taskQueues, type TaskQueues } from '../../../workers/task-queues.js';
+import { taskQueues, type TaskQueues } from '../../../orchestration/shared.js';
 
 let counter = 0;
 /** A name unique to this test process, for workflow ids, queues and sweep names. */

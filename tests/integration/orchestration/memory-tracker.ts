@@ -62,23 +62,38 @@ export class MemoryTracker implements Tracker {
       if (run.status !== 'FINISHED' || !run.result) continue;
       if (filter.sweepId && run.sweepId !== filter.sweepId) continue;
       if (filter.sweepName && this.sweeps.get(run.sweepId)?.sweepName !== filter.sweepName) continue;
-      const { trial } = run;
-      records.push({
-        trialKey: trial.trialKey,
-        groupKey: trial.groupKey,
-        groupLabel: trial.groupLabel,
-        factors: trial.factors,
-        seed: trial.seed,
-        config: trial.config,
-        result: run.result,
-        sweepId: run.sweepId,
-      });
+      records.push(recordOf(run, run.result));
     }
     return records;
+  }
+
+  /** Like the MLflow tracker: any sweep name, one record per key (the first finished run). */
+  async finishedTrialsByKeys(trialKeys: string[]): Promise<TrialRecord[]> {
+    const wanted = new Set(trialKeys);
+    const byKey = new Map<string, TrialRecord>();
+    for (const run of this.runs.values()) {
+      if (run.status !== 'FINISHED' || !run.result || !wanted.has(run.trial.trialKey) || byKey.has(run.trial.trialKey)) continue;
+      byKey.set(run.trial.trialKey, recordOf(run, run.result));
+    }
+    return [...byKey.values()];
   }
 
   /** Runs of one sweep. */
   runsOf(sweepId: string): MemoryTrialRun[] {
     return [...this.runs.values()].filter((r) => r.sweepId === sweepId);
   }
+}
+
+function recordOf(run: MemoryTrialRun, result: TrialResult): TrialRecord {
+  const { trial } = run;
+  return {
+    trialKey: trial.trialKey,
+    groupKey: trial.groupKey,
+    groupLabel: trial.groupLabel,
+    factors: trial.factors,
+    seed: trial.seed,
+    config: trial.config,
+    result,
+    sweepId: run.sweepId,
+  };
 }

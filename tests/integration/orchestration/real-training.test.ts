@@ -18,8 +18,7 @@ import type { SweepSpec } from '../../../spec/schema.js';
 import { createTracker } from '../../../tracking/index.js';
 import type { Tracker } from '../../../tracking/types.js';
 import { bundleSweepWorkflows } from '../../../workers/sweep-worker.js';
-import { taskQueues } from '../../../workers/task-queues.js';
-import type { SweepSummary } from '../../../workflows/types.js';
+import { taskQueues, type SweepSummary } from '../../../orchestration/shared.js';
 import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
 
 /** The metrics that must be identical between a disturbed and an undisturbed run. */

@@ -11,7 +11,7 @@ import type { TrainerRunOptions, TrainerTask, TrialTrainer } from '../../../acti
 import { cancelSweep, getSweepStatus, pauseSweep, querySweepProgress, resumeSweep, submitSweep } from '../../../client/sweeps.js';
 import { expandSweep } from '../../../spec/expand.js';
 import { bundleSweepWorkflows } from '../../../workers/sweep-worker.js';
-import type { SweepProgress, SweepSummary } from '../../../workflows/types.js';
+import type { SweepProgress, SweepSummary } from '../../../orchestration/shared.js';
 import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
 
@@ -250,7 +250,7 @@ describe('sweep workflow (noop trainer)', () => {
       // A stopped trial was worse than the median of the trials finished before it (the rule's premise).
       const finishedFinals = runs.filter((r) => r.status === 'FINISHED').map((r) => r.result?.final.testAccuracy ?? 0);
       for (const run of stopped) {
-        const best = Math.max(...[...run.epochs.values()].map((m) => m.testAccuracy));
+        const best = Math.max(...[...run.epochs.values()].map((m) => m.testAccuracy ?? 0));
         expect(best).toBeLessThan(Math.max(...finishedFinals));
       }
     } finally {

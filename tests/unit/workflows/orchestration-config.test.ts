@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerOptionsFromFlags } from '../../../cli/commands/worker.js';
-import { nativeConnectionOptions, resolveTemporalSettings } from '../../../client/connection.js';
+import { nativeConnectionOptions, resolveTemporalSettings } from '../../../orchestration/connection.js';
 import { makeSweepId } from '../../../client/sweeps.js';
 import { parseSweepSpec } from '../../../spec/load.js';
-import { DEFAULT_TASK_QUEUES, taskQueues, trainingQueue } from '../../../workers/task-queues.js';
+import { DEFAULT_TASK_QUEUES, taskQueues, trainingQueue } from '../../../orchestration/shared.js';
+import { workerOptionsFromFlags } from '../../../workers/options.js';
 
 const spec = parseSweepSpec({
   file: 'x.yaml',

@@ -1,0 +1,17 @@
+/**
+ * Reading a metric out of an epoch's metrics by name, as the early-stopping rule (workflow) and the
+ * training activity (its per-epoch series) both do. Pure and deterministic: workflow code imports it.
+ */
+import type { EpochMetrics } from '../domain/trial.js';
+
+/** `test_accuracy` (spec spelling) → `testAccuracy` (EpochMetrics field). */
+export function metricField(metric: string): string {
+  return metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The metric's value (spec or field spelling) in an epoch's metrics, or undefined when it is unknown. */
+export function metricValue(metrics: EpochMetrics, metric: string): number | undefined {
+  // The trainable's own name first (`val_loss`), then the spec spelling of a study metric (`test_accuracy`).
+  const value = metric in metrics ? metrics[metric] : (metrics as unknown as Record<string, unknown>)[metricField(metric)];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
