@@ -1,13 +1,14 @@
-/** Builds the sweep report's data from finished trial records: groups, comparisons, interpretation. */
+/** Builds the sweep report's data from finished trial records: groups, comparisons, best, interpretation. */
 import { UserError } from '../common/errors.js';
-import { DatasetName } from '../datasets/types.js';
+import { DEFAULT_OBJECTIVE, isBetter, type Objective } from '../domain/objective.js';
+import type { TrialRecord } from '../domain/trial.js';
 import type { ComparisonSpec } from '../spec/types.js';
-import type { TrialRecord } from './types.js';
 import { adjustHolm, compareGroups, comparisonName, defaultComparisonPairs, resolveComparisonSpecs } from './comparisons.js';
 import { DEFAULT_CONVERGENCE_FRACTION } from './convergence.js';
-import { groupRecords, summarizeGroup } from './groups.js';
-import { interpretStudy } from './interpretation.js';
-import type { SweepReport } from './report-types.js';
+import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
+import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
+import { reportPlugin, type ReportPlugin } from './report-plugins.js';
+import type { BestReport, GroupReport, SweepReport } from './report-types.js';
 
 /** Bootstrap resamples per comparison. */
 export const BOOTSTRAP_RESAMPLES = 10_000;
@@ -22,16 +23,60 @@ export interface BuildReportOptions {
   records: TrialRecord[];
   /** Comparisons to make; when absent or empty, every pair of groups that differs in exactly one factor. */
   comparisons?: ComparisonSpec[];
+  /** The spec's `objective`: its final value is the primary metric (summaries, comparisons, best). @default DEFAULT_OBJECTIVE */
+  objective?: Objective;
+  /** The spec's `interpretation`: a report plug-in's name (e.g. `conv-study`); none ⇒ the generic report. */
+  interpretation?: string;
   /** Bootstrap PRNG seed: the same records and seed give the same report. @default 0 */
   seed?: number;
   /**
-   * The numbers are not CIFAR-10 results (generated records, or trials trained on the synthetic dataset):
+   * The numbers are not real results (generated records, or trials trained on the synthetic dataset):
    * every rendering labels the data as synthetic. @default true when any record's dataset is `synthetic`
    */
   synthetic?: boolean;
-  /** Fraction of a trial's final test accuracy that counts as converged. @default 0.95 */
+  /** Fraction of a trial's final test accuracy that counts as converged (conv-study). @default 0.95 */
   convergenceFraction?: number;
 }
+
+/** The best group (by mean) and the best trial by the objective's final value. */
+export function bestOf(options: { objective: Objective; groups: readonly GroupReport[]; records: readonly TrialRecord[] }): BestReport {
+  const { objective } = options;
+  const key = finalMetricKey(objective.metric);
+  let group: BestReport['group'] = null;
+  for (const g of options.groups) {
+    const mean = g.metrics[key]?.mean;
+    if (mean === null || mean === undefined) continue;
+    if (!group || isBetter(objective, mean, group.mean)) group = { groupKey: g.groupKey, label: g.label, mean };
+  }
+  const trial = bestTrial({ objective, records: options.records });
+  return {
+    group,
+    trial: trial
+      ? {
+          trialKey: trial.trialKey,
+          groupKey: trial.groupKey,
+          label: trial.groupLabel || trial.config.model,
+          seed: trial.seed,
+          value: finalValue(trial, objective.metric),
+          ...(trial.runId ? { runId: trial.runId } : {}),
+        }
+      : null,
+  };
+}
+
+/** The record with the best final objective value (ties: the smaller trial key); undefined when none has one. */
+export function bestTrial<R extends TrialRecord>(options: { objective: Objective; records: readonly R[] }): R | undefined {
+  let best: R | undefined;
+  for (const r of options.records) {
+    const v = finalValue(r, options.objective.metric);
+    if (!Number.isFinite(v)) continue;
+    const b = best ? finalValue(best, options.objective.metric) : Number.NaN;
+    if (!best || isBetter(options.objective, v, b) || (v === b && r.trialKey < best.trialKey)) best = r;
+  }
+  return best;
+}
+
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 
 /** Summarises, compares and interprets a sweep's finished trials. Pure data, JSON-serialisable. */
 export function buildReport(options: BuildReportOptions): SweepReport {
@@ -40,20 +85,55 @@ export function buildReport(options: BuildReportOptions): SweepReport {
   }
   const seed = options.seed ?? 0;
   const convergenceFraction = options.convergenceFraction ?? DEFAULT_CONVERGENCE_FRACTION;
-  const recordsByGroup = groupRecords(options.records);
+  const objective = options.objective ?? DEFAULT_OBJECTIVE;
+  const objectiveKey = finalMetricKey(objective.metric);
+  const metricNames = reportedMetrics(options.records);
   const notes: string[] = [];
+  if (!metricNames.includes(objective.metric)) {
+    throw new UserError(
+      'E_REPORT_OBJECTIVE',
+      `sweep "${options.sweepName}" (${options.sweepId}): no trial reports the objective metric "${objective.metric}" ` +
+        `(they report ${metricNames.length > 0 ? metricNames.join(', ') : 'no metrics'}); set the spec's objective.metric to one of those`,
+    );
+  }
+  const missing = options.records.filter((r) => !Number.isFinite(finalValue(r, objective.metric))).length;
+  if (missing > 0) notes.push(`${missing} of ${options.records.length} trials have no finite final ${objective.metric}; summaries and tests leave them out`);
+
+  let plugin: ReportPlugin | undefined = options.interpretation === undefined ? undefined : reportPlugin(options.interpretation);
+  const why = plugin?.unsupported(options.records);
+  if (plugin && why !== undefined) {
+    notes.push(`report plug-in ${plugin.name} not applied: ${why}; this is the generic report`);
+    plugin = undefined;
+  }
+
+  let trialMetrics: TrialMetrics;
+  let compared: string[];
+  let curves: string[];
+  if (plugin) {
+    const own = plugin.metrics({ convergenceFraction });
+    trialMetrics = (r) => ({ [objectiveKey]: finalValue(r, objective.metric), ...own.perTrial(r) });
+    compared = unique([objectiveKey, ...own.compared]);
+    curves = unique([objective.metric, ...own.curves]);
+  } else {
+    const others = metricNames.filter((m) => m !== objective.metric);
+    trialMetrics = (r) => ({ [objectiveKey]: finalValue(r, objective.metric), ...finalValues(r, others) });
+    compared = [objectiveKey];
+    curves = [objective.metric];
+  }
+
+  const recordsByGroup = groupRecords(options.records);
   const groups = [...recordsByGroup.values()]
-    .map((records) => summarizeGroup({ records, convergenceFraction }))
+    .map((records) => summarizeGroup({ records, trialMetrics, curveMetrics: curves }))
     .sort((x, y) => x.label.localeCompare(y.label, 'en', { numeric: true }));
   for (const g of groups) {
     if (g.n < 2) notes.push(`group ${g.label} has ${g.n} finished seed: no spread, CI or test for it`);
     const records = recordsByGroup.get(g.groupKey) ?? [];
-    if (records.some((r) => JSON.stringify(r.result.modelStats) !== JSON.stringify(g.modelStats))) {
+    if (g.modelStats && records.some((r) => JSON.stringify(r.result.modelStats) !== JSON.stringify(g.modelStats))) {
       notes.push(`group ${g.label}: parameter counts differ between seeds; the first seed's are shown`);
     }
   }
   const requested = options.comparisons ?? [];
-  let pairs: { name: string; a: (typeof groups)[number]; b: (typeof groups)[number]; requested: boolean }[];
+  let pairs: { name: string; a: GroupReport; b: GroupReport; requested: boolean }[];
   if (requested.length > 0) {
     const resolved = resolveComparisonSpecs({ specs: requested, groups });
     notes.push(...resolved.notes);
@@ -61,22 +141,25 @@ export function buildReport(options: BuildReportOptions): SweepReport {
   } else {
     pairs = defaultComparisonPairs(groups).map((p) => ({ name: comparisonName(p.a, p.b), a: p.a, b: p.b, requested: false }));
   }
-  const comparisons = pairs.map((p) =>
-    compareGroups({ ...p, recordsByGroup, seed, resamples: BOOTSTRAP_RESAMPLES, convergenceFraction }),
-  );
+  const comparisons = pairs.map((p) => compareGroups({ ...p, recordsByGroup, trialMetrics, compared, seed, resamples: BOOTSTRAP_RESAMPLES }));
   for (const c of comparisons) {
     if (c.design === 'unpaired') notes.push(`comparison ${c.name}: fewer than 2 shared seeds, compared unpaired (Welch)`);
   }
   adjustHolm(comparisons);
-  const interpretation = interpretStudy({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES });
+  const interpretation = plugin ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES }) : null;
   return {
     sweepName: options.sweepName,
     sweepId: options.sweepId,
-    synthetic: options.synthetic ?? options.records.some((r) => r.config.dataset.name === DatasetName.synthetic),
+    synthetic: options.synthetic ?? options.records.some((r) => r.config.dataset?.name === 'synthetic'),
     generatedAt: new Date().toISOString(),
     bootstrap: { seed, resamples: BOOTSTRAP_RESAMPLES, method: 'percentile' },
     convergenceFraction,
     trialCount: groups.reduce((s, g) => s + g.n, 0),
+    objective: { metric: objective.metric, mode: objective.mode },
+    objectiveKey,
+    reportedMetrics: metricNames,
+    plugin: plugin?.name ?? null,
+    best: bestOf({ objective, groups, records: groups.flatMap((g) => recordsByGroup.get(g.groupKey) ?? []) }),
     groups,
     comparisons,
     notes,

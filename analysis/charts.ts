@@ -1,145 +1,157 @@
 /**
  * The report's charts as Vega-Lite specs, rendered to SVG on the server: vega-lite compiles each spec
  * to Vega, and a headless Vega View (no renderer) writes the SVG. Data are inlined; nothing is fetched.
+ * The builders here are shared by the generic report and the plug-ins (which scale values, e.g. to %).
  */
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { SweepReport } from './report-types.js';
+import { curveStat, type SweepReport } from './report-types.js';
 
 /** A chart of the report: a stable id (also the HTML `data-chart` attribute), a title and its spec. */
 export interface ChartSpec {
-  id: 'test-accuracy' | 'learning-curves' | 'accuracy-vs-parameters' | 'forest';
+  /** e.g. `objective`, `learning-curves`, `forest`; the conv-study adds `test-accuracy`, `accuracy-vs-parameters`. */
+  id: string;
   title: string;
   spec: TopLevelSpec;
 }
 
-const WIDTH = 560;
+export const CHART_WIDTH = 560;
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-const pct = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x * 100);
+/** A number for a chart (null when missing), optionally rescaled (e.g. ×100 for percent). */
+export function chartNumber(x: number | null | undefined, scale = 1): number | null {
+  return x === null || x === undefined || !Number.isFinite(x) ? null : x * scale;
+}
 
-/** The charts the report's data allow (the forest plot needs at least one comparison). */
-export function reportCharts(report: SweepReport): ChartSpec[] {
-  const suffix = report.synthetic ? ' (synthetic data)' : '';
-  const charts: ChartSpec[] = [];
-  const groups = report.groups.map((g) => {
-    const m = g.metrics.finalTestAccuracy;
-    return {
-      group: g.label,
-      mean: pct(m.mean),
-      lo: pct(m.ci95?.[0] ?? m.mean),
-      hi: pct(m.ci95?.[1] ?? m.mean),
-      params: g.modelStats.totalParams,
-      n: g.n,
-    };
-  });
-  charts.push({
-    id: 'test-accuracy',
-    title: `Final test accuracy per variant, mean and 95 % CI${suffix}`,
+/** A group's mean and 95 % CI, as one point of a final-value chart. */
+export interface GroupPoint {
+  group: string;
+  mean: number | null;
+  lo: number | null;
+  hi: number | null;
+  n: number;
+  [extra: string]: unknown;
+}
+
+/** Mean and 95 % CI per group, one row each. */
+export function groupIntervalChart(options: { id: string; title: string; axisTitle: string; values: GroupPoint[]; format: string }): ChartSpec {
+  return {
+    id: options.id,
+    title: options.title,
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: WIDTH,
-      data: { values: groups },
+      $schema: SCHEMA,
+      width: CHART_WIDTH,
+      data: { values: options.values },
       encoding: { y: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } } },
       layer: [
         {
           mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { x: { field: 'lo', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, x2: { field: 'hi' } },
+          encoding: { x: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } }, x2: { field: 'hi' } },
         },
         {
           mark: { type: 'point', filled: true, size: 80 },
           encoding: {
             x: { field: 'mean', type: 'quantitative' },
             color: { field: 'group', type: 'nominal', legend: null },
-            tooltip: [{ field: 'group' }, { field: 'mean', format: '.2f' }, { field: 'lo', format: '.2f' }, { field: 'hi', format: '.2f' }, { field: 'n' }],
+            tooltip: [{ field: 'group' }, { field: 'mean', format: options.format }, { field: 'lo', format: options.format }, { field: 'hi', format: options.format }, { field: 'n' }],
           },
         },
       ],
     },
-  });
-  const curve = report.groups.flatMap((g) =>
-    g.curve.map((p) => ({
-      group: g.label,
-      epoch: p.epoch,
-      mean: pct(p.testAccuracy.mean),
-      lo: pct(p.testAccuracy.ci95?.[0] ?? p.testAccuracy.mean),
-      hi: pct(p.testAccuracy.ci95?.[1] ?? p.testAccuracy.mean),
-    })),
+  };
+}
+
+/** Learning curves of `metric`: a line per group and its 95 % CI band. */
+export function learningCurveChart(options: { report: SweepReport; metric: string; title: string; axisTitle: string; scale?: number }): ChartSpec {
+  const scale = options.scale ?? 1;
+  const values = options.report.groups.flatMap((g) =>
+    g.curve.flatMap((p) => {
+      const s = curveStat(p, options.metric);
+      if (!s) return [];
+      return [{ group: g.label, epoch: p.epoch, mean: chartNumber(s.mean, scale), lo: chartNumber(s.ci95?.[0] ?? s.mean, scale), hi: chartNumber(s.ci95?.[1] ?? s.mean, scale) }];
+    }),
   );
-  charts.push({
+  return {
     id: 'learning-curves',
-    title: `Test accuracy per epoch, mean and 95 % CI band${suffix}`,
+    title: options.title,
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: WIDTH,
+      $schema: SCHEMA,
+      width: CHART_WIDTH,
       height: 300,
-      data: { values: curve },
+      data: { values },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
         color: { field: 'group', type: 'nominal', title: 'group', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
       },
       layer: [
-        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, y2: { field: 'hi' } } },
+        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } }, y2: { field: 'hi' } } },
         { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
       ],
     },
+  };
+}
+
+/** Forest plot of the comparisons' differences in `metric` (a key of their `metrics`) with 95 % CIs; undefined without comparisons. */
+export function forestChart(options: { report: SweepReport; metric: string; title: string; axisTitle: string; scale?: number; format: string }): ChartSpec | undefined {
+  const scale = options.scale ?? 1;
+  const rows = options.report.comparisons.flatMap((c) => {
+    const m = c.metrics[options.metric];
+    if (!m) return [];
+    return [{ comparison: c.name, design: c.design, diff: chartNumber(m.meanDifference, scale), lo: chartNumber(m.ci95?.[0], scale), hi: chartNumber(m.ci95?.[1], scale), pHolm: m.tTest.pHolm }];
   });
-  const params = groups.map((g) => g.params).filter((p) => p > 0);
-  // Half a decade of room either side, so points and their labels sit inside the plot.
-  const paramDomain = params.length > 0 ? [Math.min(...params) / 2, Math.max(...params) * 3] : [1, 10];
-  charts.push({
-    id: 'accuracy-vs-parameters',
-    title: `Final test accuracy against parameter count (log scale)${suffix}`,
+  if (rows.length === 0) return undefined;
+  return {
+    id: 'forest',
+    title: options.title,
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: WIDTH,
-      height: 300,
-      data: { values: groups },
-      encoding: {
-        x: { field: 'params', type: 'quantitative', title: 'parameters', scale: { type: 'log', domain: paramDomain, nice: false }, axis: { format: '~s' } },
-        color: { field: 'group', type: 'nominal', title: 'group', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
-      },
+      $schema: SCHEMA,
+      width: CHART_WIDTH,
       layer: [
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, y2: { field: 'hi' } } },
-        { mark: { type: 'point', filled: true, size: 80 }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
-        { mark: { type: 'text', align: 'left', dx: 8 }, encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'group' } } },
+        {
+          data: { values: [{ zero: 0 }] },
+          mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+          encoding: { x: { field: 'zero', type: 'quantitative' } },
+        },
+        {
+          data: { values: rows },
+          encoding: { y: { field: 'comparison', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } } },
+          layer: [
+            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: options.axisTitle }, x2: { field: 'hi' } } },
+            {
+              mark: { type: 'square', size: 90, color: '#1f4e79' },
+              encoding: {
+                x: { field: 'diff', type: 'quantitative' },
+                tooltip: [{ field: 'comparison' }, { field: 'design' }, { field: 'diff', format: options.format }, { field: 'pHolm', format: '.3g' }],
+              },
+            },
+          ],
+        },
       ],
     },
-  });
-  const forest = report.comparisons.map((c) => {
-    const m = c.metrics.finalTestAccuracy;
-    return { comparison: c.name, design: c.design, diff: pct(m.meanDifference), lo: pct(m.ci95?.[0]), hi: pct(m.ci95?.[1]), pHolm: m.tTest.pHolm };
-  });
-  if (forest.length > 0) {
-    charts.push({
-      id: 'forest',
-      title: `Differences in final test accuracy (a − b), 95 % CI${suffix}`,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        width: WIDTH,
-        layer: [
-          {
-            data: { values: [{ zero: 0 }] },
-            mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
-            encoding: { x: { field: 'zero', type: 'quantitative' } },
-          },
-          {
-            data: { values: forest },
-            encoding: { y: { field: 'comparison', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } } },
-            layer: [
-              { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'difference (percentage points)' }, x2: { field: 'hi' } } },
-              {
-                mark: { type: 'square', size: 90, color: '#1f4e79' },
-                encoding: {
-                  x: { field: 'diff', type: 'quantitative' },
-                  tooltip: [{ field: 'comparison' }, { field: 'design' }, { field: 'diff', format: '.2f' }, { field: 'pHolm', format: '.3g' }],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    });
-  }
+  };
+}
+
+const direction = (report: SweepReport): string => (report.objective.mode === 'min' ? 'lower is better' : 'higher is better');
+
+/** The charts of a report without a plug-in: the objective's final value per group, its learning curves, the comparisons' forest plot. */
+export function genericCharts(report: SweepReport): ChartSpec[] {
+  const suffix = report.synthetic ? ' (synthetic data)' : '';
+  const { metric } = report.objective;
+  const charts: ChartSpec[] = [
+    groupIntervalChart({
+      id: 'objective',
+      title: `Final ${metric} per group (${direction(report)}), mean and 95 % CI${suffix}`,
+      axisTitle: metric,
+      format: '.4~g',
+      values: report.groups.map((g) => {
+        const m = g.metrics[report.objectiveKey];
+        return { group: g.label, mean: chartNumber(m?.mean), lo: chartNumber(m?.ci95?.[0] ?? m?.mean), hi: chartNumber(m?.ci95?.[1] ?? m?.mean), n: g.n };
+      }),
+    }),
+    learningCurveChart({ report, metric, title: `${metric} per epoch, mean and 95 % CI band${suffix}`, axisTitle: metric }),
+  ];
+  const forest = forestChart({ report, metric: report.objectiveKey, title: `Differences in final ${metric} (a − b), 95 % CI${suffix}`, axisTitle: `difference in ${metric}`, format: '.4~g' });
+  if (forest) charts.push(forest);
   return charts;
 }
 

@@ -2,15 +2,15 @@
  * Pairwise comparisons of groups: which pairs to compare, and the paired (shared seeds) or Welch
  * statistics of each compared metric. Holm adjustment happens across comparisons, in {@link adjustHolm}.
  */
+import type { ParamValue, TrialRecord } from '../domain/trial.js';
 import type { ComparisonSpec } from '../spec/types.js';
-import type { TrialRecord } from './types.js';
 import { bootstrapMeanDifferenceCi } from './bootstrap.js';
 import { mean, tHalfWidth, variance } from './descriptive.js';
 import { hedgesGUnpaired, pairedEffectSizes } from './effect-size.js';
-import { trialMetrics } from './groups.js';
+import type { TrialMetrics } from './groups.js';
 import { pairedTTest, welchTTest, wilcoxonSignedRank } from './hypothesis-tests.js';
 import { holmAdjust } from './multiple-comparisons.js';
-import { ComparedMetric, type ComparisonReport, type GroupReport, type MetricComparison } from './report-types.js';
+import type { ComparisonReport, GroupReport, MetricComparison } from './report-types.js';
 
 /** A number for JSON: NaN and ±Infinity become null. */
 export function finiteOrNull(x: number): number | null {
@@ -21,7 +21,7 @@ function intervalOrNull(lo: number, hi: number): [number, number] | null {
   return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null;
 }
 
-const sameValue = (x: number | string | undefined, y: number | string | undefined): boolean => String(x) === String(y);
+const sameValue = (x: ParamValue | undefined, y: ParamValue | undefined): boolean => String(x) === String(y);
 
 /**
  * Factors on which two groups differ. A factor only one group has (e.g. `kernel_size` for a CNN against
@@ -53,7 +53,7 @@ export function defaultComparisonPairs(groups: readonly GroupReport[]): { a: Gro
 }
 
 /** Groups whose factors include every entry of `selector`. */
-export function matchGroups(options: { groups: readonly GroupReport[]; selector: Record<string, number | string> }): GroupReport[] {
+export function matchGroups(options: { groups: readonly GroupReport[]; selector: Record<string, ParamValue> }): GroupReport[] {
   return options.groups.filter((g) => Object.entries(options.selector).every(([k, v]) => sameValue(g.factors[k], v)));
 }
 
@@ -125,7 +125,7 @@ export function compareSamples(options: {
   };
 }
 
-/** Compares two groups on every {@link ComparedMetric}: paired on shared seeds when at least two are shared. */
+/** Compares two groups on each of `compared`: paired on shared seeds when at least two are shared. */
 export function compareGroups(options: {
   name: string;
   requested: boolean;
@@ -133,12 +133,14 @@ export function compareGroups(options: {
   b: GroupReport;
   /** Records by group key. */
   recordsByGroup: ReadonlyMap<string, readonly TrialRecord[]>;
+  /** The per-trial metrics (as summarised in the groups). */
+  trialMetrics: TrialMetrics;
+  /** Keys of `trialMetrics` to compare, in order. */
+  compared: readonly string[];
   /** Bootstrap PRNG seed. @default 0 */
   seed?: number;
   /** Bootstrap resamples. @default 10000 */
   resamples?: number;
-  /** Fraction of final accuracy that counts as converged. @default 0.95 */
-  convergenceFraction?: number;
 }): ComparisonReport {
   const { a, b } = options;
   const recordsA = options.recordsByGroup.get(a.groupKey) ?? [];
@@ -148,21 +150,21 @@ export function compareGroups(options: {
   const paired = shared.length >= 2;
   const pick = (records: readonly TrialRecord[]): readonly TrialRecord[] =>
     paired ? shared.map((s) => records.find((r) => r.seed === s)).filter((r): r is TrialRecord => r !== undefined) : records;
-  const usedA = pick(recordsA).map((record) => trialMetrics({ record, convergenceFraction: options.convergenceFraction }));
-  const usedB = pick(recordsB).map((record) => trialMetrics({ record, convergenceFraction: options.convergenceFraction }));
+  const usedA = pick(recordsA).map((record) => options.trialMetrics(record));
+  const usedB = pick(recordsB).map((record) => options.trialMetrics(record));
   const metrics = Object.fromEntries(
-    Object.values(ComparedMetric).map((metric) => [
+    options.compared.map((metric) => [
       metric,
       compareSamples({
         metric,
-        a: usedA.map((m) => m[metric]),
-        b: usedB.map((m) => m[metric]),
+        a: usedA.map((m) => m[metric] ?? Number.NaN),
+        b: usedB.map((m) => m[metric] ?? Number.NaN),
         paired,
         seed: options.seed,
         resamples: options.resamples,
       }),
     ]),
-  ) as ComparisonReport['metrics'];
+  );
   return {
     name: options.name,
     requested: options.requested,
@@ -178,8 +180,9 @@ export function compareGroups(options: {
 
 /** Fills `pHolm` of every t test: one Holm family per compared metric across the given comparisons. */
 export function adjustHolm(comparisons: ComparisonReport[]): void {
-  for (const metric of Object.values(ComparedMetric)) {
-    const tests = comparisons.map((c) => c.metrics[metric].tTest);
+  const metrics = [...new Set(comparisons.flatMap((c) => Object.keys(c.metrics)))];
+  for (const metric of metrics) {
+    const tests = comparisons.flatMap((c) => (c.metrics[metric] ? [c.metrics[metric].tTest] : []));
     const adjusted = holmAdjust(tests.map((t) => t.p ?? Number.NaN));
     tests.forEach((t, i) => {
       t.pHolm = finiteOrNull(adjusted[i] ?? Number.NaN);
@@ -194,7 +197,7 @@ export function resolveComparisonSpecs(options: { specs: readonly ComparisonSpec
 } {
   const pairs: { name: string; a: GroupReport; b: GroupReport }[] = [];
   const notes: string[] = [];
-  const show = (selector: Record<string, number | string>): string =>
+  const show = (selector: Record<string, ParamValue>): string =>
     Object.entries(selector)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');

@@ -40,3 +40,24 @@ export function formatPEquals(p: number | null | undefined): string {
   const text = formatP(p);
   return text.startsWith('<') ? text : `= ${text}`;
 }
+
+/**
+ * A value of a generic metric (any scale): `digits` significant digits, thousands separators from
+ * 10,000 up, exponent notation below 0.001; a real minus sign; `–` when missing. `0.397887` → `0.3979`.
+ */
+export function formatValue(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  let text: string;
+  if (a === 0) text = '0';
+  else if (a >= 10 ** digits) text = Math.round(a).toLocaleString('en-US');
+  else if (a < 1e-3) text = a.toExponential(digits - 1);
+  else text = a.toPrecision(digits);
+  return x < 0 ? `−${text}` : text;
+}
+
+/** A difference of a generic metric, signed: `+0.0123`, `−1.250`. */
+export function formatSignedValue(x: number | null | undefined, digits = 4): string {
+  const text = formatValue(x, digits);
+  return text === '–' || text.startsWith('−') ? text : `+${text}`;
+}

@@ -1,8 +1,7 @@
 /** Groups finished trials by group key and summarises each group's metrics and learning curve. */
-import type { TrialRecord } from './types.js';
-import { epochsToConverge } from './convergence.js';
-import { mean, summarize } from './descriptive.js';
-import type { CurvePoint, GroupReport, MetricName } from './report-types.js';
+import type { TrialRecord } from '../domain/trial.js';
+import { summarize } from './descriptive.js';
+import type { CurvePoint, GroupReport } from './report-types.js';
 
 /** Records grouped by group key; within a group one record per seed (the last wins), sorted by seed. */
 export function groupRecords(records: readonly TrialRecord[]): Map<string, TrialRecord[]> {
@@ -17,39 +16,21 @@ export function groupRecords(records: readonly TrialRecord[]): Map<string, Trial
   return groups;
 }
 
-/** The per-trial value of every summarised metric. */
-export function trialMetrics(options: {
-  record: TrialRecord;
-  /** Fraction of final test accuracy that counts as converged. @default 0.95 */
-  convergenceFraction?: number;
-}): Record<MetricName, number> {
-  const { result } = options.record;
-  const { final, epochs } = result;
-  return {
-    finalTestAccuracy: final.testAccuracy,
-    finalTrainAccuracy: final.trainAccuracy,
-    finalTestLoss: final.testLoss,
-    generalisationGap: final.trainAccuracy - final.testAccuracy,
-    epochsToConverge: epochsToConverge({ epochs, fraction: options.convergenceFraction }),
-    epochSeconds: mean(epochs.map((e) => e.epochSeconds)),
-    imagesPerSecond: mean(epochs.map((e) => e.imagesPerSecond)),
-  };
-}
+/** Per-trial values of the metrics a report summarises, keyed by name. */
+export type TrialMetrics = (record: TrialRecord) => Record<string, number>;
 
-function curveOf(records: readonly TrialRecord[]): CurvePoint[] {
+function curveOf(records: readonly TrialRecord[], metrics: readonly string[]): CurvePoint[] {
   const maxEpoch = Math.max(0, ...records.map((r) => r.result.epochs.length));
   const points: CurvePoint[] = [];
   for (let epoch = 1; epoch <= maxEpoch; epoch++) {
     const at = records.flatMap((r) => r.result.epochs.filter((e) => e.epoch === epoch));
     if (at.length === 0) continue;
-    const test = summarize(at.map((e) => e.testAccuracy));
-    const train = summarize(at.map((e) => e.trainAccuracy));
-    points.push({
-      epoch,
-      n: at.length,
-      testAccuracy: { mean: test.mean ?? Number.NaN, ci95: test.ci95 },
-      trainAccuracy: { mean: train.mean ?? Number.NaN, ci95: train.ci95 },
-    });
+    const point: CurvePoint = { epoch, n: at.length };
+    for (const metric of metrics) {
+      const s = summarize(at.map((e) => e[metric] ?? Number.NaN));
+      point[metric] = { mean: s.mean ?? Number.NaN, ci95: s.ci95 };
+    }
+    points.push(point);
   }
   return points;
 }
@@ -58,15 +39,17 @@ function curveOf(records: readonly TrialRecord[]): CurvePoint[] {
 export function summarizeGroup(options: {
   /** The group's records, one per seed. */
   records: readonly TrialRecord[];
-  /** Fraction of final test accuracy that counts as converged. @default 0.95 */
-  convergenceFraction?: number;
+  /** The per-trial metrics to summarise. */
+  trialMetrics: TrialMetrics;
+  /** Per-epoch metrics whose learning curves to summarise. */
+  curveMetrics: readonly string[];
 }): GroupReport {
   const { records } = options;
   const first = records[0];
   if (!first) throw new RangeError('summarizeGroup needs at least one record');
-  const perTrial = records.map((record) => trialMetrics({ record, convergenceFraction: options.convergenceFraction }));
-  const metricNames = Object.keys(perTrial[0] ?? {}) as MetricName[];
-  const metrics = Object.fromEntries(metricNames.map((m) => [m, summarize(perTrial.map((t) => t[m]))])) as GroupReport['metrics'];
+  const perTrial = records.map((record) => options.trialMetrics(record));
+  const metricNames = Object.keys(perTrial[0] ?? {});
+  const metrics = Object.fromEntries(metricNames.map((m) => [m, summarize(perTrial.map((t) => t[m] ?? Number.NaN))]));
   return {
     groupKey: first.groupKey,
     // A sweep with a single variant has no varying factors and so an empty label.
@@ -77,8 +60,8 @@ export function summarizeGroup(options: {
     train: first.config.train,
     seeds: records.map((r) => r.seed),
     n: records.length,
-    modelStats: first.result.modelStats,
+    ...(first.result.modelStats ? { modelStats: first.result.modelStats } : {}),
     metrics,
-    curve: curveOf(records),
+    curve: curveOf(records, options.curveMetrics),
   };
 }

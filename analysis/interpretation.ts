@@ -3,9 +3,9 @@
  * can address, with a verdict and the statistic behind it. Claims are tested, not repeated: the numbers
  * decide, whichever way they fall.
  */
-import type { TrialRecord } from './types.js';
+import type { ModelStats, TrialRecord } from '../domain/trial.js';
 import { compareSamples } from './comparisons.js';
-import { trialMetrics } from './groups.js';
+import { studyTrialMetrics } from './study-metrics.js';
 import { holmAdjust } from './multiple-comparisons.js';
 import { formatCount, formatInterval, formatNumber, formatPEquals, formatPercent, formatPoints } from './format.js';
 import type { ClaimReport, GroupReport, InterpretationReport, MetricComparison } from './report-types.js';
@@ -117,15 +117,19 @@ function pickKernelPair(groups: readonly GroupReport[]): { k3: GroupReport; k5: 
   return undefined;
 }
 
-const paramsLine = (g: GroupReport): string =>
+type Counted = GroupReport & { modelStats: ModelStats };
+const counted = (g: GroupReport): g is Counted => g.modelStats !== undefined;
+const NO_COUNTS = 'needs parameter counts (model stats), which these trials do not carry';
+
+const paramsLine = (g: Counted): string =>
   `${g.label}: ${formatCount(g.modelStats.totalParams)} parameters (conv ${formatCount(g.modelStats.convParams)}, dense ${formatCount(g.modelStats.denseParams)})`;
 
 /** States each claim the sweep can address with a verdict and the statistic behind it. */
 export function interpretStudy(options: InterpretOptions): InterpretationReport {
   const { groups, recordsByGroup } = options;
   const fraction = options.convergenceFraction;
-  const metric = (name: keyof ReturnType<typeof trialMetrics>) => (record: TrialRecord) =>
-    trialMetrics({ record, convergenceFraction: fraction })[name];
+  const metric = (name: keyof ReturnType<typeof studyTrialMetrics>) => (record: TrialRecord) =>
+    studyTrialMetrics({ record, convergenceFraction: fraction })[name];
   const compare = (a: GroupReport, b: GroupReport, value: (r: TrialRecord) => number, name: MetricComparison['metric']): MetricComparison => {
     const s = samples({ a, b, recordsByGroup, value });
     return compareSamples({ metric: name, a: s.a, b: s.b, paired: s.paired, seed: options.seed, resamples: options.resamples });
@@ -152,14 +156,18 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
         `(95 % CI ${formatInterval(c.ci95, (x) => formatPoints(x))}, bootstrap ${formatInterval(c.bootstrapCi95, (x) => formatPoints(x))})`,
       details: labels,
     });
-    const ratio = cnn.modelStats.totalParams / fc.modelStats.totalParams;
-    claims.push({
-      id: '2',
-      claim: `… with far fewer parameters (at most ${FAR_FEWER_RATIO}× the baseline's).`,
-      verdict: ratio <= FAR_FEWER_RATIO ? Verdict.supported : ratio >= 1 ? Verdict.notSupported : Verdict.inconclusive,
-      evidence: `${paramsLine(cnn)}; ${paramsLine(fc)}; ratio ${formatNumber(ratio, 3)}×; FLOPs per image ${formatCount(cnn.modelStats.flopsPerImage)} vs ${formatCount(fc.modelStats.flopsPerImage)}`,
-      details: { ...labels, ratio, cnn: cnn.modelStats, fc: fc.modelStats },
-    });
+    if (counted(cnn) && counted(fc)) {
+      const ratio = cnn.modelStats.totalParams / fc.modelStats.totalParams;
+      claims.push({
+        id: '2',
+        claim: `… with far fewer parameters (at most ${FAR_FEWER_RATIO}× the baseline's).`,
+        verdict: ratio <= FAR_FEWER_RATIO ? Verdict.supported : ratio >= 1 ? Verdict.notSupported : Verdict.inconclusive,
+        evidence: `${paramsLine(cnn)}; ${paramsLine(fc)}; ratio ${formatNumber(ratio, 3)}×; FLOPs per image ${formatCount(cnn.modelStats.flopsPerImage)} vs ${formatCount(fc.modelStats.flopsPerImage)}`,
+        details: { ...labels, ratio, cnn: cnn.modelStats, fc: fc.modelStats },
+      });
+    } else {
+      omitted.push({ id: '2', claim: '… with far fewer parameters.', reason: NO_COUNTS });
+    }
     tested.push({
       id: '3',
       claim: `… and converges faster (fewer epochs to reach ${Math.round((fraction ?? 0.95) * 100)} % of its own final test accuracy).`,
@@ -183,22 +191,27 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
 
   if (kernels) {
     const { k3, k5 } = kernels;
-    const perMillion = (r: TrialRecord): number => (r.result.final.testAccuracy / r.result.modelStats.totalParams) * 1e6;
-    const comparison = compare(k3, k5, perMillion, 'accuracyPerMillionParams');
-    const fewer = k3.modelStats.totalParams < k5.modelStats.totalParams ? k3 : k5;
-    tested.push({
-      id: '4a',
-      claim: `Smaller kernels are more parameter-efficient: ${k3.label} reaches more test accuracy per parameter than ${k5.label}.`,
-      direction: 1,
-      smallestEffect: 0.01 * Math.abs(comparison.meanB ?? 0),
-      comparison,
-      describe: (c) =>
-        `${paramsLine(k3)}; ${paramsLine(k5)} — ${fewer.label} has fewer parameters` +
-        `${fewer === k5 ? ' (valid padding leaves a smaller feature map before the dense layer)' : ''}; ` +
-        `accuracy per million parameters ${formatNumber(c.meanA, 3)} vs ${formatNumber(c.meanB, 3)}, difference ${formatNumber(c.meanDifference, 3)} ` +
-        `(95 % CI ${formatInterval(c.ci95, (x) => formatNumber(x, 3))})`,
-      details: { a: k3.label, b: k5.label, k3: k3.modelStats, k5: k5.modelStats },
-    });
+    if (counted(k3) && counted(k5)) {
+      const perMillion = (r: TrialRecord): number =>
+        ((r.result.final['testAccuracy'] ?? Number.NaN) / (r.result.modelStats?.totalParams ?? Number.NaN)) * 1e6;
+      const comparison = compare(k3, k5, perMillion, 'accuracyPerMillionParams');
+      const fewer = k3.modelStats.totalParams < k5.modelStats.totalParams ? k3 : k5;
+      tested.push({
+        id: '4a',
+        claim: `Smaller kernels are more parameter-efficient: ${k3.label} reaches more test accuracy per parameter than ${k5.label}.`,
+        direction: 1,
+        smallestEffect: 0.01 * Math.abs(comparison.meanB ?? 0),
+        comparison,
+        describe: (c) =>
+          `${paramsLine(k3)}; ${paramsLine(k5)} — ${fewer.label} has fewer parameters` +
+          `${fewer === k5 ? ' (valid padding leaves a smaller feature map before the dense layer)' : ''}; ` +
+          `accuracy per million parameters ${formatNumber(c.meanA, 3)} vs ${formatNumber(c.meanB, 3)}, difference ${formatNumber(c.meanDifference, 3)} ` +
+          `(95 % CI ${formatInterval(c.ci95, (x) => formatNumber(x, 3))})`,
+        details: { a: k3.label, b: k5.label, k3: k3.modelStats, k5: k5.modelStats },
+      });
+    } else {
+      omitted.push({ id: '4a', claim: 'Smaller kernels are more parameter-efficient.', reason: NO_COUNTS });
+    }
     tested.push({
       id: '4b',
       claim: `Smaller kernels generalise better on 32×32 images: ${k3.label} has a smaller generalisation gap (train − test accuracy) than ${k5.label}.`,
@@ -220,7 +233,7 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
 
   if (pair) {
     const { cnn, fc } = pair;
-    const perGroup = groups.map((g) => ({ label: g.label, model: g.model, gap: g.metrics.generalisationGap }));
+    const perGroup = groups.map((g) => ({ label: g.label, model: g.model, gap: g.metrics['generalisationGap'] }));
     tested.push({
       id: '5',
       claim: `Generalisation gap per architecture: the CNN (${cnn.label}) has a smaller gap than the fully connected baseline (${fc.label}).`,
@@ -228,7 +241,7 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
       smallestEffect: 0.01,
       comparison: compare(cnn, fc, metric('generalisationGap'), 'generalisationGap'),
       describe: (c) =>
-        perGroup.map((g) => `${g.label} gap ${formatPoints(g.gap.mean)} ${formatInterval(g.gap.ci95, (x) => formatPoints(x))}`).join('; ') +
+        perGroup.map((g) => `${g.label} gap ${formatPoints(g.gap?.mean)} ${formatInterval(g.gap?.ci95, (x) => formatPoints(x))}`).join('; ') +
         `; CNN − FC ${formatPoints(c.meanDifference)} (95 % CI ${formatInterval(c.ci95, (x) => formatPoints(x))})`,
       details: { a: cnn.label, b: fc.label, perGroup },
     });

@@ -1,7 +1,8 @@
 /** The report as one self-contained HTML page: tables, interpretation and inline SVG charts. */
-import { reportCharts, renderSvg } from './charts.js';
-import { groupTable, comparisonTable, SYNTHETIC_BANNER, type TextTable } from './report-rows.js';
-import type { SweepReport } from './report-types.js';
+import { renderSvg } from './charts.js';
+import { bestLine, type TextTable } from './report-rows.js';
+import type { InterpretationReport, SweepReport } from './report-types.js';
+import { reportCharts, reportColumns } from './report-view.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -37,8 +38,8 @@ export async function renderHtml(report: SweepReport): Promise<string> {
       return `<figure class="chart" data-chart="${c.id}">\n<figcaption>${escapeHtml(c.title)}</figcaption>\n${svg}\n</figure>`;
     }),
   );
+  const columns = reportColumns(report, 'document');
   const title = `Sweep report: ${report.sweepName}${report.synthetic ? ' (synthetic data)' : ''}`;
-  const { claims, omitted, decisionRule } = report.interpretation;
   const parts: string[] = [
     '<!doctype html>',
     '<html lang="en">',
@@ -50,14 +51,26 @@ export async function renderHtml(report: SweepReport): Promise<string> {
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
   ];
-  if (report.synthetic) parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(SYNTHETIC_BANNER)}</p>`);
+  if (report.synthetic) parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(columns.syntheticBanner)}</p>`);
   parts.push(
     `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${report.trialCount} trials in ${report.groups.length} groups · generated ${escapeHtml(report.generatedAt)}</p>`,
     '<h2>Groups</h2>',
-    `<div class="wide">${htmlTable(groupTable(report))}</div>`,
+    `<div class="wide">${htmlTable(columns.groups)}</div>`,
   );
-  if (report.comparisons.length > 0) parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(comparisonTable(report))}</div>`);
-  parts.push('<h2>Interpretation</h2>');
+  if (report.plugin === null) {
+    const line = bestLine(report);
+    parts.push(`<p class="evidence">${escapeHtml(columns.groupsLegend.replace(/`/g, "'"))}</p>`, `<p class="best" data-best="true">${escapeHtml(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`)}</p>`);
+  }
+  if (report.comparisons.length > 0) parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(columns.comparisons)}</div>`);
+  if (report.interpretation) parts.push(...interpretationHtml(report.interpretation));
+  parts.push('<h2>Charts</h2>', ...charts);
+  if (report.notes.length > 0) parts.push('<h2>Notes</h2><ul>', ...report.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
+  parts.push('</body>', '</html>', '');
+  return parts.join('\n');
+}
+
+function interpretationHtml({ claims, omitted, decisionRule }: InterpretationReport): string[] {
+  const parts = ['<h2>Interpretation</h2>'];
   if (claims.length > 0) {
     parts.push(
       '<ul class="claims">',
@@ -71,8 +84,6 @@ export async function renderHtml(report: SweepReport): Promise<string> {
     parts.push("<p>The sweep's groups cannot address any of the study's claims.</p>");
   }
   if (omitted.length > 0) parts.push('<p>Omitted claims:</p><ul>', ...omitted.map((o) => `<li>${escapeHtml(`${o.id}. ${o.claim} — ${o.reason}`)}</li>`), '</ul>');
-  parts.push(`<p><em>Decision rule.</em> ${escapeHtml(decisionRule)}</p>`, '<h2>Charts</h2>', ...charts);
-  if (report.notes.length > 0) parts.push('<h2>Notes</h2><ul>', ...report.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
-  parts.push('</body>', '</html>', '');
-  return parts.join('\n');
+  parts.push(`<p><em>Decision rule.</em> ${escapeHtml(decisionRule)}</p>`);
+  return parts;
 }

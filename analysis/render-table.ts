@@ -1,6 +1,7 @@
 /** The report as aligned plain-text tables for a terminal (no colours: safe to pipe and to log). */
-import { groupTable, comparisonTable, SYNTHETIC_BANNER, type TextTable } from './report-rows.js';
+import { bestLine, otherMetrics, TERMINAL_OTHER_METRICS, type TextTable } from './report-rows.js';
 import type { SweepReport } from './report-types.js';
+import { reportColumns } from './report-view.js';
 
 /** Aligns a table's columns with two spaces between them and a rule under the header. */
 export function alignColumns(table: TextTable): string {
@@ -20,22 +21,31 @@ export function alignColumns(table: TextTable): string {
 
 const VERDICT_MARK = { supported: '✔ supported', 'not supported': '✘ not supported', inconclusive: '? inconclusive' } as const;
 
-/** Renders the report for a terminal: groups, comparisons, interpretation, notes. */
+/** Renders the report for a terminal: groups, comparisons, best (generic) or interpretation (plug-in), notes. */
 export function renderTable(report: SweepReport): string {
+  const columns = reportColumns(report, 'terminal');
   const out: string[] = [];
-  if (report.synthetic) out.push(`*** ${SYNTHETIC_BANNER} ***`, '');
+  if (report.synthetic) out.push(`*** ${columns.syntheticBanner} ***`, '');
   out.push(`Sweep ${report.sweepName} (${report.sweepId}) — ${report.trialCount} trials in ${report.groups.length} groups`, '');
-  out.push(alignColumns(groupTable(report)), '');
+  out.push(alignColumns(columns.groups), '');
+  if (report.plugin === null) {
+    const hidden = otherMetrics(report).length > TERMINAL_OTHER_METRICS;
+    out.push(`Objective: final ${report.objective.metric} (${report.objective.mode === 'min' ? 'lower' : 'higher'} is better); ${bestLine(report)}`);
+    if (hidden) out.push('(more metrics in the Markdown and JSON reports)');
+    out.push('');
+  }
   if (report.comparisons.length > 0) {
     out.push(`Comparisons (differences a − b; bootstrap: ${report.bootstrap.method}, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed})`);
-    out.push(alignColumns(comparisonTable(report)), '');
+    out.push(alignColumns(columns.comparisons), '');
   }
-  const { claims, omitted } = report.interpretation;
-  if (claims.length > 0 || omitted.length > 0) {
-    out.push('Interpretation');
-    for (const c of claims) out.push(`  ${c.id.padEnd(3)} ${VERDICT_MARK[c.verdict]}: ${c.claim}`, `      ${c.evidence}`);
-    for (const o of omitted) out.push(`  ${o.id.padEnd(3)} omitted: ${o.claim} (${o.reason})`);
-    out.push('');
+  if (report.interpretation) {
+    const { claims, omitted } = report.interpretation;
+    if (claims.length > 0 || omitted.length > 0) {
+      out.push('Interpretation');
+      for (const c of claims) out.push(`  ${c.id.padEnd(3)} ${VERDICT_MARK[c.verdict]}: ${c.claim}`, `      ${c.evidence}`);
+      for (const o of omitted) out.push(`  ${o.id.padEnd(3)} omitted: ${o.claim} (${o.reason})`);
+      out.push('');
+    }
   }
   if (report.notes.length > 0) out.push('Notes', ...report.notes.map((n) => `  - ${n}`), '');
   return out.join('\n');

@@ -1,6 +1,10 @@
-/** The report's tables as rows of text, shared by the terminal and Markdown renderers. */
-import { formatCount, formatInterval, formatNumber, formatP, formatPercent, formatPoints } from './format.js';
-import type { SweepReport } from './report-types.js';
+/**
+ * The report's tables as rows of text, shared by the terminal, Markdown and HTML renderers. Without a
+ * plug-in the tables are generic: the objective's final value, then the other reported metrics' means.
+ */
+import { formatInterval, formatP, formatNumber, formatSignedValue, formatValue } from './format.js';
+import { finalMetricKey } from './metrics.js';
+import type { MetricComparison, SweepReport } from './report-types.js';
 
 /** A table: header cells, body rows and which columns are numeric (right-aligned). */
 export interface TextTable {
@@ -9,61 +13,119 @@ export interface TextTable {
   numeric: boolean[];
 }
 
-const halfWidth = (ci: [number, number] | null): string => (ci ? `± ${((ci[1] - ci[0]) * 50).toFixed(1)}` : '');
+/** Where tables go: a terminal (kept narrow) or a document (Markdown, HTML: every column). */
+export type TableTarget = 'terminal' | 'document';
 
-/** One row per group: n, accuracies with CIs, gap, convergence, parameter counts, throughput. */
-export function groupTable(report: SweepReport): TextTable {
-  const fraction = Math.round(report.convergenceFraction * 100);
+/** Everything the renderers show besides the interpretation: tables, the sentences explaining them, the banner. */
+export interface ReportColumns {
+  groups: TextTable;
+  comparisons: TextTable;
+  /** Below the group table (Markdown and HTML). */
+  groupsLegend: string;
+  /** Below the comparison table (Markdown and HTML); the bootstrap settings follow it. */
+  comparisonsLegend: string;
+  /** The banner every rendering of synthetic data starts with. */
+  syntheticBanner: string;
+}
+
+/** Other metrics shown in the terminal's group table; documents show all. */
+export const TERMINAL_OTHER_METRICS = 3;
+
+/** The banner of a report without a plug-in. */
+export const SYNTHETIC_BANNER_GENERIC = 'SYNTHETIC DATA — generated records or a synthetic dataset, not real results; the numbers only illustrate the report.';
+
+const directionWord = (report: SweepReport): string => (report.objective.mode === 'min' ? 'lower is better' : 'higher is better');
+
+/** Reported metrics other than the objective's, whose final means the groups carry. */
+export function otherMetrics(report: SweepReport): string[] {
+  return report.reportedMetrics.filter((m) => m !== report.objective.metric && report.groups.some((g) => finalMetricKey(m) in g.metrics));
+}
+
+/** One row per group: n, the objective's final mean, sd and 95 % t CI, then other metrics' final means. */
+export function genericGroupTable(report: SweepReport, target: TableTarget): TextTable {
+  const { metric, mode } = report.objective;
+  const all = otherMetrics(report);
+  const others = target === 'terminal' ? all.slice(0, TERMINAL_OTHER_METRICS) : all;
   return {
-    header: ['group', 'n', 'test acc', '95 % CI', 'train acc', 'gap', `epochs→${fraction} %`, 'params', 'conv', 'dense', 'MFLOPs', 'img/s'],
-    numeric: [false, true, true, true, true, true, true, true, true, true, true, true],
+    header: ['group', 'n', `${metric} (${mode})`, 'sd', '95 % CI', ...others],
+    numeric: [false, true, true, true, true, ...others.map(() => true)],
     rows: report.groups.map((g) => {
-      const m = g.metrics;
+      const m = g.metrics[report.objectiveKey];
       return [
         g.label,
         String(g.n),
-        `${formatPercent(m.finalTestAccuracy.mean)} ${halfWidth(m.finalTestAccuracy.ci95)}`.trim(),
-        formatInterval(m.finalTestAccuracy.ci95, (x) => formatPercent(x)),
-        formatPercent(m.finalTrainAccuracy.mean),
-        formatPoints(m.generalisationGap.mean),
-        formatNumber(m.epochsToConverge.mean, 1),
-        formatCount(g.modelStats.totalParams),
-        formatCount(g.modelStats.convParams),
-        formatCount(g.modelStats.denseParams),
-        formatNumber(g.modelStats.flopsPerImage / 1e6, 1),
-        formatNumber(m.imagesPerSecond.mean, 0),
+        formatValue(m?.mean),
+        formatValue(m?.sd, 3),
+        formatInterval(m?.ci95, (x) => formatValue(x)),
+        ...others.map((o) => formatValue(g.metrics[finalMetricKey(o)]?.mean)),
       ];
     }),
   };
 }
 
-/** One row per comparison: the test-accuracy statistics, then gap and convergence differences. */
-export function comparisonTable(report: SweepReport): TextTable {
+/** One row per comparison: the objective's difference, its CIs, tests and effect size. */
+export function genericComparisonTable(report: SweepReport): TextTable {
+  const { metric } = report.objective;
   return {
-    header: ['comparison (a − b)', 'design', 'n', 'Δ test acc', '95 % CI', 'bootstrap CI', 'p', 'Holm p', 'Wilcoxon p', "Hedges' g", 'Δ gap (Holm p)', 'Δ epochs (Holm p)'],
-    numeric: [false, false, true, true, true, true, true, true, true, true, true, true],
+    header: ['comparison (a − b)', 'design', 'n', `Δ ${metric}`, '95 % CI', 'bootstrap CI', 'p', 'Holm p', 'Wilcoxon p', "Hedges' g", 'better'],
+    numeric: [false, false, true, true, true, true, true, true, true, true, false],
     rows: report.comparisons.map((c) => {
-      const acc = c.metrics.finalTestAccuracy;
-      const gap = c.metrics.generalisationGap;
-      const ep = c.metrics.epochsToConverge;
-      const wilcoxon = acc.wilcoxon ? `${formatP(acc.wilcoxon.p)} (${acc.wilcoxon.method === 'exact' ? 'exact' : 'normal'})` : '–';
+      const d = c.metrics[report.objectiveKey];
+      const wilcoxon = d?.wilcoxon ? `${formatP(d.wilcoxon.p)} (${d.wilcoxon.method === 'exact' ? 'exact' : 'normal'})` : '–';
       return [
         c.name,
-        c.design === 'paired' ? `paired t` : 'Welch t',
+        c.design === 'paired' ? 'paired t' : 'Welch t',
         c.design === 'paired' ? String(c.nA) : `${c.nA}/${c.nB}`,
-        formatPoints(acc.meanDifference),
-        formatInterval(acc.ci95, (x) => formatPoints(x)),
-        formatInterval(acc.bootstrapCi95, (x) => formatPoints(x)),
-        formatP(acc.tTest.p),
-        formatP(acc.tTest.pHolm),
+        formatSignedValue(d?.meanDifference),
+        formatInterval(d?.ci95, (x) => formatSignedValue(x)),
+        formatInterval(d?.bootstrapCi95, (x) => formatSignedValue(x)),
+        formatP(d?.tTest.p),
+        formatP(d?.tTest.pHolm),
         wilcoxon,
-        formatNumber(acc.hedgesG),
-        `${formatPoints(gap.meanDifference)} (${formatP(gap.tTest.pHolm)})`,
-        `${formatNumber(ep.meanDifference, 1)} (${formatP(ep.tTest.pHolm)})`,
+        formatNumber(d?.hedgesG),
+        betterSide(report, c.a.label, c.b.label, d),
       ];
     }),
   };
 }
 
-/** The banner every rendering of synthetic data starts with. */
-export const SYNTHETIC_BANNER = 'SYNTHETIC DATA — not CIFAR-10 results (generated records or a synthetic dataset); the numbers only illustrate the report.';
+/** Significance level of the generic report's `better` column (Holm-adjusted p). */
+export const BETTER_ALPHA = 0.05;
+
+/** The side whose objective is significantly better (Holm p < 0.05, direction from the objective's mode), or `–`. */
+function betterSide(report: SweepReport, a: string, b: string, d: MetricComparison | undefined): string {
+  const diff = d?.meanDifference;
+  const p = d?.tTest.pHolm;
+  if (diff === null || diff === undefined || diff === 0 || p === null || p === undefined || p >= BETTER_ALPHA) return '–';
+  return diff > 0 === (report.objective.mode === 'max') ? a : b;
+}
+
+/** The tables of a report without a plug-in. */
+export function genericColumns(report: SweepReport, target: TableTarget): ReportColumns {
+  const { metric } = report.objective;
+  const others = otherMetrics(report);
+  return {
+    groups: genericGroupTable(report, target),
+    comparisons: genericComparisonTable(report),
+    groupsLegend:
+      `Final values (last epoch of each trial), means over seeds. \`${metric}\` is the objective (${directionWord(report)}): ` +
+      `mean, standard deviation and 95 % confidence interval from the t distribution.` +
+      (others.length > 0 ? ` Other columns: mean final value of each reported metric.` : ''),
+    comparisonsLegend:
+      `Differences a − b in final \`${metric}\` (${directionWord(report)}). Paired on shared seeds (paired t test, Wilcoxon signed-rank: ` +
+      `exact without ties, normal approximation otherwise), Welch's t otherwise. Holm–Bonferroni across the comparisons. ` +
+      `Hedges' g: g_av when paired. Better: the side with the better mean when Holm p < ${BETTER_ALPHA}.`,
+    syntheticBanner: SYNTHETIC_BANNER_GENERIC,
+  };
+}
+
+/** One line naming the best group and trial by the objective. */
+export function bestLine(report: SweepReport): string {
+  const { metric, mode } = report.objective;
+  const { group, trial } = report.best;
+  const parts = [
+    group ? `best group by final ${metric} (${mode}): ${group.label} (mean ${formatValue(group.mean)})` : `no group has a final ${metric}`,
+    trial ? `best trial: ${trial.trialKey} (${trial.label}, seed ${trial.seed}, ${metric} ${formatValue(trial.value)})` : undefined,
+  ];
+  return parts.filter(Boolean).join('; ');
+}

@@ -1,9 +1,13 @@
 /** The report's data: plain JSON (no NaN: undefined quantities are null), written as the JSON format. */
-import type { ModelStats, TrainSettings } from '../engine/types.js';
+import type { Objective } from '../domain/objective.js';
+import type { ModelStats, ParamValue, TrainSettings } from '../domain/trial.js';
 import type { SampleSummary } from './descriptive.js';
 import type { WilcoxonMethod } from './hypothesis-tests.js';
 
-/** Per-trial metrics summarised per group. */
+/**
+ * The conv-study plug-in's per-trial metrics, summarised per group. (A report without a plug-in
+ * summarises `final<Metric>` for every metric the trials report, e.g. `finalValue`, `finalLoss`.)
+ */
 export const MetricName = {
   finalTestAccuracy: 'finalTestAccuracy',
   finalTrainAccuracy: 'finalTrainAccuracy',
@@ -15,7 +19,7 @@ export const MetricName = {
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
-/** Metrics compared between groups (each is its own Holm family across the sweep's comparisons). */
+/** Metrics the conv-study plug-in compares between groups (each is its own Holm family across the sweep's comparisons). */
 export const ComparedMetric = {
   finalTestAccuracy: 'finalTestAccuracy',
   generalisationGap: 'generalisationGap',
@@ -23,27 +27,47 @@ export const ComparedMetric = {
 } as const;
 export type ComparedMetric = (typeof ComparedMetric)[keyof typeof ComparedMetric];
 
-/** One point of a group's learning curve: the mean over seeds and its 95 % t CI. */
+/** Mean over seeds of one metric at one epoch, and its 95 % t CI. */
+export interface CurveStat {
+  mean: number;
+  ci95: [number, number] | null;
+}
+
+/**
+ * One point of a group's learning curve: for each curve metric (the objective's, plus the plug-in's,
+ * e.g. `testAccuracy` and `trainAccuracy`), the mean over seeds and its 95 % t CI. Read it with
+ * {@link curveStat}.
+ */
 export interface CurvePoint {
   epoch: number;
   /** Trials that reached this epoch. */
   n: number;
-  testAccuracy: { mean: number; ci95: [number, number] | null };
-  trainAccuracy: { mean: number; ci95: [number, number] | null };
+  [metric: string]: number | CurveStat;
+}
+
+/** The statistic of `metric` at a curve point, if the curve has it. */
+export function curveStat(point: CurvePoint, metric: string): CurveStat | undefined {
+  const value = point[metric];
+  return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 export interface GroupReport {
   groupKey: string;
   label: string;
-  factors: Record<string, number | string>;
+  factors: Record<string, ParamValue>;
   model: string;
-  modelOptions: Record<string, number | string>;
+  modelOptions: Record<string, ParamValue>;
   train: TrainSettings;
   seeds: number[];
   n: number;
-  /** Parameter counts and FLOPs (identical across a group's seeds). */
-  modelStats: ModelStats;
-  metrics: Record<MetricName, SampleSummary>;
+  /** Parameter counts and FLOPs (identical across a group's seeds), for models that have them. */
+  modelStats?: ModelStats;
+  /**
+   * Per-trial metrics summarised over the group's seeds, keyed by name: the objective's final value
+   * (`final<Metric>`, e.g. `finalValue`) first, then the plug-in's metrics or, without one, the final
+   * value of every other reported metric.
+   */
+  metrics: Record<string, SampleSummary>;
   curve: CurvePoint[];
 }
 
@@ -59,8 +83,8 @@ export interface TTestReport {
 
 /** One metric compared between two groups: differences are a − b. */
 export interface MetricComparison {
-  /** A compared metric, or `accuracyPerMillionParams` in the interpretation's parameter-efficiency claim. */
-  metric: ComparedMetric | 'accuracyPerMillionParams';
+  /** A key of the groups' `metrics` (e.g. `finalValue`, `generalisationGap`), or a plug-in's own quantity (`accuracyPerMillionParams`). */
+  metric: string;
   meanA: number | null;
   meanB: number | null;
   meanDifference: number | null;
@@ -89,7 +113,8 @@ export interface ComparisonReport {
   seeds: number[];
   nA: number;
   nB: number;
-  metrics: Record<ComparedMetric, MetricComparison>;
+  /** The objective's final value first, then the plug-in's compared metrics. */
+  metrics: Record<string, MetricComparison>;
 }
 
 export const Verdict = { supported: 'supported', notSupported: 'not supported', inconclusive: 'inconclusive' } as const;
@@ -112,19 +137,37 @@ export interface InterpretationReport {
   omitted: { id: string; claim: string; reason: string }[];
 }
 
+/** The best group and trial by the objective (ties: the first label / the smaller trial key). */
+export interface BestReport {
+  /** Highest (mode max) or lowest (mode min) mean final objective value; null when no group has one. */
+  group: { groupKey: string; label: string; mean: number } | null;
+  /** Best final objective value of a single trial. */
+  trial: { trialKey: string; groupKey: string; label: string; seed: number; value: number; runId?: string } | null;
+}
+
 export interface SweepReport {
   sweepName: string;
   sweepId: string;
-  /** True when the numbers are not CIFAR-10 results (generated records or the synthetic dataset): every rendering says so. */
+  /** True when the numbers are not real results (generated records or the synthetic dataset): every rendering says so. */
   synthetic: boolean;
   /** ISO time the report was built. */
   generatedAt: string;
   bootstrap: { seed: number; resamples: number; method: 'percentile' };
   convergenceFraction: number;
   trialCount: number;
+  /** What the sweep optimises: its final value is the report's primary metric. */
+  objective: Objective;
+  /** Key of the objective's final value in `groups[].metrics` and `comparisons[].metrics`, e.g. `finalValue`. */
+  objectiveKey: string;
+  /** Per-epoch metric names the trials report (besides `epoch`), in order of first appearance. */
+  reportedMetrics: string[];
+  /** The report plug-in that shaped the tables and the interpretation (e.g. `conv-study`), or null. */
+  plugin: string | null;
+  best: BestReport;
   groups: GroupReport[];
   comparisons: ComparisonReport[];
   /** Notes about data problems (unmatched comparison specs, groups with one seed, …). */
   notes: string[];
-  interpretation: InterpretationReport;
+  /** The plug-in's claims with verdicts; null without a plug-in. */
+  interpretation: InterpretationReport | null;
 }

@@ -10,11 +10,14 @@ import { renderMarkdown } from './render-markdown.js';
 import { renderTable } from './render-table.js';
 import type { SweepReport } from './report-types.js';
 
-export { buildReport, type BuildReportOptions } from './build-report.js';
+export { bestTrial, buildReport, type BuildReportOptions } from './build-report.js';
+export { finalMetricKey } from './metrics.js';
+export { REPORT_PLUGINS, reportPlugin, type ReportPlugin } from './report-plugins.js';
 export { renderHtml } from './render-html.js';
 export { renderMarkdown } from './render-markdown.js';
 export { renderTable } from './render-table.js';
 export type * from './report-types.js';
+export { curveStat } from './report-types.js';
 
 /** Formats a report can be written in. */
 export const ReportFormat = { table: 'table', md: 'md', json: 'json', html: 'html' } as const;

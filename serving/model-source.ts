@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { bestTrial } from '../analysis/build-report.js';
 import type { TrialRecord } from '../analysis/types.js';
-import { UserError } from '../common/errors.js';
+import { isUserError, UserError } from '../common/errors.js';
+import { DEFAULT_OBJECTIVE, ObjectiveMode, type Objective } from '../domain/objective.js';
 import { cacheDir } from '../common/paths.js';
 import { loadModelFromDir, MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
 import { createTracker } from '../tracking/index.js';
@@ -26,6 +28,8 @@ export interface ResolvedModel {
   runId?: string;
   /** The trial record, when the model was picked from a sweep. */
   trial?: TrialRecord;
+  /** The objective it was picked by, when picked from a sweep. */
+  objective?: Objective;
 }
 
 /** Options of {@link resolveRunModel}. */
@@ -96,30 +100,53 @@ export interface PickBestTrialOptions {
   trials: TrialRecord[];
   /** For messages. */
   sweepId: string;
+  /** The sweep's objective (its spec's `objective`). @default DEFAULT_OBJECTIVE (final test accuracy, max) */
+  objective?: Objective;
 }
 
 /**
- * The finished trial with the highest final test accuracy among those with a run id; ties go to the
- * smaller trial key so the choice is reproducible.
+ * The finished trial with the best final value of the sweep's objective (highest for `max`, lowest for
+ * `min`) among those with a run id; ties go to the smaller trial key so the choice is reproducible.
  * @throws UserError `E_NO_FINISHED_TRIALS` when there is none to pick.
  */
 export function pickBestTrial(options: PickBestTrialOptions): TrialRecord & { runId: string } {
-  const candidates = options.trials.filter(
-    (t): t is TrialRecord & { runId: string } => typeof t.runId === 'string' && Number.isFinite(t.result?.final?.testAccuracy),
-  );
-  if (candidates.length === 0) {
+  const objective = options.objective ?? DEFAULT_OBJECTIVE;
+  const tracked = options.trials.filter((t): t is TrialRecord & { runId: string } => typeof t.runId === 'string' && t.result?.final !== undefined);
+  const best = bestTrial({ objective, records: tracked });
+  if (!best) {
     throw new UserError(
       'E_NO_FINISHED_TRIALS',
       options.trials.length === 0
         ? `sweep ${options.sweepId} has no finished trials; check the sweep id (seedsweep status) or wait for trials to finish`
-        : `none of the ${options.trials.length} finished trials of sweep ${options.sweepId} has a tracked run with a final test accuracy`,
+        : `none of the ${options.trials.length} finished trials of sweep ${options.sweepId} has a tracked run with a final ${objective.metric} (the sweep's objective)`,
     );
   }
-  return candidates.reduce((best, t) => {
-    const a = t.result.final.testAccuracy;
-    const b = best.result.final.testAccuracy;
-    return a > b || (a === b && t.trialKey < best.trialKey) ? t : best;
-  });
+  return best;
+}
+
+/** Artifact path of the report JSON on a sweep's parent run (the aggregation logs it there). */
+export const REPORT_JSON_ARTIFACT = 'report/report.json';
+
+/**
+ * The objective of the sweep the trials belong to, read from the report JSON logged to the sweep's
+ * parent run; undefined when there is none yet (or it predates objectives).
+ */
+export async function loggedSweepObjective(options: { trials: readonly TrialRecord[]; client: MlflowClient }): Promise<Objective | undefined> {
+  const runId = options.trials.find((t) => typeof t.runId === 'string')?.runId;
+  if (!runId) return undefined;
+  try {
+    const parent = (await options.client.getRun(runId)).tags['mlflow.parentRunId'];
+    if (!parent) return undefined;
+    const text = await options.client.readArtifactText({ runId: parent, artifactPath: REPORT_JSON_ARTIFACT });
+    if (text === undefined) return undefined;
+    const objective = (JSON.parse(text) as { objective?: Partial<Objective> }).objective;
+    if (typeof objective?.metric === 'string' && (objective.mode === ObjectiveMode.max || objective.mode === ObjectiveMode.min)) {
+      return { metric: objective.metric, mode: objective.mode };
+    }
+    return undefined;
+  } catch {
+    return undefined; // no report to learn from: the caller falls back to the default objective
+  }
 }
 
 /** Options of {@link resolveBestModel}. */
@@ -128,15 +155,41 @@ export interface ResolveBestModelOptions {
   /** Returns the sweep's finished trials (the tracker's `finishedTrials`). */
   finishedTrials: (filter: { sweepId: string }) => Promise<TrialRecord[]>;
   client: MlflowClient;
+  /**
+   * The sweep's objective (its spec's `objective`). When absent: the objective in the report logged to
+   * the sweep's parent run, else DEFAULT_OBJECTIVE (final test accuracy, max).
+   */
+  objective?: Objective;
   /** @default cacheDir() */
   cacheRoot?: string;
 }
 
-/** The model of the sweep's best finished trial (see {@link pickBestTrial}), downloaded like {@link resolveRunModel}. */
+/**
+ * The model of the sweep's best finished trial by its objective (see {@link pickBestTrial}), downloaded
+ * like {@link resolveRunModel}.
+ * @throws UserError `E_BEST_TRIAL_HAS_NO_MODEL` when that trial saved no model (user trainables that save none).
+ */
 export async function resolveBestModel(options: ResolveBestModelOptions): Promise<ResolvedModel> {
-  const trial = pickBestTrial({ trials: await options.finishedTrials({ sweepId: options.sweepId }), sweepId: options.sweepId });
-  const resolved = await resolveRunModel({ runId: trial.runId, client: options.client, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
-  return { ...resolved, trial };
+  const trials = await options.finishedTrials({ sweepId: options.sweepId });
+  const objective = options.objective ?? (await loggedSweepObjective({ trials, client: options.client })) ?? DEFAULT_OBJECTIVE;
+  const trial = pickBestTrial({ trials, sweepId: options.sweepId, objective });
+  try {
+    const resolved = await resolveRunModel({ runId: trial.runId, client: options.client, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
+    return { ...resolved, trial, objective };
+  } catch (error) {
+    if (isUserError(error) && error.code === 'E_RUN_HAS_NO_MODEL') {
+      const what = trial.config.trainable ? `trainable ${trial.config.model}` : `model ${trial.config.model}`;
+      throw new UserError(
+        'E_BEST_TRIAL_HAS_NO_MODEL',
+        `the best trial of sweep ${options.sweepId} by final ${objective.metric} (${objective.mode}), ${trial.trialKey} ` +
+          `(${trial.groupLabel || trial.config.model}, seed ${trial.seed}, run ${trial.runId}), saved no model, so there is nothing to serve: ` +
+          `only trials that save a TF.js model into ctx.modelDir can be served (the ${what} saved none). ` +
+          `Save one from the trainable and re-run the sweep, or serve another model with --run <mlflow-run-id> or --model-dir <dir>`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /** A local model folder, checked to load. */
@@ -160,8 +213,10 @@ async function loadManifestOnly(dir: string): Promise<ModelManifest | undefined>
 export interface ResolveModelOptions {
   /** MLflow run id whose `model/` artifacts to use. */
   run?: string;
-  /** Sweep id whose best finished trial (highest final test accuracy) to use. */
+  /** Sweep id whose best finished trial (by the sweep's objective) to use. */
   best?: string;
+  /** With `best`: the sweep's objective (its spec's `objective`); see {@link ResolveBestModelOptions.objective}. */
+  objective?: Objective;
   /** Local model folder. */
   modelDir?: string;
   /** @default cacheDir() */
@@ -186,17 +241,26 @@ export async function resolveModel(options: ResolveModelOptions): Promise<Resolv
   if (options.run !== undefined) {
     return resolveRunModel({ runId: options.run, client: tracker.client, refresh: options.refresh ?? false, ...cache });
   }
-  return resolveBestModel({ sweepId: options.best!, finishedTrials: (filter) => tracker.finishedTrials(filter), client: tracker.client, ...cache });
+  return resolveBestModel({
+    sweepId: options.best!,
+    finishedTrials: (filter) => tracker.finishedTrials(filter),
+    client: tracker.client,
+    ...(options.objective ? { objective: options.objective } : {}),
+    ...cache,
+  });
 }
 
 /** One line saying what a resolved model is: for logs and the CLI. */
 export function describeResolvedModel(resolved: ResolvedModel): string {
   const m = resolved.manifest;
-  const accuracy = resolved.trial?.result.final.testAccuracy ?? m.metrics?.['testAccuracy'];
+  const accuracy = resolved.trial?.result.final['testAccuracy'] ?? m.metrics?.['testAccuracy'];
+  const metric = resolved.objective?.metric;
+  const objectiveValue = metric && metric !== 'testAccuracy' ? resolved.trial?.result.final[metric] : undefined;
   return [
     resolved.runId ? `run ${resolved.runId}` : `folder ${resolved.dir}`,
     resolved.trial ? `trial ${resolved.trial.trialKey} (${resolved.trial.groupLabel}, seed ${resolved.trial.seed})` : m.trialKey ? `trial ${m.trialKey}` : undefined,
     m.model ? `model ${m.model}${m.modelOptions ? ` ${JSON.stringify(m.modelOptions)}` : ''}` : undefined,
+    objectiveValue !== undefined ? `${metric} ${objectiveValue.toPrecision(6)} (objective, ${resolved.objective?.mode})` : undefined,
     accuracy !== undefined ? `test accuracy ${accuracy.toFixed(4)}` : undefined,
     m.synthetic ? 'trained on SYNTHETIC data' : undefined,
   ]

@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildReport, writeReport } from '../../../analysis/report.js';
 import { serveModel } from '../../../cli/commands/serve.js';
 import type { UserError } from '../../../common/errors.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
@@ -162,6 +163,55 @@ describe('serve --best', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("picks by the sweep's objective, read from the report logged to the sweep's parent run", async () => {
+    const tracker = await createTracker({ stateDir: path.join(work, 'state') });
+    const sweepId = `serving-objective-${Date.now()}`;
+    await tracker.startSweep({ sweepId, sweepName: sweepId });
+    const fewerEpochsDir = path.join(work, 'fewer-epochs-model');
+    await saveModelToDir({ model: trained.model, dir: fewerEpochsDir, manifest: { ...trained.manifest, seed: 2 } });
+    const fewer = plannedTrial({ trialKey: 'trial-fewer-epochs', seed: 2 });
+    const more = plannedTrial({ trialKey: 'trial-more-epochs', seed: 1 });
+    await tracker.startTrial(sweepId, fewer);
+    await tracker.startTrial(sweepId, more);
+    await tracker.finishTrial(sweepId, fewer.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 2, seed: 2, modelDir: fewerEpochsDir }) });
+    await tracker.finishTrial(sweepId, more.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 3, seed: 1, modelDir: trained.dir }) });
+    await tracker.sync();
+    // An objective under which the trial with the lower test accuracy is the best one.
+    const objective = { metric: 'testAccuracy', mode: 'min' } as const;
+    const report = buildReport({ sweepName: sweepId, sweepId, records: await tracker.finishedTrials({ sweepId }), objective });
+    const [json] = await writeReport({ report, formats: ['json'], outDir: path.join(work, 'objective-report') });
+    await tracker.finishSweep(sweepId, { status: 'FINISHED', files: [{ localPath: json!.path, artifactPath: 'report/report.json' }] });
+    await tracker.sync();
+
+    const { server, resolved } = await serveModel({ best: sweepId, port: 0, host: '127.0.0.1' });
+    try {
+      expect(resolved.trial?.trialKey).toBe('trial-fewer-epochs');
+      expect(resolved.objective).toEqual(objective);
+      expect(resolved.manifest.seed).toBe(2);
+      expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    // Given explicitly (e.g. from the spec), the objective wins over the logged one.
+    const byDefault = await resolveModel({ best: sweepId, objective: { metric: 'testAccuracy', mode: 'max' } });
+    expect(byDefault.trial?.trialKey).toBe('trial-more-epochs');
+  });
+
+  it('explains that a best trial without a saved model cannot be served', async () => {
+    const tracker = await createTracker({ stateDir: path.join(work, 'state') });
+    const sweepId = `serving-no-model-${Date.now()}`;
+    await tracker.startSweep({ sweepId, sweepName: sweepId });
+    const trial = plannedTrial({ trialKey: 'trial-without-model', seed: 0 });
+    await tracker.startTrial(sweepId, trial);
+    await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 2 }) });
+    await tracker.sync();
+    const error = await errorOf(serveModel({ best: sweepId, port: 0 }));
+    expect(error.code).toBe('E_BEST_TRIAL_HAS_NO_MODEL');
+    expect(error.message).toContain(`sweep ${sweepId}`);
+    expect(error.message).toContain('trial-without-model');
+    expect(error.message).toMatch(/--run <mlflow-run-id> or --model-dir <dir>/);
   });
 
   it('reports a sweep without finished trials', async () => {

@@ -1,10 +1,10 @@
 /** Which groups are compared, how (paired on shared seeds or Welch), and the Holm family. */
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../analysis/report.js';
-import { CNN3, CNN5, FC, generateRecords } from './records.js';
+import { CNN3, CNN5, FC, generateRecords, STUDY } from './records.js';
 
 const build = (records = generateRecords(), comparisons?: Parameters<typeof buildReport>[0]['comparisons']) =>
-  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records, comparisons });
+  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records, comparisons, ...STUDY });
 
 describe('default comparisons', () => {
   it('pair groups differing in exactly one factor, ignoring factors a group does not have', () => {
@@ -52,9 +52,9 @@ describe('design', () => {
     const c = build(records).comparisons.find((x) => x.b.label === FC.label && x.a.label === CNN3.label);
     expect(c?.design).toBe('paired');
     expect(c?.seeds).toEqual([0, 1, 2, 3]);
-    expect(c?.metrics.finalTestAccuracy.tTest.method).toBe('paired t');
-    expect(c?.metrics.finalTestAccuracy.wilcoxon?.method).toBe('exact');
-    expect(c?.metrics.finalTestAccuracy.tTest.df).toBe(3);
+    expect(c?.metrics.finalTestAccuracy?.tTest.method).toBe('paired t');
+    expect(c?.metrics.finalTestAccuracy?.wilcoxon?.method).toBe('exact');
+    expect(c?.metrics.finalTestAccuracy?.tTest.df).toBe(3);
   });
 
   it("is Welch's t when fewer than two seeds are shared, with a note", () => {
@@ -63,8 +63,8 @@ describe('design', () => {
     const report = build([...fc, ...cnn]);
     const c = report.comparisons[0];
     expect(c).toMatchObject({ design: 'unpaired', nA: 4, nB: 3 });
-    expect(c?.metrics.finalTestAccuracy.tTest.method).toBe('Welch t');
-    expect(c?.metrics.finalTestAccuracy.wilcoxon).toBeNull();
+    expect(c?.metrics.finalTestAccuracy?.tTest.method).toBe('Welch t');
+    expect(c?.metrics.finalTestAccuracy?.wilcoxon).toBeNull();
     expect(report.notes.join('\n')).toMatch(/compared unpaired \(Welch\)/);
   });
 });
@@ -72,7 +72,7 @@ describe('design', () => {
 describe('Holm correction', () => {
   it('runs across the sweep\'s comparisons, per metric', () => {
     const report = build();
-    const tests = report.comparisons.map((c) => c.metrics.finalTestAccuracy.tTest);
+    const tests = report.comparisons.map((c) => c.metrics.finalTestAccuracy!.tTest);
     const ps = tests.map((t) => t.p ?? 1);
     const smallest = Math.min(...ps);
     const first = tests.find((t) => t.p === smallest);

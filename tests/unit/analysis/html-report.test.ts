@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, renderHtml } from '../../../analysis/report.js';
-import { generateRecords } from './records.js';
+import { BRANIN_OBJECTIVE, generateBraninRecords, generateRecords, STUDY } from './records.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -40,7 +40,7 @@ describe('HTML report in a browser', () => {
   }
 
   it('renders all four charts as SVG with marks and a size, without console errors', async () => {
-    const report = buildReport({ sweepName: 'conv-study', sweepId: 'sweep-html', records: generateRecords(), synthetic: true });
+    const report = buildReport({ sweepName: 'conv-study', sweepId: 'sweep-html', records: generateRecords(), synthetic: true, ...STUDY });
     const { page, problems } = await open(await renderHtml(report));
     const charts = await page.$$eval('figure.chart', (figures) =>
       figures.map((f) => {
@@ -64,26 +64,44 @@ describe('HTML report in a browser', () => {
     const lines = await page.$$eval('figure[data-chart="learning-curves"] g.mark-line path', (ps) => ps.length);
     expect(lines).toBe(report.groups.length);
     expect(await page.textContent('.synthetic')).toMatch(/SYNTHETIC DATA/);
-    expect(await page.$$eval('[data-claim]', (li) => li.length)).toBe(report.interpretation.claims.length);
+    expect(await page.$$eval('[data-claim]', (li) => li.length)).toBe(report.interpretation?.claims.length);
     expect(problems).toEqual([]);
     await page.close();
   });
 
   it('is self-contained: no scripts, no external resources', async () => {
-    const report = buildReport({ sweepName: 'x', sweepId: 'y', records: generateRecords({ seeds: [0, 1, 2] }) });
+    const report = buildReport({ sweepName: 'x', sweepId: 'y', records: generateRecords({ seeds: [0, 1, 2] }), ...STUDY });
     const html = await renderHtml(report);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
     expect(html).not.toMatch(/SYNTHETIC/);
   });
 
   it('omits the forest plot when there is nothing to compare, and still renders', async () => {
-    const report = buildReport({ sweepName: 'one', sweepId: 'one', records: generateRecords({ seeds: [0, 1, 2] }).slice(0, 3) });
+    const report = buildReport({ sweepName: 'one', sweepId: 'one', records: generateRecords({ seeds: [0, 1, 2] }).slice(0, 3), ...STUDY });
     const { page, problems } = await open(await renderHtml(report));
     expect(await page.$$eval('figure.chart', (fs) => fs.map((f) => f.getAttribute('data-chart')))).toEqual([
       'test-accuracy',
       'learning-curves',
       'accuracy-vs-parameters',
     ]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('renders the generic report of a Branin sweep: the objective, its learning curves and the forest plot', async () => {
+    const report = buildReport({ sweepName: 'branin', sweepId: 'sweep-b', records: generateBraninRecords(), objective: BRANIN_OBJECTIVE });
+    const { page, problems } = await open(await renderHtml(report));
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((f) => ({
+        id: f.getAttribute('data-chart'),
+        marks: f.querySelectorAll('svg g.mark-symbol path, svg g.mark-rule line, svg g.mark-line path, svg g.mark-area path').length,
+      })),
+    );
+    expect(charts.map((c) => c.id)).toEqual(['objective', 'learning-curves', 'forest']);
+    for (const c of charts) expect(c.marks, c.id ?? '').toBeGreaterThan(0);
+    expect(await page.$$eval('figure[data-chart="learning-curves"] g.mark-line path', (ps) => ps.length)).toBe(report.groups.length);
+    expect(await page.textContent('[data-best]')).toMatch(/best group by final value \(min\): lr=0\.02/i);
+    expect(await page.$$eval('[data-claim]', (li) => li.length)).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../analysis/report.js';
 import type { ClaimReport } from '../../../analysis/report.js';
-import { CNN3, CNN5, FC, generateRecords, modelStatsOf } from './records.js';
+import { CNN3, CNN5, FC, generateRecords, modelStatsOf, STUDY } from './records.js';
 
 const claims = (records = generateRecords()): { claims: ClaimReport[]; omitted: { id: string }[] } =>
-  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records }).interpretation;
+  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records, ...STUDY }).interpretation ?? { claims: [], omitted: [] };
 const verdict = (list: ClaimReport[], id: string): string | undefined => list.find((c) => c.id === id)?.verdict;
 
 describe('interpretation of the study sweep', () => {

@@ -5,7 +5,14 @@
  */
 import type { TrialRecord } from '../../../analysis/types.js';
 import { seededRandom } from '../../../analysis/bootstrap.js';
-import type { ModelStats, TrialConfig } from '../../../engine/types.js';
+import { DEFAULT_OBJECTIVE, type Objective } from '../../../domain/objective.js';
+import type { ModelStats, TrialConfig } from '../../../domain/trial.js';
+
+/** What the study's specs say about reporting: the default objective and the conv-study plug-in. */
+export const STUDY: { objective: Objective; interpretation: string } = { objective: DEFAULT_OBJECTIVE, interpretation: 'conv-study' };
+
+/** What a Branin-minimising sweep's spec says: the final `value`, lower is better; no plug-in. */
+export const BRANIN_OBJECTIVE: Objective = { metric: 'value', mode: 'min' };
 
 /** A variant to generate: its factors, config and the shape of its learning curve. */
 export interface VariantSpec {
@@ -120,6 +127,81 @@ export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
         config,
         result: { epochs: perEpoch, final: last, modelStats, backend: { name: 'wasm', version: '4.22.0' }, resumedFromEpoch: 0 },
         sweepId: 'sweep-test',
+      });
+    }
+  }
+  return records;
+}
+
+/** A variant of the Branin-minimising trainable: gradient descent with this step size. */
+export interface BraninVariant {
+  label: string;
+  factors: Record<string, number | string>;
+  /** Gradient-descent step size. */
+  lr: number;
+}
+
+export const BRANIN_SLOW: BraninVariant = { label: 'lr=0.002', factors: { lr: 0.002 }, lr: 0.002 };
+export const BRANIN_FAST: BraninVariant = { label: 'lr=0.02', factors: { lr: 0.02 }, lr: 0.02 };
+
+/** The Branin function's global minimum (reached at three points). */
+export const BRANIN_MINIMUM = 0.397887;
+
+/** Branin (rescaled-free form) and its gradient; x1 ∈ [−5, 10], x2 ∈ [0, 15]. */
+export function branin(x1: number, x2: number): { value: number; grad: [number, number] } {
+  const b = 5.1 / (4 * Math.PI ** 2);
+  const c = 5 / Math.PI;
+  const t = 1 / (8 * Math.PI);
+  const u = x2 - b * x1 ** 2 + c * x1 - 6;
+  return {
+    value: u ** 2 + 10 * (1 - t) * Math.cos(x1) + 10,
+    grad: [2 * u * (-2 * b * x1 + c) - 10 * (1 - t) * Math.sin(x1), 2 * u],
+  };
+}
+
+/**
+ * TrialRecords of a user trainable that minimises Branin by gradient descent from a seeded start point
+ * (the same start for every variant: common random numbers). Each epoch runs 20 steps and reports
+ * `{ value, x1, x2, gradNorm }`; no model stats, no saved model, no dataset.
+ */
+export function generateBraninRecords(options: { variants?: BraninVariant[]; seeds?: number[]; epochs?: number } = {}): TrialRecord[] {
+  const variants = options.variants ?? [BRANIN_SLOW, BRANIN_FAST];
+  const seeds = options.seeds ?? [0, 1, 2, 3, 4];
+  const epochs = options.epochs ?? 8;
+  const records: TrialRecord[] = [];
+  for (const v of variants) {
+    const config: TrialConfig = {
+      model: 'branin',
+      modelOptions: { lr: v.lr },
+      train: { epochs },
+      dataset: { name: 'none' },
+      trainable: { module: '/work/examples/branin.ts', export: 'branin' },
+    };
+    const groupKey = `g-branin-${v.label.replace(/\W+/g, '-')}`;
+    for (const seed of seeds) {
+      const random = seededRandom(1000 + seed);
+      let x1 = -5 + 15 * random();
+      let x2 = 15 * random();
+      const perEpoch = Array.from({ length: epochs }, (_, i) => {
+        for (let step = 0; step < 20; step++) {
+          const { grad } = branin(x1, x2);
+          x1 = Math.min(10, Math.max(-5, x1 - v.lr * grad[0]));
+          x2 = Math.min(15, Math.max(0, x2 - v.lr * grad[1]));
+        }
+        const { value, grad } = branin(x1, x2);
+        return { epoch: i + 1, value, x1, x2, gradNorm: Math.hypot(...grad) };
+      });
+      const last = perEpoch[perEpoch.length - 1];
+      if (!last) throw new RangeError('epochs must be at least 1');
+      records.push({
+        trialKey: `${groupKey}-s${seed}`,
+        groupKey,
+        groupLabel: v.label,
+        factors: v.factors,
+        seed,
+        config,
+        result: { epochs: perEpoch, final: last, backend: { name: 'js', version: process.versions.node }, resumedFromEpoch: 0 },
+        sweepId: 'sweep-branin',
       });
     }
   }

@@ -49,7 +49,7 @@ export async function trainSmallModelDir(): Promise<{ dir: string; model: tf.Lay
     },
   };
   const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'seedsweep-serving-')), 'model');
-  await trainTrial({ trial, split, modelDir: dir });
+  await trainTrial({ trial, dataset: split, modelDir: dir });
   const { model, manifest } = await loadModelFromDir(dir);
   return { dir, model, manifest };
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../../analysis/types.js';
 import { buildProgram } from '../../../cli/main.js';
 import type { UserError } from '../../../common/errors.js';
-import { pickBestTrial, resolveModel } from '../../../serving/model-source.js';
+import { pickBestTrial, resolveBestModel, resolveModel } from '../../../serving/model-source.js';
+import type { MlflowClient } from '../../../tracking/mlflow-client.js';
+import { BRANIN_OBJECTIVE, generateBraninRecords } from '../analysis/records.js';
 
 function record(trialKey: string, testAccuracy: number, runId?: string): TrialRecord {
   const final = { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy, epochSeconds: 1, imagesPerSecond: 1 };
@@ -35,6 +37,57 @@ describe('picking the best trial of a sweep', () => {
   it('explains an empty sweep and one whose trials have no runs', () => {
     expect(() => pickBestTrial({ trials: [], sweepId: 'sw1' })).toThrow(/sweep sw1 has no finished trials/);
     expect(() => pickBestTrial({ trials: [record('a', 0.5)], sweepId: 'sw1' })).toThrow(/none of the 1 finished trials/);
+  });
+});
+
+describe('picking the best trial by the sweep\'s objective', () => {
+  const branin = generateBraninRecords().map((r) => ({ ...r, runId: `run-${r.trialKey}` }));
+  const values = branin.map((r) => r.result.final['value'] ?? Number.NaN);
+
+  it('takes the lowest final value for a min objective, the highest for max', () => {
+    const lowest = pickBestTrial({ trials: branin, sweepId: 's', objective: BRANIN_OBJECTIVE });
+    expect(lowest.result.final['value']).toBe(Math.min(...values));
+    const highest = pickBestTrial({ trials: branin, sweepId: 's', objective: { metric: 'value', mode: 'max' } });
+    expect(highest.result.final['value']).toBe(Math.max(...values));
+  });
+
+  it('explains a sweep whose trials do not report the objective metric', () => {
+    expect(() => pickBestTrial({ trials: branin, sweepId: 'sw2' })).toThrow(/none of the 10 finished trials of sweep sw2 has a tracked run with a final testAccuracy/);
+  });
+
+  /** An MLflow client with one parent run holding `report` as its report JSON and no model artifacts anywhere. */
+  function stubClient(report: unknown): { client: MlflowClient; asked: string[] } {
+    const asked: string[] = [];
+    const client = {
+      trackingUri: 'http://mlflow.test',
+      getRun: async (runId: string) => ({ runId, tags: { 'mlflow.parentRunId': 'parent-run' } }),
+      readArtifactText: async (o: { runId: string; artifactPath: string }) => {
+        asked.push(`${o.runId}:${o.artifactPath}`);
+        return o.runId === 'parent-run' && o.artifactPath === 'report/report.json' && report !== undefined ? JSON.stringify(report) : undefined;
+      },
+      listArtifacts: async () => [],
+    } as unknown as MlflowClient;
+    return { client, asked };
+  }
+
+  it('reads the objective from the report logged to the sweep, and says clearly that a trial without a saved model cannot be served', async () => {
+    const { client, asked } = stubClient({ objective: BRANIN_OBJECTIVE });
+    const best = branin.find((r) => r.result.final['value'] === Math.min(...values));
+    const error = await errorOf(resolveBestModel({ sweepId: 'sweep-branin', finishedTrials: async () => branin, client, cacheRoot: '/nonexistent-cache' }));
+    expect(asked).toContain('parent-run:report/report.json');
+    expect(error.code).toBe('E_BEST_TRIAL_HAS_NO_MODEL');
+    expect(error.message).toContain('sweep sweep-branin');
+    expect(error.message).toContain(`${best?.trialKey}`);
+    expect(error.message).toMatch(/by final value \(min\)/);
+    expect(error.message).toMatch(/saved no model.*--run <mlflow-run-id> or --model-dir <dir>/);
+  });
+
+  it('uses the objective it is given, else the default (test accuracy, max) when the sweep logged no report', async () => {
+    const given = await errorOf(resolveBestModel({ sweepId: 's', finishedTrials: async () => branin, client: stubClient(undefined).client, objective: { metric: 'value', mode: 'max' }, cacheRoot: '/nonexistent-cache' }));
+    expect(given.message).toContain(`${branin.find((r) => r.result.final['value'] === Math.max(...values))?.trialKey}`);
+    const fallback = await errorOf(resolveBestModel({ sweepId: 's', finishedTrials: async () => branin, client: stubClient(undefined).client, cacheRoot: '/nonexistent-cache' }));
+    expect(fallback.code).toBe('E_NO_FINISHED_TRIALS');
+    expect(fallback.message).toContain('final testAccuracy');
   });
 });
 
