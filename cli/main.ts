@@ -21,6 +21,8 @@ import { register as registerPlan } from './commands/plan.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerModels } from './commands/models.js';
 import { register as registerEda } from './commands/eda.js';
+import { register as registerExport } from './commands/export.js';
+import { register as registerCompare } from './commands/compare.js';
 
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
@@ -39,6 +41,8 @@ const COMMANDS: Register[] = [
   registerRun,
   registerStatus,
   registerReport,
+  registerExport,
+  registerCompare,
   registerList,
   registerCancel,
   registerResume,

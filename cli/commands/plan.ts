@@ -2,8 +2,9 @@
  * `seedsweep plan <spec>`: validate a sweep spec and print its expansion (groups, trials, keys, the
  * varying factors) without running anything. Needs no Temporal or MLflow server.
  */
+import type { ParamValue } from '../../domain/trial.js';
 import type { Command } from 'commander';
-import { datasetFingerprint } from '../../datasets/index.js';
+import { fingerprintDataset } from '../../datasets/plugins.js';
 import { expandSweep, varyingFactors } from '../../spec/expand.js';
 import { displaySpecPath, loadSweepSpec, resolveSpecPath } from '../../spec/load.js';
 import type { SweepSpec } from '../../spec/schema.js';
@@ -24,12 +25,12 @@ export interface PlanSummary {
   varyingFactors: string[];
   /** Present for `controlled: true` specs (loading has already checked that exactly one factor varies). */
   controlledFactor?: string;
-  groups: { groupKey: string; label: string; factors: Record<string, number | string>; trials: number }[];
+  groups: { groupKey: string; label: string; factors: Record<string, ParamValue>; trials: number }[];
   trials: { groupLabel: string; seed: number; trialKey: string; groupKey: string; queue: QueueKind }[];
   comparisons: { name: string; a: string; b: string }[];
 }
 
-function selectorText(selector: Record<string, number | string>): string {
+function selectorText(selector: Record<string, ParamValue>): string {
   return Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -150,7 +151,7 @@ export function register(program: Command): void {
         ...(options.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(options.dataPath)}`]),
       ];
       const spec = await loadSweepSpec(specArgument, { overrides });
-      const fingerprint = await datasetFingerprint(spec.dataset);
+      const fingerprint = await fingerprintDataset(spec.dataset);
       const trials = expandSweep({ spec, datasetFingerprint: fingerprint });
       const summary = summarizePlan({ spec, file, trials, datasetFingerprint: fingerprint });
       if (options.json) printJson(summary);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { openTemporalSession } from '../../client/session.js';
 import { submitSweep } from '../../client/sweeps.js';
-import { datasetFingerprint } from '../../datasets/index.js';
+import { fingerprintDataset } from '../../datasets/plugins.js';
 import { expandSweep } from '../../spec/expand.js';
 import { loadSweepSpec } from '../../spec/load.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const threads = parseThreadsFlag(flags.threads);
       const overrides = [...flags.set, ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`])];
       const spec = await loadSweepSpec(specFile, { overrides });
-      const fingerprint = await datasetFingerprint(spec.dataset);
+      const fingerprint = await fingerprintDataset(spec.dataset);
       const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
       const session = await openTemporalSession();
       try {

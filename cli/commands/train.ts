@@ -14,7 +14,7 @@ import { BACKEND_PREFERENCE } from '../../engine/backend.js';
 import { InjectedFaultError, TrialStoppedError } from '../../engine/errors.js';
 import { TrialPool } from '../../engine/pool.js';
 import { checkTrainSettings } from '../../engine/trainer.js';
-import { OptimizerName, type EpochMetrics, type Trial, type TrialResult } from '../../engine/types.js';
+import { OptimizerName, type EpochMetrics, type ImageEpochMetrics, type Trial, type TrialResult } from '../../engine/types.js';
 import { info, isInteractive, printJson } from '../output.js';
 
 /** Raw flags as commander fills them (strings: checked by {@link trialFromFlags}). */
@@ -121,18 +121,22 @@ export function trialFromFlags(flags: TrainFlags): TrainPlan {
   };
 }
 
-function epochLine(m: EpochMetrics, epochs: number): string {
+function epochLine(metrics: EpochMetrics, epochs: number): string {
+  const m = metrics as ImageEpochMetrics; // `train` runs the built-in image classifier
   return `epoch ${m.epoch}/${epochs}  train loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(4)}  test loss ${m.testLoss.toFixed(4)} acc ${m.testAccuracy.toFixed(4)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${m.epochSeconds.toFixed(1)} s`;
 }
 
 /** Runs the plan on a one-thread pool, showing progress on stderr. */
-export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}): Promise<TrialResult> {
+export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}): Promise<TrialResult<ImageEpochMetrics>> {
   const { trial } = plan;
   const epochs = trial.config.train.epochs;
   const pool = await TrialPool.create({
     threads: 1,
     ...(plan.backend ? { backend: plan.backend } : {}),
-    loadSplit: (spec) => loadSplit({ spec, onProgress: info }),
+    loadDataset: async (spec) => {
+      const split = await loadSplit({ spec, onProgress: info });
+      return { value: split, fingerprint: split.fingerprint };
+    },
   });
   const bar = isInteractive() && !options.json ? new SingleBar({ format: 'training [{bar}] epoch {value}/{total} | {line}', hideCursor: true, stream: process.stderr }) : undefined;
   const controller = new AbortController();
@@ -144,7 +148,7 @@ export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}
   process.once('SIGINT', onSigint);
   try {
     bar?.start(epochs, 0, { line: 'starting' });
-    const result = await pool.run(
+    const result = (await pool.run(
       {
         trial,
         resume: plan.resume,
@@ -153,7 +157,7 @@ export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}
         ...(plan.failAtEpoch !== undefined ? { failAtEpoch: plan.failAtEpoch } : {}),
       },
       { signal: controller.signal, onEpoch: (m) => (bar ? bar.update(m.epoch, { line: epochLine(m, epochs) }) : info(epochLine(m, epochs))) },
-    );
+    )) as TrialResult<ImageEpochMetrics>;
     bar?.stop();
     return result;
   } catch (error) {
@@ -201,6 +205,6 @@ export function register(program: Command): void {
       const plan = trialFromFlags(flags);
       const result = await runTrain(plan, { json: flags.json ?? false });
       if (flags.json) printJson({ ...result, config: plan.trial.config, seed: plan.trial.seed });
-      else info(`done${plan.trial.config.dataset.name === 'synthetic' ? ' (synthetic data)' : ''}: ${plan.trial.config.model} seed ${plan.trial.seed}: test accuracy ${result.final.testAccuracy.toFixed(4)}, ${result.modelStats.totalParams.toLocaleString('en-US')} parameters, backend ${result.backend.name}${result.modelDir ? `, model in ${result.modelDir}` : ''}`);
+      else info(`done${plan.trial.config.dataset.name === 'synthetic' ? ' (synthetic data)' : ''}: ${plan.trial.config.model} seed ${plan.trial.seed}: test accuracy ${result.final.testAccuracy.toFixed(4)}, ${(result.modelStats?.totalParams ?? 0).toLocaleString('en-US')} parameters, backend ${result.backend.name}${result.modelDir ? `, model in ${result.modelDir}` : ''}`);
     });
 }
