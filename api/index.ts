@@ -1,0 +1,54 @@
+/**
+ * seedsweep's public API: declare trainables, datasets and experiments; run, resume and report sweeps.
+ * Everything here is also reachable from the CLI with the same semantics (docs/api.md).
+ */
+export { defineTrainable, isTrainable } from '../domain/trainable.js';
+export type { Trainable, TrainableContext, TrainableDefinition, TrainableOutput } from '../domain/trainable.js';
+export { defineDataset, isDatasetPlugin } from '../domain/dataset.js';
+export type { DatasetPlugin, DatasetSpec } from '../domain/dataset.js';
+export type { BackendInfo, EpochMetrics, ImageEpochMetrics, ModelStats, ParamValue, PlannedTrial, TrainSettings, TrialConfig, TrialRecord, TrialResult } from '../domain/trial.js';
+export { DEFAULT_OBJECTIVE } from '../domain/objective.js';
+export type { Objective } from '../domain/objective.js';
+export { TrialStoppedError } from '../engine/errors.js';
+export { UserError } from '../common/errors.js';
+export type { SweepSpec } from '../spec/schema.js';
+export { loadSweepSpec } from '../spec/load.js';
+export { defineExperiment, experimentSpec } from './experiment.js';
+export type { Experiment, ExperimentDefinition, ModuleReference } from './experiment.js';
+export type { RunSweepOptions, SweepRun } from './sweeps.js';
+export type { RunTrialOptions } from './trial.js';
+
+// The running side (Temporal, TF.js, reports) loads on first use, so that a trainable module importing
+// `defineTrainable` from here stays cheap to load in every training thread.
+import type * as Sweeps from './sweeps.js';
+import type * as Trials from './trial.js';
+import type { ReportFormat } from '../analysis/report.js';
+import type { SweepReport as Report } from '../analysis/report-types.js';
+
+/** Runs a sweep from an experiment, a spec file (or shipped sweep name) or a validated spec; see {@link Sweeps.runSweep}. */
+export async function runSweep(...args: Parameters<typeof Sweeps.runSweep>): ReturnType<typeof Sweeps.runSweep> {
+  return (await import('./sweeps.js')).runSweep(...args);
+}
+
+/** Resumes a sweep (same id): runs only trials not finished yet, from their checkpoints. */
+export async function resumeSweep(...args: Parameters<typeof Sweeps.resumeSweep>): ReturnType<typeof Sweeps.resumeSweep> {
+  return (await import('./sweeps.js')).resumeSweep(...args);
+}
+
+/** The report of a sweep (id or name) from the tracker; with `format`, rendered as text. */
+export async function getReport(sweep: string): Promise<Report>;
+export async function getReport(sweep: string, options: { format: ReportFormat }): Promise<string>;
+export async function getReport(sweep: string, options?: { format: ReportFormat }): Promise<Report | string> {
+  const { getReport: load } = await import('./sweeps.js');
+  return options ? load(sweep, options) : load(sweep);
+}
+
+/** Sweeps Temporal knows, newest first. */
+export async function listSweeps(...args: Parameters<typeof Sweeps.listSweeps>): ReturnType<typeof Sweeps.listSweeps> {
+  return (await import('./sweeps.js')).listSweeps(...args);
+}
+
+/** Trains one trial in this process, outside any sweep. */
+export async function runTrial(...args: Parameters<typeof Trials.runTrial>): ReturnType<typeof Trials.runTrial> {
+  return (await import('./trial.js')).runTrial(...args);
+}

@@ -1,0 +1,61 @@
+/**
+ * One trial outside any sweep: a trainable, its parameters, a seed and data, trained in this thread
+ * with the same runner the workers use (checkpoints and resume included). For trying a trainable,
+ * for tests, and for re-running the best configuration of a sweep.
+ */
+import { initBackend, type BackendName } from '../engine/backend.js';
+import { trainTrial } from '../engine/trainer.js';
+import { loadDataset } from '../datasets/plugins.js';
+import { parseModuleRef } from '../common/user-module.js';
+import type { DatasetSpec } from '../domain/dataset.js';
+import { isTrainable, type Trainable } from '../domain/trainable.js';
+import type { EpochMetrics, TrainSettings, TrialConfig, TrialResult } from '../domain/trial.js';
+import { BUILTIN_TRAINABLE } from '../engine/trainables.js';
+
+/** Options of {@link runTrial}. */
+export interface RunTrialOptions {
+  /**
+   * The trainable: a module reference `path/to/model.ts#export` (what a sweep's workers would load) or
+   * the built-in image classifier object. A trainable object other than the built-in cannot be
+   * located by module, so pass its reference.
+   */
+  trainable: string | Pick<Trainable, 'kind' | 'name'>;
+  /** Its parameters (checked by its schema). For the image classifier: `{ model: 'cnn', kernelSize: 3 }`. */
+  params: Record<string, number | string | boolean>;
+  /** @default 0 */
+  seed?: number;
+  /** `epochs` and, for the image classifier, `batchSize`, `optimizer`, `learningRate`. */
+  train: TrainSettings;
+  /** The data (camelCase fields, as in a sweep's trial config). @default { name: 'none' } */
+  dataset?: DatasetSpec;
+  /** Checkpoint folder; with `resume`, continue from its latest checkpoint. */
+  checkpointDir?: string;
+  resume?: boolean;
+  /** TF.js backend. @default automatic (`SEEDSWEEP_BACKEND` or the first that loads) */
+  backend?: BackendName;
+  onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+/** Trains one trial and returns its per-epoch metrics. */
+export async function runTrial(options: RunTrialOptions): Promise<TrialResult> {
+  await initBackend(options.backend ? { backend: options.backend } : {});
+  const dataset = options.dataset ?? { name: 'none' };
+  let config: TrialConfig;
+  if (typeof options.trainable === 'string') {
+    const location = parseModuleRef(options.trainable, process.cwd());
+    config = { model: location.export, modelOptions: { ...options.params }, train: options.train, dataset, trainable: location };
+  } else if (isTrainable(options.trainable) && options.trainable.name === BUILTIN_TRAINABLE.name) {
+    const { model, ...modelOptions } = options.params;
+    config = { model: String(model), modelOptions, train: options.train, dataset };
+  } else {
+    throw new TypeError(`runTrial: pass trainable '${options.trainable.name}' as a module reference ('./file.ts#export'), as a sweep names it.`);
+  }
+  const loaded = await loadDataset(dataset);
+  return trainTrial({
+    trial: { config, seed: options.seed ?? 0 },
+    dataset: loaded.value,
+    datasetFingerprint: loaded.fingerprint,
+    ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, resume: options.resume ?? false } : {}),
+    ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+  });
+}
