@@ -1,6 +1,6 @@
-/** Logs an EDA report to MLflow: one run per EDA in experiment `seedsweep-eda`, files as artifacts. */
+/** Logs an EDA report through the tracker: one run per EDA in experiment `seedsweep-eda`, files as artifacts. */
 import path from 'node:path';
-import type { MlflowClient } from '../tracking/mlflow-client.js';
+import type { LoggedRun, StandaloneMetric, Tracker } from '../tracking/types.js';
 import type { EdaReport } from './types.js';
 
 /** Default experiment of EDA runs. */
@@ -8,7 +8,7 @@ export const EDA_EXPERIMENT = 'seedsweep-eda';
 
 /** Options of {@link logEdaToMlflow}. */
 export interface LogEdaOptions {
-  client: MlflowClient;
+  tracker: Pick<Tracker, 'logStandaloneRun'>;
   report: EdaReport;
   /** Folder holding the report's files. */
   outDir: string;
@@ -17,18 +17,22 @@ export interface LogEdaOptions {
 }
 
 /** Where the run went. */
-export interface LoggedEda {
-  experimentId: string;
-  runId: string;
-}
+export type LoggedEda = LoggedRun;
 
-/** Creates a run with the dataset as params, the key numbers as metrics (curves by distance as steps) and the files as artifacts. */
+/**
+ * Logs one run with the dataset as params, the key numbers as metrics (curves by distance as steps) and
+ * the files as artifacts (`eda/<file>`). Sent right away: throws when the tracking server cannot be reached.
+ */
 export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda> {
-  const { client, report, outDir } = options;
-  const experimentId = await client.getOrCreateExperiment(options.experimentName ?? EDA_EXPERIMENT);
+  const { tracker, report, outDir } = options;
   const { dataset, spatialCorrelation: corr } = report;
-  const run = await client.createRun({
-    experimentId,
+  const timestamp = Date.now();
+  const metric = (key: string, value: number | null | undefined, step = 0): StandaloneMetric[] =>
+    value === null || value === undefined || !Number.isFinite(value) ? [] : [{ key, value, timestamp, step }];
+  const curves = (prefix: string, curve: EdaReport['spatialCorrelation']['images']['withinImage']) =>
+    corr.distances.flatMap((d, i) => [...metric(`${prefix}_horizontal`, curve.horizontal[i], d), ...metric(`${prefix}_vertical`, curve.vertical[i], d)]);
+  return tracker.logStandaloneRun({
+    experiment: options.experimentName ?? EDA_EXPERIMENT,
     runName: `eda-${dataset.name}-${dataset.trainImages}-${dataset.testImages}`,
     tags: {
       'seedsweep.kind': 'eda',
@@ -37,23 +41,15 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
       'seedsweep.dataset_fingerprint': dataset.splitFingerprint,
       'mlflow.note.content': report.checks.map((c) => `${c.id}: ${c.passed ? 'holds' : 'DOES NOT HOLD'} (${c.detail})`).join('\n'),
     },
-  });
-  const timestamp = Date.now();
-  const metric = (key: string, value: number | null | undefined, step = 0): { key: string; value: number; timestamp: number; step: number }[] =>
-    value === null || value === undefined || !Number.isFinite(value) ? [] : [{ key, value, timestamp, step }];
-  const curves = (prefix: string, curve: EdaReport['spatialCorrelation']['images']['withinImage']) =>
-    corr.distances.flatMap((d, i) => [...metric(`${prefix}_horizontal`, curve.horizontal[i], d), ...metric(`${prefix}_vertical`, curve.vertical[i], d)]);
-  await client.logBatch({
-    runId: run.runId,
-    params: [
-      { key: 'dataset', value: dataset.name },
-      { key: 'train_images', value: String(dataset.trainImages) },
-      { key: 'test_images', value: String(dataset.testImages) },
-      { key: 'slice_seed', value: String(dataset.spec.sliceSeed ?? 0) },
-      { key: 'sample_seed', value: String(corr.sampleSeed) },
-      { key: 'correlation_sample_size', value: String(corr.sampleSize) },
-      { key: 'preprocessing', value: `${report.pixelRange.preprocessing.kind} 1/255` },
-    ],
+    params: {
+      dataset: dataset.name,
+      train_images: String(dataset.trainImages),
+      test_images: String(dataset.testImages),
+      slice_seed: String(dataset.spec.sliceSeed ?? 0),
+      sample_seed: String(corr.sampleSeed),
+      correlation_sample_size: String(corr.sampleSize),
+      preprocessing: `${report.pixelRange.preprocessing.kind} 1/255`,
+    },
     metrics: [
       ...metric('pixel_min_normalised', report.pixelRange.normalised.min),
       ...metric('pixel_max_normalised', report.pixelRange.normalised.max),
@@ -68,8 +64,6 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
       ...curves('corr_pooled_shuffled', corr.shuffledControl.pooled),
       ...report.checks.map((c) => ({ key: `check_${c.id.replace(/-/g, '_')}`, value: c.passed ? 1 : 0, timestamp, step: 0 })),
     ],
+    files: report.files.map((file) => ({ localPath: path.join(outDir, file), artifactPath: `eda/${file}` })),
   });
-  for (const file of report.files) await client.uploadArtifact({ runId: run.runId, localPath: path.join(outDir, file), artifactPath: `eda/${file}` });
-  await client.updateRun({ runId: run.runId, status: 'FINISHED', endTime: Date.now() });
-  return { experimentId, runId: run.runId };
 }

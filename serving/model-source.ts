@@ -1,6 +1,7 @@
 /**
- * Where a served or packaged model comes from: a local folder, a tracked run's `model/` artifacts
- * (downloaded once into the cache), or the best finished trial of a sweep.
+ * Where a served or packaged model comes from: a local folder, a tracked run's model (downloaded once
+ * into the cache), or the best finished trial of a sweep. Tracked models and sweeps are read through
+ * the {@link Tracker} interface only.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -12,12 +13,13 @@ import { DEFAULT_OBJECTIVE, ObjectiveMode, type Objective } from '../domain/obje
 import { cacheDir } from '../common/paths.js';
 import { loadModelFromDir, MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
 import { createTracker } from '../tracking/index.js';
-import type { MlflowClient } from '../tracking/mlflow-client.js';
-import { MlflowRequestError } from '../tracking/mlflow-errors.js';
-import { ARTIFACT } from '../tracking/run-data.js';
+import type { Tracker } from '../tracking/types.js';
 
-/** Artifact path under which a trial's run holds its trained model (the tracker writes it there). */
-export const MODEL_ARTIFACT_PATH: string = ARTIFACT.model;
+/** Folder of a cached run model: `<cache>/models/<runId>/model`. */
+const CACHED_MODEL_FOLDER = 'model';
+
+/** What serving needs from a tracker: finished trials, a trial's model, the sweep's report. */
+export type ModelTracker = Pick<Tracker, 'finishedTrials' | 'downloadTrialModel' | 'sweepReport'>;
 
 /** A model folder ready to serve or package, and where it came from. */
 export interface ResolvedModel {
@@ -35,7 +37,7 @@ export interface ResolvedModel {
 /** Options of {@link resolveRunModel}. */
 export interface ResolveRunModelOptions {
   runId: string;
-  client: MlflowClient;
+  tracker: Pick<Tracker, 'downloadTrialModel'>;
   /** Cache root; the model goes to `<cache>/models/<runId>/model`. @default cacheDir() */
   cacheRoot?: string;
   /** Download again even when a valid cached copy exists. @default false */
@@ -43,50 +45,42 @@ export interface ResolveRunModelOptions {
 }
 
 /**
- * Downloads the run's `model/` artifacts into the cache (atomically: a temporary folder renamed into
- * place) unless a valid copy is already there, and checks that they load.
- * @throws UserError `E_RUN_NOT_FOUND`, `E_RUN_HAS_NO_MODEL`, or the loader's `E_MODEL_*`.
+ * Downloads the run's model through the tracker into the cache (atomically: a temporary folder renamed
+ * into place) unless a valid copy is already there, and checks that it loads.
+ * @throws UserError `E_RUN_NOT_FOUND` (from the tracker), `E_RUN_HAS_NO_MODEL`, or the loader's `E_MODEL_*`.
  */
 export async function resolveRunModel(options: ResolveRunModelOptions): Promise<ResolvedModel> {
-  const { runId, client } = options;
+  const { runId, tracker } = options;
   if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new UserError('E_BAD_ARGUMENT', `"${runId}" is not an MLflow run id (expected letters, digits, - or _)`);
   const target = path.join(options.cacheRoot ?? cacheDir(), 'models', runId);
-  const dir = path.join(target, MODEL_ARTIFACT_PATH);
+  const dir = path.join(target, CACHED_MODEL_FOLDER);
   if (!options.refresh) {
     const cached = await loadManifestOnly(dir);
     if (cached) return { dir, manifest: cached, runId };
   }
-  try {
-    await client.getRun(runId);
-  } catch (error) {
-    if (error instanceof MlflowRequestError && (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'INVALID_PARAMETER_VALUE')) {
-      throw new UserError('E_RUN_NOT_FOUND', `MLflow run ${runId} does not exist on ${client.trackingUri}; check the run id (seedsweep status lists trials and their runs) and MLFLOW_TRACKING_URI`, { cause: error });
-    }
-    throw error;
-  }
-  const files = await client.listArtifacts({ runId, path: MODEL_ARTIFACT_PATH });
-  if (!files.some((f) => f.path.endsWith(`/${MODEL_FILES.manifest}`))) {
-    throw new UserError(
-      'E_RUN_HAS_NO_MODEL',
-      `MLflow run ${runId} has no ${MODEL_ARTIFACT_PATH}/${MODEL_FILES.manifest} artifact (found ${files.length === 0 ? 'nothing' : files.map((f) => f.path).join(', ')} under ${MODEL_ARTIFACT_PATH}/); only trials trained with model saving on have a servable model`,
-    );
-  }
   const staging = path.join(path.dirname(target), `.${runId}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const downloaded = await client.downloadArtifacts({ runId, artifactPath: MODEL_ARTIFACT_PATH, destDir: staging });
-    const { model, manifest } = await loadModelFromDir(downloaded); // fail before caching anything broken
+    const downloaded = await tracker.downloadTrialModel(runId, staging);
+    if (!downloaded.files.includes(MODEL_FILES.manifest)) {
+      const where = downloaded.artifactPath;
+      throw new UserError(
+        'E_RUN_HAS_NO_MODEL',
+        `MLflow run ${runId} has no ${where}/${MODEL_FILES.manifest} artifact (found ${downloaded.files.length === 0 ? 'nothing' : downloaded.files.map((f) => `${where}/${f}`).join(', ')} under ${where}/); only trials trained with model saving on have a servable model`,
+      );
+    }
+    const { model, manifest } = await loadModelFromDir(downloaded.dir); // fail before caching anything broken
     model.dispose();
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(target, { recursive: true });
     try {
-      await rename(staging, target);
+      await rename(downloaded.dir, dir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
       // Another process cached it meanwhile (keep theirs), or the cached copy is damaged or refreshed.
       const cached = options.refresh ? undefined : await loadManifestOnly(dir);
       if (cached) return { dir, manifest: cached, runId };
-      await rm(target, { recursive: true, force: true });
-      await rename(staging, target);
+      await rm(dir, { recursive: true, force: true });
+      await rename(downloaded.dir, dir);
     }
     return { dir, manifest, runId };
   } finally {
@@ -124,22 +118,14 @@ export function pickBestTrial(options: PickBestTrialOptions): TrialRecord & { ru
   return best;
 }
 
-/** Artifact path of the report JSON on a sweep's parent run (the aggregation logs it there). */
-export const REPORT_JSON_ARTIFACT = 'report/report.json';
-
 /**
- * The objective of the sweep the trials belong to, read from the report JSON logged to the sweep's
- * parent run; undefined when there is none yet (or it predates objectives).
+ * The objective in the report JSON logged to the sweep (the tracker's `sweepReport`); undefined when
+ * there is none yet, it predates objectives, or it cannot be read.
  */
-export async function loggedSweepObjective(options: { trials: readonly TrialRecord[]; client: MlflowClient }): Promise<Objective | undefined> {
-  const runId = options.trials.find((t) => typeof t.runId === 'string')?.runId;
-  if (!runId) return undefined;
+export async function loggedSweepObjective(options: { sweepId: string; tracker: Pick<Tracker, 'sweepReport'> }): Promise<Objective | undefined> {
   try {
-    const parent = (await options.client.getRun(runId)).tags['mlflow.parentRunId'];
-    if (!parent) return undefined;
-    const text = await options.client.readArtifactText({ runId: parent, artifactPath: REPORT_JSON_ARTIFACT });
-    if (text === undefined) return undefined;
-    const objective = (JSON.parse(text) as { objective?: Partial<Objective> }).objective;
+    const report = (await options.tracker.sweepReport(options.sweepId)) as { objective?: Partial<Objective> } | null | undefined;
+    const objective = typeof report === 'object' && report !== null ? report.objective : undefined;
     if (typeof objective?.metric === 'string' && (objective.mode === ObjectiveMode.max || objective.mode === ObjectiveMode.min)) {
       return { metric: objective.metric, mode: objective.mode };
     }
@@ -152,12 +138,11 @@ export async function loggedSweepObjective(options: { trials: readonly TrialReco
 /** Options of {@link resolveBestModel}. */
 export interface ResolveBestModelOptions {
   sweepId: string;
-  /** Returns the sweep's finished trials (the tracker's `finishedTrials`). */
-  finishedTrials: (filter: { sweepId: string }) => Promise<TrialRecord[]>;
-  client: MlflowClient;
+  /** Where the sweep's finished trials, its logged report and the best trial's model come from. */
+  tracker: ModelTracker;
   /**
    * The sweep's objective (its spec's `objective`). When absent: the objective in the report logged to
-   * the sweep's parent run, else DEFAULT_OBJECTIVE (final test accuracy, max).
+   * the sweep, else DEFAULT_OBJECTIVE (final test accuracy, max).
    */
   objective?: Objective;
   /** @default cacheDir() */
@@ -170,11 +155,14 @@ export interface ResolveBestModelOptions {
  * @throws UserError `E_BEST_TRIAL_HAS_NO_MODEL` when that trial saved no model (user trainables that save none).
  */
 export async function resolveBestModel(options: ResolveBestModelOptions): Promise<ResolvedModel> {
-  const trials = await options.finishedTrials({ sweepId: options.sweepId });
-  const objective = options.objective ?? (await loggedSweepObjective({ trials, client: options.client })) ?? DEFAULT_OBJECTIVE;
-  const trial = pickBestTrial({ trials, sweepId: options.sweepId, objective });
+  const { sweepId, tracker } = options;
+  const trials = await tracker.finishedTrials({ sweepId });
+  // Without finished trials there is nothing to pick, whatever the objective: no need to look for a report.
+  const logged = options.objective || trials.length === 0 ? undefined : await loggedSweepObjective({ sweepId, tracker });
+  const objective = options.objective ?? logged ?? DEFAULT_OBJECTIVE;
+  const trial = pickBestTrial({ trials, sweepId, objective });
   try {
-    const resolved = await resolveRunModel({ runId: trial.runId, client: options.client, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
+    const resolved = await resolveRunModel({ runId: trial.runId, tracker, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
     return { ...resolved, trial, objective };
   } catch (error) {
     if (isUserError(error) && error.code === 'E_RUN_HAS_NO_MODEL') {
@@ -223,11 +211,17 @@ export interface ResolveModelOptions {
   cacheRoot?: string;
   /** Download run artifacts again even when cached. @default false */
   refresh?: boolean;
+  /**
+   * The tracker models and sweeps are read through (`--run`, `--best`), or a function making it (called
+   * only when needed, so `--model-dir` never starts a tracking server). @default createTracker(): the
+   * server at `MLFLOW_TRACKING_URI`, or the embedded local one (started on demand) when it is unset
+   */
+  tracker?: ModelTracker | (() => Promise<ModelTracker>);
 }
 
 /**
- * Resolves the CLI's `--run | --best | --model-dir` to a local model folder. The tracking server is
- * `MLFLOW_TRACKING_URI`, or the embedded local one (started on demand) when it is unset.
+ * Resolves the CLI's `--run | --best | --model-dir` to a local model folder, reading tracked models
+ * through the tracker.
  * @throws UserError `E_BAD_ARGUMENT` unless exactly one source is given.
  */
 export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
@@ -237,17 +231,11 @@ export async function resolveModel(options: ResolveModelOptions): Promise<Resolv
   }
   const cache = options.cacheRoot ? { cacheRoot: options.cacheRoot } : {};
   if (options.modelDir !== undefined) return resolveLocalModel(options.modelDir);
-  const tracker = await createTracker();
+  const tracker = typeof options.tracker === 'function' ? await options.tracker() : (options.tracker ?? (await createTracker()));
   if (options.run !== undefined) {
-    return resolveRunModel({ runId: options.run, client: tracker.client, refresh: options.refresh ?? false, ...cache });
+    return resolveRunModel({ runId: options.run, tracker, refresh: options.refresh ?? false, ...cache });
   }
-  return resolveBestModel({
-    sweepId: options.best!,
-    finishedTrials: (filter) => tracker.finishedTrials(filter),
-    client: tracker.client,
-    ...(options.objective ? { objective: options.objective } : {}),
-    ...cache,
-  });
+  return resolveBestModel({ sweepId: options.best!, tracker, ...(options.objective ? { objective: options.objective } : {}), ...cache });
 }
 
 /** One line saying what a resolved model is: for logs and the CLI. */

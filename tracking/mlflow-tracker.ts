@@ -6,20 +6,34 @@
  * - {@link MlflowDelivery}: what one journaled write becomes on the server (idempotently: an entry may
  *   be sent again after a crash or a lost answer).
  * - {@link RunIndex}: finding and caching runs by sweep id and trial key, and reading finished trials.
+ * Reads of artifacts (a trial's model, a sweep's report) and standalone runs (EDA) go to the server
+ * directly through the client.
  *
  * Thread safety: one instance serialises its own sends; instances in several processes sharing an
  * outbox folder take turns through the outbox's lock file.
  */
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { UserError } from '../common/errors.js';
 import type { EpochMetrics, PlannedTrial, TrialRecord, TrialResult } from '../domain/trial.js';
 import { JournaledSender, NotReadyError, type SyncResult } from './journaled-sender.js';
 import type { MlflowClient } from './mlflow-client.js';
 import { MlflowDelivery, type TrackingEntry } from './mlflow-delivery.js';
+import { isUnavailable } from './mlflow-errors.js';
 import { Outbox, type BlobSource } from './outbox.js';
-import { ARTIFACT, environmentTags } from './run-data.js';
+import { fromJson } from './json-numbers.js';
+import { ARTIFACT, clampTag, environmentTags, MAX_PARAM_VALUE } from './run-data.js';
 import { RunIndex } from './run-index.js';
-import type { RunStatus, SweepInfo, Tracker } from './types.js';
+import {
+  SWEEP_REPORT_ARTIFACT,
+  type DownloadedModel,
+  type LoggedRun,
+  type RunStatus,
+  type StandaloneRun,
+  type SweepInfo,
+  type Tracker,
+} from './types.js';
 
 export type { SyncResult } from './journaled-sender.js';
 export type { TrackingEntry } from './mlflow-delivery.js';
@@ -131,6 +145,85 @@ export class MlflowTracker implements Tracker {
     return this.index.finishedTrialsByKeys(trialKeys);
   }
 
+  /**
+   * Downloads the run's `model/` artifacts to `destDir/model`. Nothing is downloaded (and `files` is
+   * empty) when the run has no `model/` folder. Reads the server directly: throws when it is unreachable.
+   * @throws UserError `E_RUN_NOT_FOUND` for a run id the server does not know.
+   */
+  async downloadTrialModel(runId: string, destDir: string): Promise<DownloadedModel> {
+    const run = await this.index.findRun(runId);
+    if (!run) {
+      throw new UserError(
+        'E_RUN_NOT_FOUND',
+        `MLflow run ${runId} does not exist on ${this.client.trackingUri}; check the run id (seedsweep status lists trials and their runs) and MLFLOW_TRACKING_URI`,
+      );
+    }
+    const artifactPath = ARTIFACT.model;
+    const dir = path.join(destDir, artifactPath);
+    const top = await this.client.listArtifacts({ runId, path: artifactPath });
+    if (top.length === 0) return { dir, artifactPath, files: [] };
+    const downloaded = await this.client.downloadArtifacts({ runId, artifactPath, destDir });
+    return { dir: downloaded, artifactPath, files: await filesUnder(downloaded) };
+  }
+
+  /**
+   * The sweep's report JSON (`report/report.json` on its parent run), parsed. Sends pending writes
+   * first (best effort); throws when the server is unreachable.
+   */
+  async sweepReport(sweepId: string): Promise<unknown> {
+    await this.sync();
+    const text = await this.index.sweepArtifactText(sweepId, SWEEP_REPORT_ARTIFACT);
+    if (text === undefined) return undefined;
+    try {
+      return fromJson<unknown>(text);
+    } catch (error) {
+      throw new Error(`the report ${SWEEP_REPORT_ARTIFACT} of sweep ${sweepId} on ${this.client.trackingUri} is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * Creates the run (and its experiment if needed) with its tags, logs params and metrics in as few
+   * requests as MLflow's limits allow, uploads the files and marks it FINISHED. Long tag and param
+   * values are cut with a marker, as for trial runs. Should a step fail, the run is marked FAILED (best
+   * effort) and the error is thrown.
+   * @throws UserError `E_MLFLOW_UNAVAILABLE` when the server cannot be reached (saying that nothing was
+   * journaled, unlike the other writes), or the client's `E_MLFLOW_REQUEST` / `E_MLFLOW_AUTH`.
+   */
+  async logStandaloneRun(run: StandaloneRun): Promise<LoggedRun> {
+    try {
+      return await this.sendStandaloneRun(run);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      throw new UserError(
+        'E_MLFLOW_UNAVAILABLE',
+        `MLflow ${error.method} ${error.endpoint} at ${error.trackingUri} failed after ${error.attempts} attempt(s): ` +
+          `${error.status === undefined ? '' : `HTTP ${error.status} `}${error.reason}; run ${run.runName} was not logged (runs outside a sweep are not journaled). ` +
+          'Is the tracking server running and MLFLOW_TRACKING_URI right?',
+        { cause: error },
+      );
+    }
+  }
+
+  private async sendStandaloneRun(run: StandaloneRun): Promise<LoggedRun> {
+    const experimentId = await this.client.getOrCreateExperiment(run.experiment);
+    const tags = Object.fromEntries(Object.entries(run.tags ?? {}).map(([key, value]) => [key, clampTag(value)]));
+    const { runId } = await this.client.createRun({ experimentId, runName: run.runName, tags });
+    try {
+      const now = Date.now();
+      await this.client.logBatch({
+        runId,
+        params: Object.entries(run.params ?? {}).map(([key, value]) => ({ key, value: clampParam(value) })),
+        metrics: (run.metrics ?? []).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now })),
+      });
+      for (const file of run.files ?? []) await this.client.uploadArtifact({ runId, localPath: file.localPath, artifactPath: file.artifactPath });
+      await this.client.updateRun({ runId, status: 'FINISHED', endTime: Date.now() });
+    } catch (error) {
+      await this.client.updateRun({ runId, status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
+      throw error;
+    }
+    return { experimentId, runId };
+  }
+
   /** The MLflow run id of a trial, once its run exists on the server; undefined before. */
   async runIdOf(sweepId: string, trialKey: string): Promise<string | undefined> {
     try {
@@ -153,4 +246,17 @@ export class MlflowTracker implements Tracker {
   async sync(): Promise<SyncResult> {
     return this.sender.sync();
   }
+}
+
+function clampParam(value: string): string {
+  return value.length > MAX_PARAM_VALUE ? `${value.slice(0, MAX_PARAM_VALUE - 20)}… [truncated]` : value;
+}
+
+/** Files under a local folder, relative to it, `/`-separated, sorted. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
 }

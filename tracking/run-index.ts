@@ -14,6 +14,7 @@ import type { TrialRecord } from '../domain/trial.js';
 import { fromJson } from './json-numbers.js';
 import { NotReadyError } from './journaled-sender.js';
 import type { MlflowClient, MlflowRun } from './mlflow-client.js';
+import { MlflowRequestError } from './mlflow-errors.js';
 import { ARTIFACT, RunRole, TAG, tagEquals } from './run-data.js';
 
 /** Where a sweep lives on the server. */
@@ -121,6 +122,31 @@ export class RunIndex {
     if (!run) throw new NotReadyError(`trial ${trialKey} of sweep ${sweepId} has no run yet`);
     this.trialRuns.set(ref, run.runId);
     return run.runId;
+  }
+
+  /**
+   * A run by its server-side id, or undefined when the server has no such run (MLflow answers an unknown
+   * or malformed id with 404 / `RESOURCE_DOES_NOT_EXIST` / `INVALID_PARAMETER_VALUE`). Other failures throw.
+   */
+  async findRun(runId: string): Promise<MlflowRun | undefined> {
+    try {
+      return await this.client.getRun(runId);
+    } catch (error) {
+      if (
+        error instanceof MlflowRequestError &&
+        (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'INVALID_PARAMETER_VALUE')
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** The text of one artifact of the sweep's parent run; undefined when the sweep or that file does not exist. */
+  async sweepArtifactText(sweepId: string, artifactPath: string): Promise<string | undefined> {
+    const sweep = await this.findSweep(sweepId);
+    if (!sweep) return undefined;
+    return this.client.readArtifactText({ runId: sweep.parentRunId, artifactPath });
   }
 
   // ---- reading finished trials --------------------------------------------------------------

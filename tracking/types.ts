@@ -2,7 +2,11 @@
  * What the rest of seedsweep needs from a tracker. Everything is addressed by names the orchestration
  * already knows (sweep id, trial key), never by server-side ids, so callers can write before the
  * server is reachable: implementations journal first and send later.
- * Every method is idempotent: calling it again with the same arguments changes nothing.
+ * Every method is idempotent: calling it again with the same arguments changes nothing, except
+ * {@link Tracker.logStandaloneRun}, which makes a new run each time.
+ *
+ * Serving and EDA read and write through this interface only: model artifacts and sweep reports are
+ * reached by run id or sweep id, and what those become on the server stays the tracker's business.
  */
 import type { EpochMetrics, PlannedTrial, TrialRecord, TrialResult } from '../domain/trial.js';
 
@@ -19,6 +23,48 @@ export interface SweepInfo {
 }
 
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+/**
+ * Artifact path of the sweep's report JSON among the files `finishSweep` logs (the aggregation logs
+ * `report/<file>`): what {@link Tracker.sweepReport} reads back.
+ */
+export const SWEEP_REPORT_ARTIFACT = 'report/report.json';
+
+/** What {@link Tracker.downloadTrialModel} downloaded. */
+export interface DownloadedModel {
+  /** Local folder holding the model's files (inside the `destDir` given); absent when `files` is empty. */
+  dir: string;
+  /** Where the model is among the run's artifacts (e.g. `model`): for messages. */
+  artifactPath: string;
+  /** The downloaded files, relative to `dir`, `/`-separated, sorted; empty when the run holds no model. */
+  files: string[];
+}
+
+/** One metric value of a standalone run; `step` defaults to 0, `timestamp` to now (ms since the epoch). */
+export interface StandaloneMetric {
+  key: string;
+  value: number;
+  step?: number;
+  timestamp?: number;
+}
+
+/** A run outside any sweep (e.g. an EDA), for {@link Tracker.logStandaloneRun}. */
+export interface StandaloneRun {
+  /** Experiment name; created when missing. */
+  experiment: string;
+  runName: string;
+  params?: Record<string, string>;
+  metrics?: StandaloneMetric[];
+  tags?: Record<string, string>;
+  /** Files to upload as the run's artifacts. */
+  files?: { localPath: string; artifactPath: string }[];
+}
+
+/** Where a standalone run went (ids on the tracking server). */
+export interface LoggedRun {
+  experimentId: string;
+  runId: string;
+}
 
 export interface Tracker {
   /** Get or create the sweep's experiment and its parent run. */
@@ -45,4 +91,23 @@ export interface Tracker {
    * per trial key found (its earliest finished run), each keeping the sweep id it ran in.
    */
   finishedTrialsByKeys(trialKeys: string[]): Promise<TrialRecord[]>;
+  /**
+   * Downloads the model a trial's run holds (what `finishTrial` uploaded from `result.modelDir`), by the
+   * run id of its record (`TrialRecord.runId`), into a new folder inside `destDir`. Returns `files: []`
+   * and downloads nothing when the run holds no model.
+   * @throws UserError `E_RUN_NOT_FOUND` when the tracking server has no run with this id (the message
+   * says which server and what to check).
+   */
+  downloadTrialModel(runId: string, destDir: string): Promise<DownloadedModel>;
+  /**
+   * The report JSON logged to the sweep with `finishSweep` at {@link SWEEP_REPORT_ARTIFACT}, parsed;
+   * undefined when the sweep or its report does not exist (yet). Sends pending writes first (best effort).
+   */
+  sweepReport(sweepId: string): Promise<unknown>;
+  /**
+   * Logs one finished run outside any sweep (e.g. an EDA): params, metrics, tags and files, then status
+   * FINISHED. Unlike the other writes it is sent right away, not journaled, so that the caller learns
+   * the run's id; it throws when the tracking server cannot be reached. Each call makes a new run.
+   */
+  logStandaloneRun(run: StandaloneRun): Promise<LoggedRun>;
 }

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { DatasetName, type DatasetSpec } from '../../datasets/types.js';
-import { ensureMlflow } from '../../services/mlflow-server.js';
 import { runEda, type EdaReport } from '../../eda/index.js';
 import { EDA_EXPERIMENT, logEdaToMlflow, type LoggedEda } from '../../eda/track.js';
-import { MlflowClient } from '../../tracking/mlflow-client.js';
+import { createTracker } from '../../tracking/index.js';
 import { info, printJson } from '../output.js';
 
 /** Raw flags as commander fills them. */
@@ -104,11 +103,11 @@ export function register(program: Command): void {
       let logged: LoggedEda | undefined;
       if (plan.track) {
         try {
-          const { uri } = await ensureMlflow();
-          logged = await logEdaToMlflow({ client: MlflowClient.fromEnv({ trackingUri: uri }), report, outDir: plan.outDir });
+          logged = await logEdaToMlflow({ tracker: await createTracker(), report, outDir: plan.outDir });
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new UserError('E_EDA_TRACKING', `the EDA files are in ${plan.outDir}, but logging them to MLflow failed: ${reason}. Rerun with --no-track to skip MLflow.`, { cause: error });
+          const reason = (error instanceof Error ? error.message : String(error)).trim();
+          const end = /[.?!]$/.test(reason) ? '' : '.';
+          throw new UserError('E_EDA_TRACKING', `the EDA files are in ${plan.outDir}, but logging them to MLflow failed: ${reason}${end} Rerun with --no-track to skip MLflow.`, { cause: error });
         }
       }
       if (plan.json) printJson({ ...report, outDir: plan.outDir, mlflow: logged ?? null });

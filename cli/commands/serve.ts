@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { initBackend } from '../../engine/backend.js';
-import { describeResolvedModel, resolveModel, type ResolvedModel } from '../../serving/model-source.js';
+import { describeResolvedModel, resolveModel, type ResolvedModel, type ResolveModelOptions } from '../../serving/model-source.js';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startInferenceServer, type InferenceServer } from '../../serving/server.js';
 import { info } from '../output.js';
 
@@ -24,6 +24,11 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Download run artifacts again even when cached. @default false */
   refresh?: boolean;
+  /**
+   * The tracker `--run` and `--best` read through (not a flag: for callers and tests).
+   * @default the tracker of `MLFLOW_TRACKING_URI`, or of the embedded local server (see resolveModel)
+   */
+  tracker?: ResolveModelOptions['tracker'];
 }
 
 /** Resolves the model, initialises the TF.js backend and starts the server (what the command does before waiting). */

@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { runEda } from '../../../eda/index.js';
 import { logEdaToMlflow } from '../../../eda/track.js';
 import { MlflowClient } from '../../../tracking/mlflow-client.js';
+import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
 
 describe('seedsweep eda → MLflow', () => {
   it('logs the checks, the correlation curves and the report files to a run in seedsweep-eda', async () => {
@@ -13,11 +14,15 @@ describe('seedsweep eda → MLflow', () => {
     const report = await runEda({ spec: { name: 'synthetic', trainSize: 200, testSize: 100 }, outDir, correlationSampleSize: 100 });
     const client = new MlflowClient({ trackingUri: inject('mlflowUri') });
     const experimentName = `seedsweep-eda-it-${Date.now()}`;
-    const { runId } = await logEdaToMlflow({ client, report, outDir, experimentName });
+    const tracker = new MlflowTracker({ client, outboxDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-eda-it-outbox-')) });
+    const { runId } = await logEdaToMlflow({ tracker, report, outDir, experimentName });
 
     const run = await client.getRun(runId);
     expect(run.tags['seedsweep.kind']).toBe('eda');
     expect(run.tags['seedsweep.synthetic']).toBe('true');
+    expect(run.status).toBe('FINISHED');
+    expect(run.runName).toBe('eda-synthetic-200-100');
+    expect(run.params).toMatchObject({ dataset: 'synthetic', train_images: '200', test_images: '100' });
     const metricKeys = Object.keys(run.metrics);
     expect(metricKeys.length).toBeGreaterThan(3);
     const curveKey = metricKeys.find((k) => /horizontal/i.test(k) && !/shuffled/i.test(k));

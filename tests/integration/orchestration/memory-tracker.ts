@@ -3,10 +3,21 @@
  * tracker keeps (runs per sweep and trial key, epochs, results, statuses) and counts calls, so tests
  * can see which trials trained and how often.
  */
+import { cp, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { TrialRecord } from '../../../analysis/types.js';
+import { UserError } from '../../../common/errors.js';
 import type { EpochMetrics, TrialResult } from '../../../engine/types.js';
 import type { PlannedTrial } from '../../../spec/types.js';
-import type { RunStatus, SweepInfo, Tracker } from '../../../tracking/types.js';
+import {
+  SWEEP_REPORT_ARTIFACT,
+  type DownloadedModel,
+  type LoggedRun,
+  type RunStatus,
+  type StandaloneRun,
+  type SweepInfo,
+  type Tracker,
+} from '../../../tracking/types.js';
 
 export interface MemoryTrialRun {
   sweepId: string;
@@ -76,6 +87,37 @@ export class MemoryTracker implements Tracker {
       byKey.set(run.trial.trialKey, recordOf(run, run.result));
     }
     return [...byKey.values()];
+  }
+
+  /**
+   * The model folder of a trial run, copied to `destDir/model`. A trial's run id here is
+   * `${sweepId}/${trialKey}` (the key of {@link runs}).
+   */
+  async downloadTrialModel(runId: string, destDir: string): Promise<DownloadedModel> {
+    const run = this.runs.get(runId);
+    if (!run) throw new UserError('E_RUN_NOT_FOUND', `run ${runId} does not exist in the memory tracker; check the run id`);
+    const dir = path.join(destDir, 'model');
+    if (!run.result?.modelDir) return { dir, artifactPath: 'model', files: [] };
+    await cp(run.result.modelDir, dir, { recursive: true });
+    const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    return { dir, artifactPath: 'model', files: files.sort() };
+  }
+
+  /** The report JSON the sweep's `finishSweep` logged: the file named like {@link SWEEP_REPORT_ARTIFACT}'s last part. */
+  async sweepReport(sweepId: string): Promise<unknown> {
+    const name = path.posix.basename(SWEEP_REPORT_ARTIFACT);
+    const file = this.sweeps.get(sweepId)?.files.find((f) => path.basename(f) === name);
+    return file === undefined ? undefined : (JSON.parse(await readFile(file, 'utf8')) as unknown);
+  }
+
+  /** Standalone runs logged (EDA), in order. */
+  readonly standaloneRuns: (StandaloneRun & LoggedRun)[] = [];
+
+  async logStandaloneRun(run: StandaloneRun): Promise<LoggedRun> {
+    const logged = { experimentId: `memory-${run.experiment}`, runId: `standalone-${this.standaloneRuns.length + 1}` };
+    this.standaloneRuns.push({ ...run, ...logged });
+    return logged;
   }
 
   /** Runs of one sweep. */

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../../analysis/types.js';
 import { buildProgram } from '../../../cli/main.js';
 import type { UserError } from '../../../common/errors.js';
-import { pickBestTrial, resolveBestModel, resolveModel } from '../../../serving/model-source.js';
-import type { MlflowClient } from '../../../tracking/mlflow-client.js';
+import { pickBestTrial, resolveBestModel, resolveModel, type ModelTracker } from '../../../serving/model-source.js';
 import { BRANIN_OBJECTIVE, generateBraninRecords } from '../analysis/records.js';
 
 function record(trialKey: string, testAccuracy: number, runId?: string): TrialRecord {
@@ -55,26 +54,28 @@ describe('picking the best trial by the sweep\'s objective', () => {
     expect(() => pickBestTrial({ trials: branin, sweepId: 'sw2' })).toThrow(/none of the 10 finished trials of sweep sw2 has a tracked run with a final testAccuracy/);
   });
 
-  /** An MLflow client with one parent run holding `report` as its report JSON and no model artifacts anywhere. */
-  function stubClient(report: unknown): { client: MlflowClient; asked: string[] } {
+  /** A tracker whose sweeps hold `branin` as finished trials and `report` as their logged report, and no model anywhere. */
+  function stubTracker(report: unknown): { tracker: ModelTracker; asked: string[] } {
     const asked: string[] = [];
-    const client = {
-      trackingUri: 'http://mlflow.test',
-      getRun: async (runId: string) => ({ runId, tags: { 'mlflow.parentRunId': 'parent-run' } }),
-      readArtifactText: async (o: { runId: string; artifactPath: string }) => {
-        asked.push(`${o.runId}:${o.artifactPath}`);
-        return o.runId === 'parent-run' && o.artifactPath === 'report/report.json' && report !== undefined ? JSON.stringify(report) : undefined;
+    const tracker: ModelTracker = {
+      finishedTrials: async () => branin,
+      sweepReport: async (sweepId) => {
+        asked.push(`report:${sweepId}`);
+        return report;
       },
-      listArtifacts: async () => [],
-    } as unknown as MlflowClient;
-    return { client, asked };
+      downloadTrialModel: async (runId, destDir) => {
+        asked.push(`model:${runId}`);
+        return { dir: `${destDir}/model`, artifactPath: 'model', files: [] };
+      },
+    };
+    return { tracker, asked };
   }
 
   it('reads the objective from the report logged to the sweep, and says clearly that a trial without a saved model cannot be served', async () => {
-    const { client, asked } = stubClient({ objective: BRANIN_OBJECTIVE });
+    const { tracker, asked } = stubTracker({ objective: BRANIN_OBJECTIVE });
     const best = branin.find((r) => r.result.final['value'] === Math.min(...values));
-    const error = await errorOf(resolveBestModel({ sweepId: 'sweep-branin', finishedTrials: async () => branin, client, cacheRoot: '/nonexistent-cache' }));
-    expect(asked).toContain('parent-run:report/report.json');
+    const error = await errorOf(resolveBestModel({ sweepId: 'sweep-branin', tracker, cacheRoot: '/nonexistent-cache' }));
+    expect(asked).toEqual(['report:sweep-branin', `model:${best?.runId}`]);
     expect(error.code).toBe('E_BEST_TRIAL_HAS_NO_MODEL');
     expect(error.message).toContain('sweep sweep-branin');
     expect(error.message).toContain(`${best?.trialKey}`);
@@ -83,9 +84,9 @@ describe('picking the best trial by the sweep\'s objective', () => {
   });
 
   it('uses the objective it is given, else the default (test accuracy, max) when the sweep logged no report', async () => {
-    const given = await errorOf(resolveBestModel({ sweepId: 's', finishedTrials: async () => branin, client: stubClient(undefined).client, objective: { metric: 'value', mode: 'max' }, cacheRoot: '/nonexistent-cache' }));
+    const given = await errorOf(resolveBestModel({ sweepId: 's', tracker: stubTracker(undefined).tracker, objective: { metric: 'value', mode: 'max' }, cacheRoot: '/nonexistent-cache' }));
     expect(given.message).toContain(`${branin.find((r) => r.result.final['value'] === Math.max(...values))?.trialKey}`);
-    const fallback = await errorOf(resolveBestModel({ sweepId: 's', finishedTrials: async () => branin, client: stubClient(undefined).client, cacheRoot: '/nonexistent-cache' }));
+    const fallback = await errorOf(resolveBestModel({ sweepId: 's', tracker: stubTracker(undefined).tracker, cacheRoot: '/nonexistent-cache' }));
     expect(fallback.code).toBe('E_NO_FINISHED_TRIALS');
     expect(fallback.message).toContain('final testAccuracy');
   });
