@@ -11,6 +11,8 @@ export { DEFAULT_OBJECTIVE } from '../domain/objective.js';
 export type { Objective } from '../domain/objective.js';
 export { TrialStoppedError } from '../engine/errors.js';
 export { UserError } from '../common/errors.js';
+/** A seeded PRNG (mulberry32: uniform floats in [0, 1), the same stream on every platform) for seeding a trainable's choices. */
+export { mulberry32 } from '../common/random.js';
 export type { SweepSpec } from '../spec/schema.js';
 export { loadSweepSpec } from '../spec/load.js';
 export { defineExperiment, experimentSpec } from './experiment.js';

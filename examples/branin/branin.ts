@@ -4,7 +4,7 @@
  * noise is seeded by the trial seed, so repeats differ and a multi-seed sweep has something to average.
  */
 import { z } from 'zod';
-import { defineTrainable } from 'seedsweep';
+import { defineTrainable, mulberry32 } from 'seedsweep';
 
 /** The Branin–Hoo function on x1 ∈ [−5, 10], x2 ∈ [0, 15]. */
 export function braninValue(x1: number, x2: number): number {
@@ -20,18 +20,6 @@ export function braninValue(x1: number, x2: number): number {
 /** Its global minimum value. */
 export const BRANIN_MINIMUM = 0.397887357729738;
 
-/** A small seeded generator (mulberry32): the same seed gives the same noise on every host. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const branin = defineTrainable({
   name: 'branin',
   params: z.object({
@@ -42,7 +30,7 @@ export const branin = defineTrainable({
   }),
   metrics: ['value', 'regret'],
   async run({ x1, x2, noise }, ctx) {
-    const uniform = random(ctx.seed * 1_000_003 + ctx.epoch);
+    const uniform = mulberry32(ctx.seed * 1_000_003 + ctx.epoch);
     while (ctx.epoch < ctx.epochs) {
       // Box–Muller from two uniforms: a normal perturbation of the true value.
       const gaussian = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());

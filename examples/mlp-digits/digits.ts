@@ -5,7 +5,7 @@
  * every training thread reads the same memory.
  */
 import { z } from 'zod';
-import { defineDataset } from 'seedsweep';
+import { defineDataset, mulberry32 } from 'seedsweep';
 
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;
@@ -20,17 +20,6 @@ export interface Digits {
   labels: Int32Array;
   trainCount: number;
   testCount: number;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Draws digit `label` into `out` (784 floats). */
@@ -72,7 +61,7 @@ export function generateDigits(options: { trainSize: number; testSize: number; s
   const count = options.trainSize + options.testSize;
   const images = new Float32Array(new SharedArrayBuffer(count * PIXELS * 4));
   const labels = new Int32Array(new SharedArrayBuffer(count * 4));
-  const next = random(options.seed);
+  const next = mulberry32(options.seed);
   for (let i = 0; i < count; i++) {
     labels[i] = i % 10;
     drawDigit(images.subarray(i * PIXELS, (i + 1) * PIXELS), i % 10, next);

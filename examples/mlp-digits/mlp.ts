@@ -6,19 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { defineTrainable } from 'seedsweep';
+import { defineTrainable, mulberry32 } from 'seedsweep';
 import { PIXELS, type Digits } from './digits.js';
 
-/** A seeded permutation of 0..n-1 (Fisher–Yates over mulberry32). */
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
 function permutation(n: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  let state = seed >>> 0;
+  const next = mulberry32(seed);
   for (let i = n - 1; i > 0; i--) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (i + 1));
+    const j = Math.floor(next() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
