@@ -14,6 +14,7 @@ interface RunFlags {
   threads?: string;
   set: string[];
   dataPath?: string;
+  reuse?: boolean;
 }
 
 export function register(program: Command): void {
@@ -26,9 +27,14 @@ export function register(program: Command): void {
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
     .option('--set <path=value>', 'override a spec field, e.g. --set seeds={count: 5} (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
     .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
+    .option('--no-reuse', 'train trials again even when a sweep of another name finished the same trial key (same as --set reuse=false)')
     .action(async (specFile: string, flags: RunFlags) => {
       const threads = parseThreadsFlag(flags.threads);
-      const overrides = [...flags.set, ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`])];
+      const overrides = [
+        ...flags.set,
+        ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`]),
+        ...(flags.reuse === false ? ['reuse=false'] : []),
+      ];
       const spec = await loadSweepSpec(specFile, { overrides });
       const fingerprint = await fingerprintDataset(spec.dataset);
       const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;

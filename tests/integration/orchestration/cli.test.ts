@@ -52,6 +52,8 @@ variants:
     model: [fc, cnn]
 seeds: [${seeds.join(', ')}]
 concurrency: 2
+# Each test trains its own trials: the shared MLflow server holds other tests' results for equal keys.
+reuse: false
 comparisons:
   - { a: { model: cnn }, b: { model: fc } }
 `,

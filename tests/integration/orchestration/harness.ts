@@ -95,6 +95,8 @@ seeds: [${options.seeds.join(', ')}]
 concurrency: ${options.concurrency}
 retries: { max_attempts: ${options.maxAttempts ?? 3}, initial_interval_seconds: 1, backoff_coefficient: 1 }
 timeouts: { trial_minutes: 10, heartbeat_seconds: ${options.heartbeatSeconds ?? 10} }
+# Each test trains its own trials: the shared MLflow server holds other tests' results for equal keys.
+reuse: false
 ${options.extra ?? ''}
 `;
   return parseSweepSpec({ text, file: `${options.name}.yaml` });

@@ -169,7 +169,8 @@ seeds: [0, 1]
 concurrency: 2
 `,
       );
-      const ran = await seedsweep(['run', spec, '--json', '--threads', '2']);
+      // --no-reuse: the rerun must train again (by default it would reuse the first sweep's finished trials).
+      const ran = await seedsweep(['run', spec, '--json', '--threads', '2', '--no-reuse']);
       expect(ran.code, ran.stderr).toBe(0);
       ids.push((JSON.parse(ran.stdout) as { sweepId: string }).sweepId);
     }
