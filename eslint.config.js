@@ -22,8 +22,23 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https'], message: 'Workflows must be deterministic: no Node built-ins.' },
-            { group: ['axios', '@tensorflow/*', 'piscina', '../activities/*', '../engine/*', '../tracking/*', '../datasets/*'], message: 'Workflows may import activities and side-effect modules as types only.', allowTypeImports: true },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https'],
+              message: 'Workflows must be deterministic: no Node built-ins.',
+            },
+            {
+              group: [
+                'axios',
+                '@tensorflow/*',
+                'piscina',
+                '../activities/*',
+                '../engine/*',
+                '../tracking/*',
+                '../datasets/*',
+              ],
+              message: 'Workflows may import activities and side-effect modules as types only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -16,7 +16,12 @@ export interface AggregateDeps {
 }
 
 /** Report formats written for every sweep. */
-const REPORT_FORMATS: ReportFormat[] = [ReportFormat.json, ReportFormat.md, ReportFormat.html, ReportFormat.table];
+const REPORT_FORMATS: ReportFormat[] = [
+  ReportFormat.json,
+  ReportFormat.md,
+  ReportFormat.html,
+  ReportFormat.table,
+];
 
 /**
  * Input of the aggregation activity: the workflow's input plus, optionally, the trial keys whose
@@ -40,7 +45,11 @@ export async function collectSweepRecords(options: {
   sweepId: string;
   trialKeys?: string[];
 }): Promise<TrialRecord[]> {
-  const planned = new Set(expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map((t) => t.trialKey));
+  const planned = new Set(
+    expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map(
+      (t) => t.trialKey,
+    ),
+  );
   const byKey = new Map<string, TrialRecord>();
   for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
     if (!planned.has(record.trialKey)) continue;

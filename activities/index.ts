@@ -26,12 +26,15 @@ export interface ActivityDeps {
 }
 
 /** Bad input is not fixed by retrying: a UserError becomes a non-retryable failure of the activity. */
-function nonRetryableUserErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function nonRetryableUserErrors<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
       return await fn(...args);
     } catch (error) {
-      if (isUserError(error)) throw ApplicationFailure.nonRetryable(`${error.code}: ${error.message}`, 'UserError');
+      if (isUserError(error))
+        throw ApplicationFailure.nonRetryable(`${error.code}: ${error.message}`, 'UserError');
       throw error;
     }
   };
@@ -45,7 +48,9 @@ export function createActivities(deps: ActivityDeps) {
     startSweep: nonRetryableUserErrors(tracking.startSweep),
     finishedTrialKeys: nonRetryableUserErrors(tracking.finishedTrialKeys),
     recordTrialFailure: nonRetryableUserErrors(tracking.recordTrialFailure),
-    aggregateSweep: nonRetryableUserErrors(createAggregate({ tracker: deps.tracker, reportRoot: deps.reportRoot })),
+    aggregateSweep: nonRetryableUserErrors(
+      createAggregate({ tracker: deps.tracker, reportRoot: deps.reportRoot }),
+    ),
     trainTrial: createTrainTrial({
       trainer: trainer ?? {
         run: () => Promise.reject(new Error('this worker has no trainer: it serves the control queue only')),

@@ -33,7 +33,9 @@ export function createNoopTrainer(options: NoopTrainerOptions = {}): TrialTraine
       let resumedFromEpoch = 0;
       if (task.checkpointDir && task.resume) {
         try {
-          const saved = JSON.parse(await readFile(path.join(task.checkpointDir, CHECKPOINT_FILE), 'utf8')) as NoopCheckpoint;
+          const saved = JSON.parse(
+            await readFile(path.join(task.checkpointDir, CHECKPOINT_FILE), 'utf8'),
+          ) as NoopCheckpoint;
           epochs.push(...saved.epochs);
           resumedFromEpoch = saved.epochs.length;
         } catch {

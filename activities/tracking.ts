@@ -34,10 +34,12 @@ export function createTrackingActivities(tracker: Tracker) {
     async finishedTrialKeys(input: FinishedTrialKeysInput): Promise<string[]> {
       const records = await tracker.finishedTrials({ sweepName: input.sweepName });
       const keys = new Set(records.map((r) => r.trialKey));
-      const planned = input.trialKeys ?? (input.plan ? expandSweep(input.plan).map((t) => t.trialKey) : undefined);
+      const planned =
+        input.trialKeys ?? (input.plan ? expandSweep(input.plan).map((t) => t.trialKey) : undefined);
       if (planned && input.reuseAcrossSweeps !== false) {
         const missing = planned.filter((key) => !keys.has(key));
-        if (missing.length > 0) for (const record of await tracker.finishedTrialsByKeys(missing)) keys.add(record.trialKey);
+        if (missing.length > 0)
+          for (const record of await tracker.finishedTrialsByKeys(missing)) keys.add(record.trialKey);
       }
       return [...keys];
     },

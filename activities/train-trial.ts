@@ -51,10 +51,16 @@ export function createTrainTrial(deps: TrainTrialDeps) {
     const key = trial.trialKey;
     const attempt = ctx.info.attempt;
     if (!Number.isInteger(trial.config.train.epochs) || trial.config.train.epochs < 1) {
-      throw ApplicationFailure.nonRetryable(`trial ${key}: epochs must be an integer ≥ 1, got ${trial.config.train.epochs}`, 'BadTrialConfig');
+      throw ApplicationFailure.nonRetryable(
+        `trial ${key}: epochs must be an integer ≥ 1, got ${trial.config.train.epochs}`,
+        'BadTrialConfig',
+      );
     }
     const checkpointDir = path.join(deps.checkpointRoot, key);
-    let heartbeat: TrialHeartbeat = { epoch: (ctx.info.heartbeatDetails as TrialHeartbeat | undefined)?.epoch ?? 0, checkpointDir };
+    let heartbeat: TrialHeartbeat = {
+      epoch: (ctx.info.heartbeatDetails as TrialHeartbeat | undefined)?.epoch ?? 0,
+      checkpointDir,
+    };
     ctx.heartbeat(heartbeat);
 
     await deps.tracker.startTrial(sweepId, trial, {
@@ -109,7 +115,12 @@ export function createTrainTrial(deps: TrainTrialDeps) {
       const series = input.seriesMetric
         ? result.epochs.map((m) => metricValue(m, input.seriesMetric as string) ?? Number.NaN)
         : undefined;
-      return { status: 'finished', final: result.final, resumedFromEpoch: result.resumedFromEpoch, ...(series ? { series } : {}) };
+      return {
+        status: 'finished',
+        final: result.final,
+        resumedFromEpoch: result.resumedFromEpoch,
+        ...(series ? { series } : {}),
+      };
     } catch (error) {
       await Promise.all(pending);
       if (stopReason !== undefined && isStop(error)) {
@@ -118,14 +129,25 @@ export function createTrainTrial(deps: TrainTrialDeps) {
           // Cancelled through Temporal (sweep cancel or worker shutdown): checkpoint written, rethrow.
           const details = ctx.cancellationDetails;
           if (!details?.workerShutdown) {
-            await deps.tracker.finishTrial(sweepId, key, { status: 'KILLED', error: `cancelled after epoch ${epoch}` });
+            await deps.tracker.finishTrial(sweepId, key, {
+              status: 'KILLED',
+              error: `cancelled after epoch ${epoch}`,
+            });
           }
           throw new CancelledFailure(`trial ${key} stopped after epoch ${epoch} (checkpoint kept)`);
         }
         if (stopReason !== StopReason.paused) {
-          await deps.tracker.finishTrial(sweepId, key, { status: 'KILLED', error: `${stopReason} after epoch ${epoch}` });
+          await deps.tracker.finishTrial(sweepId, key, {
+            status: 'KILLED',
+            error: `${stopReason} after epoch ${epoch}`,
+          });
         }
-        return { status: 'stopped', reason: stopReason, epoch, ...(lastMetrics ? { metrics: lastMetrics } : {}) };
+        return {
+          status: 'stopped',
+          reason: stopReason,
+          epoch,
+          ...(lastMetrics ? { metrics: lastMetrics } : {}),
+        };
       }
       if (isUserError(error)) {
         // Bad configuration: retrying cannot help.

@@ -3,7 +3,13 @@ import { UserError } from '../common/errors.js';
 import { DEFAULT_OBJECTIVE, isBetter, type Objective } from '../domain/objective.js';
 import type { TrialRecord } from '../domain/trial.js';
 import type { ComparisonSpec } from '../spec/types.js';
-import { adjustHolm, compareGroups, comparisonName, defaultComparisonPairs, resolveComparisonSpecs } from './comparisons.js';
+import {
+  adjustHolm,
+  compareGroups,
+  comparisonName,
+  defaultComparisonPairs,
+  resolveComparisonSpecs,
+} from './comparisons.js';
 import { DEFAULT_CONVERGENCE_FRACTION } from './convergence.js';
 import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
 import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
@@ -39,14 +45,19 @@ export interface BuildReportOptions {
 }
 
 /** The best group (by mean) and the best trial by the objective's final value. */
-export function bestOf(options: { objective: Objective; groups: readonly GroupReport[]; records: readonly TrialRecord[] }): BestReport {
+export function bestOf(options: {
+  objective: Objective;
+  groups: readonly GroupReport[];
+  records: readonly TrialRecord[];
+}): BestReport {
   const { objective } = options;
   const key = finalMetricKey(objective.metric);
   let group: BestReport['group'] = null;
   for (const g of options.groups) {
     const mean = g.metrics[key]?.mean;
     if (mean === null || mean === undefined) continue;
-    if (!group || isBetter(objective, mean, group.mean)) group = { groupKey: g.groupKey, label: g.label, mean };
+    if (!group || isBetter(objective, mean, group.mean))
+      group = { groupKey: g.groupKey, label: g.label, mean };
   }
   const trial = bestTrial({ objective, records: options.records });
   return {
@@ -65,7 +76,10 @@ export function bestOf(options: { objective: Objective; groups: readonly GroupRe
 }
 
 /** The record with the best final objective value (ties: the smaller trial key); undefined when none has one. */
-export function bestTrial<R extends TrialRecord>(options: { objective: Objective; records: readonly R[] }): R | undefined {
+export function bestTrial<R extends TrialRecord>(options: {
+  objective: Objective;
+  records: readonly R[];
+}): R | undefined {
   let best: R | undefined;
   for (const r of options.records) {
     const v = finalValue(r, options.objective.metric);
@@ -81,7 +95,10 @@ const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 /** Summarises, compares and interprets a sweep's finished trials. Pure data, JSON-serialisable. */
 export function buildReport(options: BuildReportOptions): SweepReport {
   if (options.records.length === 0) {
-    throw new UserError('E_REPORT_NO_TRIALS', `sweep "${options.sweepName}" (${options.sweepId}) has no finished trials to report on; run or resume it first`);
+    throw new UserError(
+      'E_REPORT_NO_TRIALS',
+      `sweep "${options.sweepName}" (${options.sweepId}) has no finished trials to report on; run or resume it first`,
+    );
   }
   const seed = options.seed ?? 0;
   const convergenceFraction = options.convergenceFraction ?? DEFAULT_CONVERGENCE_FRACTION;
@@ -97,9 +114,13 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     );
   }
   const missing = options.records.filter((r) => !Number.isFinite(finalValue(r, objective.metric))).length;
-  if (missing > 0) notes.push(`${missing} of ${options.records.length} trials have no finite final ${objective.metric}; summaries and tests leave them out`);
+  if (missing > 0)
+    notes.push(
+      `${missing} of ${options.records.length} trials have no finite final ${objective.metric}; summaries and tests leave them out`,
+    );
 
-  let plugin: ReportPlugin | undefined = options.interpretation === undefined ? undefined : reportPlugin(options.interpretation);
+  let plugin: ReportPlugin | undefined =
+    options.interpretation === undefined ? undefined : reportPlugin(options.interpretation);
   const why = plugin?.unsupported(options.records);
   if (plugin && why !== undefined) {
     notes.push(`report plug-in ${plugin.name} not applied: ${why}; this is the generic report`);
@@ -128,7 +149,10 @@ export function buildReport(options: BuildReportOptions): SweepReport {
   for (const g of groups) {
     if (g.n < 2) notes.push(`group ${g.label} has ${g.n} finished seed: no spread, CI or test for it`);
     const records = recordsByGroup.get(g.groupKey) ?? [];
-    if (g.modelStats && records.some((r) => JSON.stringify(r.result.modelStats) !== JSON.stringify(g.modelStats))) {
+    if (
+      g.modelStats &&
+      records.some((r) => JSON.stringify(r.result.modelStats) !== JSON.stringify(g.modelStats))
+    ) {
       notes.push(`group ${g.label}: parameter counts differ between seeds; the first seed's are shown`);
     }
   }
@@ -139,14 +163,24 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     notes.push(...resolved.notes);
     pairs = resolved.pairs.map((p) => ({ ...p, requested: true }));
   } else {
-    pairs = defaultComparisonPairs(groups).map((p) => ({ name: comparisonName(p.a, p.b), a: p.a, b: p.b, requested: false }));
+    pairs = defaultComparisonPairs(groups).map((p) => ({
+      name: comparisonName(p.a, p.b),
+      a: p.a,
+      b: p.b,
+      requested: false,
+    }));
   }
-  const comparisons = pairs.map((p) => compareGroups({ ...p, recordsByGroup, trialMetrics, compared, seed, resamples: BOOTSTRAP_RESAMPLES }));
+  const comparisons = pairs.map((p) =>
+    compareGroups({ ...p, recordsByGroup, trialMetrics, compared, seed, resamples: BOOTSTRAP_RESAMPLES }),
+  );
   for (const c of comparisons) {
-    if (c.design === 'unpaired') notes.push(`comparison ${c.name}: fewer than 2 shared seeds, compared unpaired (Welch)`);
+    if (c.design === 'unpaired')
+      notes.push(`comparison ${c.name}: fewer than 2 shared seeds, compared unpaired (Welch)`);
   }
   adjustHolm(comparisons);
-  const interpretation = plugin ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES }) : null;
+  const interpretation = plugin
+    ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES })
+    : null;
   return {
     sweepName: options.sweepName,
     sweepId: options.sweepId,

@@ -34,7 +34,13 @@ export interface GroupPoint {
 }
 
 /** Mean and 95 % CI per group, one row each. */
-export function groupIntervalChart(options: { id: string; title: string; axisTitle: string; values: GroupPoint[]; format: string }): ChartSpec {
+export function groupIntervalChart(options: {
+  id: string;
+  title: string;
+  axisTitle: string;
+  values: GroupPoint[];
+  format: string;
+}): ChartSpec {
   return {
     id: options.id,
     title: options.title,
@@ -42,18 +48,29 @@ export function groupIntervalChart(options: { id: string; title: string; axisTit
       $schema: SCHEMA,
       width: CHART_WIDTH,
       data: { values: options.values },
-      encoding: { y: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } } },
+      encoding: {
+        y: { field: 'group', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
+      },
       layer: [
         {
           mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { x: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } }, x2: { field: 'hi' } },
+          encoding: {
+            x: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } },
+            x2: { field: 'hi' },
+          },
         },
         {
           mark: { type: 'point', filled: true, size: 80 },
           encoding: {
             x: { field: 'mean', type: 'quantitative' },
             color: { field: 'group', type: 'nominal', legend: null },
-            tooltip: [{ field: 'group' }, { field: 'mean', format: options.format }, { field: 'lo', format: options.format }, { field: 'hi', format: options.format }, { field: 'n' }],
+            tooltip: [
+              { field: 'group' },
+              { field: 'mean', format: options.format },
+              { field: 'lo', format: options.format },
+              { field: 'hi', format: options.format },
+              { field: 'n' },
+            ],
           },
         },
       ],
@@ -62,13 +79,27 @@ export function groupIntervalChart(options: { id: string; title: string; axisTit
 }
 
 /** Learning curves of `metric`: a line per group and its 95 % CI band. */
-export function learningCurveChart(options: { report: SweepReport; metric: string; title: string; axisTitle: string; scale?: number }): ChartSpec {
+export function learningCurveChart(options: {
+  report: SweepReport;
+  metric: string;
+  title: string;
+  axisTitle: string;
+  scale?: number;
+}): ChartSpec {
   const scale = options.scale ?? 1;
   const values = options.report.groups.flatMap((g) =>
     g.curve.flatMap((p) => {
       const s = curveStat(p, options.metric);
       if (!s) return [];
-      return [{ group: g.label, epoch: p.epoch, mean: chartNumber(s.mean, scale), lo: chartNumber(s.ci95?.[0] ?? s.mean, scale), hi: chartNumber(s.ci95?.[1] ?? s.mean, scale) }];
+      return [
+        {
+          group: g.label,
+          epoch: p.epoch,
+          mean: chartNumber(s.mean, scale),
+          lo: chartNumber(s.ci95?.[0] ?? s.mean, scale),
+          hi: chartNumber(s.ci95?.[1] ?? s.mean, scale),
+        },
+      ];
     }),
   );
   return {
@@ -81,10 +112,21 @@ export function learningCurveChart(options: { report: SweepReport; metric: strin
       data: { values },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-        color: { field: 'group', type: 'nominal', title: 'group', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
+        color: {
+          field: 'group',
+          type: 'nominal',
+          title: 'group',
+          legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' },
+        },
       },
       layer: [
-        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } }, y2: { field: 'hi' } } },
+        {
+          mark: { type: 'area', opacity: 0.2 },
+          encoding: {
+            y: { field: 'lo', type: 'quantitative', title: options.axisTitle, scale: { zero: false } },
+            y2: { field: 'hi' },
+          },
+        },
         { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
       ],
     },
@@ -92,12 +134,28 @@ export function learningCurveChart(options: { report: SweepReport; metric: strin
 }
 
 /** Forest plot of the comparisons' differences in `metric` (a key of their `metrics`) with 95 % CIs; undefined without comparisons. */
-export function forestChart(options: { report: SweepReport; metric: string; title: string; axisTitle: string; scale?: number; format: string }): ChartSpec | undefined {
+export function forestChart(options: {
+  report: SweepReport;
+  metric: string;
+  title: string;
+  axisTitle: string;
+  scale?: number;
+  format: string;
+}): ChartSpec | undefined {
   const scale = options.scale ?? 1;
   const rows = options.report.comparisons.flatMap((c) => {
     const m = c.metrics[options.metric];
     if (!m) return [];
-    return [{ comparison: c.name, design: c.design, diff: chartNumber(m.meanDifference, scale), lo: chartNumber(m.ci95?.[0], scale), hi: chartNumber(m.ci95?.[1], scale), pHolm: m.tTest.pHolm }];
+    return [
+      {
+        comparison: c.name,
+        design: c.design,
+        diff: chartNumber(m.meanDifference, scale),
+        lo: chartNumber(m.ci95?.[0], scale),
+        hi: chartNumber(m.ci95?.[1], scale),
+        pHolm: m.tTest.pHolm,
+      },
+    ];
   });
   if (rows.length === 0) return undefined;
   return {
@@ -114,14 +172,27 @@ export function forestChart(options: { report: SweepReport; metric: string; titl
         },
         {
           data: { values: rows },
-          encoding: { y: { field: 'comparison', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } } },
+          encoding: {
+            y: { field: 'comparison', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
+          },
           layer: [
-            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: options.axisTitle }, x2: { field: 'hi' } } },
+            {
+              mark: { type: 'rule', strokeWidth: 2 },
+              encoding: {
+                x: { field: 'lo', type: 'quantitative', title: options.axisTitle },
+                x2: { field: 'hi' },
+              },
+            },
             {
               mark: { type: 'square', size: 90, color: '#1f4e79' },
               encoding: {
                 x: { field: 'diff', type: 'quantitative' },
-                tooltip: [{ field: 'comparison' }, { field: 'design' }, { field: 'diff', format: options.format }, { field: 'pHolm', format: '.3g' }],
+                tooltip: [
+                  { field: 'comparison' },
+                  { field: 'design' },
+                  { field: 'diff', format: options.format },
+                  { field: 'pHolm', format: '.3g' },
+                ],
               },
             },
           ],
@@ -131,7 +202,8 @@ export function forestChart(options: { report: SweepReport; metric: string; titl
   };
 }
 
-const direction = (report: SweepReport): string => (report.objective.mode === 'min' ? 'lower is better' : 'higher is better');
+const direction = (report: SweepReport): string =>
+  report.objective.mode === 'min' ? 'lower is better' : 'higher is better';
 
 /** The charts of a report without a plug-in: the objective's final value per group, its learning curves, the comparisons' forest plot. */
 export function genericCharts(report: SweepReport): ChartSpec[] {
@@ -145,12 +217,29 @@ export function genericCharts(report: SweepReport): ChartSpec[] {
       format: '.4~g',
       values: report.groups.map((g) => {
         const m = g.metrics[report.objectiveKey];
-        return { group: g.label, mean: chartNumber(m?.mean), lo: chartNumber(m?.ci95?.[0] ?? m?.mean), hi: chartNumber(m?.ci95?.[1] ?? m?.mean), n: g.n };
+        return {
+          group: g.label,
+          mean: chartNumber(m?.mean),
+          lo: chartNumber(m?.ci95?.[0] ?? m?.mean),
+          hi: chartNumber(m?.ci95?.[1] ?? m?.mean),
+          n: g.n,
+        };
       }),
     }),
-    learningCurveChart({ report, metric, title: `${metric} per epoch, mean and 95 % CI band${suffix}`, axisTitle: metric }),
+    learningCurveChart({
+      report,
+      metric,
+      title: `${metric} per epoch, mean and 95 % CI band${suffix}`,
+      axisTitle: metric,
+    }),
   ];
-  const forest = forestChart({ report, metric: report.objectiveKey, title: `Differences in final ${metric} (a − b), 95 % CI${suffix}`, axisTitle: `difference in ${metric}`, format: '.4~g' });
+  const forest = forestChart({
+    report,
+    metric: report.objectiveKey,
+    title: `Differences in final ${metric} (a − b), 95 % CI${suffix}`,
+    axisTitle: `difference in ${metric}`,
+    format: '.4~g',
+  });
   if (forest) charts.push(forest);
   return charts;
 }

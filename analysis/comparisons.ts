@@ -32,7 +32,9 @@ export function differingFactors(x: GroupReport, y: GroupReport): string[] {
 }
 
 /** Groups differing in exactly one factor; `a` holds the smaller value of that factor (numbers ascending, text alphabetical). */
-export function defaultComparisonPairs(groups: readonly GroupReport[]): { a: GroupReport; b: GroupReport; factor: string }[] {
+export function defaultComparisonPairs(
+  groups: readonly GroupReport[],
+): { a: GroupReport; b: GroupReport; factor: string }[] {
   const pairs: { a: GroupReport; b: GroupReport; factor: string }[] = [];
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {
@@ -45,7 +47,9 @@ export function defaultComparisonPairs(groups: readonly GroupReport[]): { a: Gro
       const vx = x.factors[factor];
       const vy = y.factors[factor];
       const xFirst =
-        typeof vx === 'number' && typeof vy === 'number' ? vx < vy : String(vx ?? '').localeCompare(String(vy ?? '')) < 0;
+        typeof vx === 'number' && typeof vy === 'number'
+          ? vx < vy
+          : String(vx ?? '').localeCompare(String(vy ?? '')) < 0;
       pairs.push(xFirst ? { a: x, b: y, factor } : { a: y, b: x, factor });
     }
   }
@@ -53,8 +57,13 @@ export function defaultComparisonPairs(groups: readonly GroupReport[]): { a: Gro
 }
 
 /** Groups whose factors include every entry of `selector`. */
-export function matchGroups(options: { groups: readonly GroupReport[]; selector: Record<string, ParamValue> }): GroupReport[] {
-  return options.groups.filter((g) => Object.entries(options.selector).every(([k, v]) => sameValue(g.factors[k], v)));
+export function matchGroups(options: {
+  groups: readonly GroupReport[];
+  selector: Record<string, ParamValue>;
+}): GroupReport[] {
+  return options.groups.filter((g) =>
+    Object.entries(options.selector).every(([k, v]) => sameValue(g.factors[k], v)),
+  );
 }
 
 /** Default name of a comparison: each side's factors that differ or only it has, then the shared ones. */
@@ -87,7 +96,13 @@ export function compareSamples(options: {
   const { metric, a, b, paired } = options;
   const meanA = mean(a);
   const meanB = mean(b);
-  const bootstrap = bootstrapMeanDifferenceCi({ a, b, paired, seed: options.seed, resamples: options.resamples });
+  const bootstrap = bootstrapMeanDifferenceCi({
+    a,
+    b,
+    paired,
+    seed: options.seed,
+    resamples: options.resamples,
+  });
   if (paired) {
     const d = a.map((x, i) => x - (b[i] ?? Number.NaN));
     const meanDifference = mean(d);
@@ -102,15 +117,31 @@ export function compareSamples(options: {
       meanDifference,
       ci95: intervalOrNull(meanDifference - half, meanDifference + half),
       bootstrapCi95: intervalOrNull(...bootstrap),
-      tTest: { method: t.method, statistic: finiteOrNull(t.statistic), df: finiteOrNull(t.df), p: finiteOrNull(t.p), pHolm: null },
-      wilcoxon: { statistic: finiteOrNull(w.statistic), p: finiteOrNull(w.p), method: w.method, n: w.n, zeros: w.zeros, ties: w.ties },
+      tTest: {
+        method: t.method,
+        statistic: finiteOrNull(t.statistic),
+        df: finiteOrNull(t.df),
+        p: finiteOrNull(t.p),
+        pHolm: null,
+      },
+      wilcoxon: {
+        statistic: finiteOrNull(w.statistic),
+        p: finiteOrNull(w.p),
+        method: w.method,
+        n: w.n,
+        zeros: w.zeros,
+        ties: w.ties,
+      },
       hedgesG: finiteOrNull(effect.gAv),
       dz: finiteOrNull(effect.dz),
     };
   }
   const meanDifference = meanA - meanB;
   const t = welchTTest({ a, b });
-  const half = tHalfWidth({ standardError: Math.sqrt(variance(a) / a.length + variance(b) / b.length), df: t.df });
+  const half = tHalfWidth({
+    standardError: Math.sqrt(variance(a) / a.length + variance(b) / b.length),
+    df: t.df,
+  });
   return {
     metric,
     meanA: finiteOrNull(meanA),
@@ -118,7 +149,13 @@ export function compareSamples(options: {
     meanDifference: finiteOrNull(meanDifference),
     ci95: intervalOrNull(meanDifference - half, meanDifference + half),
     bootstrapCi95: intervalOrNull(...bootstrap),
-    tTest: { method: t.method, statistic: finiteOrNull(t.statistic), df: finiteOrNull(t.df), p: finiteOrNull(t.p), pHolm: null },
+    tTest: {
+      method: t.method,
+      statistic: finiteOrNull(t.statistic),
+      df: finiteOrNull(t.df),
+      p: finiteOrNull(t.p),
+      pHolm: null,
+    },
     wilcoxon: null,
     hedgesG: finiteOrNull(hedgesGUnpaired({ a, b })),
     dz: null,
@@ -149,7 +186,9 @@ export function compareGroups(options: {
   const shared = recordsA.map((r) => r.seed).filter((s) => seedsB.has(s));
   const paired = shared.length >= 2;
   const pick = (records: readonly TrialRecord[]): readonly TrialRecord[] =>
-    paired ? shared.map((s) => records.find((r) => r.seed === s)).filter((r): r is TrialRecord => r !== undefined) : records;
+    paired
+      ? shared.map((s) => records.find((r) => r.seed === s)).filter((r): r is TrialRecord => r !== undefined)
+      : records;
   const usedA = pick(recordsA).map((record) => options.trialMetrics(record));
   const usedB = pick(recordsB).map((record) => options.trialMetrics(record));
   const metrics = Object.fromEntries(
@@ -191,7 +230,10 @@ export function adjustHolm(comparisons: ComparisonReport[]): void {
 }
 
 /** Resolves comparison specs to group pairs; specs that match no group or several are reported as notes. */
-export function resolveComparisonSpecs(options: { specs: readonly ComparisonSpec[]; groups: readonly GroupReport[] }): {
+export function resolveComparisonSpecs(options: {
+  specs: readonly ComparisonSpec[];
+  groups: readonly GroupReport[];
+}): {
   pairs: { name: string; a: GroupReport; b: GroupReport }[];
   notes: string[];
 } {
@@ -202,7 +244,10 @@ export function resolveComparisonSpecs(options: { specs: readonly ComparisonSpec
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');
   for (const spec of options.specs) {
-    const sides = [spec.a, spec.b].map((selector) => ({ selector, matched: matchGroups({ groups: options.groups, selector }) }));
+    const sides = [spec.a, spec.b].map((selector) => ({
+      selector,
+      matched: matchGroups({ groups: options.groups, selector }),
+    }));
     const problems = sides.filter((s) => s.matched.length !== 1);
     const a = sides[0]?.matched[0];
     const b = sides[1]?.matched[0];
@@ -218,7 +263,9 @@ export function resolveComparisonSpecs(options: { specs: readonly ComparisonSpec
       continue;
     }
     if (a.groupKey === b.groupKey) {
-      notes.push(`comparison "${spec.name ?? `${show(spec.a)} vs ${show(spec.b)}`}" skipped: both sides select group ${a.label}`);
+      notes.push(
+        `comparison "${spec.name ?? `${show(spec.a)} vs ${show(spec.b)}`}" skipped: both sides select group ${a.label}`,
+      );
       continue;
     }
     pairs.push({ name: spec.name ?? comparisonName(a, b), a, b });

@@ -4,7 +4,14 @@
  * claims (analysis/interpretation.ts). Needs the built-in image classifier's metrics.
  */
 import { isImageEpochMetrics, type TrialRecord } from '../domain/trial.js';
-import { chartNumber, forestChart, groupIntervalChart, learningCurveChart, CHART_WIDTH, type ChartSpec } from './charts.js';
+import {
+  chartNumber,
+  forestChart,
+  groupIntervalChart,
+  learningCurveChart,
+  CHART_WIDTH,
+  type ChartSpec,
+} from './charts.js';
 import { formatCount, formatInterval, formatNumber, formatP, formatPercent, formatPoints } from './format.js';
 import { interpretStudy } from './interpretation.js';
 import type { ReportPlugin } from './report-plugins.js';
@@ -13,15 +20,30 @@ import { ComparedMetric, type SweepReport } from './report-types.js';
 import { studyTrialMetrics } from './study-metrics.js';
 
 /** The banner every rendering of the study's synthetic data starts with. */
-export const SYNTHETIC_BANNER = 'SYNTHETIC DATA — not CIFAR-10 results (generated records or a synthetic dataset); the numbers only illustrate the report.';
+export const SYNTHETIC_BANNER =
+  'SYNTHETIC DATA — not CIFAR-10 results (generated records or a synthetic dataset); the numbers only illustrate the report.';
 
-const halfWidth = (ci: [number, number] | null | undefined): string => (ci ? `± ${((ci[1] - ci[0]) * 50).toFixed(1)}` : '');
+const halfWidth = (ci: [number, number] | null | undefined): string =>
+  ci ? `± ${((ci[1] - ci[0]) * 50).toFixed(1)}` : '';
 
 /** One row per group: n, accuracies with CIs, gap, convergence, parameter counts, throughput. */
 export function studyGroupTable(report: SweepReport): TextTable {
   const fraction = Math.round(report.convergenceFraction * 100);
   return {
-    header: ['group', 'n', 'test acc', '95 % CI', 'train acc', 'gap', `epochs→${fraction} %`, 'params', 'conv', 'dense', 'MFLOPs', 'img/s'],
+    header: [
+      'group',
+      'n',
+      'test acc',
+      '95 % CI',
+      'train acc',
+      'gap',
+      `epochs→${fraction} %`,
+      'params',
+      'conv',
+      'dense',
+      'MFLOPs',
+      'img/s',
+    ],
     numeric: [false, true, true, true, true, true, true, true, true, true, true, true],
     rows: report.groups.map((g) => {
       const m = g.metrics;
@@ -47,13 +69,28 @@ export function studyGroupTable(report: SweepReport): TextTable {
 /** One row per comparison: the test-accuracy statistics, then gap and convergence differences. */
 export function studyComparisonTable(report: SweepReport): TextTable {
   return {
-    header: ['comparison (a − b)', 'design', 'n', 'Δ test acc', '95 % CI', 'bootstrap CI', 'p', 'Holm p', 'Wilcoxon p', "Hedges' g", 'Δ gap (Holm p)', 'Δ epochs (Holm p)'],
+    header: [
+      'comparison (a − b)',
+      'design',
+      'n',
+      'Δ test acc',
+      '95 % CI',
+      'bootstrap CI',
+      'p',
+      'Holm p',
+      'Wilcoxon p',
+      "Hedges' g",
+      'Δ gap (Holm p)',
+      'Δ epochs (Holm p)',
+    ],
     numeric: [false, false, true, true, true, true, true, true, true, true, true, true],
     rows: report.comparisons.map((c) => {
       const acc = c.metrics['finalTestAccuracy'];
       const gap = c.metrics['generalisationGap'];
       const ep = c.metrics['epochsToConverge'];
-      const wilcoxon = acc?.wilcoxon ? `${formatP(acc.wilcoxon.p)} (${acc.wilcoxon.method === 'exact' ? 'exact' : 'normal'})` : '–';
+      const wilcoxon = acc?.wilcoxon
+        ? `${formatP(acc.wilcoxon.p)} (${acc.wilcoxon.method === 'exact' ? 'exact' : 'normal'})`
+        : '–';
       return [
         c.name,
         c.design === 'paired' ? `paired t` : 'Welch t',
@@ -86,8 +123,20 @@ function studyCharts(report: SweepReport): ChartSpec[] {
     };
   });
   const charts: ChartSpec[] = [
-    groupIntervalChart({ id: 'test-accuracy', title: `Final test accuracy per variant, mean and 95 % CI${suffix}`, axisTitle: 'test accuracy (%)', format: '.2f', values: groups }),
-    learningCurveChart({ report, metric: 'testAccuracy', title: `Test accuracy per epoch, mean and 95 % CI band${suffix}`, axisTitle: 'test accuracy (%)', scale: 100 }),
+    groupIntervalChart({
+      id: 'test-accuracy',
+      title: `Final test accuracy per variant, mean and 95 % CI${suffix}`,
+      axisTitle: 'test accuracy (%)',
+      format: '.2f',
+      values: groups,
+    }),
+    learningCurveChart({
+      report,
+      metric: 'testAccuracy',
+      title: `Test accuracy per epoch, mean and 95 % CI band${suffix}`,
+      axisTitle: 'test accuracy (%)',
+      scale: 100,
+    }),
   ];
   const params = groups.map((g) => g.params).filter((p): p is number => p !== null && p > 0);
   // Half a decade of room either side, so points and their labels sit inside the plot.
@@ -101,13 +150,36 @@ function studyCharts(report: SweepReport): ChartSpec[] {
       height: 300,
       data: { values: groups },
       encoding: {
-        x: { field: 'params', type: 'quantitative', title: 'parameters', scale: { type: 'log', domain: paramDomain, nice: false }, axis: { format: '~s' } },
-        color: { field: 'group', type: 'nominal', title: 'group', legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' } },
+        x: {
+          field: 'params',
+          type: 'quantitative',
+          title: 'parameters',
+          scale: { type: 'log', domain: paramDomain, nice: false },
+          axis: { format: '~s' },
+        },
+        color: {
+          field: 'group',
+          type: 'nominal',
+          title: 'group',
+          legend: { labelLimit: 400, orient: 'bottom', direction: 'vertical' },
+        },
       },
       layer: [
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, y2: { field: 'hi' } } },
-        { mark: { type: 'point', filled: true, size: 80 }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
-        { mark: { type: 'text', align: 'left', dx: 8 }, encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'group' } } },
+        {
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: {
+            y: { field: 'lo', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } },
+            y2: { field: 'hi' },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 80 },
+          encoding: { y: { field: 'mean', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'text', align: 'left', dx: 8 },
+          encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'group' } },
+        },
       ],
     },
   });
@@ -128,7 +200,8 @@ const IMAGE_METRICS = 'trainLoss, trainAccuracy, testLoss, testAccuracy';
 /** The convolutional-layers study. */
 export const convStudyPlugin: ReportPlugin = {
   name: 'conv-study',
-  description: "the convolutional-layers study: accuracies in %, gap in pp, convergence, parameter counts, FLOPs, throughput, and the study's claims",
+  description:
+    "the convolutional-layers study: accuracies in %, gap in pp, convergence, parameter counts, FLOPs, throughput, and the study's claims",
   unsupported(records: readonly TrialRecord[]): string | undefined {
     const lacking = records.filter((r) => !isImageEpochMetrics(r.result.final));
     if (lacking.length === 0) return undefined;

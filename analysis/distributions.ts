@@ -22,7 +22,10 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   let h = d;
   for (let m = 1; m <= CF_MAX_ITERATIONS; m++) {
     const m2 = 2 * m;
-    for (const aa of [(m * (b - m) * x) / ((qam + m2) * (a + m2)), (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2))]) {
+    for (const aa of [
+      (m * (b - m) * x) / ((qam + m2) * (a + m2)),
+      (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2)),
+    ]) {
       d = 1 + aa * d;
       if (Math.abs(d) < TINY) d = TINY;
       c = 1 + aa / c;
@@ -39,7 +42,8 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
 function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const logFront = jStat.loggam(a + b) - jStat.loggam(a) - jStat.loggam(b) + a * Math.log(x) + b * Math.log1p(-x);
+  const logFront =
+    jStat.loggam(a + b) - jStat.loggam(a) - jStat.loggam(b) + a * Math.log(x) + b * Math.log1p(-x);
   const front = Math.exp(logFront);
   if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
   return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;

@@ -25,10 +25,16 @@ export function hedgesGUnpaired(options: { a: readonly number[]; b: readonly num
 }
 
 /** Paired effect sizes of `a − b` (same order = same seed). */
-export function pairedEffectSizes(options: { a: readonly number[]; b: readonly number[] }): { gAv: number; dz: number } {
+export function pairedEffectSizes(options: { a: readonly number[]; b: readonly number[] }): {
+  gAv: number;
+  dz: number;
+} {
   const { a, b } = options;
   const d = a.map((x, i) => x - (b[i] ?? Number.NaN));
   const meanDiff = mean(d);
   const averageSd = (Math.sqrt(variance(a)) + Math.sqrt(variance(b))) / 2;
-  return { gAv: (meanDiff / averageSd) * hedgesCorrection(a.length - 1), dz: meanDiff / Math.sqrt(variance(d)) };
+  return {
+    gAv: (meanDiff / averageSd) * hedgesCorrection(a.length - 1),
+    dz: meanDiff / Math.sqrt(variance(d)),
+  };
 }

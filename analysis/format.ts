@@ -16,7 +16,10 @@ export function formatPoints(x: number | null | undefined, digits = 1): string {
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '–';
   if (p < 1e-4) return '< 0.0001';
-  return p.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return p
+    .toPrecision(3)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 /** A plain number with `digits` decimals and a real minus sign; `–` when missing. */
@@ -31,7 +34,10 @@ export function formatCount(x: number | null | undefined): string {
 }
 
 /** An interval `[lo, hi]` formatted by `format`. */
-export function formatInterval(ci: readonly [number, number] | null | undefined, format: (x: number) => string): string {
+export function formatInterval(
+  ci: readonly [number, number] | null | undefined,
+  format: (x: number) => string,
+): string {
   return ci ? `[${format(ci[0])}, ${format(ci[1])}]` : '–';
 }
 

@@ -12,7 +12,11 @@ export function groupRecords(records: readonly TrialRecord[]): Map<string, Trial
     bySeed.set(record.groupKey, group);
   }
   const groups = new Map<string, TrialRecord[]>();
-  for (const [key, seeds] of bySeed) groups.set(key, [...seeds.values()].sort((x, y) => x.seed - y.seed));
+  for (const [key, seeds] of bySeed)
+    groups.set(
+      key,
+      [...seeds.values()].sort((x, y) => x.seed - y.seed),
+    );
   return groups;
 }
 
@@ -49,7 +53,9 @@ export function summarizeGroup(options: {
   if (!first) throw new RangeError('summarizeGroup needs at least one record');
   const perTrial = records.map((record) => options.trialMetrics(record));
   const metricNames = Object.keys(perTrial[0] ?? {});
-  const metrics = Object.fromEntries(metricNames.map((m) => [m, summarize(perTrial.map((t) => t[m] ?? Number.NaN))]));
+  const metrics = Object.fromEntries(
+    metricNames.map((m) => [m, summarize(perTrial.map((t) => t[m] ?? Number.NaN))]),
+  );
   return {
     groupKey: first.groupKey,
     // A sweep with a single variant has no varying factors and so an empty label.

@@ -36,7 +36,8 @@ export const WILCOXON_EXACT_MAX_N = 50;
 /** Paired t test of `a − b` against zero. Requires equal lengths (pairs in the same order). */
 export function pairedTTest(options: { a: readonly number[]; b: readonly number[] }): TTestResult {
   const { a, b } = options;
-  if (a.length !== b.length) throw new RangeError(`paired samples differ in length: ${a.length} vs ${b.length}`);
+  if (a.length !== b.length)
+    throw new RangeError(`paired samples differ in length: ${a.length} vs ${b.length}`);
   const d = a.map((x, i) => x - (b[i] ?? Number.NaN));
   const n = d.length;
   const df = n - 1;
@@ -59,7 +60,7 @@ export function averageRanks(values: readonly number[]): { ranks: number[]; tieG
   const order = values.map((v, i) => ({ v, i })).sort((x, y) => x.v - y.v);
   const ranks = new Array<number>(values.length).fill(0);
   const tieGroupSizes: number[] = [];
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && order[end]?.v === order[start]?.v) end++;
     const rank = (start + 1 + end) / 2;
@@ -88,12 +89,14 @@ function signedRankCounts(n: number): number[] {
  */
 export function wilcoxonSignedRank(options: { a: readonly number[]; b: readonly number[] }): WilcoxonResult {
   const { a, b } = options;
-  if (a.length !== b.length) throw new RangeError(`paired samples differ in length: ${a.length} vs ${b.length}`);
+  if (a.length !== b.length)
+    throw new RangeError(`paired samples differ in length: ${a.length} vs ${b.length}`);
   const all = a.map((x, i) => x - (b[i] ?? Number.NaN));
   const d = all.filter((x) => x !== 0);
   const zeros = all.length - d.length;
   const n = d.length;
-  if (n === 0) return { statistic: Number.NaN, p: Number.NaN, method: WilcoxonMethod.normal, n, zeros, ties: false };
+  if (n === 0)
+    return { statistic: Number.NaN, p: Number.NaN, method: WilcoxonMethod.normal, n, zeros, ties: false };
   const { ranks, tieGroupSizes } = averageRanks(d.map(Math.abs));
   let rPlus = 0;
   let rMinus = 0;

@@ -7,7 +7,14 @@ import type { ModelStats, TrialRecord } from '../domain/trial.js';
 import { compareSamples } from './comparisons.js';
 import { studyTrialMetrics } from './study-metrics.js';
 import { holmAdjust } from './multiple-comparisons.js';
-import { formatCount, formatInterval, formatNumber, formatPEquals, formatPercent, formatPoints } from './format.js';
+import {
+  formatCount,
+  formatInterval,
+  formatNumber,
+  formatPEquals,
+  formatPercent,
+  formatPoints,
+} from './format.js';
 import type { ClaimReport, GroupReport, InterpretationReport, MetricComparison } from './report-types.js';
 import { Verdict } from './report-types.js';
 
@@ -79,15 +86,24 @@ function verdictOf(claim: TestedClaim, pHolm: number): { verdict: Verdict; reaso
   const ci = claim.comparison.ci95;
   if (diff === null) return { verdict: Verdict.inconclusive, reason: 'no difference could be computed' };
   const inClaimedDirection = Math.sign(diff) === claim.direction;
-  if (pHolm < ALPHA && inClaimedDirection) return { verdict: Verdict.supported, reason: `Holm p < ${ALPHA} in the claimed direction` };
-  if (pHolm < ALPHA) return { verdict: Verdict.notSupported, reason: `Holm p < ${ALPHA} in the opposite direction` };
+  if (pHolm < ALPHA && inClaimedDirection)
+    return { verdict: Verdict.supported, reason: `Holm p < ${ALPHA} in the claimed direction` };
+  if (pHolm < ALPHA)
+    return { verdict: Verdict.notSupported, reason: `Holm p < ${ALPHA} in the opposite direction` };
   // The CI's bound in the claimed direction: if it stays short of the smallest effect of interest, the data rule that effect out.
   const bestCase = ci ? (claim.direction === 1 ? ci[1] : -ci[0]) : Number.NaN;
   if (Number.isFinite(bestCase) && bestCase < claim.smallestEffect) {
-    return { verdict: Verdict.notSupported, reason: 'the 95 % CI excludes the smallest effect of interest in the claimed direction' };
+    return {
+      verdict: Verdict.notSupported,
+      reason: 'the 95 % CI excludes the smallest effect of interest in the claimed direction',
+    };
   }
-  if (!Number.isFinite(pHolm) || !ci) return { verdict: Verdict.inconclusive, reason: 'too few seeds (or no variation) for a test and a CI' };
-  return { verdict: Verdict.inconclusive, reason: `Holm p ≥ ${ALPHA} and the CI still allows the claimed effect` };
+  if (!Number.isFinite(pHolm) || !ci)
+    return { verdict: Verdict.inconclusive, reason: 'too few seeds (or no variation) for a test and a CI' };
+  return {
+    verdict: Verdict.inconclusive,
+    reason: `Holm p ≥ ${ALPHA} and the CI still allows the claimed effect`,
+  };
 }
 
 function testStatistic(c: MetricComparison, pHolm: number): string {
@@ -109,7 +125,8 @@ function pickCnnAndFc(groups: readonly GroupReport[]): { cnn: GroupReport; fc: G
 /** Two CNN groups with 3×3 and 5×5 kernels and nothing else different. */
 function pickKernelPair(groups: readonly GroupReport[]): { k3: GroupReport; k5: GroupReport } | undefined {
   const cnns = groups.filter((g) => g.model === 'cnn');
-  const rest = (g: GroupReport): string => JSON.stringify({ ...g.modelOptions, kernelSize: undefined, train: g.train });
+  const rest = (g: GroupReport): string =>
+    JSON.stringify({ ...g.modelOptions, kernelSize: undefined, train: g.train });
   for (const k3 of cnns.filter((g) => Number(g.modelOptions['kernelSize']) === 3)) {
     const k5 = cnns.find((g) => Number(g.modelOptions['kernelSize']) === 5 && rest(g) === rest(k3));
     if (k5) return { k3, k5 };
@@ -130,9 +147,21 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
   const fraction = options.convergenceFraction;
   const metric = (name: keyof ReturnType<typeof studyTrialMetrics>) => (record: TrialRecord) =>
     studyTrialMetrics({ record, convergenceFraction: fraction })[name];
-  const compare = (a: GroupReport, b: GroupReport, value: (r: TrialRecord) => number, name: MetricComparison['metric']): MetricComparison => {
+  const compare = (
+    a: GroupReport,
+    b: GroupReport,
+    value: (r: TrialRecord) => number,
+    name: MetricComparison['metric'],
+  ): MetricComparison => {
     const s = samples({ a, b, recordsByGroup, value });
-    return compareSamples({ metric: name, a: s.a, b: s.b, paired: s.paired, seed: options.seed, resamples: options.resamples });
+    return compareSamples({
+      metric: name,
+      a: s.a,
+      b: s.b,
+      paired: s.paired,
+      seed: options.seed,
+      resamples: options.resamples,
+    });
   };
 
   const tested: TestedClaim[] = [];
@@ -161,7 +190,12 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
       claims.push({
         id: '2',
         claim: `… with far fewer parameters (at most ${FAR_FEWER_RATIO}× the baseline's).`,
-        verdict: ratio <= FAR_FEWER_RATIO ? Verdict.supported : ratio >= 1 ? Verdict.notSupported : Verdict.inconclusive,
+        verdict:
+          ratio <= FAR_FEWER_RATIO
+            ? Verdict.supported
+            : ratio >= 1
+              ? Verdict.notSupported
+              : Verdict.inconclusive,
         evidence: `${paramsLine(cnn)}; ${paramsLine(fc)}; ratio ${formatNumber(ratio, 3)}×; FLOPs per image ${formatCount(cnn.modelStats.flopsPerImage)} vs ${formatCount(fc.modelStats.flopsPerImage)}`,
         details: { ...labels, ratio, cnn: cnn.modelStats, fc: fc.modelStats },
       });
@@ -193,7 +227,8 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
     const { k3, k5 } = kernels;
     if (counted(k3) && counted(k5)) {
       const perMillion = (r: TrialRecord): number =>
-        ((r.result.final['testAccuracy'] ?? Number.NaN) / (r.result.modelStats?.totalParams ?? Number.NaN)) * 1e6;
+        ((r.result.final['testAccuracy'] ?? Number.NaN) / (r.result.modelStats?.totalParams ?? Number.NaN)) *
+        1e6;
       const comparison = compare(k3, k5, perMillion, 'accuracyPerMillionParams');
       const fewer = k3.modelStats.totalParams < k5.modelStats.totalParams ? k3 : k5;
       tested.push({
@@ -233,7 +268,11 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
 
   if (pair) {
     const { cnn, fc } = pair;
-    const perGroup = groups.map((g) => ({ label: g.label, model: g.model, gap: g.metrics['generalisationGap'] }));
+    const perGroup = groups.map((g) => ({
+      label: g.label,
+      model: g.model,
+      gap: g.metrics['generalisationGap'],
+    }));
     tested.push({
       id: '5',
       claim: `Generalisation gap per architecture: the CNN (${cnn.label}) has a smaller gap than the fully connected baseline (${fc.label}).`,
@@ -241,7 +280,12 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
       smallestEffect: 0.01,
       comparison: compare(cnn, fc, metric('generalisationGap'), 'generalisationGap'),
       describe: (c) =>
-        perGroup.map((g) => `${g.label} gap ${formatPoints(g.gap?.mean)} ${formatInterval(g.gap?.ci95, (x) => formatPoints(x))}`).join('; ') +
+        perGroup
+          .map(
+            (g) =>
+              `${g.label} gap ${formatPoints(g.gap?.mean)} ${formatInterval(g.gap?.ci95, (x) => formatPoints(x))}`,
+          )
+          .join('; ') +
         `; CNN − FC ${formatPoints(c.meanDifference)} (95 % CI ${formatInterval(c.ci95, (x) => formatPoints(x))})`,
       details: { a: cnn.label, b: fc.label, perGroup },
     });
@@ -259,7 +303,12 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
       claim: c.claim,
       verdict,
       evidence: `${c.describe(c.comparison)}; ${testStatistic(c.comparison, pHolm)} — ${reason}.`,
-      details: { ...c.details, direction: c.direction === 1 ? 'a > b' : 'a < b', smallestEffect: c.smallestEffect, comparison: c.comparison },
+      details: {
+        ...c.details,
+        direction: c.direction === 1 ? 'a > b' : 'a < b',
+        smallestEffect: c.smallestEffect,
+        comparison: c.comparison,
+      },
     });
   });
   claims.sort((x, y) => x.id.localeCompare(y.id));

@@ -11,7 +11,8 @@ export function reportedMetrics(records: readonly TrialRecord[]): string[] {
   const names = new Set<string>();
   for (const record of records) {
     for (const epoch of [...record.result.epochs, record.result.final]) {
-      for (const [name, value] of Object.entries(epoch)) if (name !== 'epoch' && typeof value === 'number') names.add(name);
+      for (const [name, value] of Object.entries(epoch))
+        if (name !== 'epoch' && typeof value === 'number') names.add(name);
     }
   }
   return [...names];

@@ -6,7 +6,12 @@ import { reportCharts, reportColumns } from './report-view.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function htmlTable(table: TextTable): string {
@@ -51,7 +56,8 @@ export async function renderHtml(report: SweepReport): Promise<string> {
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
   ];
-  if (report.synthetic) parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(columns.syntheticBanner)}</p>`);
+  if (report.synthetic)
+    parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(columns.syntheticBanner)}</p>`);
   parts.push(
     `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${report.trialCount} trials in ${report.groups.length} groups · generated ${escapeHtml(report.generatedAt)}</p>`,
     '<h2>Groups</h2>',
@@ -59,12 +65,17 @@ export async function renderHtml(report: SweepReport): Promise<string> {
   );
   if (report.plugin === null) {
     const line = bestLine(report);
-    parts.push(`<p class="evidence">${escapeHtml(columns.groupsLegend.replace(/`/g, "'"))}</p>`, `<p class="best" data-best="true">${escapeHtml(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`)}</p>`);
+    parts.push(
+      `<p class="evidence">${escapeHtml(columns.groupsLegend.replace(/`/g, "'"))}</p>`,
+      `<p class="best" data-best="true">${escapeHtml(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`)}</p>`,
+    );
   }
-  if (report.comparisons.length > 0) parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(columns.comparisons)}</div>`);
+  if (report.comparisons.length > 0)
+    parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(columns.comparisons)}</div>`);
   if (report.interpretation) parts.push(...interpretationHtml(report.interpretation));
   parts.push('<h2>Charts</h2>', ...charts);
-  if (report.notes.length > 0) parts.push('<h2>Notes</h2><ul>', ...report.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
+  if (report.notes.length > 0)
+    parts.push('<h2>Notes</h2><ul>', ...report.notes.map((n) => `<li>${escapeHtml(n)}</li>`), '</ul>');
   parts.push('</body>', '</html>', '');
   return parts.join('\n');
 }
@@ -83,7 +94,12 @@ function interpretationHtml({ claims, omitted, decisionRule }: InterpretationRep
   } else {
     parts.push("<p>The sweep's groups cannot address any of the study's claims.</p>");
   }
-  if (omitted.length > 0) parts.push('<p>Omitted claims:</p><ul>', ...omitted.map((o) => `<li>${escapeHtml(`${o.id}. ${o.claim} — ${o.reason}`)}</li>`), '</ul>');
+  if (omitted.length > 0)
+    parts.push(
+      '<p>Omitted claims:</p><ul>',
+      ...omitted.map((o) => `<li>${escapeHtml(`${o.id}. ${o.claim} — ${o.reason}`)}</li>`),
+      '</ul>',
+    );
   parts.push(`<p><em>Decision rule.</em> ${escapeHtml(decisionRule)}</p>`);
   return parts;
 }

@@ -8,7 +8,11 @@ const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 /** A GitHub-flavoured Markdown table, numeric columns right-aligned. */
 export function markdownTable(table: TextTable): string {
   const row = (cells: string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
-  return [row(table.header), `|${table.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`, ...table.rows.map(row)].join('\n');
+  return [
+    row(table.header),
+    `|${table.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...table.rows.map(row),
+  ].join('\n');
 }
 
 /** Renders the report as a Markdown document. */
@@ -16,7 +20,10 @@ export function renderMarkdown(report: SweepReport): string {
   const columns = reportColumns(report, 'document');
   const out: string[] = [`# Sweep report: ${report.sweepName}`, ''];
   if (report.synthetic) out.push(`> **${columns.syntheticBanner}**`, '');
-  out.push(`Sweep id \`${report.sweepId}\` · ${report.trialCount} trials in ${report.groups.length} groups · generated ${report.generatedAt}`, '');
+  out.push(
+    `Sweep id \`${report.sweepId}\` · ${report.trialCount} trials in ${report.groups.length} groups · generated ${report.generatedAt}`,
+    '',
+  );
   out.push('## Groups', '', markdownTable(columns.groups), '');
   out.push(columns.groupsLegend, '');
   if (report.plugin === null) {
@@ -25,12 +32,15 @@ export function renderMarkdown(report: SweepReport): string {
   }
   if (report.comparisons.length > 0) {
     out.push('## Comparisons', '', markdownTable(columns.comparisons), '');
-    out.push(`${columns.comparisonsLegend} Bootstrap: ${report.bootstrap.method}, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}.`, '');
+    out.push(
+      `${columns.comparisonsLegend} Bootstrap: ${report.bootstrap.method}, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}.`,
+      '',
+    );
   }
   if (report.interpretation) {
     const { claims, omitted, decisionRule } = report.interpretation;
     out.push('## Interpretation', '');
-    if (claims.length === 0) out.push('The sweep\'s groups cannot address any of the study\'s claims.', '');
+    if (claims.length === 0) out.push("The sweep's groups cannot address any of the study's claims.", '');
     for (const c of claims) out.push(`- **${c.id}. ${c.verdict}** — ${c.claim}  `, `  ${c.evidence}`);
     if (claims.length > 0) out.push('');
     if (omitted.length > 0) {

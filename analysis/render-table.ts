@@ -19,30 +19,42 @@ export function alignColumns(table: TextTable): string {
   return [line(table.header), rule, ...table.rows.map(line)].join('\n');
 }
 
-const VERDICT_MARK = { supported: '✔ supported', 'not supported': '✘ not supported', inconclusive: '? inconclusive' } as const;
+const VERDICT_MARK = {
+  supported: '✔ supported',
+  'not supported': '✘ not supported',
+  inconclusive: '? inconclusive',
+} as const;
 
 /** Renders the report for a terminal: groups, comparisons, best (generic) or interpretation (plug-in), notes. */
 export function renderTable(report: SweepReport): string {
   const columns = reportColumns(report, 'terminal');
   const out: string[] = [];
   if (report.synthetic) out.push(`*** ${columns.syntheticBanner} ***`, '');
-  out.push(`Sweep ${report.sweepName} (${report.sweepId}) — ${report.trialCount} trials in ${report.groups.length} groups`, '');
+  out.push(
+    `Sweep ${report.sweepName} (${report.sweepId}) — ${report.trialCount} trials in ${report.groups.length} groups`,
+    '',
+  );
   out.push(alignColumns(columns.groups), '');
   if (report.plugin === null) {
     const hidden = otherMetrics(report).length > TERMINAL_OTHER_METRICS;
-    out.push(`Objective: final ${report.objective.metric} (${report.objective.mode === 'min' ? 'lower' : 'higher'} is better); ${bestLine(report)}`);
+    out.push(
+      `Objective: final ${report.objective.metric} (${report.objective.mode === 'min' ? 'lower' : 'higher'} is better); ${bestLine(report)}`,
+    );
     if (hidden) out.push('(more metrics in the Markdown and JSON reports)');
     out.push('');
   }
   if (report.comparisons.length > 0) {
-    out.push(`Comparisons (differences a − b; bootstrap: ${report.bootstrap.method}, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed})`);
+    out.push(
+      `Comparisons (differences a − b; bootstrap: ${report.bootstrap.method}, ${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed})`,
+    );
     out.push(alignColumns(columns.comparisons), '');
   }
   if (report.interpretation) {
     const { claims, omitted } = report.interpretation;
     if (claims.length > 0 || omitted.length > 0) {
       out.push('Interpretation');
-      for (const c of claims) out.push(`  ${c.id.padEnd(3)} ${VERDICT_MARK[c.verdict]}: ${c.claim}`, `      ${c.evidence}`);
+      for (const c of claims)
+        out.push(`  ${c.id.padEnd(3)} ${VERDICT_MARK[c.verdict]}: ${c.claim}`, `      ${c.evidence}`);
       for (const o of omitted) out.push(`  ${o.id.padEnd(3)} omitted: ${o.claim} (${o.reason})`);
       out.push('');
     }

@@ -23,7 +23,11 @@ export interface ReportPlugin {
    * Per-trial metrics summarised per group (besides the objective's final value), the keys of them that
    * are compared between groups (each its own Holm family), and per-epoch metrics with learning curves.
    */
-  metrics(options: { convergenceFraction: number }): { perTrial: TrialMetrics; compared: readonly string[]; curves: readonly string[] };
+  metrics(options: { convergenceFraction: number }): {
+    perTrial: TrialMetrics;
+    compared: readonly string[];
+    curves: readonly string[];
+  };
   /** The group and comparison tables (the same for every target). */
   columns(report: SweepReport, target: TableTarget): ReportColumns;
   /** The study's claims, each with a verdict and the statistic behind it. */
@@ -33,7 +37,9 @@ export interface ReportPlugin {
 }
 
 /** Every report plug-in, by name. */
-export const REPORT_PLUGINS: ReadonlyMap<string, ReportPlugin> = new Map([[convStudyPlugin.name, convStudyPlugin]]);
+export const REPORT_PLUGINS: ReadonlyMap<string, ReportPlugin> = new Map([
+  [convStudyPlugin.name, convStudyPlugin],
+]);
 
 /**
  * The plug-in a spec names.
@@ -43,7 +49,10 @@ export function reportPlugin(name: string): ReportPlugin {
   const plugin = REPORT_PLUGINS.get(name);
   if (plugin) return plugin;
   const known = [...REPORT_PLUGINS.values()].map((p) => `${p.name} (${p.description})`).join('; ');
-  throw new UserError('E_REPORT_PLUGIN', `unknown report plug-in "${name}" in the spec's \`interpretation\`; known: ${known}. Leave \`interpretation\` out for the generic report`);
+  throw new UserError(
+    'E_REPORT_PLUGIN',
+    `unknown report plug-in "${name}" in the spec's \`interpretation\`; known: ${known}. Leave \`interpretation\` out for the generic report`,
+  );
 }
 
 /** The plug-in that shaped a built report, if any. */

@@ -32,13 +32,17 @@ export interface ReportColumns {
 export const TERMINAL_OTHER_METRICS = 3;
 
 /** The banner of a report without a plug-in. */
-export const SYNTHETIC_BANNER_GENERIC = 'SYNTHETIC DATA — generated records or a synthetic dataset, not real results; the numbers only illustrate the report.';
+export const SYNTHETIC_BANNER_GENERIC =
+  'SYNTHETIC DATA — generated records or a synthetic dataset, not real results; the numbers only illustrate the report.';
 
-const directionWord = (report: SweepReport): string => (report.objective.mode === 'min' ? 'lower is better' : 'higher is better');
+const directionWord = (report: SweepReport): string =>
+  report.objective.mode === 'min' ? 'lower is better' : 'higher is better';
 
 /** Reported metrics other than the objective's, whose final means the groups carry. */
 export function otherMetrics(report: SweepReport): string[] {
-  return report.reportedMetrics.filter((m) => m !== report.objective.metric && report.groups.some((g) => finalMetricKey(m) in g.metrics));
+  return report.reportedMetrics.filter(
+    (m) => m !== report.objective.metric && report.groups.some((g) => finalMetricKey(m) in g.metrics),
+  );
 }
 
 /** One row per group: n, the objective's final mean, sd and 95 % t CI, then other metrics' final means. */
@@ -67,11 +71,25 @@ export function genericGroupTable(report: SweepReport, target: TableTarget): Tex
 export function genericComparisonTable(report: SweepReport): TextTable {
   const { metric } = report.objective;
   return {
-    header: ['comparison (a − b)', 'design', 'n', `Δ ${metric}`, '95 % CI', 'bootstrap CI', 'p', 'Holm p', 'Wilcoxon p', "Hedges' g", 'better'],
+    header: [
+      'comparison (a − b)',
+      'design',
+      'n',
+      `Δ ${metric}`,
+      '95 % CI',
+      'bootstrap CI',
+      'p',
+      'Holm p',
+      'Wilcoxon p',
+      "Hedges' g",
+      'better',
+    ],
     numeric: [false, false, true, true, true, true, true, true, true, true, false],
     rows: report.comparisons.map((c) => {
       const d = c.metrics[report.objectiveKey];
-      const wilcoxon = d?.wilcoxon ? `${formatP(d.wilcoxon.p)} (${d.wilcoxon.method === 'exact' ? 'exact' : 'normal'})` : '–';
+      const wilcoxon = d?.wilcoxon
+        ? `${formatP(d.wilcoxon.p)} (${d.wilcoxon.method === 'exact' ? 'exact' : 'normal'})`
+        : '–';
       return [
         c.name,
         c.design === 'paired' ? 'paired t' : 'Welch t',
@@ -96,7 +114,8 @@ export const BETTER_ALPHA = 0.05;
 function betterSide(report: SweepReport, a: string, b: string, d: MetricComparison | undefined): string {
   const diff = d?.meanDifference;
   const p = d?.tTest.pHolm;
-  if (diff === null || diff === undefined || diff === 0 || p === null || p === undefined || p >= BETTER_ALPHA) return '–';
+  if (diff === null || diff === undefined || diff === 0 || p === null || p === undefined || p >= BETTER_ALPHA)
+    return '–';
   return diff > 0 === (report.objective.mode === 'max') ? a : b;
 }
 
@@ -124,8 +143,12 @@ export function bestLine(report: SweepReport): string {
   const { metric, mode } = report.objective;
   const { group, trial } = report.best;
   const parts = [
-    group ? `best group by final ${metric} (${mode}): ${group.label} (mean ${formatValue(group.mean)})` : `no group has a final ${metric}`,
-    trial ? `best trial: ${trial.trialKey} (${trial.label}, seed ${trial.seed}, ${metric} ${formatValue(trial.value)})` : undefined,
+    group
+      ? `best group by final ${metric} (${mode}): ${group.label} (mean ${formatValue(group.mean)})`
+      : `no group has a final ${metric}`,
+    trial
+      ? `best trial: ${trial.trialKey} (${trial.label}, seed ${trial.seed}, ${metric} ${formatValue(trial.value)})`
+      : undefined,
   ];
   return parts.filter(Boolean).join('; ');
 }

@@ -94,7 +94,14 @@ export interface MetricComparison {
   bootstrapCi95: [number, number] | null;
   tTest: TTestReport;
   /** Only for paired designs. */
-  wilcoxon: { statistic: number | null; p: number | null; method: WilcoxonMethod; n: number; zeros: number; ties: boolean } | null;
+  wilcoxon: {
+    statistic: number | null;
+    p: number | null;
+    method: WilcoxonMethod;
+    n: number;
+    zeros: number;
+    ties: boolean;
+  } | null;
   /** Hedges' g: g_av for paired designs, pooled-sd g for unpaired ones. */
   hedgesG: number | null;
   /** d_z (mean difference / sd of differences), paired designs only. */
@@ -117,7 +124,11 @@ export interface ComparisonReport {
   metrics: Record<string, MetricComparison>;
 }
 
-export const Verdict = { supported: 'supported', notSupported: 'not supported', inconclusive: 'inconclusive' } as const;
+export const Verdict = {
+  supported: 'supported',
+  notSupported: 'not supported',
+  inconclusive: 'inconclusive',
+} as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export interface ClaimReport {
@@ -142,7 +153,14 @@ export interface BestReport {
   /** Highest (mode max) or lowest (mode min) mean final objective value; null when no group has one. */
   group: { groupKey: string; label: string; mean: number } | null;
   /** Best final objective value of a single trial. */
-  trial: { trialKey: string; groupKey: string; label: string; seed: number; value: number; runId?: string } | null;
+  trial: {
+    trialKey: string;
+    groupKey: string;
+    label: string;
+    seed: number;
+    value: number;
+    runId?: string;
+  } | null;
 }
 
 export interface SweepReport {

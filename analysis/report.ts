@@ -34,7 +34,10 @@ export const REPORT_FILE_NAMES: Record<ReportFormat, string> = {
 /** Checks a format name given by a user (CLI flag, config) and returns it typed. */
 export function parseReportFormat(value: string): ReportFormat {
   if (value in ReportFormat) return value as ReportFormat;
-  throw new UserError('E_REPORT_FORMAT', `unknown report format "${value}"; use one of: ${Object.values(ReportFormat).join(', ')}`);
+  throw new UserError(
+    'E_REPORT_FORMAT',
+    `unknown report format "${value}"; use one of: ${Object.values(ReportFormat).join(', ')}`,
+  );
 }
 
 /** Renders the report in one format. */
@@ -61,7 +64,9 @@ export interface WriteReportOptions {
 }
 
 /** Writes the report in each format to `outDir`; returns the written paths. */
-export async function writeReport(options: WriteReportOptions): Promise<{ format: ReportFormat; path: string }[]> {
+export async function writeReport(
+  options: WriteReportOptions,
+): Promise<{ format: ReportFormat; path: string }[]> {
   await mkdir(options.outDir, { recursive: true });
   const written: { format: ReportFormat; path: string }[] = [];
   for (const format of [...new Set(options.formats)]) {

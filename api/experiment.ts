@@ -56,17 +56,36 @@ export interface Experiment {
 
 /** Declares an experiment; checked in full (schema, the trainable's parameter schema) when it runs or by {@link experimentSpec}. */
 export function defineExperiment(definition: ExperimentDefinition): Experiment {
-  if (typeof definition?.name !== 'string' || definition.name.length === 0) throw new UserError('E_EXPERIMENT', 'defineExperiment: name is required, e.g. { name: "my-sweep", … }.');
-  if (typeof definition.space !== 'object' || definition.space === null) throw new UserError('E_EXPERIMENT', `defineExperiment(${definition.name}): space is required, e.g. { grid: { lr: [0.001, 0.01] } }.`);
-  if (definition.metrics && definition.objective && !definition.metrics.includes(definition.objective.metric)) {
-    throw new UserError('E_EXPERIMENT', `defineExperiment(${definition.name}): objective.metric '${definition.objective.metric}' is not among metrics (${definition.metrics.join(', ')}).`);
+  if (typeof definition?.name !== 'string' || definition.name.length === 0)
+    throw new UserError('E_EXPERIMENT', 'defineExperiment: name is required, e.g. { name: "my-sweep", … }.');
+  if (typeof definition.space !== 'object' || definition.space === null)
+    throw new UserError(
+      'E_EXPERIMENT',
+      `defineExperiment(${definition.name}): space is required, e.g. { grid: { lr: [0.001, 0.01] } }.`,
+    );
+  if (
+    definition.metrics &&
+    definition.objective &&
+    !definition.metrics.includes(definition.objective.metric)
+  ) {
+    throw new UserError(
+      'E_EXPERIMENT',
+      `defineExperiment(${definition.name}): objective.metric '${definition.objective.metric}' is not among metrics (${definition.metrics.join(', ')}).`,
+    );
   }
-  return Object.freeze({ kind: 'seedsweep.experiment' as const, definition: Object.freeze({ ...definition }) });
+  return Object.freeze({
+    kind: 'seedsweep.experiment' as const,
+    definition: Object.freeze({ ...definition }),
+  });
 }
 
 /** True for a value made by {@link defineExperiment}. */
 export function isExperiment(value: unknown): value is Experiment {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'seedsweep.experiment';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'seedsweep.experiment'
+  );
 }
 
 function baseDirOf(baseDir: string | URL | undefined): string {
@@ -85,11 +104,16 @@ function referenceText(ref: ModuleReference): string {
 }
 
 /** The spec an experiment stands for, validated like a file (module references imported and checked). */
-export async function experimentSpec(experiment: Experiment, options: { overrides?: readonly string[] } = {}): Promise<SweepSpec> {
+export async function experimentSpec(
+  experiment: Experiment,
+  options: { overrides?: readonly string[] } = {},
+): Promise<SweepSpec> {
   const { space, baseDir, trainable, metrics: _metrics, dataset, ...rest } = experiment.definition;
   const document: Record<string, unknown> = { ...rest, variants: space };
   if (trainable !== undefined) document['trainable'] = referenceText(trainable);
-  if (dataset !== undefined) document['dataset'] = dataset.module !== undefined ? { ...dataset, module: referenceText(dataset.module) } : dataset;
+  if (dataset !== undefined)
+    document['dataset'] =
+      dataset.module !== undefined ? { ...dataset, module: referenceText(dataset.module) } : dataset;
   const base = baseDirOf(baseDir);
   return parseSweepSpec({
     text: stringify(document),

@@ -3,10 +3,26 @@
  * Everything here is also reachable from the CLI with the same semantics (docs/api.md).
  */
 export { defineTrainable, isTrainable } from '../domain/trainable.js';
-export type { Trainable, TrainableContext, TrainableDefinition, TrainableOutput } from '../domain/trainable.js';
+export type {
+  Trainable,
+  TrainableContext,
+  TrainableDefinition,
+  TrainableOutput,
+} from '../domain/trainable.js';
 export { defineDataset, isDatasetPlugin } from '../domain/dataset.js';
 export type { DatasetPlugin, DatasetSpec } from '../domain/dataset.js';
-export type { BackendInfo, EpochMetrics, ImageEpochMetrics, ModelStats, ParamValue, PlannedTrial, TrainSettings, TrialConfig, TrialRecord, TrialResult } from '../domain/trial.js';
+export type {
+  BackendInfo,
+  EpochMetrics,
+  ImageEpochMetrics,
+  ModelStats,
+  ParamValue,
+  PlannedTrial,
+  TrainSettings,
+  TrialConfig,
+  TrialRecord,
+  TrialResult,
+} from '../domain/trial.js';
 export { DEFAULT_OBJECTIVE } from '../domain/objective.js';
 export type { Objective } from '../domain/objective.js';
 export { TrialStoppedError } from '../engine/errors.js';
@@ -28,12 +44,16 @@ import type { ReportFormat } from '../analysis/report.js';
 import type { SweepReport as Report } from '../analysis/report-types.js';
 
 /** Runs a sweep from an experiment, a spec file (or shipped sweep name) or a validated spec; see {@link Sweeps.runSweep}. */
-export async function runSweep(...args: Parameters<typeof Sweeps.runSweep>): ReturnType<typeof Sweeps.runSweep> {
+export async function runSweep(
+  ...args: Parameters<typeof Sweeps.runSweep>
+): ReturnType<typeof Sweeps.runSweep> {
   return (await import('./sweeps.js')).runSweep(...args);
 }
 
 /** Resumes a sweep (same id): runs only trials not finished yet, from their checkpoints. */
-export async function resumeSweep(...args: Parameters<typeof Sweeps.resumeSweep>): ReturnType<typeof Sweeps.resumeSweep> {
+export async function resumeSweep(
+  ...args: Parameters<typeof Sweeps.resumeSweep>
+): ReturnType<typeof Sweeps.resumeSweep> {
   return (await import('./sweeps.js')).resumeSweep(...args);
 }
 
@@ -46,11 +66,15 @@ export async function getReport(sweep: string, options?: { format: ReportFormat 
 }
 
 /** Sweeps Temporal knows, newest first. */
-export async function listSweeps(...args: Parameters<typeof Sweeps.listSweeps>): ReturnType<typeof Sweeps.listSweeps> {
+export async function listSweeps(
+  ...args: Parameters<typeof Sweeps.listSweeps>
+): ReturnType<typeof Sweeps.listSweeps> {
   return (await import('./sweeps.js')).listSweeps(...args);
 }
 
 /** Trains one trial in this process, outside any sweep. */
-export async function runTrial(...args: Parameters<typeof Trials.runTrial>): ReturnType<typeof Trials.runTrial> {
+export async function runTrial(
+  ...args: Parameters<typeof Trials.runTrial>
+): ReturnType<typeof Trials.runTrial> {
   return (await import('./trial.js')).runTrial(...args);
 }

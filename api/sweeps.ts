@@ -7,7 +7,12 @@ import { buildReport, renderReport, type ReportFormat } from '../analysis/report
 import type { SweepReport as Report } from '../analysis/report-types.js';
 import { runAttached } from '../client/attached-run.js';
 import { openTemporalSession, type TemporalSession } from '../client/session.js';
-import { listSweeps as listSweepEntries, resumeSweep as resumeSweepRun, submitSweep, type SweepListEntry } from '../client/sweeps.js';
+import {
+  listSweeps as listSweepEntries,
+  resumeSweep as resumeSweepRun,
+  submitSweep,
+  type SweepListEntry,
+} from '../client/sweeps.js';
 import { loadSweep, requireRecords, withSweepLookup } from '../client/sweep-records.js';
 import { fingerprintDataset } from '../datasets/plugins.js';
 import type { SweepSummary } from '../orchestration/shared.js';
@@ -35,18 +40,32 @@ export interface SweepRun {
   summary?: SweepSummary;
 }
 
-async function specOf(source: Experiment | SweepSpec | string, overrides: readonly string[]): Promise<SweepSpec> {
+async function specOf(
+  source: Experiment | SweepSpec | string,
+  overrides: readonly string[],
+): Promise<SweepSpec> {
   if (typeof source === 'string') return loadSweepSpec(source, { overrides });
   if (isExperiment(source)) return experimentSpec(source, { overrides });
   return source;
 }
 
-async function follow(session: TemporalSession, sweepId: string, options: RunSweepOptions): Promise<SweepSummary> {
-  return runAttached({ session, sweepId, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+async function follow(
+  session: TemporalSession,
+  sweepId: string,
+  options: RunSweepOptions,
+): Promise<SweepSummary> {
+  return runAttached({
+    session,
+    sweepId,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
 }
 
 /** Runs a sweep from an experiment, a spec file (or shipped sweep name) or a validated spec. */
-export async function runSweep(source: Experiment | SweepSpec | string, options: RunSweepOptions = {}): Promise<SweepRun> {
+export async function runSweep(
+  source: Experiment | SweepSpec | string,
+  options: RunSweepOptions = {},
+): Promise<SweepRun> {
   const spec = await specOf(source, options.overrides ?? []);
   const datasetFingerprint = await fingerprintDataset(spec.dataset);
   const trials = expandSweep({ spec, datasetFingerprint }).length;
@@ -61,7 +80,10 @@ export async function runSweep(source: Experiment | SweepSpec | string, options:
 }
 
 /** Resumes a sweep (same id): runs only trials not finished yet, from their checkpoints. */
-export async function resumeSweep(sweepId: string, options: Omit<RunSweepOptions, 'overrides'> = {}): Promise<{ sweepId: string; summary?: SweepSummary }> {
+export async function resumeSweep(
+  sweepId: string,
+  options: Omit<RunSweepOptions, 'overrides'> = {},
+): Promise<{ sweepId: string; summary?: SweepSummary }> {
   const session = await openTemporalSession();
   try {
     await resumeSweepRun({ client: session.client, sweepId });

@@ -43,19 +43,29 @@ export async function runTrial(options: RunTrialOptions): Promise<TrialResult> {
   let config: TrialConfig;
   if (typeof options.trainable === 'string') {
     const location = parseModuleRef(options.trainable, process.cwd());
-    config = { model: location.export, modelOptions: { ...options.params }, train: options.train, dataset, trainable: location };
+    config = {
+      model: location.export,
+      modelOptions: { ...options.params },
+      train: options.train,
+      dataset,
+      trainable: location,
+    };
   } else if (isTrainable(options.trainable) && options.trainable.name === BUILTIN_TRAINABLE.name) {
     const { model, ...modelOptions } = options.params;
     config = { model: String(model), modelOptions, train: options.train, dataset };
   } else {
-    throw new TypeError(`runTrial: pass trainable '${options.trainable.name}' as a module reference ('./file.ts#export'), as a sweep names it.`);
+    throw new TypeError(
+      `runTrial: pass trainable '${options.trainable.name}' as a module reference ('./file.ts#export'), as a sweep names it.`,
+    );
   }
   const loaded = await loadDataset(dataset);
   return trainTrial({
     trial: { config, seed: options.seed ?? 0 },
     dataset: loaded.value,
     datasetFingerprint: loaded.fingerprint,
-    ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, resume: options.resume ?? false } : {}),
+    ...(options.checkpointDir
+      ? { checkpointDir: options.checkpointDir, resume: options.resume ?? false }
+      : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   });
 }

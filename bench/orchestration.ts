@@ -37,7 +37,14 @@ const { values: args } = parseArgs({
   },
 });
 
-function spec(options: { name: string; seeds: number; epochs: number; model: string; trainSize: number; concurrency: number }): SweepSpec {
+function spec(options: {
+  name: string;
+  seeds: number;
+  epochs: number;
+  model: string;
+  trainSize: number;
+  concurrency: number;
+}): SweepSpec {
   return parseSweepSpec({
     file: `${options.name}.yaml`,
     text: `
@@ -55,7 +62,12 @@ timeouts: { trial_minutes: 30, heartbeat_seconds: 60 }
 const dir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-bench-'));
 const temporalPort = await findFreePort();
 process.stderr.write('starting a Temporal dev server…\n');
-const temporal = await startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.sqlite'), logFile: path.join(dir, 'temporal.log'), detached: false });
+const temporal = await startTemporalDevServer({
+  port: temporalPort,
+  dbFile: path.join(dir, 'temporal.sqlite'),
+  logFile: path.join(dir, 'temporal.log'),
+  detached: false,
+});
 const address = `127.0.0.1:${temporalPort}`;
 installTemporalRuntime();
 const connection = await NativeConnection.connect({ address });
@@ -80,13 +92,26 @@ try {
   });
   const running = workers.run();
   try {
-    const overheadSpec = spec({ name: 'bench-overhead', seeds: trials, epochs: 1, model: 'fc', trainSize: 200, concurrency: 100 });
+    const overheadSpec = spec({
+      name: 'bench-overhead',
+      seeds: trials,
+      epochs: 1,
+      model: 'fc',
+      trainSize: 200,
+      concurrency: 100,
+    });
     process.stderr.write(`part 1: ${trials} no-op trials, concurrency 100…\n`);
     const started = performance.now();
-    const { sweepId } = await submitSweep({ client, spec: overheadSpec, datasetFingerprint: await datasetFingerprint(overheadSpec.dataset), taskQueues: queues });
+    const { sweepId } = await submitSweep({
+      client,
+      spec: overheadSpec,
+      datasetFingerprint: await datasetFingerprint(overheadSpec.dataset),
+      taskQueues: queues,
+    });
     const summary = (await client.workflow.getHandle(sweepId).result()) as SweepSummary;
     const seconds = (performance.now() - started) / 1000;
-    if (summary.counts.finished !== trials) throw new Error(`expected ${trials} finished trials, got ${summary.counts.finished}`);
+    if (summary.counts.finished !== trials)
+      throw new Error(`expected ${trials} finished trials, got ${summary.counts.finished}`);
     rows.push([`${trials}-trial no-op sweep: total`, `${seconds.toFixed(1)} s`]);
     rows.push(['overhead per trial (target ≤ 20 ms)', `${((seconds * 1000) / trials).toFixed(1)} ms`]);
     rows.push(['continue-as-new runs', String(summary.continuedRuns)]);
@@ -99,7 +124,12 @@ try {
   if (!args['skip-scaling']) {
     const mlflowPort = await findFreePort();
     process.stderr.write('part 2: starting an MLflow server…\n');
-    const mlflow = await startMlflowServer({ port: mlflowPort, dataDir: path.join(dir, 'mlflow'), logFile: path.join(dir, 'mlflow.log'), detached: false });
+    const mlflow = await startMlflowServer({
+      port: mlflowPort,
+      dataDir: path.join(dir, 'mlflow'),
+      logFile: path.join(dir, 'mlflow.log'),
+      detached: false,
+    });
     const bundleFile = path.join(dir, 'workflow-bundle.js');
     writeFileSync(bundleFile, bundle.code);
     try {
@@ -112,7 +142,15 @@ try {
         for (let i = 0; i < processes; i++) {
           const child = spawn(
             process.execPath,
-            ['--import', 'tsx', path.join(PACKAGE_ROOT, 'workers', 'main.ts'), '--queue-prefix', prefix, '--threads', '1'],
+            [
+              '--import',
+              'tsx',
+              path.join(PACKAGE_ROOT, 'workers', 'main.ts'),
+              '--queue-prefix',
+              prefix,
+              '--threads',
+              '1',
+            ],
             {
               cwd: PACKAGE_ROOT,
               stdio: ['ignore', 'ignore', 'pipe'],
@@ -140,27 +178,62 @@ try {
         try {
           await Promise.all(ready);
           // Warm-up (untimed): one trial per process loads TF.js, the wasm backend and the data in each pool thread.
-          const warmSpec = spec({ name: `${prefix}-warmup`, seeds: processes, epochs: 1, model: 'cnn', trainSize: 100, concurrency: processes });
-          const warm = await submitSweep({ client, spec: warmSpec, datasetFingerprint: await datasetFingerprint(warmSpec.dataset), taskQueues: taskQueues(prefix) });
+          const warmSpec = spec({
+            name: `${prefix}-warmup`,
+            seeds: processes,
+            epochs: 1,
+            model: 'cnn',
+            trainSize: 100,
+            concurrency: processes,
+          });
+          const warm = await submitSweep({
+            client,
+            spec: warmSpec,
+            datasetFingerprint: await datasetFingerprint(warmSpec.dataset),
+            taskQueues: taskQueues(prefix),
+          });
           await client.workflow.getHandle(warm.sweepId).result();
           // Same plan in both arms, but a distinct sweep name so nothing is skipped.
-          const scaleSpec = spec({ name: prefix, seeds: n, epochs: 2, model: 'cnn', trainSize, concurrency: n });
+          const scaleSpec = spec({
+            name: prefix,
+            seeds: n,
+            epochs: 2,
+            model: 'cnn',
+            trainSize,
+            concurrency: n,
+          });
           const started = performance.now();
-          const { sweepId } = await submitSweep({ client, spec: scaleSpec, datasetFingerprint: await datasetFingerprint(scaleSpec.dataset), taskQueues: taskQueues(prefix) });
+          const { sweepId } = await submitSweep({
+            client,
+            spec: scaleSpec,
+            datasetFingerprint: await datasetFingerprint(scaleSpec.dataset),
+            taskQueues: taskQueues(prefix),
+          });
           const summary = (await client.workflow.getHandle(sweepId).result()) as SweepSummary;
-          if (summary.counts.finished !== n) throw new Error(`expected ${n} finished trials, got ${summary.counts.finished}`);
+          if (summary.counts.finished !== n)
+            throw new Error(`expected ${n} finished trials, got ${summary.counts.finished}`);
           return (performance.now() - started) / 1000;
         } finally {
           for (const child of children) child.kill('SIGTERM');
-          await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))));
+          await Promise.all(
+            children.map((c) =>
+              c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)),
+            ),
+          );
         }
       };
       process.stderr.write(`part 2: ${n} CNN trials (${trainSize} images, 2 epochs) on 1 worker process…\n`);
       const one = await timeWith(1);
       process.stderr.write('part 2: …and on 2 worker processes\n');
       const two = await timeWith(2);
-      rows.push([`${n} training trials (${trainSize} images × 2 epochs), 1 worker process × 1 thread`, `${one.toFixed(1)} s`]);
-      rows.push([`${n} training trials (${trainSize} images × 2 epochs), 2 worker processes × 1 thread`, `${two.toFixed(1)} s`]);
+      rows.push([
+        `${n} training trials (${trainSize} images × 2 epochs), 1 worker process × 1 thread`,
+        `${one.toFixed(1)} s`,
+      ]);
+      rows.push([
+        `${n} training trials (${trainSize} images × 2 epochs), 2 worker processes × 1 thread`,
+        `${two.toFixed(1)} s`,
+      ]);
       rows.push(['speed-up (target ≥ 1.8×)', `${(one / two).toFixed(2)}×`]);
     } finally {
       await mlflow.stop();

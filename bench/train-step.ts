@@ -90,7 +90,12 @@ interface Row {
 }
 
 /** A function that runs one training step on the fixed batch. */
-function stepper(kind: string, model: tf.LayersModel, x: tf.Tensor4D, labels: tf.Tensor1D): () => Promise<void> {
+function stepper(
+  kind: string,
+  model: tf.LayersModel,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): () => Promise<void> {
   if (kind === 'keras') {
     model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
     const y = tf.oneHot(labels, 10);
@@ -111,7 +116,12 @@ function stepper(kind: string, model: tf.LayersModel, x: tf.Tensor4D, labels: tf
   };
 }
 
-async function measure(name: string, kind: string, steps: number, warmup: number): Promise<Omit<Row, 'backend' | 'kernels'>> {
+async function measure(
+  name: string,
+  kind: string,
+  steps: number,
+  warmup: number,
+): Promise<Omit<Row, 'backend' | 'kernels'>> {
   const build = MODELS[name];
   if (build === undefined) throw new Error(`unknown model ${name}; known: ${Object.keys(MODELS).join(', ')}`);
   const model = build();
@@ -142,7 +152,17 @@ async function measure(name: string, kind: string, steps: number, warmup: number
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['model', 'backend', 'kernels', 'step', 'images/s', 'ms/step', 'GFLOP/s', 'CPU images/s', 'CPU ms/step'];
+  const header = [
+    'model',
+    'backend',
+    'kernels',
+    'step',
+    'images/s',
+    'ms/step',
+    'GFLOP/s',
+    'CPU images/s',
+    'CPU ms/step',
+  ];
   const cells = rows.map((r) => [
     r.model,
     r.backend,
@@ -155,7 +175,8 @@ function printTable(rows: Row[]): void {
     r.cpuMsPerStep.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) => c.map((v, i) => (i < 4 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
+  const line = (c: string[]) =>
+    c.map((v, i) => (i < 4 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
@@ -178,13 +199,23 @@ async function main(): Promise<void> {
   const kernelSets = values.backend === BackendName.wasm ? values.kernels.split(',') : ['-'];
   for (const kernels of kernelSets) {
     const wasmKernels = kernels === '-' ? undefined : (kernels as WasmKernelSet);
-    if (wasmKernels !== undefined && !Object.values(WasmKernelSet).includes(wasmKernels)) throw new Error(`unknown kernel set ${kernels}`);
-    const backend = await initBackend({ backend: values.backend as BackendName, ...(wasmKernels ? { wasmKernels } : {}) });
+    if (wasmKernels !== undefined && !Object.values(WasmKernelSet).includes(wasmKernels))
+      throw new Error(`unknown kernel set ${kernels}`);
+    const backend = await initBackend({
+      backend: values.backend as BackendName,
+      ...(wasmKernels ? { wasmKernels } : {}),
+    });
     for (const kind of values.step.split(',')) {
       for (const model of values.models.split(',')) {
-        const row = { ...(await measure(model, kind, steps, warmup)), backend: `${backend.name} ${backend.version}`, kernels };
+        const row = {
+          ...(await measure(model, kind, steps, warmup)),
+          backend: `${backend.name} ${backend.version}`,
+          kernels,
+        };
         rows.push(row);
-        console.error(`${row.model} ${row.kernels} ${row.step}: ${row.imagesPerSecond.toFixed(0)} images/s (${row.cpuImagesPerSecond.toFixed(0)} per CPU second)`);
+        console.error(
+          `${row.model} ${row.kernels} ${row.step}: ${row.imagesPerSecond.toFixed(0)} images/s (${row.cpuImagesPerSecond.toFixed(0)} per CPU second)`,
+        );
       }
     }
   }

@@ -59,7 +59,12 @@ const ghz = clockGHz();
 const nativePeak = cores * NATIVE_FLOP_PER_CYCLE * ghz; // GFLOP/s
 const wasmPeak = cores * WASM_FLOP_PER_CYCLE * ghz;
 const dataset: DatasetSpec = values.cifar10
-  ? { name: 'cifar10', path: values.cifar10, trainSize: Number(values['train-size']), testSize: Number(values['test-size']) }
+  ? {
+      name: 'cifar10',
+      path: values.cifar10,
+      trainSize: Number(values['train-size']),
+      testSize: Number(values['test-size']),
+    }
   : { name: 'synthetic', trainSize: Number(values['train-size']), testSize: Number(values['test-size']) };
 const epochs = Number(values.epochs);
 const threadCounts = values.threads.split(',').map(Number);
@@ -82,7 +87,11 @@ for (const threads of threadCounts) {
       if (!variant) throw new Error(`unknown model variant ${name}; use ${Object.keys(MODELS).join(', ')}`);
       const trials: Trial[] = Array.from({ length: threads }, (_, seed) => ({
         seed,
-        config: { ...variant, train: { epochs, batchSize: Number(values['batch-size']), optimizer: 'adam', learningRate: 1e-3 }, dataset },
+        config: {
+          ...variant,
+          train: { epochs, batchSize: Number(values['batch-size']), optimizer: 'adam', learningRate: 1e-3 },
+          dataset,
+        },
       }));
       // Process CPU time from the moment every trial has finished its first (warm-up) epoch.
       let warmedUp = 0;
@@ -96,15 +105,33 @@ for (const threads of threadCounts) {
       const cpuImagesPerSecond = (threads * Number(values['train-size']) * (epochs - 1)) / cpuSeconds;
       const imagesPerSecond = results.reduce((s, r) => s + (r.final.imagesPerSecond ?? Number.NaN), 0);
       const flops = computeModelStats(variant).flopsPerImage;
-      rows.push({ model: name, backend: results[0]!.backend.name, threads, imagesPerSecond, gflops: (imagesPerSecond * 3 * flops) / 1e9, cpuImagesPerSecond });
-      process.stderr.write(`  ${name} × ${threads} thread(s): ${imagesPerSecond.toFixed(0)} images/s, ${cpuImagesPerSecond.toFixed(0)} per CPU second\n`);
+      rows.push({
+        model: name,
+        backend: results[0]!.backend.name,
+        threads,
+        imagesPerSecond,
+        gflops: (imagesPerSecond * 3 * flops) / 1e9,
+        cpuImagesPerSecond,
+      });
+      process.stderr.write(
+        `  ${name} × ${threads} thread(s): ${imagesPerSecond.toFixed(0)} images/s, ${cpuImagesPerSecond.toFixed(0)} per CPU second\n`,
+      );
     }
   } finally {
     await pool.destroy();
   }
 }
 
-const header = ['model', 'backend', 'threads', 'images/s', 'GFLOP/s', '% FP32 peak', '% wasm-SIMD peak', 'CPU images/s'];
+const header = [
+  'model',
+  'backend',
+  'threads',
+  'images/s',
+  'GFLOP/s',
+  '% FP32 peak',
+  '% wasm-SIMD peak',
+  'CPU images/s',
+];
 const body = rows.map((r) => [
   r.model,
   r.backend,
@@ -116,12 +143,19 @@ const body = rows.map((r) => [
   r.cpuImagesPerSecond.toFixed(0),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(`\nTraining throughput (${dataset.name}${dataset.name === 'synthetic' ? ', generated data' : ''}, ${dataset.trainSize} train images, batch ${values['batch-size']}, Adam; last of ${epochs} epochs)`);
-console.log(`Machine: ${cores} cores × ${ghz.toFixed(2)} GHz; FP32 peak ${nativePeak.toFixed(0)} GFLOP/s (32 FLOP/cycle/core), wasm SIMD ${wasmPeak.toFixed(0)} GFLOP/s (4 lanes)`);
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(
+  `\nTraining throughput (${dataset.name}${dataset.name === 'synthetic' ? ', generated data' : ''}, ${dataset.trainSize} train images, batch ${values['batch-size']}, Adam; last of ${epochs} epochs)`,
+);
+console.log(
+  `Machine: ${cores} cores × ${ghz.toFixed(2)} GHz; FP32 peak ${nativePeak.toFixed(0)} GFLOP/s (32 FLOP/cycle/core), wasm SIMD ${wasmPeak.toFixed(0)} GFLOP/s (4 lanes)`,
+);
 console.log('Training FLOPs per image = 3 × forward FLOPs (forward, input gradient, weight gradient).\n');
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const b of body) console.log(line(b));
 const rssMiB = process.resourceUsage().maxRSS / 1024;
-console.log(`\nPeak RSS of this process (all pools and their threads${values.cifar10 ? ', CIFAR-10 loaded once' : ''}): ${rssMiB.toFixed(0)} MiB; wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `\nPeak RSS of this process (all pools and their threads${values.cifar10 ? ', CIFAR-10 loaded once' : ''}): ${rssMiB.toFixed(0)} MiB; wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);

@@ -19,7 +19,12 @@ export function parseThreadsFlag(value: string | undefined): number | undefined 
  * Works on a submitted sweep in this process until it ends, then prints its summary (JSON or text);
  * exits with `E_TRIALS_FAILED` when trials failed.
  */
-export async function followSweep(options: { session: TemporalSession; sweepId: string; threads?: number; json?: boolean }): Promise<void> {
+export async function followSweep(options: {
+  session: TemporalSession;
+  sweepId: string;
+  threads?: number;
+  json?: boolean;
+}): Promise<void> {
   const summary = await runAttached({
     session: options.session,
     sweepId: options.sweepId,

@@ -27,7 +27,9 @@ import { register as registerCompare } from './commands/compare.js';
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
   const program = new Command('seedsweep')
-    .description('Multi-seed experiment sweeps: Temporal fan-out, TF.js training, MLflow tracking, paired statistics.')
+    .description(
+      'Multi-seed experiment sweeps: Temporal fan-out, TF.js training, MLflow tracking, paired statistics.',
+    )
     .version(readPackageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -71,7 +73,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       process.stderr.write(`error[${error.code}]: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`unexpected error (a bug; please report it with this output):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `unexpected error (a bug; please report it with this output):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

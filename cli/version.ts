@@ -4,5 +4,6 @@ import { PACKAGE_ROOT } from '../common/paths.js';
 
 /** The package version from package.json. */
 export function readPackageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

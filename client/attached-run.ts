@@ -46,7 +46,9 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
     reportRoot: reportRoot(),
   });
   const running = workers.run();
-  const display = options.display ? createProgressDisplay({ interactive: options.display === 'bars' }) : undefined;
+  const display = options.display
+    ? createProgressDisplay({ interactive: options.display === 'bars' })
+    : undefined;
   let interrupted = false;
   let wake: () => void = () => undefined;
   const onSigint = () => {
@@ -62,7 +64,9 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
   );
   try {
     while (!settled && !interrupted) {
-      const progress = display ? await querySweepProgress({ client: session.client, sweepId, pending: false }) : undefined;
+      const progress = display
+        ? await querySweepProgress({ client: session.client, sweepId, pending: false })
+        : undefined;
       if (progress) display?.update(progress);
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -80,7 +84,10 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
       return await result;
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
-        throw new UserError('E_SWEEP_FAILED', `sweep ${sweepId} failed: ${error.cause?.message ?? error.message}`);
+        throw new UserError(
+          'E_SWEEP_FAILED',
+          `sweep ${sweepId} failed: ${error.cause?.message ?? error.message}`,
+        );
       }
       throw error;
     }

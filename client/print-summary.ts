@@ -11,7 +11,8 @@ export function summaryText(summary: SweepSummary): string {
       `${c.earlyStopped ? `, ${c.earlyStopped} stopped early` : ''}${c.cancelled ? `, ${c.cancelled} cancelled` : ''} (of ${c.total})`,
   ];
   if (summary.report && summary.report.files.length > 0) lines.push(`report: ${summary.report.reportDir}`);
-  for (const [key, reason] of Object.entries(summary.failures)) lines.push(`failed ${key.slice(0, 12)}: ${reason}`);
+  for (const [key, reason] of Object.entries(summary.failures))
+    lines.push(`failed ${key.slice(0, 12)}: ${reason}`);
   return `${lines.filter((l) => l.length > 0).join('\n')}\n`;
 }
 
@@ -19,6 +20,9 @@ export function summaryText(summary: SweepSummary): string {
 export function failIfTrialsFailed(summary: SweepSummary): void {
   const failed = summary.counts.failed;
   if (failed > 0) {
-    throw new UserError('E_TRIALS_FAILED', `${failed} trial(s) of sweep ${summary.sweepId} failed; 'seedsweep resume ${summary.sweepId}' retries only those.`);
+    throw new UserError(
+      'E_TRIALS_FAILED',
+      `${failed} trial(s) of sweep ${summary.sweepId} failed; 'seedsweep resume ${summary.sweepId}' retries only those.`,
+    );
   }
 }

@@ -18,7 +18,8 @@ export interface ProgressDisplayOptions {
   stream?: NodeJS.WriteStream;
 }
 
-const done = (p: SweepProgress) => p.counts.finished + p.counts.failed + p.counts.skipped + p.counts.earlyStopped + p.counts.cancelled;
+const done = (p: SweepProgress) =>
+  p.counts.finished + p.counts.failed + p.counts.skipped + p.counts.earlyStopped + p.counts.cancelled;
 
 function trialLabel(t: TrialProgress): string {
   return `${t.groupLabel} seed=${t.seed}`;
@@ -28,7 +29,8 @@ function trialLabel(t: TrialProgress): string {
 function metricsText(t: TrialProgress): string {
   if (!t.metrics) return '';
   const { epoch: _epoch, testAccuracy, testLoss, ...rest } = t.metrics;
-  if (testAccuracy !== undefined && testLoss !== undefined) return `test acc ${testAccuracy.toFixed(3)} loss ${testLoss.toFixed(3)}`;
+  if (testAccuracy !== undefined && testLoss !== undefined)
+    return `test acc ${testAccuracy.toFixed(3)} loss ${testLoss.toFixed(3)}`;
   return Object.entries(rest)
     .slice(0, 3)
     .map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toPrecision(4)}`)
@@ -57,7 +59,10 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
       for (const t of p.trials) {
         if (t.state !== 'running') continue;
         running.add(t.trialKey);
-        const payload = { label: trialLabel(t).padEnd(28).slice(0, 28), detail: `epoch ${metricsText(t)}${(t.attempt ?? 1) > 1 ? ` (attempt ${t.attempt})` : ''}` };
+        const payload = {
+          label: trialLabel(t).padEnd(28).slice(0, 28),
+          detail: `epoch ${metricsText(t)}${(t.attempt ?? 1) > 1 ? ` (attempt ${t.attempt})` : ''}`,
+        };
         const bar = bars.get(t.trialKey);
         if (bar) bar.update(t.epoch ?? 0, payload);
         else bars.set(t.trialKey, multi.create(t.epochs, t.epoch ?? 0, payload));
@@ -85,7 +90,9 @@ function linesDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
         if (t.state === 'pending' || t.state === 'skipped' || seen.get(t.trialKey) === state) continue;
         seen.set(t.trialKey, state);
         const extra = t.state === 'running' ? metricsText(t) : (t.reason ?? '');
-        stream.write(`trial ${t.trialKey.slice(0, 12)} ${trialLabel(t)}: ${state}${extra ? ` ${extra}` : ''}\n`);
+        stream.write(
+          `trial ${t.trialKey.slice(0, 12)} ${trialLabel(t)}: ${state}${extra ? ` ${extra}` : ''}\n`,
+        );
       }
       const overall = `sweep ${p.sweepId}: ${done(p)}/${p.counts.total} done (finished ${p.counts.finished}, failed ${p.counts.failed}, skipped ${p.counts.skipped}), running ${p.counts.running} [${p.phase}]`;
       if (overall !== lastOverall) stream.write(`${overall}\n`);

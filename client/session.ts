@@ -2,7 +2,12 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { installTemporalRuntime } from '../workers/runtime.js';
-import { connectTemporal, createTemporalClient, resolveTemporalSettings, type TemporalSettings } from '../orchestration/connection.js';
+import {
+  connectTemporal,
+  createTemporalClient,
+  resolveTemporalSettings,
+  type TemporalSettings,
+} from '../orchestration/connection.js';
 
 export interface TemporalSession {
   settings: TemporalSettings;

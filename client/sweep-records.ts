@@ -52,12 +52,23 @@ function uniqueByTrialKey(records: readonly TrialRecord[]): TrialRecord[] {
 export async function loadSweep(lookup: SweepLookup, ref: string): Promise<LoadedSweep> {
   const input = await lookup.input(ref);
   if (input) {
-    const records = await collectSweepRecords({ tracker: lookup.tracker, spec: input.spec, datasetFingerprint: input.datasetFingerprint, sweepId: ref });
+    const records = await collectSweepRecords({
+      tracker: lookup.tracker,
+      spec: input.spec,
+      datasetFingerprint: input.datasetFingerprint,
+      sweepId: ref,
+    });
     return { ref, sweepId: ref, sweepName: input.spec.name, input, resolvedBy: 'temporal', records };
   }
   const byId = await lookup.tracker.finishedTrials({ sweepId: ref });
   if (byId.length > 0) {
-    return { ref, sweepId: ref, sweepName: ref, resolvedBy: 'tracker-sweep-id', records: uniqueByTrialKey(byId) };
+    return {
+      ref,
+      sweepId: ref,
+      sweepName: ref,
+      resolvedBy: 'tracker-sweep-id',
+      records: uniqueByTrialKey(byId),
+    };
   }
   const byName = await lookup.tracker.finishedTrials({ sweepName: ref });
   if (byName.length > 0) {

@@ -5,7 +5,12 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { UserError } from '../common/errors.js';
 import type { SweepSpec } from '../spec/schema.js';
 import { canonicalJson } from '../spec/keys.js';
@@ -36,9 +41,16 @@ export function makeSweepId(options: {
   /** @default new Date() */
   now?: Date;
 }): string {
-  const slug = options.spec.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
+  const slug =
+    options.spec.name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'sweep';
   const hash = bytesToHex(sha256(utf8ToBytes(canonicalJson(options.spec)))).slice(0, 8);
-  const stamp = (options.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = (options.now ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${slug}-${hash}-${stamp}`;
 }
 
@@ -69,7 +81,9 @@ export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepI
     datasetFingerprint: options.datasetFingerprint,
     taskQueues,
     ...(options.faultInjection ? { faultInjection: options.faultInjection } : {}),
-    ...(options.maxHistoryEventsBeforeContinue ? { maxHistoryEventsBeforeContinue: options.maxHistoryEventsBeforeContinue } : {}),
+    ...(options.maxHistoryEventsBeforeContinue
+      ? { maxHistoryEventsBeforeContinue: options.maxHistoryEventsBeforeContinue }
+      : {}),
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
   };
   const memo: SweepMemo = { sweepName: options.spec.name };
@@ -83,7 +97,10 @@ export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepI
     return { sweepId, runId: handle.firstExecutionRunId };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new UserError('E_SWEEP_RUNNING', `sweep ${sweepId} is already running; watch it with 'seedsweep status ${sweepId}'.`);
+      throw new UserError(
+        'E_SWEEP_RUNNING',
+        `sweep ${sweepId} is already running; watch it with 'seedsweep status ${sweepId}'.`,
+      );
     }
     throw error;
   }
@@ -112,7 +129,10 @@ async function describe(client: Client, sweepId: string) {
     return await client.workflow.getHandle(sweepId).describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
-      throw new UserError('E_SWEEP_NOT_FOUND', `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`);
+      throw new UserError(
+        'E_SWEEP_NOT_FOUND',
+        `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
+      );
     }
     throw error;
   }
@@ -138,14 +158,20 @@ export async function getSweepStatus(options: {
   };
   const handle = client.workflow.getHandle(sweepId);
   if (info.status.name === 'RUNNING') {
-    const progress = await withTimeout(handle.query(progressQuery, { pending: true }), options.queryTimeoutMs ?? 5000).catch(() => undefined);
+    const progress = await withTimeout(
+      handle.query(progressQuery, { pending: true }),
+      options.queryTimeoutMs ?? 5000,
+    ).catch(() => undefined);
     if (progress) status.progress = progress;
   } else if (info.status.name === 'COMPLETED') {
     status.summary = (await handle.result()) as SweepSummary;
   } else if (info.status.name === 'FAILED') {
     status.failure = await handle.result().then(
       () => undefined,
-      (error: unknown) => (error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)),
+      (error: unknown) =>
+        error instanceof Error
+          ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}`
+          : String(error),
     );
   }
   return status;
@@ -170,7 +196,9 @@ export async function listSweeps(options: {
 }): Promise<SweepListEntry[]> {
   const latest = new Map<string, SweepListEntry & { started: number }>();
   const limit = options.limit ?? 200;
-  for await (const info of options.client.workflow.list({ query: `WorkflowType = '${SWEEP_WORKFLOW_TYPE}'` })) {
+  for await (const info of options.client.workflow.list({
+    query: `WorkflowType = '${SWEEP_WORKFLOW_TYPE}'`,
+  })) {
     const memo = (info.memo ?? {}) as Partial<SweepMemo>;
     const sweepName = memo.sweepName ?? info.workflowId;
     if (options.name && sweepName !== options.name) continue;
@@ -196,7 +224,10 @@ export async function listSweeps(options: {
 async function requireRunning(client: Client, sweepId: string): Promise<void> {
   const info = await describe(client, sweepId);
   if (info.status.name !== 'RUNNING') {
-    throw new UserError('E_SWEEP_NOT_RUNNING', `sweep ${sweepId} is not running (it is ${info.status.name}).`);
+    throw new UserError(
+      'E_SWEEP_NOT_RUNNING',
+      `sweep ${sweepId} is not running (it is ${info.status.name}).`,
+    );
   }
 }
 
@@ -207,7 +238,11 @@ export async function cancelSweep(options: { client: Client; sweepId: string }):
 }
 
 /** Pauses (`pause: true`) or un-pauses a running sweep. */
-export async function pauseSweep(options: { client: Client; sweepId: string; pause: boolean }): Promise<void> {
+export async function pauseSweep(options: {
+  client: Client;
+  sweepId: string;
+  pause: boolean;
+}): Promise<void> {
   await requireRunning(options.client, options.sweepId);
   await options.client.workflow.getHandle(options.sweepId).signal(options.pause ? pauseSignal : resumeSignal);
 }
@@ -217,7 +252,10 @@ export async function pauseSweep(options: { client: Client; sweepId: string; pau
  * is still open but stuck (its workers died): a new run of the same workflow id and spec, which runs
  * only trials not finished yet, resuming from their checkpoints. A stuck open run is terminated first.
  */
-export async function resumeSweep(options: { client: Client; sweepId: string }): Promise<{ sweepId: string; runId: string; previousStatus: ExecutionStatus }> {
+export async function resumeSweep(options: {
+  client: Client;
+  sweepId: string;
+}): Promise<{ sweepId: string; runId: string; previousStatus: ExecutionStatus }> {
   const { client, sweepId } = options;
   const info = await describe(client, sweepId);
   const input = await latestInput(client, sweepId);
@@ -232,7 +270,9 @@ export async function resumeSweep(options: { client: Client; sweepId: string }):
     sweepId,
     ...(input.taskQueues ? { taskQueues: input.taskQueues } : {}),
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
-    ...(input.maxHistoryEventsBeforeContinue ? { maxHistoryEventsBeforeContinue: input.maxHistoryEventsBeforeContinue } : {}),
+    ...(input.maxHistoryEventsBeforeContinue
+      ? { maxHistoryEventsBeforeContinue: input.maxHistoryEventsBeforeContinue }
+      : {}),
   });
   return { ...started, previousStatus: info.status.name };
 }
@@ -249,14 +289,25 @@ export async function latestInput(client: Client, sweepId: string): Promise<Swee
   } catch (error) {
     // gRPC NOT_FOUND: no workflow with this id in the namespace.
     if ((error as { code?: number }).code === 5) {
-      throw new UserError('E_SWEEP_NOT_FOUND', `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`);
+      throw new UserError(
+        'E_SWEEP_NOT_FOUND',
+        `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
+      );
     }
     throw error;
   }
-  const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = payload ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as Partial<SweepWorkflowInput>) : undefined;
+  const payload =
+    response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = payload
+    ? (client.options.loadedDataConverter.payloadConverter.fromPayload(
+        payload,
+      ) as Partial<SweepWorkflowInput>)
+    : undefined;
   if (!input?.spec || !input.datasetFingerprint) {
-    throw new UserError('E_SWEEP_NOT_RESUMABLE', `sweep ${sweepId} has no seedsweep input (it was not started by seedsweep).`);
+    throw new UserError(
+      'E_SWEEP_NOT_RESUMABLE',
+      `sweep ${sweepId} has no seedsweep input (it was not started by seedsweep).`,
+    );
   }
   return input as SweepWorkflowInput;
 }
@@ -271,7 +322,10 @@ export async function querySweepProgress(options: {
   timeoutMs?: number;
 }): Promise<SweepProgress | undefined> {
   const handle = options.client.workflow.getHandle(options.sweepId);
-  return withTimeout(handle.query(progressQuery, { pending: options.pending ?? false }), options.timeoutMs ?? 5000).catch(() => undefined);
+  return withTimeout(
+    handle.query(progressQuery, { pending: options.pending ?? false }),
+    options.timeoutMs ?? 5000,
+  ).catch(() => undefined);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -19,5 +19,7 @@ export class UserError extends Error {
 
 /** True for errors that should be shown as one line to the user rather than as a crash. */
 export function isUserError(error: unknown): error is UserError {
-  return error instanceof UserError || (error instanceof Error && error.name === 'UserError' && 'code' in error);
+  return (
+    error instanceof UserError || (error instanceof Error && error.name === 'UserError' && 'code' in error)
+  );
 }

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_ROOT: string = (() => {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // common/ → root, or dist/common/ → root
-  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
+  return path.basename(path.dirname(here)) === 'dist'
+    ? path.resolve(here, '..', '..')
+    : path.resolve(here, '..');
 })();
 
 /**

@@ -23,7 +23,10 @@ export function parseModuleRef(ref: string, baseDir: string): ModuleRef {
   const spec = hash >= 0 ? ref.slice(0, hash) : ref;
   const exportName = hash >= 0 ? ref.slice(hash + 1) : 'default';
   if (!spec || !exportName) {
-    throw new UserError('E_BAD_MODULE_REF', `'${ref}' is not a module reference; write it as path/to/module.ts#exportName (or a package name#export).`);
+    throw new UserError(
+      'E_BAD_MODULE_REF',
+      `'${ref}' is not a module reference; write it as path/to/module.ts#exportName (or a package name#export).`,
+    );
   }
   return { module: resolveModuleSpecifier(spec, baseDir), export: exportName };
 }
@@ -41,7 +44,10 @@ const TS_FILE = /\.(ts|mts|cts|tsx)$/;
 export async function importExport(ref: ModuleRef, what: string): Promise<unknown> {
   const isPath = path.isAbsolute(ref.module);
   if (isPath && !existsSync(ref.module)) {
-    throw new UserError('E_MODULE_NOT_FOUND', `${what} module ${ref.module} does not exist; check the path (relative paths are resolved from the spec file's folder).`);
+    throw new UserError(
+      'E_MODULE_NOT_FOUND',
+      `${what} module ${ref.module} does not exist; check the path (relative paths are resolved from the spec file's folder).`,
+    );
   }
   let mod: Record<string, unknown>;
   try {
@@ -54,12 +60,17 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
   } catch (error) {
     if (error instanceof UserError) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new UserError('E_MODULE_LOAD', `${what} module ${ref.module} failed to load: ${reason}`, { cause: error });
+    throw new UserError('E_MODULE_LOAD', `${what} module ${ref.module} failed to load: ${reason}`, {
+      cause: error,
+    });
   }
   const value = mod[ref.export];
   if (value === undefined) {
     const names = Object.keys(mod).filter((k) => k !== '__esModule');
-    throw new UserError('E_MODULE_EXPORT', `${what} module ${ref.module} has no export '${ref.export}'; its exports are: ${names.join(', ') || '(none)'}.`);
+    throw new UserError(
+      'E_MODULE_EXPORT',
+      `${what} module ${ref.module} has no export '${ref.export}'; its exports are: ${names.join(', ') || '(none)'}.`,
+    );
   }
   return value;
 }

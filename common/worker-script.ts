@@ -23,9 +23,14 @@ export function resolveWorkerScript(callerUrl: string, relativeName: string): Wo
   const ts = fileURLToPath(new URL(`${relativeName}.ts`, callerUrl));
   if (existsSync(ts)) {
     const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-    const hasTsx = inherited.some((a, i) => a.includes('tsx') && (inherited[i - 1] === '--import' || a.startsWith('--import')));
+    const hasTsx = inherited.some(
+      (a, i) => a.includes('tsx') && (inherited[i - 1] === '--import' || a.startsWith('--import')),
+    );
     // Resolved from here, not from the working directory, so it works wherever the CLI is started.
-    return { filename: ts, execArgv: hasTsx ? inherited : [...inherited, '--import', import.meta.resolve('tsx')] };
+    return {
+      filename: ts,
+      execArgv: hasTsx ? inherited : [...inherited, '--import', import.meta.resolve('tsx')],
+    };
   }
   if (existsSync(js)) return { filename: js, execArgv: [] };
   throw new Error(`worker entry ${relativeName} not found next to ${fileURLToPath(callerUrl)}`);

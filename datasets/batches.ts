@@ -21,16 +21,30 @@ export interface FillBatchOptions {
 /** Copies `count` images by index into `pixels` (normalised to [0, 1]) and their labels into `labels`. */
 export function fillBatch(options: FillBatchOptions): void {
   const { store, indices, start, count, pixels, labels } = options;
-  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > indices.length) {
-    throw new RangeError(`fillBatch: rows [${start}, ${start + count}) outside the ${indices.length} indices`);
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(count) ||
+    start < 0 ||
+    count < 0 ||
+    start + count > indices.length
+  ) {
+    throw new RangeError(
+      `fillBatch: rows [${start}, ${start + count}) outside the ${indices.length} indices`,
+    );
   }
-  if (pixels.length < count * IMAGE_BYTES) throw new RangeError(`fillBatch: pixels holds ${pixels.length} values, need ${count * IMAGE_BYTES}`);
-  if (labels.length < count) throw new RangeError(`fillBatch: labels holds ${labels.length} values, need ${count}`);
+  if (pixels.length < count * IMAGE_BYTES)
+    throw new RangeError(`fillBatch: pixels holds ${pixels.length} values, need ${count * IMAGE_BYTES}`);
+  if (labels.length < count)
+    throw new RangeError(`fillBatch: labels holds ${labels.length} values, need ${count}`);
   for (let row = 0; row < count; row += 1) {
     const index = indices[start + row] as number;
-    if (index < 0 || index >= store.count) throw new RangeError(`fillBatch: index ${index} outside the store (${store.count} images)`);
+    if (index < 0 || index >= store.count)
+      throw new RangeError(`fillBatch: index ${index} outside the store (${store.count} images)`);
     const offset = index * IMAGE_BYTES;
-    normalizeImages({ bytes: store.images.subarray(offset, offset + IMAGE_BYTES), out: pixels.subarray(row * IMAGE_BYTES, (row + 1) * IMAGE_BYTES) });
+    normalizeImages({
+      bytes: store.images.subarray(offset, offset + IMAGE_BYTES),
+      out: pixels.subarray(row * IMAGE_BYTES, (row + 1) * IMAGE_BYTES),
+    });
     labels[row] = store.labels[index] as number;
   }
 }

@@ -10,7 +10,13 @@ export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES;
 /** Folder name inside the official archive. */
 export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
 /** Training batch files, in store order (records of batch 1 first). */
-export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
+export const CIFAR10_TRAIN_FILES = [
+  'data_batch_1.bin',
+  'data_batch_2.bin',
+  'data_batch_3.bin',
+  'data_batch_4.bin',
+  'data_batch_5.bin',
+] as const;
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 export const CIFAR10_META_FILE = 'batches.meta.txt';
 /** Records per file in the official release. */
@@ -51,7 +57,10 @@ export function decodeCifarRecords(options: DecodeCifarRecordsOptions): number {
     const base = r * CIFAR10_RECORD_BYTES;
     const label = records[base] as number;
     if (label > 9) {
-      throw new UserError('E_DATASET_CORRUPT', `${source}: record ${r} has label ${label}, CIFAR-10 labels are 0–9; the file is corrupt or not CIFAR-10 — re-download it`);
+      throw new UserError(
+        'E_DATASET_CORRUPT',
+        `${source}: record ${r} has label ${label}, CIFAR-10 labels are 0–9; the file is corrupt or not CIFAR-10 — re-download it`,
+      );
     }
     labels[firstImage + r] = label;
     const out = (firstImage + r) * IMAGE_BYTES;
@@ -73,7 +82,10 @@ export function parseClassNames(options: { text: string; source: string }): stri
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
   if (names.length !== 10) {
-    throw new UserError('E_DATASET_CORRUPT', `${options.source} lists ${names.length} class names, CIFAR-10 has 10; the archive is not CIFAR-10 — check the file`);
+    throw new UserError(
+      'E_DATASET_CORRUPT',
+      `${options.source} lists ${names.length} class names, CIFAR-10 has 10; the archive is not CIFAR-10 — check the file`,
+    );
   }
   return names;
 }

@@ -74,7 +74,10 @@ export function resolveCifar10Source(options: Omit<LoadCifar10Options, 'onProgre
   if (rawSha !== undefined && rawSha.trim() !== '') {
     sha256 = rawSha.trim().toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(sha256)) {
-      throw new UserError('E_BAD_ARGUMENT', `the CIFAR-10 SHA-256 "${rawSha}" (SEEDSWEEP_CIFAR10_SHA256 or the sha256 option) is not 64 hex digits; copy it from the mirror's SHA256SUMS`);
+      throw new UserError(
+        'E_BAD_ARGUMENT',
+        `the CIFAR-10 SHA-256 "${rawSha}" (SEEDSWEEP_CIFAR10_SHA256 or the sha256 option) is not 64 hex digits; copy it from the mirror's SHA256SUMS`,
+      );
     }
   }
   const cacheRoot = path.resolve(options.cacheRoot ?? cacheDir());
@@ -102,11 +105,14 @@ export async function loadCifar10(options: LoadCifar10Options): Promise<ImageSto
  * The fingerprint and counts without decoding pixels, from a sidecar written by an earlier load
  * (cache entry, or a local path whose size and modification time are unchanged); undefined if none.
  */
-export async function peekCifar10(options: Omit<LoadCifar10Options, 'onProgress'>): Promise<Cifar10Summary | undefined> {
+export async function peekCifar10(
+  options: Omit<LoadCifar10Options, 'onProgress'>,
+): Promise<Cifar10Summary | undefined> {
   const source = resolveCifar10Source(options);
   if (source.kind === 'path' && source.path) {
     const sidecar = await readJson<PathSidecar>(pathSidecarFile(source));
-    if (!sidecar || sidecar.path !== source.path || sidecar.sha256 !== (source.sha256 ?? null)) return undefined;
+    if (!sidecar || sidecar.path !== source.path || sidecar.sha256 !== (source.sha256 ?? null))
+      return undefined;
     const stamp = await statStamp(source.path).catch(() => undefined);
     return stamp === sidecar.stamp ? sidecar.summary : undefined;
   }
@@ -118,11 +124,18 @@ export async function peekCifar10(options: Omit<LoadCifar10Options, 'onProgress'
 // ---------------------------------------------------------------------------------------------
 // Local sources
 
-async function loadFromPath(options: { localPath: string; sha256: string | undefined; progress: (m: string) => void }): Promise<ImageStore> {
+async function loadFromPath(options: {
+  localPath: string;
+  sha256: string | undefined;
+  progress: (m: string) => void;
+}): Promise<ImageStore> {
   const { localPath, sha256, progress } = options;
   const stat = await fs.stat(localPath).catch(() => undefined);
   if (!stat) {
-    throw new UserError('E_DATASET_PATH', `dataset.path ${localPath} does not exist; pass the path of cifar-10-binary.tar.gz or of its extracted ${CIFAR10_FOLDER} folder`);
+    throw new UserError(
+      'E_DATASET_PATH',
+      `dataset.path ${localPath} does not exist; pass the path of cifar-10-binary.tar.gz or of its extracted ${CIFAR10_FOLDER} folder`,
+    );
   }
   if (stat.isDirectory()) {
     progress(`reading CIFAR-10 from folder ${localPath}`);
@@ -132,7 +145,10 @@ async function loadFromPath(options: { localPath: string; sha256: string | undef
     progress(`verifying SHA-256 of ${localPath}`);
     const actual = await hashFile(localPath, 'sha256');
     if (actual !== sha256) {
-      throw new UserError('E_DATASET_CHECKSUM', `${localPath} has SHA-256 ${actual}, expected ${sha256} (SEEDSWEEP_CIFAR10_SHA256 or the sha256 option): the archive is corrupt or a different file — get a fresh copy or correct the checksum`);
+      throw new UserError(
+        'E_DATASET_CHECKSUM',
+        `${localPath} has SHA-256 ${actual}, expected ${sha256} (SEEDSWEEP_CIFAR10_SHA256 or the sha256 option): the archive is corrupt or a different file — get a fresh copy or correct the checksum`,
+      );
     }
   }
   progress(`reading CIFAR-10 from archive ${localPath}`);
@@ -186,7 +202,11 @@ async function readArchive(file: string): Promise<Map<string, Uint8Array>> {
 }
 
 /** Validates the files and decodes them into a shared store; the fingerprint hashes names + records. */
-function storeFromFiles(options: { files: Map<string, Uint8Array>; source: string; progress: (m: string) => void }): ImageStore {
+function storeFromFiles(options: {
+  files: Map<string, Uint8Array>;
+  source: string;
+  progress: (m: string) => void;
+}): ImageStore {
   const { files, source, progress } = options;
   const missing = REQUIRED_FILES.filter((name) => !files.has(name));
   if (missing.length > 0) {
@@ -196,9 +216,14 @@ function storeFromFiles(options: { files: Map<string, Uint8Array>; source: strin
     );
   }
   const get = (name: string): Uint8Array => files.get(name) as Uint8Array;
-  const classNames = parseClassNames({ text: Buffer.from(get(CIFAR10_META_FILE)).toString('utf8'), source: `${source}: ${CIFAR10_META_FILE}` });
+  const classNames = parseClassNames({
+    text: Buffer.from(get(CIFAR10_META_FILE)).toString('utf8'),
+    source: `${source}: ${CIFAR10_META_FILE}`,
+  });
   const batchFiles = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
-  const counts = batchFiles.map((name) => recordCount({ byteLength: get(name).length, source: `${source}: ${name}` }));
+  const counts = batchFiles.map((name) =>
+    recordCount({ byteLength: get(name).length, source: `${source}: ${name}` }),
+  );
   const count = counts.reduce((a, b) => a + b, 0);
   const testCount = counts[counts.length - 1] as number;
   progress(`decoding ${count.toLocaleString('en-US')} CIFAR-10 images`);
@@ -211,7 +236,16 @@ function storeFromFiles(options: { files: Map<string, Uint8Array>; source: strin
     hash.update(records);
     first += counts[i] as number;
   });
-  return { name: 'cifar10', synthetic: false, images, labels, count, trainCount: count - testCount, classNames, fingerprint: hash.digest('hex') };
+  return {
+    name: 'cifar10',
+    synthetic: false,
+    images,
+    labels,
+    count,
+    trainCount: count - testCount,
+    classNames,
+    fingerprint: hash.digest('hex'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,27 +270,38 @@ function cacheFolder(source: Cifar10Source): string {
   return path.join(source.cacheRoot, 'cifar10', CIFAR10_FOLDER);
 }
 
-async function loadFromCache(options: { source: Cifar10Source; progress: (m: string) => void }): Promise<ImageStore | undefined> {
+async function loadFromCache(options: {
+  source: Cifar10Source;
+  progress: (m: string) => void;
+}): Promise<ImageStore | undefined> {
   const { source, progress } = options;
   const folder = cacheFolder(source);
   const sidecar = await readJson<CacheSidecar>(path.join(folder, CACHE_SIDECAR));
   if (!sidecar) return undefined;
   if (source.sha256 && sidecar.archiveSha256 !== source.sha256) {
-    progress(`cached CIFAR-10 in ${folder} came from an archive with SHA-256 ${sidecar.archiveSha256}, not the requested ${source.sha256}; downloading`);
+    progress(
+      `cached CIFAR-10 in ${folder} came from an archive with SHA-256 ${sidecar.archiveSha256}, not the requested ${source.sha256}; downloading`,
+    );
     return undefined;
   }
   progress(`reading CIFAR-10 from cache ${folder}`);
   try {
     const store = storeFromFiles({ files: await readFolder(folder), source: folder, progress });
-    if (store.fingerprint !== sidecar.summary.fingerprint) throw new Error('content differs from what was cached');
+    if (store.fingerprint !== sidecar.summary.fingerprint)
+      throw new Error('content differs from what was cached');
     return store;
   } catch (error) {
-    progress(`cached CIFAR-10 in ${folder} is damaged (${error instanceof Error ? error.message : String(error)}); downloading again`);
+    progress(
+      `cached CIFAR-10 in ${folder} is damaged (${error instanceof Error ? error.message : String(error)}); downloading again`,
+    );
     return undefined;
   }
 }
 
-async function downloadIntoCache(options: { source: Cifar10Source; progress: (m: string) => void }): Promise<ImageStore> {
+async function downloadIntoCache(options: {
+  source: Cifar10Source;
+  progress: (m: string) => void;
+}): Promise<ImageStore> {
   const { source, progress } = options;
   const expectMd5 = source.url === CIFAR10_OFFICIAL_URL ? CIFAR10_OFFICIAL_MD5 : undefined;
   if (!expectMd5 && !source.sha256) {
@@ -273,9 +318,17 @@ async function downloadIntoCache(options: { source: Cifar10Source; progress: (m:
   await fs.mkdir(partial);
   try {
     const archive = path.join(partial, 'cifar-10-binary.tar.gz');
-    const digest = await downloadFile({ url: source.url, destination: archive, onProgress: progress, hint: `Nothing was cached. ${FIX_HINT}` });
+    const digest = await downloadFile({
+      url: source.url,
+      destination: archive,
+      onProgress: progress,
+      hint: `Nothing was cached. ${FIX_HINT}`,
+    });
     if (expectMd5 && digest.md5 !== expectMd5) {
-      throw new UserError('E_DATASET_CHECKSUM', `the archive downloaded from ${source.url} has MD5 ${digest.md5}, the official release has ${expectMd5}: the download is corrupt or the server sent another file; nothing was cached — retry, or ${FIX_HINT}`);
+      throw new UserError(
+        'E_DATASET_CHECKSUM',
+        `the archive downloaded from ${source.url} has MD5 ${digest.md5}, the official release has ${expectMd5}: the download is corrupt or the server sent another file; nothing was cached — retry, or ${FIX_HINT}`,
+      );
     }
     if (source.sha256 && digest.sha256 !== source.sha256) {
       throw new UserError(
@@ -290,7 +343,11 @@ async function downloadIntoCache(options: { source: Cifar10Source; progress: (m:
     await fs.mkdir(staged);
     for (const [name, bytes] of files) await fs.writeFile(path.join(staged, name), bytes);
     const sidecar: CacheSidecar = {
-      summary: { fingerprint: store.fingerprint, trainCount: store.trainCount, testCount: store.count - store.trainCount },
+      summary: {
+        fingerprint: store.fingerprint,
+        trainCount: store.trainCount,
+        testCount: store.count - store.trainCount,
+      },
       archiveSha256: digest.sha256,
       archiveMd5: digest.md5,
       url: source.url,
@@ -320,7 +377,11 @@ async function installCacheFolder(options: { staged: string; target: string }): 
     await fs.rename(staged, target);
   } catch (error) {
     // Another process installed the same folder meanwhile: keep theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (
+      (error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' &&
+      (error as NodeJS.ErrnoException).code !== 'EEXIST'
+    )
+      throw error;
   }
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
 }
@@ -331,10 +392,10 @@ async function removeStalePartials(root: string): Promise<void> {
     const match = /^\.partial-(\d+)-/.exec(entry) ?? /\.old-(\d+)-/.exec(entry);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (pid !== process.pid && !isProcessAlive(pid)) await fs.rm(path.join(root, entry), { recursive: true, force: true });
+    if (pid !== process.pid && !isProcessAlive(pid))
+      await fs.rm(path.join(root, entry), { recursive: true, force: true });
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Sidecars for local paths: make datasetFingerprint cheap on the next call.
@@ -354,7 +415,11 @@ async function writePathSidecar(options: { source: Cifar10Source; store: ImageSt
     path: source.path,
     stamp: await statStamp(source.path),
     sha256: source.sha256 ?? null,
-    summary: { fingerprint: store.fingerprint, trainCount: store.trainCount, testCount: store.count - store.trainCount },
+    summary: {
+      fingerprint: store.fingerprint,
+      trainCount: store.trainCount,
+      testCount: store.count - store.trainCount,
+    },
   };
   const file = pathSidecarFile(source);
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -52,7 +52,9 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const report = (): void => {
     if (!onProgress) return;
     if (expectedBytes) {
-      onProgress(`downloading ${url}: ${(received / MB).toFixed(1)} of ${(expectedBytes / MB).toFixed(1)} MB (${Math.floor((100 * received) / expectedBytes)} %)`);
+      onProgress(
+        `downloading ${url}: ${(received / MB).toFixed(1)} of ${(expectedBytes / MB).toFixed(1)} MB (${Math.floor((100 * received) / expectedBytes)} %)`,
+      );
     } else {
       onProgress(`downloading ${url}: ${(received / MB).toFixed(1)} MB`);
     }
@@ -79,7 +81,9 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     throw fail(`the transfer broke off after ${received} bytes (${describeNetworkError(error)})`, error);
   }
   if (expectedBytes !== undefined && received !== expectedBytes) {
-    throw fail(`received ${received} of the ${expectedBytes} bytes the server announced (truncated transfer)`);
+    throw fail(
+      `received ${received} of the ${expectedBytes} bytes the server announced (truncated transfer)`,
+    );
   }
   report();
   return { bytes: received, sha256: sha256.digest('hex'), md5: md5.digest('hex') };

@@ -44,34 +44,61 @@ const stores = new Map<string, Promise<ImageStore>>();
 /** Throws a UserError naming the field if the spec is malformed (sizes are checked against the data later). */
 export function validateDatasetSpec(spec: DatasetSpec): void {
   const known = Object.values(DatasetName) as string[];
-  if (typeof spec !== 'object' || spec === null) throw new UserError('E_DATASET_SPEC', `dataset must be an object such as { name: 'cifar10' }, got ${JSON.stringify(spec)}`);
+  if (typeof spec !== 'object' || spec === null)
+    throw new UserError(
+      'E_DATASET_SPEC',
+      `dataset must be an object such as { name: 'cifar10' }, got ${JSON.stringify(spec)}`,
+    );
   if (!known.includes(spec.name)) {
-    throw new UserError('E_DATASET_UNKNOWN', `dataset.name "${String(spec.name)}" is not a known dataset; use one of: ${known.join(', ')}`);
+    throw new UserError(
+      'E_DATASET_UNKNOWN',
+      `dataset.name "${String(spec.name)}" is not a known dataset; use one of: ${known.join(', ')}`,
+    );
   }
   for (const field of ['trainSize', 'testSize'] as const) {
     const value = spec[field];
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new UserError('E_DATASET_SIZE', `dataset.${field} must be a positive whole number of images, got ${JSON.stringify(value)}; omit it to use the whole split`);
+      throw new UserError(
+        'E_DATASET_SIZE',
+        `dataset.${field} must be a positive whole number of images, got ${JSON.stringify(value)}; omit it to use the whole split`,
+      );
     }
     if (spec.name === 'synthetic' && value > SYNTHETIC_MAX_SIZE) {
-      throw new UserError('E_DATASET_SIZE', `dataset.${field} ${value} is larger than the synthetic generator allows (${SYNTHETIC_MAX_SIZE}); use a smaller size`);
+      throw new UserError(
+        'E_DATASET_SIZE',
+        `dataset.${field} ${value} is larger than the synthetic generator allows (${SYNTHETIC_MAX_SIZE}); use a smaller size`,
+      );
     }
   }
   if (spec.sliceSeed !== undefined && (!Number.isSafeInteger(spec.sliceSeed) || spec.sliceSeed < 0)) {
-    throw new UserError('E_DATASET_SPEC', `dataset.sliceSeed must be a non-negative whole number, got ${JSON.stringify(spec.sliceSeed)}`);
+    throw new UserError(
+      'E_DATASET_SPEC',
+      `dataset.sliceSeed must be a non-negative whole number, got ${JSON.stringify(spec.sliceSeed)}`,
+    );
   }
   if (spec.path !== undefined) {
-    if (spec.name !== 'cifar10') throw new UserError('E_DATASET_SPEC', `dataset.path is only used by cifar10, not by ${spec.name}; remove it`);
+    if (spec.name !== 'cifar10')
+      throw new UserError(
+        'E_DATASET_SPEC',
+        `dataset.path is only used by cifar10, not by ${spec.name}; remove it`,
+      );
     if (typeof spec.path !== 'string' || spec.path.trim() === '') {
-      throw new UserError('E_DATASET_SPEC', `dataset.path must be the path of cifar-10-binary.tar.gz or of its extracted folder, got ${JSON.stringify(spec.path)}`);
+      throw new UserError(
+        'E_DATASET_SPEC',
+        `dataset.path must be the path of cifar-10-binary.tar.gz or of its extracted folder, got ${JSON.stringify(spec.path)}`,
+      );
     }
   }
 }
 
 /** Synthetic generation parameters from a spec: sizes default to 5,000/1,000, seed to `sliceSeed ?? 0`. */
 function syntheticParams(spec: DatasetSpec): { seed: number; trainSize: number; testSize: number } {
-  return { seed: spec.sliceSeed ?? 0, trainSize: spec.trainSize ?? SYNTHETIC_DEFAULT_TRAIN_SIZE, testSize: spec.testSize ?? SYNTHETIC_DEFAULT_TEST_SIZE };
+  return {
+    seed: spec.sliceSeed ?? 0,
+    trainSize: spec.trainSize ?? SYNTHETIC_DEFAULT_TRAIN_SIZE,
+    testSize: spec.testSize ?? SYNTHETIC_DEFAULT_TEST_SIZE,
+  };
 }
 
 /**
@@ -120,13 +147,30 @@ export function splitFromStore(options: SplitFromStoreOptions): DatasetSplit {
   const sliceSeed = spec.sliceSeed ?? 0;
   return {
     store,
-    train: stratifiedSlice({ labels: store.labels, begin: 0, end: store.trainCount, size: trainSize, seed: sliceSeed, stream: 'train' }),
-    test: stratifiedSlice({ labels: store.labels, begin: store.trainCount, end: store.count, size: testSize, seed: sliceSeed, stream: 'test' }),
+    train: stratifiedSlice({
+      labels: store.labels,
+      begin: 0,
+      end: store.trainCount,
+      size: trainSize,
+      seed: sliceSeed,
+      stream: 'train',
+    }),
+    test: stratifiedSlice({
+      labels: store.labels,
+      begin: store.trainCount,
+      end: store.count,
+      size: testSize,
+      seed: sliceSeed,
+      stream: 'test',
+    }),
     fingerprint: splitFingerprint({ store, trainSize, testSize, sliceSeed }),
   };
 }
 
-function resolveSizes(options: { spec: DatasetSpec; trainCount: number; testCount: number }): { trainSize: number; testSize: number } {
+function resolveSizes(options: { spec: DatasetSpec; trainCount: number; testCount: number }): {
+  trainSize: number;
+  testSize: number;
+} {
   const { spec, trainCount, testCount } = options;
   const check = (field: 'trainSize' | 'testSize', available: number, split: string): number => {
     const value = spec[field] ?? available;
@@ -138,7 +182,10 @@ function resolveSizes(options: { spec: DatasetSpec; trainCount: number; testCoun
     }
     return value;
   };
-  return { trainSize: check('trainSize', trainCount, 'training'), testSize: check('testSize', testCount, 'test') };
+  return {
+    trainSize: check('trainSize', trainCount, 'training'),
+    testSize: check('testSize', testCount, 'test'),
+  };
 }
 
 /** Options of {@link loadSplit}. */
@@ -155,19 +202,35 @@ export async function loadSplit(options: LoadSplitOptions): Promise<DatasetSplit
  * when possible: synthetic data is fingerprinted from its parameters, CIFAR-10 from the sidecar an
  * earlier load left in the cache (otherwise it loads the store once).
  */
-export async function datasetFingerprint(spec: DatasetSpec, options: { cifar10?: Cifar10SourceOverrides } = {}): Promise<string> {
+export async function datasetFingerprint(
+  spec: DatasetSpec,
+  options: { cifar10?: Cifar10SourceOverrides } = {},
+): Promise<string> {
   validateDatasetSpec(spec);
   const sliceSeed = spec.sliceSeed ?? 0;
   if (spec.name === 'synthetic') {
     const params = syntheticParams(spec);
-    const store = { fingerprint: syntheticFingerprint(params), count: params.trainSize + params.testSize, trainCount: params.trainSize };
+    const store = {
+      fingerprint: syntheticFingerprint(params),
+      count: params.trainSize + params.testSize,
+      trainCount: params.trainSize,
+    };
     return splitFingerprint({ store, trainSize: params.trainSize, testSize: params.testSize, sliceSeed });
   }
   const cifarOptions = { ...(options.cifar10 ?? {}), ...(spec.path ? { path: spec.path } : {}) };
   const summary: Cifar10Summary | undefined = await peekCifar10(cifarOptions);
-  if (!summary) return (await loadSplit({ spec, ...(options.cifar10 ? { cifar10: options.cifar10 } : {}) })).fingerprint;
-  const { trainSize, testSize } = resolveSizes({ spec, trainCount: summary.trainCount, testCount: summary.testCount });
-  const store = { fingerprint: summary.fingerprint, count: summary.trainCount + summary.testCount, trainCount: summary.trainCount };
+  if (!summary)
+    return (await loadSplit({ spec, ...(options.cifar10 ? { cifar10: options.cifar10 } : {}) })).fingerprint;
+  const { trainSize, testSize } = resolveSizes({
+    spec,
+    trainCount: summary.trainCount,
+    testCount: summary.testCount,
+  });
+  const store = {
+    fingerprint: summary.fingerprint,
+    count: summary.trainCount + summary.testCount,
+    trainCount: summary.trainCount,
+  };
   return splitFingerprint({ store, trainSize, testSize, sliceSeed });
 }
 

@@ -29,10 +29,16 @@ export async function resolveDatasetPlugin(spec: DatasetSpec): Promise<DatasetPl
     pending = (async () => {
       const value = await importExport(ref, 'dataset');
       if (!isDatasetPlugin(value)) {
-        throw new UserError('E_NOT_A_DATASET', `${key} is not a dataset plug-in; export the result of defineDataset({ name, options, fingerprint, load }) from 'seedsweep'.`);
+        throw new UserError(
+          'E_NOT_A_DATASET',
+          `${key} is not a dataset plug-in; export the result of defineDataset({ name, options, fingerprint, load }) from 'seedsweep'.`,
+        );
       }
       if (value.name !== spec.name) {
-        throw new UserError('E_DATASET_NAME', `dataset plug-in ${key} is named '${value.name}' but the spec says '${spec.name}'; use the plug-in's name.`);
+        throw new UserError(
+          'E_DATASET_NAME',
+          `dataset plug-in ${key} is named '${value.name}' but the spec says '${spec.name}'; use the plug-in's name.`,
+        );
       }
       return value;
     })();
@@ -46,21 +52,32 @@ export async function resolveDatasetPlugin(spec: DatasetSpec): Promise<DatasetPl
 export function pluginOptions(plugin: DatasetPlugin<unknown, unknown>, spec: DatasetSpec): unknown {
   const parsed = plugin.options.safeParse(spec.options ?? {});
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `dataset.options${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
-  throw new UserError('E_DATASET_OPTIONS', `options of dataset '${spec.name}' are invalid: ${problems.join('; ')}.`);
+  const problems = parsed.error.issues.map(
+    (i) => `dataset.options${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`,
+  );
+  throw new UserError(
+    'E_DATASET_OPTIONS',
+    `options of dataset '${spec.name}' are invalid: ${problems.join('; ')}.`,
+  );
 }
 
 /**
  * Content fingerprint of a spec's data: equal data ⇒ equal fingerprint. Built-ins fingerprint the
  * slice's bytes; plug-ins answer for themselves (their answer is prefixed with their name).
  */
-export async function fingerprintDataset(spec: DatasetSpec, options: { cifar10?: Cifar10SourceOverrides } = {}): Promise<string> {
+export async function fingerprintDataset(
+  spec: DatasetSpec,
+  options: { cifar10?: Cifar10SourceOverrides } = {},
+): Promise<string> {
   if (spec.name === NO_DATASET && !isPluginDataset(spec)) return NO_DATASET;
   if (!isPluginDataset(spec)) return builtinFingerprint(spec, options);
   const plugin = await resolveDatasetPlugin(spec);
   const fingerprint = await plugin.fingerprint(pluginOptions(plugin, spec));
   if (typeof fingerprint !== 'string' || fingerprint.length === 0) {
-    throw new UserError('E_DATASET_FINGERPRINT', `dataset plug-in '${spec.name}' returned ${JSON.stringify(fingerprint)} from fingerprint(); return a non-empty string that changes when the data does.`);
+    throw new UserError(
+      'E_DATASET_FINGERPRINT',
+      `dataset plug-in '${spec.name}' returned ${JSON.stringify(fingerprint)} from fingerprint(); return a non-empty string that changes when the data does.`,
+    );
   }
   return `${spec.name}:${fingerprint}`;
 }
@@ -73,7 +90,8 @@ export interface LoadedDataset {
 
 /** Loads a spec's data: the built-in split (shared memory) or the plug-in's value. */
 export async function loadDataset(spec: DatasetSpec): Promise<LoadedDataset> {
-  if (spec.name === NO_DATASET && !isPluginDataset(spec)) return { value: undefined, fingerprint: NO_DATASET };
+  if (spec.name === NO_DATASET && !isPluginDataset(spec))
+    return { value: undefined, fingerprint: NO_DATASET };
   if (!isPluginDataset(spec)) {
     const split = await loadSplit({ spec });
     return { value: split, fingerprint: split.fingerprint };

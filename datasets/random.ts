@@ -59,7 +59,10 @@ export function createRng(...seedWords: number[]): Rng {
 }
 
 /** Shuffles `values` in place (Fisher–Yates) and returns it. */
-export function shuffleInPlace<T extends { length: number; [index: number]: number }>(values: T, rng: Rng): T {
+export function shuffleInPlace<T extends { length: number; [index: number]: number }>(
+  values: T,
+  rng: Rng,
+): T {
   for (let i = values.length - 1; i > 0; i -= 1) {
     const j = rng.int(i + 1);
     const tmp = values[i] as number;

@@ -42,7 +42,12 @@ export function stratifiedSlice(options: StratifiedSliceOptions): Int32Array {
   const quotas = classes.map((label) => ((byClass.get(label) as number[]).length * size) / total);
   const take = quotas.map(Math.floor);
   let left = size - take.reduce((a, b) => a + b, 0);
-  const order = classes.map((_, i) => i).sort((a, b) => (quotas[b] as number) - (take[b] as number) - ((quotas[a] as number) - (take[a] as number)) || a - b);
+  const order = classes
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        (quotas[b] as number) - (take[b] as number) - ((quotas[a] as number) - (take[a] as number)) || a - b,
+    );
   for (const i of order) {
     if (left === 0) break;
     take[i] = (take[i] as number) + 1;
@@ -69,6 +74,12 @@ export interface SplitFingerprintOptions {
 export function splitFingerprint(options: SplitFingerprintOptions): string {
   const { store, trainSize, testSize, sliceSeed } = options;
   const partial = trainSize < store.trainCount || testSize < store.count - store.trainCount;
-  const canonical = JSON.stringify({ slicing: SLICING_VERSION, store: store.fingerprint, trainSize, testSize, sliceSeed: partial ? sliceSeed : null });
+  const canonical = JSON.stringify({
+    slicing: SLICING_VERSION,
+    store: store.fingerprint,
+    trainSize,
+    testSize,
+    sliceSeed: partial ? sliceSeed : null,
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -46,7 +46,9 @@ export interface SyntheticOptions {
 
 /** Content fingerprint of a synthetic store, computable without generating it. */
 export function syntheticFingerprint(options: SyntheticOptions): string {
-  return createHash('sha256').update(`${GENERATOR_VERSION}:${options.seed}:${options.trainSize}:${options.testSize}`).digest('hex');
+  return createHash('sha256')
+    .update(`${GENERATOR_VERSION}:${options.seed}:${options.trainSize}:${options.testSize}`)
+    .digest('hex');
 }
 
 /** Generates the images into a shared store. Labels cycle 0..9, so every class has ⌊n/10⌋ or ⌈n/10⌉ images. */
@@ -96,7 +98,7 @@ function makePattern(label: number, rng: Rng): Pattern {
     const phase = rng.int(period);
     const half = period / 2;
     const inside = (x: number, y: number): boolean => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h;
-    const stripe = (v: number): number => (((v + phase) % period) + period) % period < half ? 1 : 0;
+    const stripe = (v: number): number => ((((v + phase) % period) + period) % period < half ? 1 : 0);
     switch (label) {
       case 0:
         return (x, y) => (inside(x, y) ? stripe(y) : 0);
@@ -108,7 +110,8 @@ function makePattern(label: number, rng: Rng): Pattern {
         return (x, y) => (inside(x, y) ? stripe(x - y + 64) : 0);
       default: {
         const cell = 2 + rng.int(3);
-        return (x, y) => (inside(x, y) ? (Math.floor((x + phase) / cell) + Math.floor((y + phase) / cell)) & 1 : 0);
+        return (x, y) =>
+          inside(x, y) ? (Math.floor((x + phase) / cell) + Math.floor((y + phase) / cell)) & 1 : 0;
       }
     }
   }
@@ -149,7 +152,8 @@ function drawImage(options: { out: Uint8Array; label: number; rng: Rng }): void 
   const background = randomColour(rng);
   let foreground = randomColour(rng);
   // Enough contrast that the pattern is visible, whatever the colours.
-  for (let tries = 0; tries < 20 && Math.abs(luminance(foreground) - luminance(background)) < 60; tries += 1) foreground = randomColour(rng);
+  for (let tries = 0; tries < 20 && Math.abs(luminance(foreground) - luminance(background)) < 60; tries += 1)
+    foreground = randomColour(rng);
   const pattern = makePattern(label, rng);
   // Noise amplitude in grey levels; each random word gives the noise of one pixel's three channels.
   const noise = rng.uniform(8, 28) / 127.5;

@@ -54,15 +54,20 @@ export interface DatasetPlugin<O = Record<string, unknown>, D = unknown> {
  */
 export function defineDataset<O, D>(definition: Omit<DatasetPlugin<O, D>, 'kind'>): DatasetPlugin<O, D> {
   if (typeof definition.name !== 'string' || !PLUGIN_NAME_PATTERN.test(definition.name)) {
-    throw new TypeError(`defineDataset: name must be letters, digits, '.', '_' or '-'; got ${JSON.stringify(definition.name)}`);
+    throw new TypeError(
+      `defineDataset: name must be letters, digits, '.', '_' or '-'; got ${JSON.stringify(definition.name)}`,
+    );
   }
   for (const fn of ['load', 'fingerprint'] as const) {
-    if (typeof definition[fn] !== 'function') throw new TypeError(`defineDataset(${definition.name}): ${fn} must be a function`);
+    if (typeof definition[fn] !== 'function')
+      throw new TypeError(`defineDataset(${definition.name}): ${fn} must be a function`);
   }
   return Object.freeze({ ...definition, kind: 'seedsweep.dataset' as const });
 }
 
 /** True for a value made by {@link defineDataset}. */
 export function isDatasetPlugin(value: unknown): value is DatasetPlugin<unknown, unknown> {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'seedsweep.dataset';
+  return (
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'seedsweep.dataset'
+  );
 }

@@ -81,16 +81,27 @@ export type TrainableDefinition<P, D> = Omit<Trainable<P, D>, 'kind'>;
  */
 export function defineTrainable<P, D = unknown>(definition: TrainableDefinition<P, D>): Trainable<P, D> {
   if (typeof definition.name !== 'string' || !PLUGIN_NAME_PATTERN.test(definition.name)) {
-    throw new TypeError(`defineTrainable: name must be letters, digits, '.', '_' or '-' (starting with a letter or digit); got ${JSON.stringify(definition.name)}`);
+    throw new TypeError(
+      `defineTrainable: name must be letters, digits, '.', '_' or '-' (starting with a letter or digit); got ${JSON.stringify(definition.name)}`,
+    );
   }
-  if (typeof definition.run !== 'function') throw new TypeError(`defineTrainable(${definition.name}): run must be a function (params, ctx) => Promise<void>`);
+  if (typeof definition.run !== 'function')
+    throw new TypeError(
+      `defineTrainable(${definition.name}): run must be a function (params, ctx) => Promise<void>`,
+    );
   if (!definition.params || typeof (definition.params as { safeParse?: unknown }).safeParse !== 'function') {
-    throw new TypeError(`defineTrainable(${definition.name}): params must be a zod schema, e.g. z.object({ lr: z.number() })`);
+    throw new TypeError(
+      `defineTrainable(${definition.name}): params must be a zod schema, e.g. z.object({ lr: z.number() })`,
+    );
   }
   return Object.freeze({ ...definition, kind: 'seedsweep.trainable' as const });
 }
 
 /** True for a value made by {@link defineTrainable} (checked by shape: it may come from another copy of seedsweep). */
 export function isTrainable(value: unknown): value is Trainable<unknown, unknown> {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'seedsweep.trainable';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'seedsweep.trainable'
+  );
 }

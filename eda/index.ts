@@ -9,10 +9,25 @@ import { fillBatch } from '../datasets/batches.js';
 import { loadSplit, type Cifar10SourceOverrides } from '../datasets/index.js';
 import { PREPROCESSING } from '../datasets/preprocess.js';
 import { createRng, shuffleInPlace } from '../datasets/random.js';
-import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, type DatasetSpec, type DatasetSplit } from '../datasets/types.js';
+import {
+  IMAGE_BYTES,
+  IMAGE_CHANNELS,
+  IMAGE_HEIGHT,
+  IMAGE_WIDTH,
+  type DatasetSpec,
+  type DatasetSplit,
+} from '../datasets/types.js';
 import { renderEdaMarkdown } from './report-markdown.js';
 import { writeImageGrid } from './sample-grid.js';
-import { byteRange, channelMoments, classBalance, foldRange, pixelShuffled, spatialCorrelation, type SpatialCorrelation } from './statistics.js';
+import {
+  byteRange,
+  channelMoments,
+  classBalance,
+  foldRange,
+  pixelShuffled,
+  spatialCorrelation,
+  type SpatialCorrelation,
+} from './statistics.js';
 import type { EdaCheck, EdaReport } from './types.js';
 
 export type { EdaCheck, EdaReport } from './types.js';
@@ -61,7 +76,11 @@ export async function runEda(options: RunEdaOptions): Promise<EdaReport> {
   };
 
   const split = await timed('load', () =>
-    loadSplit({ spec: options.spec, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.cifar10 ? { cifar10: options.cifar10 } : {}) }),
+    loadSplit({
+      spec: options.spec,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.cifar10 ? { cifar10: options.cifar10 } : {}),
+    }),
   );
   const { store } = split;
   const all = concat(split.train, split.test);
@@ -74,7 +93,9 @@ export async function runEda(options: RunEdaOptions): Promise<EdaReport> {
     normalised: normalisedRange(split, all),
     preprocessing: PREPROCESSING,
   }));
-  const channels = await timed('channels', () => channelMoments({ images: store.images, indices: split.train }));
+  const channels = await timed('channels', () =>
+    channelMoments({ images: store.images, indices: split.train }),
+  );
   const balance = await timed('balance', () => ({
     train: classBalance({ labels: store.labels, indices: split.train, classCount: store.classNames.length }),
     test: classBalance({ labels: store.labels, indices: split.test, classCount: store.classNames.length }),
@@ -82,10 +103,15 @@ export async function runEda(options: RunEdaOptions): Promise<EdaReport> {
 
   const sampleSize = Math.min(options.correlationSampleSize ?? 2000, split.train.length);
   progress(`spatial correlation on ${sampleSize} training images and their pixel-shuffled copies`);
-  const sample = shuffleInPlace(Int32Array.from(split.train), createRng(sampleSeed, 0xc0)).slice(0, sampleSize).sort();
+  const sample = shuffleInPlace(Int32Array.from(split.train), createRng(sampleSeed, 0xc0))
+    .slice(0, sampleSize)
+    .sort();
   const correlation = await timed('correlation', () => {
     const images = spatialCorrelation({ images: store.images, indices: sample, maxDistance });
-    const shuffledControl = spatialCorrelation({ ...pixelShuffled({ images: store.images, indices: sample, seed: sampleSeed }), maxDistance });
+    const shuffledControl = spatialCorrelation({
+      ...pixelShuffled({ images: store.images, indices: sample, seed: sampleSeed }),
+      maxDistance,
+    });
     return { images, shuffledControl };
   });
 
@@ -113,7 +139,12 @@ export async function runEda(options: RunEdaOptions): Promise<EdaReport> {
     pixelRange,
     channels,
     classBalance: balance,
-    spatialCorrelation: { sampleSize, sampleSeed, distances: Array.from({ length: maxDistance }, (_, i) => i + 1), ...correlation },
+    spatialCorrelation: {
+      sampleSize,
+      sampleSeed,
+      distances: Array.from({ length: maxDistance }, (_, i) => i + 1),
+      ...correlation,
+    },
     samples: { file: samplesFile, perClass, scale, rowOrder: store.classNames },
     checks: [],
     files: ['eda.md', 'eda.json', samplesFile],
@@ -140,7 +171,12 @@ function tensorFacts(split: DatasetSplit): EdaReport['tensor'] {
   const pixels = new Float32Array(batch * IMAGE_BYTES);
   fillBatch({ store, indices: split.train, start: 0, count: batch, pixels, labels: new Int32Array(batch) });
   return {
-    storage: { dtype: 'uint8', layout: 'NHWC', shared: store.images.buffer instanceof SharedArrayBuffer, bytes: store.images.byteLength },
+    storage: {
+      dtype: 'uint8',
+      layout: 'NHWC',
+      shared: store.images.buffer instanceof SharedArrayBuffer,
+      bytes: store.images.byteLength,
+    },
     trainShape: [split.train.length, ...image],
     testShape: [split.test.length, ...image],
     batchShape: [batch, ...image],
@@ -198,13 +234,21 @@ function assessChecks(report: EdaReport): EdaCheck[] {
       assumption: `neighbouring pixels are strongly correlated (within-image r ≥ ${STRUCTURE_MIN_CORRELATION} at distance 1) while a pixel-shuffled control is not (|r| ≤ ${CONTROL_MAX_ABS_CORRELATION})`,
       passed:
         neighbour.every((r) => r !== null && r !== undefined && r >= STRUCTURE_MIN_CORRELATION) &&
-        controlNeighbour.every((r) => r !== null && r !== undefined && Math.abs(r) <= CONTROL_MAX_ABS_CORRELATION),
+        controlNeighbour.every(
+          (r) => r !== null && r !== undefined && Math.abs(r) <= CONTROL_MAX_ABS_CORRELATION,
+        ),
       detail: `distance 1: horizontal ${fmt(neighbour[0])}, vertical ${fmt(neighbour[1])}; shuffled ${fmt(controlNeighbour[0])}, ${fmt(controlNeighbour[1])}; distance ${report.spatialCorrelation.distances.length}: ${fmt(within.horizontal.at(-1))}, ${fmt(within.vertical.at(-1))}`,
     },
   ];
 }
 
 /** Exposed for the CLI summary. */
-export function correlationAt(curve: SpatialCorrelation['withinImage'], distance: number): { horizontal: number | null; vertical: number | null } {
-  return { horizontal: curve.horizontal[distance - 1] ?? null, vertical: curve.vertical[distance - 1] ?? null };
+export function correlationAt(
+  curve: SpatialCorrelation['withinImage'],
+  distance: number,
+): { horizontal: number | null; vertical: number | null } {
+  return {
+    horizontal: curve.horizontal[distance - 1] ?? null,
+    vertical: curve.vertical[distance - 1] ?? null,
+  };
 }

@@ -12,10 +12,19 @@ function pValue(p: number): string {
   return p < 1e-4 ? p.toExponential(2) : p.toFixed(4);
 }
 
-function correlationTable(images: CorrelationCurve, control: CorrelationCurve, distances: number[]): string[] {
-  const lines = ['| distance (px) | horizontal | vertical | shuffled horizontal | shuffled vertical |', '|---:|---:|---:|---:|---:|'];
+function correlationTable(
+  images: CorrelationCurve,
+  control: CorrelationCurve,
+  distances: number[],
+): string[] {
+  const lines = [
+    '| distance (px) | horizontal | vertical | shuffled horizontal | shuffled vertical |',
+    '|---:|---:|---:|---:|---:|',
+  ];
   distances.forEach((d, i) => {
-    lines.push(`| ${d} | ${fmt(images.horizontal[i])} | ${fmt(images.vertical[i])} | ${fmt(control.horizontal[i])} | ${fmt(control.vertical[i])} |`);
+    lines.push(
+      `| ${d} | ${fmt(images.horizontal[i])} | ${fmt(images.vertical[i])} | ${fmt(control.horizontal[i])} | ${fmt(control.vertical[i])} |`,
+    );
   });
   return lines;
 }
@@ -30,12 +39,19 @@ export function renderEdaMarkdown(report: EdaReport): string {
     '',
   );
   lines.push('## Assumptions checked', '', '| check | assumption | holds | numbers |', '|---|---|---|---|');
-  for (const check of report.checks) lines.push(`| ${check.id} | ${check.assumption} | ${check.passed ? 'yes' : '**NO**'} | ${check.detail} |`);
+  for (const check of report.checks)
+    lines.push(
+      `| ${check.id} | ${check.assumption} | ${check.passed ? 'yes' : '**NO**'} | ${check.detail} |`,
+    );
   lines.push('');
 
   lines.push('## Tensor shape and type', '');
-  lines.push(`- Store: ${tensor.storage.dtype}, ${tensor.storage.layout}, ${(tensor.storage.bytes / 2 ** 20).toFixed(1)} MiB${tensor.storage.shared ? ' in shared memory' : ''}.`);
-  lines.push(`- Training tensor ${tensor.trainShape.join(' × ')}, test tensor ${tensor.testShape.join(' × ')}.`);
+  lines.push(
+    `- Store: ${tensor.storage.dtype}, ${tensor.storage.layout}, ${(tensor.storage.bytes / 2 ** 20).toFixed(1)} MiB${tensor.storage.shared ? ' in shared memory' : ''}.`,
+  );
+  lines.push(
+    `- Training tensor ${tensor.trainShape.join(' × ')}, test tensor ${tensor.testShape.join(' × ')}.`,
+  );
   lines.push(`- A training batch: ${tensor.batchShape.join(' × ')} ${tensor.batchDtype}.`, '');
 
   lines.push('## Pixel range', '');
@@ -45,18 +61,27 @@ export function renderEdaMarkdown(report: EdaReport): string {
     '',
   );
 
-  lines.push('## Per-channel mean and standard deviation (training images, normalised units)', '', '| channel | mean | std |', '|---|---:|---:|');
+  lines.push(
+    '## Per-channel mean and standard deviation (training images, normalised units)',
+    '',
+    '| channel | mean | std |',
+    '|---|---:|---:|',
+  );
   for (const c of channels) lines.push(`| ${c.channel} | ${fmt(c.mean, 4)} | ${fmt(c.std, 4)} |`);
   lines.push('');
 
   lines.push('## Class balance', '', '| class | train | test |', '|---|---:|---:|');
-  dataset.classNames.forEach((name, i) => lines.push(`| ${name} | ${classBalance.train.counts[i] ?? 0} | ${classBalance.test.counts[i] ?? 0} |`));
+  dataset.classNames.forEach((name, i) =>
+    lines.push(`| ${name} | ${classBalance.train.counts[i] ?? 0} | ${classBalance.test.counts[i] ?? 0} |`),
+  );
   lines.push('');
   for (const [which, b] of [
     ['train', classBalance.train],
     ['test', classBalance.test],
   ] as const) {
-    lines.push(`- ${which}: χ² = ${fmt(b.chiSquare, 3)} with ${b.degreesOfFreedom} degrees of freedom, p = ${pValue(b.pValue)}; largest/smallest class = ${fmt(b.maxMinRatio, 3)}.`);
+    lines.push(
+      `- ${which}: χ² = ${fmt(b.chiSquare, 3)} with ${b.degreesOfFreedom} degrees of freedom, p = ${pValue(b.pValue)}; largest/smallest class = ${fmt(b.maxMinRatio, 3)}.`,
+    );
   }
   lines.push('');
 
@@ -82,7 +107,15 @@ export function renderEdaMarkdown(report: EdaReport): string {
   );
 
   lines.push('## Sample images', '', `![samples](${report.samples.file})`, '');
-  lines.push(`Rows, top to bottom: ${report.samples.rowOrder.join(', ')} (${report.samples.perClass} training images each, upscaled ×${report.samples.scale}).`, '');
-  lines.push(`_Generated ${report.createdAt}; seconds per stage: ${Object.entries(report.seconds).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}._`, '');
+  lines.push(
+    `Rows, top to bottom: ${report.samples.rowOrder.join(', ')} (${report.samples.perClass} training images each, upscaled ×${report.samples.scale}).`,
+    '',
+  );
+  lines.push(
+    `_Generated ${report.createdAt}; seconds per stage: ${Object.entries(report.seconds)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ')}._`,
+    '',
+  );
   return lines.join('\n');
 }

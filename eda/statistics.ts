@@ -8,7 +8,8 @@ import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '../datas
 
 const PIXELS = IMAGE_HEIGHT * IMAGE_WIDTH;
 /** jStat's chi-square distribution (the shared typings in analysis/jstat.d.ts omit it). */
-const chiSquareDistribution = (jStat as unknown as { chisquare: { cdf(x: number, dof: number): number } }).chisquare;
+const chiSquareDistribution = (jStat as unknown as { chisquare: { cdf(x: number, dof: number): number } })
+  .chisquare;
 
 /** Minimum and maximum of a value set. */
 export interface ValueRange {
@@ -46,10 +47,19 @@ export function channelMoments(options: ImageSetOptions): ChannelMoments[] {
       const r = images[o] as number;
       const g = images[o + 1] as number;
       const b = images[o + 2] as number;
-      s0 += r; s1 += g; s2 += b; q0 += r * r; q1 += g * g; q2 += b * b; // prettier-ignore
+      s0 += r;
+      s1 += g;
+      s2 += b;
+      q0 += r * r;
+      q1 += g * g;
+      q2 += b * b; // prettier-ignore
     }
-    sum[0] = (sum[0] as number) + s0; sum[1] = (sum[1] as number) + s1; sum[2] = (sum[2] as number) + s2; // prettier-ignore
-    sumSquares[0] = (sumSquares[0] as number) + q0; sumSquares[1] = (sumSquares[1] as number) + q1; sumSquares[2] = (sumSquares[2] as number) + q2; // prettier-ignore
+    sum[0] = (sum[0] as number) + s0;
+    sum[1] = (sum[1] as number) + s1;
+    sum[2] = (sum[2] as number) + s2; // prettier-ignore
+    sumSquares[0] = (sumSquares[0] as number) + q0;
+    sumSquares[1] = (sumSquares[1] as number) + q1;
+    sumSquares[2] = (sumSquares[2] as number) + q2; // prettier-ignore
   }
   const n = indices.length * PIXELS;
   return (['red', 'green', 'blue'] as const).map((channel, c) => {
@@ -102,7 +112,11 @@ export interface ClassBalance {
 }
 
 /** Counts the chosen images' labels and tests them against a uniform class distribution. */
-export function classBalance(options: { labels: Uint8Array; indices: Int32Array; classCount: number }): ClassBalance {
+export function classBalance(options: {
+  labels: Uint8Array;
+  indices: Int32Array;
+  classCount: number;
+}): ClassBalance {
   const { labels, indices, classCount } = options;
   const counts = new Array<number>(classCount).fill(0);
   for (const index of indices) {
@@ -113,9 +127,19 @@ export function classBalance(options: { labels: Uint8Array; indices: Int32Array;
   const expected = total / classCount;
   const chiSquare = counts.reduce((acc, observed) => acc + (observed - expected) ** 2 / expected, 0);
   const degreesOfFreedom = classCount - 1;
-  const pValue = total === 0 ? Number.NaN : Math.min(1, Math.max(0, 1 - chiSquareDistribution.cdf(chiSquare, degreesOfFreedom)));
+  const pValue =
+    total === 0
+      ? Number.NaN
+      : Math.min(1, Math.max(0, 1 - chiSquareDistribution.cdf(chiSquare, degreesOfFreedom)));
   const min = Math.min(...counts);
-  return { counts, total, chiSquare, degreesOfFreedom, pValue, maxMinRatio: min === 0 ? Number.POSITIVE_INFINITY : Math.max(...counts) / min };
+  return {
+    counts,
+    total,
+    chiSquare,
+    degreesOfFreedom,
+    pValue,
+    maxMinRatio: min === 0 ? Number.POSITIVE_INFINITY : Math.max(...counts) / min,
+  };
 }
 
 /** Correlation of pixel values at distances 1…maxDistance, per direction. `null` where undefined (no variance). */
@@ -152,7 +176,8 @@ export function spatialCorrelation(options: SpatialCorrelationOptions): SpatialC
   const maxDistance = options.maxDistance ?? 8;
   // Accumulators: [variant 0 raw | 1 centred][direction 0 h | 1 v][distance-1][stat]
   const acc = new Float64Array(2 * 2 * maxDistance * STATS);
-  const slot = (variant: number, direction: number, d: number): number => ((variant * 2 + direction) * maxDistance + (d - 1)) * STATS;
+  const slot = (variant: number, direction: number, d: number): number =>
+    ((variant * 2 + direction) * maxDistance + (d - 1)) * STATS;
   const plane = new Float64Array(PIXELS);
   const centred = new Float64Array(PIXELS);
   for (const index of indices) {
@@ -182,7 +207,13 @@ export function spatialCorrelation(options: SpatialCorrelationOptions): SpatialC
 }
 
 /** Adds the pairs (x, y) ↔ (x + dx, y + dy) of one 32×32 plane to the sums at `acc[at…]`. */
-function accumulatePairs(options: { acc: Float64Array; at: number; values: Float64Array; dx: number; dy: number }): void {
+function accumulatePairs(options: {
+  acc: Float64Array;
+  at: number;
+  values: Float64Array;
+  dx: number;
+  dy: number;
+}): void {
   const { acc, at, values, dx, dy } = options;
   let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0; // prettier-ignore
   for (let y = 0; y + dy < IMAGE_HEIGHT; y += 1) {
@@ -191,7 +222,11 @@ function accumulatePairs(options: { acc: Float64Array; at: number; values: Float
     for (let x = 0; x + dx < IMAGE_WIDTH; x += 1) {
       const a = values[rowA + x] as number;
       const b = values[rowB + x] as number;
-      sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; // prettier-ignore
+      sa += a;
+      sb += b;
+      saa += a * a;
+      sbb += b * b;
+      sab += a * b; // prettier-ignore
       n += 1;
     }
   }
@@ -221,7 +256,10 @@ function pearson(acc: Float64Array, at: number): number | null {
  * The control: copies of the chosen images with their pixel positions permuted (seeded, one
  * permutation per image, colour triplets kept together). Returns a compact store of them.
  */
-export function pixelShuffled(options: ImageSetOptions & { seed: number }): { images: Uint8Array; indices: Int32Array } {
+export function pixelShuffled(options: ImageSetOptions & { seed: number }): {
+  images: Uint8Array;
+  indices: Int32Array;
+} {
   const { images, indices, seed } = options;
   const out = new Uint8Array(indices.length * IMAGE_BYTES);
   const order = new Int32Array(PIXELS);

@@ -30,7 +30,10 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
   const metric = (key: string, value: number | null | undefined, step = 0): StandaloneMetric[] =>
     value === null || value === undefined || !Number.isFinite(value) ? [] : [{ key, value, timestamp, step }];
   const curves = (prefix: string, curve: EdaReport['spatialCorrelation']['images']['withinImage']) =>
-    corr.distances.flatMap((d, i) => [...metric(`${prefix}_horizontal`, curve.horizontal[i], d), ...metric(`${prefix}_vertical`, curve.vertical[i], d)]);
+    corr.distances.flatMap((d, i) => [
+      ...metric(`${prefix}_horizontal`, curve.horizontal[i], d),
+      ...metric(`${prefix}_vertical`, curve.vertical[i], d),
+    ]);
   return tracker.logStandaloneRun({
     experiment: options.experimentName ?? EDA_EXPERIMENT,
     runName: `eda-${dataset.name}-${dataset.trainImages}-${dataset.testImages}`,
@@ -39,7 +42,9 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
       'seedsweep.dataset': dataset.name,
       'seedsweep.synthetic': String(dataset.synthetic),
       'seedsweep.dataset_fingerprint': dataset.splitFingerprint,
-      'mlflow.note.content': report.checks.map((c) => `${c.id}: ${c.passed ? 'holds' : 'DOES NOT HOLD'} (${c.detail})`).join('\n'),
+      'mlflow.note.content': report.checks
+        .map((c) => `${c.id}: ${c.passed ? 'holds' : 'DOES NOT HOLD'} (${c.detail})`)
+        .join('\n'),
     },
     params: {
       dataset: dataset.name,
@@ -53,7 +58,10 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
     metrics: [
       ...metric('pixel_min_normalised', report.pixelRange.normalised.min),
       ...metric('pixel_max_normalised', report.pixelRange.normalised.max),
-      ...report.channels.flatMap((c) => [...metric(`mean_${c.channel}`, c.mean), ...metric(`std_${c.channel}`, c.std)]),
+      ...report.channels.flatMap((c) => [
+        ...metric(`mean_${c.channel}`, c.mean),
+        ...metric(`std_${c.channel}`, c.std),
+      ]),
       ...metric('balance_train_chi_square', report.classBalance.train.chiSquare),
       ...metric('balance_train_p', report.classBalance.train.pValue),
       ...metric('balance_test_chi_square', report.classBalance.test.chiSquare),
@@ -62,7 +70,12 @@ export async function logEdaToMlflow(options: LogEdaOptions): Promise<LoggedEda>
       ...curves('corr_within_shuffled', corr.shuffledControl.withinImage),
       ...curves('corr_pooled', corr.images.pooled),
       ...curves('corr_pooled_shuffled', corr.shuffledControl.pooled),
-      ...report.checks.map((c) => ({ key: `check_${c.id.replace(/-/g, '_')}`, value: c.passed ? 1 : 0, timestamp, step: 0 })),
+      ...report.checks.map((c) => ({
+        key: `check_${c.id.replace(/-/g, '_')}`,
+        value: c.passed ? 1 : 0,
+        timestamp,
+        step: 0,
+      })),
     ],
     files: report.files.map((file) => ({ localPath: path.join(outDir, file), artifactPath: `eda/${file}` })),
   });

@@ -128,7 +128,9 @@ async function setBackendQuietly(name: string): Promise<boolean> {
 
 /** Directory holding the backend's `.wasm` binaries (node_modules/@tensorflow/tfjs-backend-wasm/dist/). */
 export function wasmBinaryDirectory(): string {
-  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  return (
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep
+  );
 }
 
 async function loadWasm(kernels: WasmKernelSet): Promise<LoadResult> {
@@ -146,7 +148,10 @@ async function loadWasm(kernels: WasmKernelSet): Promise<LoadResult> {
   // Register kernels before setBackend so the engine runs their setup on the new backend.
   installWasmKernels({ kernels });
   if (!(await setBackendQuietly('wasm'))) {
-    return { ok: false, reason: 'the wasm backend failed to initialise (are the .wasm files in its dist/ folder?)' };
+    return {
+      ok: false,
+      reason: 'the wasm backend failed to initialise (are the .wasm files in its dist/ folder?)',
+    };
   }
   return { ok: true, info: { name: BackendName.wasm, version: wasmModule.version_wasm } };
 }
@@ -206,7 +211,11 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
   return raw as BackendName;
 }
 
-async function select(requested: BackendName | undefined, strict: boolean, kernels: WasmKernelSet): Promise<BackendInfo> {
+async function select(
+  requested: BackendName | undefined,
+  strict: boolean,
+  kernels: WasmKernelSet,
+): Promise<BackendInfo> {
   const start = requested === undefined ? 0 : BACKEND_PREFERENCE.indexOf(requested);
   const reasons: string[] = [];
   for (const name of BACKEND_PREFERENCE.slice(start)) {
@@ -214,7 +223,10 @@ async function select(requested: BackendName | undefined, strict: boolean, kerne
     if (result.ok) return result.info;
     reasons.push(result.reason);
     if (requested !== undefined && strict) {
-      throw new UserError('E_BACKEND_UNAVAILABLE', `The ${name} backend is not available: ${result.reason}. ${installHint(name)}`);
+      throw new UserError(
+        'E_BACKEND_UNAVAILABLE',
+        `The ${name} backend is not available: ${result.reason}. ${installHint(name)}`,
+      );
     }
   }
   throw new UserError('E_BACKEND_UNAVAILABLE', `No TF.js backend loaded: ${reasons.join('; ')}.`);
@@ -235,7 +247,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   tf.env().set('PROD', true);
   const requested = options.backend ?? backendFromEnv();
   if (requested !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(requested)) {
-    throw new UserError('E_BAD_BACKEND', `Backend '${requested}' is unknown; use one of ${BACKEND_PREFERENCE.join(', ')}.`);
+    throw new UserError(
+      'E_BAD_BACKEND',
+      `Backend '${requested}' is unknown; use one of ${BACKEND_PREFERENCE.join(', ')}.`,
+    );
   }
   const strict = options.strict ?? true;
   const kernels = options.wasmKernels ?? WasmKernelSet.seedsweep;

@@ -124,13 +124,19 @@ export interface ReadCheckpointOptions {
 }
 
 /** The newest checkpoint in `dir`, or `undefined` when there is none. Corrupt files are a {@link UserError}. */
-export async function readLatestCheckpoint(options: ReadCheckpointOptions): Promise<CheckpointState | undefined> {
+export async function readLatestCheckpoint(
+  options: ReadCheckpointOptions,
+): Promise<CheckpointState | undefined> {
   const epochs = await listCheckpointEpochs(options.dir);
   const latest = epochs.at(-1);
   if (latest === undefined) return undefined;
   const folder = path.join(options.dir, epochDirName(latest));
   const corrupt = (cause?: unknown) =>
-    new UserError('E_CHECKPOINT_CORRUPT', `checkpoint ${folder} is corrupt or of an unknown format; delete the folder to start the trial afresh.`, { cause });
+    new UserError(
+      'E_CHECKPOINT_CORRUPT',
+      `checkpoint ${folder} is corrupt or of an unknown format; delete the folder to start the trial afresh.`,
+      { cause },
+    );
   let json: CheckpointJson;
   let blob: Buffer;
   try {
@@ -140,7 +146,12 @@ export async function readLatestCheckpoint(options: ReadCheckpointOptions): Prom
     throw corrupt(error);
   }
   const sha256 = createHash('sha256').update(blob).digest('hex');
-  if (json.format !== CHECKPOINT_FORMAT || blob.byteLength !== json.state?.bytes || sha256 !== json.state.sha256) throw corrupt();
+  if (
+    json.format !== CHECKPOINT_FORMAT ||
+    blob.byteLength !== json.state?.bytes ||
+    sha256 !== json.state.sha256
+  )
+    throw corrupt();
   let state: unknown;
   try {
     state = v8.deserialize(blob);

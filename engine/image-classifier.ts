@@ -13,7 +13,13 @@ import { UserError } from '../common/errors.js';
 import { defineTrainable, type TrainableContext } from '../domain/trainable.js';
 import { fillBatch } from '../datasets/batches.js';
 import { PREPROCESSING } from '../datasets/preprocess.js';
-import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, type DatasetSplit } from '../datasets/types.js';
+import {
+  IMAGE_BYTES,
+  IMAGE_CHANNELS,
+  IMAGE_HEIGHT,
+  IMAGE_WIDTH,
+  type DatasetSplit,
+} from '../datasets/types.js';
 import { architectureNames, canonicalModelOptions } from './architectures.js';
 import type { CheckpointArray } from './checkpoint.js';
 import { MODEL_MANIFEST_FORMAT, saveModelToDir } from './model-io.js';
@@ -34,11 +40,18 @@ export type ImageTrainSettings = Required<TrainSettings>;
 /** Checks training settings; a bad or missing value is a {@link UserError} naming the field. */
 export function checkTrainSettings(settings: TrainSettings): asserts settings is ImageTrainSettings {
   const bad = (field: string, expected: string, value: unknown) =>
-    new UserError('E_BAD_TRAIN_SETTING', `training setting '${field}' must be ${expected}; got ${JSON.stringify(value)}.`);
-  if (!Number.isInteger(settings.epochs) || settings.epochs < 1) throw bad('epochs', 'an integer ≥ 1', settings.epochs);
-  if (!Number.isInteger(settings.batchSize) || settings.batchSize! < 1) throw bad('batch_size', 'an integer ≥ 1', settings.batchSize);
-  if (!Number.isFinite(settings.learningRate) || settings.learningRate! <= 0) throw bad('learning_rate', 'a number > 0', settings.learningRate);
-  if (!Object.values(OptimizerName).includes(settings.optimizer!)) throw bad('optimizer', `one of ${Object.values(OptimizerName).join(', ')}`, settings.optimizer);
+    new UserError(
+      'E_BAD_TRAIN_SETTING',
+      `training setting '${field}' must be ${expected}; got ${JSON.stringify(value)}.`,
+    );
+  if (!Number.isInteger(settings.epochs) || settings.epochs < 1)
+    throw bad('epochs', 'an integer ≥ 1', settings.epochs);
+  if (!Number.isInteger(settings.batchSize) || settings.batchSize! < 1)
+    throw bad('batch_size', 'an integer ≥ 1', settings.batchSize);
+  if (!Number.isFinite(settings.learningRate) || settings.learningRate! <= 0)
+    throw bad('learning_rate', 'a number > 0', settings.learningRate);
+  if (!Object.values(OptimizerName).includes(settings.optimizer!))
+    throw bad('optimizer', `one of ${Object.values(OptimizerName).join(', ')}`, settings.optimizer);
 }
 
 /** Mean sparse categorical cross-entropy of softmax outputs. */
@@ -83,7 +96,10 @@ export function trainStep(options: TrainStepOptions): { loss: tf.Scalar; correct
       correct = tf.keep(countCorrect(probs, y)); // the forward pass runs in its own tidy scope
       return crossEntropy(probs, y, 'mean');
     }, variables);
-    optimizer.applyGradients(variables, variables.map((v) => grads[v.name]!));
+    optimizer.applyGradients(
+      variables,
+      variables.map((v) => grads[v.name]!),
+    );
     return { loss: value, correct: correct! };
   });
 }
@@ -97,17 +113,15 @@ interface ImageClassifierState {
 }
 
 /** Parameters: the architecture and its options (names as in `engine/architectures.ts`, e.g. `kernelSize`). */
-const imageClassifierParams = z
-  .looseObject({ model: z.string() })
-  .transform((value, ctx) => {
-    const { model, ...options } = value;
-    try {
-      return { model, modelOptions: canonicalModelOptions(model, options as Record<string, number | string>) };
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, path: [] });
-      return z.NEVER;
-    }
-  });
+const imageClassifierParams = z.looseObject({ model: z.string() }).transform((value, ctx) => {
+  const { model, ...options } = value;
+  try {
+    return { model, modelOptions: canonicalModelOptions(model, options as Record<string, number | string>) };
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message, path: [] });
+    return z.NEVER;
+  }
+});
 export type ImageClassifierParams = z.output<typeof imageClassifierParams>;
 
 /** The study's image classifier (architectures `${'fc'}` and `cnn`) on a built-in image dataset. */
@@ -123,10 +137,16 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
   const settings = ctx.train;
   checkTrainSettings(settings);
   if (!split || !(split.train instanceof Int32Array) || !split.store) {
-    throw new UserError('E_BAD_DATASET', `the image classifier trains on the built-in image datasets (${['cifar10', 'synthetic'].join(', ')}); models ${architectureNames().join(', ')}.`);
+    throw new UserError(
+      'E_BAD_DATASET',
+      `the image classifier trains on the built-in image datasets (${['cifar10', 'synthetic'].join(', ')}); models ${architectureNames().join(', ')}.`,
+    );
   }
   if (split.train.length === 0 || split.test.length === 0) {
-    throw new UserError('E_EMPTY_DATASET', `dataset split has ${split.train.length} training and ${split.test.length} test images; both must be > 0.`);
+    throw new UserError(
+      'E_EMPTY_DATASET',
+      `dataset split has ${split.train.length} training and ${split.test.length} test images; both must be > 0.`,
+    );
   }
   const { model: architecture, modelOptions } = params;
   const modelStats = computeModelStats({ model: architecture, modelOptions });
@@ -139,7 +159,10 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
       model.setWeights(tensors);
       tf.dispose(tensors);
       if (restored.optimizer !== optimizer.className) {
-        throw new UserError('E_CHECKPOINT_MISMATCH', `the checkpoint holds ${restored.optimizer} state, not ${optimizer.className}; start without resume.`);
+        throw new UserError(
+          'E_CHECKPOINT_MISMATCH',
+          `the checkpoint holds ${restored.optimizer} state, not ${optimizer.className}; start without resume.`,
+        );
       }
       optimizer.setState(restored.optimizerWeights);
     }
@@ -148,7 +171,12 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
     const pixels = new Float32Array(Math.max(batchSize, EVAL_BATCH_SIZE) * IMAGE_BYTES);
     const labels = new Int32Array(Math.max(batchSize, EVAL_BATCH_SIZE));
     const toTensors = (count: number) => ({
-      x: tf.tensor4d(pixels.subarray(0, count * IMAGE_BYTES), [count, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]),
+      x: tf.tensor4d(pixels.subarray(0, count * IMAGE_BYTES), [
+        count,
+        IMAGE_HEIGHT,
+        IMAGE_WIDTH,
+        IMAGE_CHANNELS,
+      ]),
       y: tf.tensor1d(labels.subarray(0, count), 'int32'),
     });
 
@@ -196,7 +224,11 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
         imagesPerSecond: order.length / trainSeconds,
       };
       ctx.checkpoint({
-        modelWeights: model.getWeights().map((t, i) => ({ name: model.weights[i]?.originalName ?? `w${i}`, shape: t.shape, data: copyOf(t) })),
+        modelWeights: model.getWeights().map((t, i) => ({
+          name: model.weights[i]?.originalName ?? `w${i}`,
+          shape: t.shape,
+          data: copyOf(t),
+        })),
         optimizer: optimizer.className,
         optimizerWeights: optimizer.getState(),
       } satisfies ImageClassifierState);
@@ -217,7 +249,16 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
         model: architecture,
         modelOptions,
         seed: ctx.seed,
-        ...(final ? { metrics: { trainLoss: final['trainLoss']!, trainAccuracy: final['trainAccuracy']!, testLoss: final['testLoss']!, testAccuracy: final['testAccuracy']! } } : {}),
+        ...(final
+          ? {
+              metrics: {
+                trainLoss: final['trainLoss']!,
+                trainAccuracy: final['trainAccuracy']!,
+                testLoss: final['testLoss']!,
+                testAccuracy: final['testAccuracy']!,
+              },
+            }
+          : {}),
       },
     });
     return { modelStats, modelSaved: true };

@@ -14,7 +14,11 @@ import { UserError } from '../common/errors.js';
 export const MODEL_MANIFEST_FORMAT = 'seedsweep-model/1';
 
 /** File names inside a model folder. */
-export const MODEL_FILES = { modelJson: 'model.json', weights: 'weights.bin', manifest: 'manifest.json' } as const;
+export const MODEL_FILES = {
+  modelJson: 'model.json',
+  weights: 'weights.bin',
+  manifest: 'manifest.json',
+} as const;
 
 /** What a served model needs besides its weights: how to turn pixels into inputs and outputs into labels. */
 export interface ModelManifest {
@@ -122,15 +126,27 @@ export async function saveModelToDir(options: SaveModelOptions): Promise<void> {
  * weight files plus a seedsweep `manifest.json`).
  * @throws UserError `E_MODEL_MISSING` when a file is missing, `E_MODEL_CORRUPT` when one cannot be read as expected.
  */
-export async function loadModelFromDir(dir: string): Promise<{ model: tf.LayersModel; manifest: ModelManifest }> {
+export async function loadModelFromDir(
+  dir: string,
+): Promise<{ model: tf.LayersModel; manifest: ModelManifest }> {
   const root = path.resolve(dir);
   const manifestPath = path.join(root, MODEL_FILES.manifest);
   const modelJsonPath = path.join(root, MODEL_FILES.modelJson);
   const manifest = parseJsonFile(manifestPath, await readRequired(manifestPath, root));
   checkManifest(manifest, manifestPath);
-  const modelJson = parseJsonFile(modelJsonPath, await readRequired(modelJsonPath, root)) as Partial<ModelJson>;
-  if (typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null || !Array.isArray(modelJson.weightsManifest)) {
-    throw corrupt(modelJsonPath, 'it has no "modelTopology" object or no "weightsManifest" array (not a TF.js layers model)');
+  const modelJson = parseJsonFile(
+    modelJsonPath,
+    await readRequired(modelJsonPath, root),
+  ) as Partial<ModelJson>;
+  if (
+    typeof modelJson.modelTopology !== 'object' ||
+    modelJson.modelTopology === null ||
+    !Array.isArray(modelJson.weightsManifest)
+  ) {
+    throw corrupt(
+      modelJsonPath,
+      'it has no "modelTopology" object or no "weightsManifest" array (not a TF.js layers model)',
+    );
   }
 
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
@@ -142,54 +158,91 @@ export async function loadModelFromDir(dir: string): Promise<{ model: tf.LayersM
     weightSpecs.push(...group.weights);
     for (const relative of group.paths) {
       const file = path.resolve(root, relative);
-      if (path.relative(root, file).startsWith('..')) throw corrupt(modelJsonPath, `weight path "${relative}" points outside the model folder`);
+      if (path.relative(root, file).startsWith('..'))
+        throw corrupt(modelJsonPath, `weight path "${relative}" points outside the model folder`);
       buffers.push(await readRequired(file, root));
     }
   }
   const weights = concatBytes(buffers);
   const expectedBytes = weightSpecs.reduce((sum, spec) => sum + weightSpecBytes(spec, modelJsonPath), 0);
   if (weights.byteLength !== expectedBytes) {
-    throw corrupt(path.join(root, MODEL_FILES.weights), `it holds ${weights.byteLength} bytes but model.json describes ${expectedBytes}; the file is truncated or from another model`);
+    throw corrupt(
+      path.join(root, MODEL_FILES.weights),
+      `it holds ${weights.byteLength} bytes but model.json describes ${expectedBytes}; the file is truncated or from another model`,
+    );
   }
   if (manifest.weights) {
     const digest = sha256Hex(weights);
     if (digest !== manifest.weights.sha256) {
-      throw corrupt(path.join(root, MODEL_FILES.weights), `its SHA-256 ${digest} differs from ${manifest.weights.sha256} recorded in manifest.json; the file was altered or damaged`);
+      throw corrupt(
+        path.join(root, MODEL_FILES.weights),
+        `its SHA-256 ${digest} differs from ${manifest.weights.sha256} recorded in manifest.json; the file was altered or damaged`,
+      );
     }
   }
 
   let model: tf.LayersModel;
   try {
-    const artifacts = tf.io.getModelArtifactsForJSONSync(modelJson as tf.io.ModelJSON, weightSpecs, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer);
+    const artifacts = tf.io.getModelArtifactsForJSONSync(
+      modelJson as tf.io.ModelJSON,
+      weightSpecs,
+      weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+    );
     // The optimizer/loss config is not needed to predict, and dropping it avoids compiling on load.
     delete artifacts.trainingConfig;
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
-    throw corrupt(modelJsonPath, `TF.js could not build the model from it (${error instanceof Error ? error.message : String(error)})`);
+    throw corrupt(
+      modelJsonPath,
+      `TF.js could not build the model from it (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   const shape = model.inputs[0]?.shape;
-  if (!shape || shape.length !== 4 || shape[1] !== manifest.inputShape[0] || shape[2] !== manifest.inputShape[1] || shape[3] !== manifest.inputShape[2]) {
+  if (
+    !shape ||
+    shape.length !== 4 ||
+    shape[1] !== manifest.inputShape[0] ||
+    shape[2] !== manifest.inputShape[1] ||
+    shape[3] !== manifest.inputShape[2]
+  ) {
     model.dispose();
-    throw corrupt(modelJsonPath, `the model's input shape ${JSON.stringify(shape)} does not match manifest inputShape ${JSON.stringify(manifest.inputShape)}`);
+    throw corrupt(
+      modelJsonPath,
+      `the model's input shape ${JSON.stringify(shape)} does not match manifest inputShape ${JSON.stringify(manifest.inputShape)}`,
+    );
   }
   return { model, manifest };
 }
 
 /** Throws `E_MODEL_CORRUPT` (or `E_MODEL_MANIFEST` before saving) unless `value` is a valid manifest. */
 function checkManifest(value: unknown, where: string): asserts value is ModelManifest {
-  const fail = (what: string) => new UserError('E_MODEL_CORRUPT', `${where}: ${what}. Re-save the model with seedsweep.`);
+  const fail = (what: string) =>
+    new UserError('E_MODEL_CORRUPT', `${where}: ${what}. Re-save the model with seedsweep.`);
   if (typeof value !== 'object' || value === null) throw fail('not a JSON object');
   const m = value as Partial<ModelManifest>;
-  if (m.format !== MODEL_MANIFEST_FORMAT) throw fail(`"format" is ${JSON.stringify(m.format)}, expected "${MODEL_MANIFEST_FORMAT}"`);
-  if (!Array.isArray(m.classNames) || m.classNames.length === 0 || !m.classNames.every((c) => typeof c === 'string')) {
+  if (m.format !== MODEL_MANIFEST_FORMAT)
+    throw fail(`"format" is ${JSON.stringify(m.format)}, expected "${MODEL_MANIFEST_FORMAT}"`);
+  if (
+    !Array.isArray(m.classNames) ||
+    m.classNames.length === 0 ||
+    !m.classNames.every((c) => typeof c === 'string')
+  ) {
     throw fail('"classNames" must be a non-empty array of strings');
   }
-  if (!Array.isArray(m.inputShape) || m.inputShape.length !== 3 || m.inputShape[0] !== 32 || m.inputShape[1] !== 32 || m.inputShape[2] !== 3) {
+  if (
+    !Array.isArray(m.inputShape) ||
+    m.inputShape.length !== 3 ||
+    m.inputShape[0] !== 32 ||
+    m.inputShape[1] !== 32 ||
+    m.inputShape[2] !== 3
+  ) {
     throw fail(`"inputShape" is ${JSON.stringify(m.inputShape)}, expected [32, 32, 3]`);
   }
   const p = m.preprocessing;
   if (!p || p.kind !== 'scale' || typeof p.scale !== 'number' || !Number.isFinite(p.scale) || p.scale <= 0) {
-    throw fail(`"preprocessing" is ${JSON.stringify(p)}, expected { "kind": "scale", "scale": <positive number> }`);
+    throw fail(
+      `"preprocessing" is ${JSON.stringify(p)}, expected { "kind": "scale", "scale": <positive number> }`,
+    );
   }
   if (typeof m.synthetic !== 'boolean') throw fail('"synthetic" must be true or false');
 }
@@ -200,7 +253,10 @@ async function readRequired(file: string, dir: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UserError('E_MODEL_MISSING', `${file} does not exist: ${dir} is not a complete seedsweep model folder (expected ${Object.values(MODEL_FILES).join(', ')}). Check the path, or re-save/re-download the model.`);
+      throw new UserError(
+        'E_MODEL_MISSING',
+        `${file} does not exist: ${dir} is not a complete seedsweep model folder (expected ${Object.values(MODEL_FILES).join(', ')}). Check the path, or re-save/re-download the model.`,
+      );
     }
     throw error;
   }
@@ -218,7 +274,14 @@ function corrupt(file: string, what: string): UserError {
   return new UserError('E_MODEL_CORRUPT', `${file}: ${what}. Re-save or re-download the model.`);
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 function weightSpecBytes(spec: tf.io.WeightsManifestEntry, file: string): number {
   const elements = (spec.shape ?? []).reduce((a, b) => a * b, 1);

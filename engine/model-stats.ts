@@ -67,7 +67,11 @@ export function layerCosts(options: ModelStatsOptions): LayerCost[] {
           `model 'cnn' with kernel_size ${k} and padding '${padding}' leaves no feature map (side ${side} → conv ${out} → pool ${pooled}); use a smaller kernel_size or padding 'same'.`,
         );
       }
-      layers.push({ kind: 'conv', params: k * k * channels * f + f, flops: 2 * k * k * channels * f * out * out });
+      layers.push({
+        kind: 'conv',
+        params: k * k * channels * f + f,
+        flops: 2 * k * k * channels * f * out * out,
+      });
       side = pooled;
       channels = f;
     }

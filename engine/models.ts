@@ -42,9 +42,26 @@ export function buildModel(options: BuildModelOptions): tf.LayersModel {
   if (model === 'cnn') {
     const kernelSize = o['kernelSize'] as number;
     const padding = o['padding'] as 'valid' | 'same';
-    net.add(tf.layers.conv2d({ inputShape, filters: o['filters1'] as number, kernelSize, padding, activation: 'relu', ...init() }));
+    net.add(
+      tf.layers.conv2d({
+        inputShape,
+        filters: o['filters1'] as number,
+        kernelSize,
+        padding,
+        activation: 'relu',
+        ...init(),
+      }),
+    );
     net.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    net.add(tf.layers.conv2d({ filters: o['filters2'] as number, kernelSize, padding, activation: 'relu', ...init() }));
+    net.add(
+      tf.layers.conv2d({
+        filters: o['filters2'] as number,
+        kernelSize,
+        padding,
+        activation: 'relu',
+        ...init(),
+      }),
+    );
     net.add(tf.layers.maxPooling2d({ poolSize: 2 }));
     net.add(tf.layers.flatten());
     net.add(tf.layers.dense({ units: o['denseUnits'] as number, activation: 'relu', ...init() }));

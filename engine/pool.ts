@@ -58,7 +58,8 @@ export class TrialPool {
   /** Starts the threads (they load TF.js and the backend on their first task). */
   static async create(options: TrialPoolOptions = {}): Promise<TrialPool> {
     const threads = options.threads ?? os.availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`TrialPool: threads must be an integer ≥ 1; got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`TrialPool: threads must be an integer ≥ 1; got ${threads}`);
     const script = resolveWorkerScript(import.meta.url, './trial-thread');
     const workerData: ThreadData = options.backend ? { backend: options.backend } : {};
     const piscina = new Piscina({
@@ -94,8 +95,14 @@ export class TrialPool {
   async run(task: TrialTask, options: RunTrialOptions = {}): Promise<TrialResult> {
     const { onEpoch, signal } = options;
     const dataset = await this.dataset(task.trial.config.dataset);
-    const store = (dataset.value as { store?: { images?: Uint8Array; labels?: Uint8Array; name?: string } } | undefined)?.store;
-    if (store?.images && (!(store.images.buffer instanceof SharedArrayBuffer) || !(store.labels?.buffer instanceof SharedArrayBuffer))) {
+    const store = (
+      dataset.value as { store?: { images?: Uint8Array; labels?: Uint8Array; name?: string } } | undefined
+    )?.store;
+    if (
+      store?.images &&
+      (!(store.images.buffer instanceof SharedArrayBuffer) ||
+        !(store.labels?.buffer instanceof SharedArrayBuffer))
+    ) {
       // An ordinary ArrayBuffer would be copied into every task message.
       throw new Error(`TrialPool: the ${store.name} image store is not backed by SharedArrayBuffers`);
     }
@@ -113,7 +120,13 @@ export class TrialPool {
       port1.on('close', () => resolve());
     });
     try {
-      const threadTask: ThreadTask = { ...task, dataset: dataset.value, datasetFingerprint: dataset.fingerprint, port: port2, stopFlag };
+      const threadTask: ThreadTask = {
+        ...task,
+        dataset: dataset.value,
+        datasetFingerprint: dataset.fingerprint,
+        port: port2,
+        stopFlag,
+      };
       const outcome = (await this.piscina.run(threadTask, { transferList: [port2] })) as ThreadOutcome;
       await drained;
       if (!outcome.ok) throw deserializeError(outcome.error);

@@ -8,7 +8,12 @@ import { UserError } from '../common/errors.js';
 import { canonicalJson, identityOf } from '../domain/keys.js';
 import type { Trainable, TrainableContext } from '../domain/trainable.js';
 import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../domain/trial.js';
-import { readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import {
+  readLatestCheckpoint,
+  removeCheckpoints,
+  writeCheckpoint,
+  type CheckpointState,
+} from './checkpoint.js';
 import { InjectedFaultError, TrialStoppedError } from './errors.js';
 
 /** Options of {@link runTrainable}. */
@@ -54,18 +59,38 @@ function resumeIdentity(trial: Trial, datasetFingerprint: string): string {
 }
 
 /** Checks the trial's parameters with the trainable's schema; a failure names every bad field. */
-export function parseTrainableParams(trainable: Trainable<unknown, unknown>, params: Record<string, unknown>): unknown {
+export function parseTrainableParams(
+  trainable: Trainable<unknown, unknown>,
+  params: Record<string, unknown>,
+): unknown {
   const parsed = trainable.params.safeParse(params);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`);
-  throw new UserError('E_BAD_PARAMS', `parameters ${JSON.stringify(params)} do not fit trainable '${trainable.name}': ${problems.join('; ')}.`);
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`,
+  );
+  throw new UserError(
+    'E_BAD_PARAMS',
+    `parameters ${JSON.stringify(params)} do not fit trainable '${trainable.name}': ${problems.join('; ')}.`,
+  );
 }
 
 function checkMetrics(trainable: string, epoch: number, metrics: Record<string, number>): void {
-  if (metrics === null || typeof metrics !== 'object') throw new UserError('E_BAD_METRICS', `trainable '${trainable}' reported ${JSON.stringify(metrics)} for epoch ${epoch}; report an object of numbers, e.g. { loss: 0.3 }.`);
+  if (metrics === null || typeof metrics !== 'object')
+    throw new UserError(
+      'E_BAD_METRICS',
+      `trainable '${trainable}' reported ${JSON.stringify(metrics)} for epoch ${epoch}; report an object of numbers, e.g. { loss: 0.3 }.`,
+    );
   for (const [name, value] of Object.entries(metrics)) {
-    if (typeof value !== 'number') throw new UserError('E_BAD_METRICS', `trainable '${trainable}' reported metric '${name}' = ${JSON.stringify(value)} for epoch ${epoch}; metrics must be numbers.`);
-    if (name === 'epoch') throw new UserError('E_BAD_METRICS', `trainable '${trainable}' reported a metric named 'epoch'; seedsweep numbers epochs itself: rename it.`);
+    if (typeof value !== 'number')
+      throw new UserError(
+        'E_BAD_METRICS',
+        `trainable '${trainable}' reported metric '${name}' = ${JSON.stringify(value)} for epoch ${epoch}; metrics must be numbers.`,
+      );
+    if (name === 'epoch')
+      throw new UserError(
+        'E_BAD_METRICS',
+        `trainable '${trainable}' reported a metric named 'epoch'; seedsweep numbers epochs itself: rename it.`,
+      );
   }
 }
 
@@ -74,10 +99,16 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   const { trainable, trial } = options;
   const budget = trial.config.train.epochs;
   if (!Number.isInteger(budget) || budget < 1) {
-    throw new UserError('E_BAD_TRAIN_SETTING', `training setting 'epochs' must be an integer ≥ 1; got ${JSON.stringify(budget)}.`);
+    throw new UserError(
+      'E_BAD_TRAIN_SETTING',
+      `training setting 'epochs' must be an integer ≥ 1; got ${JSON.stringify(budget)}.`,
+    );
   }
   if (!Number.isInteger(trial.seed) || trial.seed < 0) {
-    throw new UserError('E_BAD_SEED', `seed must be a non-negative integer; got ${JSON.stringify(trial.seed)}.`);
+    throw new UserError(
+      'E_BAD_SEED',
+      `seed must be a non-negative integer; got ${JSON.stringify(trial.seed)}.`,
+    );
   }
   const params = parseTrainableParams(trainable, trainableParams(trial));
   const identity = resumeIdentity(trial, options.datasetFingerprint);
@@ -109,13 +140,19 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
     async report(reported: Record<string, number>) {
       const epoch = epochs.length + 1;
       if (epoch > budget) {
-        throw new UserError('E_TOO_MANY_EPOCHS', `trainable '${trainable.name}' reported epoch ${epoch} of a ${budget}-epoch budget; loop while ctx.epoch < ctx.epochs.`);
+        throw new UserError(
+          'E_TOO_MANY_EPOCHS',
+          `trainable '${trainable.name}' reported epoch ${epoch} of a ${budget}-epoch budget; loop while ctx.epoch < ctx.epochs.`,
+        );
       }
       checkMetrics(trainable.name, epoch, reported);
       const metrics: EpochMetrics = { epoch, ...reported };
       epochs.push(metrics);
       if (options.checkpointDir && staged) {
-        await writeCheckpoint({ dir: options.checkpointDir, state: { identity, epoch, epochs, state: staged.state } });
+        await writeCheckpoint({
+          dir: options.checkpointDir,
+          state: { identity, epoch, epochs, state: staged.state },
+        });
       }
       staged = undefined;
       options.onEpoch?.(metrics);
@@ -129,7 +166,10 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   const output = (await trainable.run(params, ctx)) ?? undefined;
   const final = epochs.at(-1);
   if (!final) {
-    throw new UserError('E_NO_METRICS', `trainable '${trainable.name}' returned without reporting any epoch; call await ctx.report({ ... }) once per epoch.`);
+    throw new UserError(
+      'E_NO_METRICS',
+      `trainable '${trainable.name}' returned without reporting any epoch; call await ctx.report({ ... }) once per epoch.`,
+    );
   }
   const result: TrialResult = { epochs, final, backend: options.backend, resumedFromEpoch };
   if (output?.modelStats) result.modelStats = output.modelStats;
@@ -137,7 +177,10 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   return result;
 }
 
-async function loadResumeState(options: RunTrainableOptions, identity: string): Promise<CheckpointState | undefined> {
+async function loadResumeState(
+  options: RunTrainableOptions,
+  identity: string,
+): Promise<CheckpointState | undefined> {
   const { checkpointDir, trial } = options;
   if (!checkpointDir) return undefined;
   if (!options.resume) {
@@ -147,10 +190,16 @@ async function loadResumeState(options: RunTrainableOptions, identity: string): 
   const state = await readLatestCheckpoint({ dir: checkpointDir });
   if (!state) return undefined;
   if (state.identity !== identity) {
-    throw new UserError('E_CHECKPOINT_MISMATCH', `checkpoint in ${checkpointDir} belongs to a different trial or dataset; use another --checkpoint-dir or start without resume.`);
+    throw new UserError(
+      'E_CHECKPOINT_MISMATCH',
+      `checkpoint in ${checkpointDir} belongs to a different trial or dataset; use another --checkpoint-dir or start without resume.`,
+    );
   }
   if (state.epoch > trial.config.train.epochs) {
-    throw new UserError('E_CHECKPOINT_MISMATCH', `checkpoint in ${checkpointDir} is at epoch ${state.epoch}, past the ${trial.config.train.epochs} epochs asked for.`);
+    throw new UserError(
+      'E_CHECKPOINT_MISMATCH',
+      `checkpoint in ${checkpointDir} is at epoch ${state.epoch}, past the ${trial.config.train.epochs} epochs asked for.`,
+    );
   }
   return state;
 }

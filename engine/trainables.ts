@@ -14,7 +14,9 @@ const loaded = new Map<string, Promise<Trainable<unknown, unknown>>>();
 export const BUILTIN_TRAINABLE = imageClassifier as unknown as Trainable<unknown, unknown>;
 
 /** Loads the trainable at `location` (cached), or the built-in one when `location` is undefined. */
-export function resolveTrainable(location: TrainableLocation | undefined): Promise<Trainable<unknown, unknown>> {
+export function resolveTrainable(
+  location: TrainableLocation | undefined,
+): Promise<Trainable<unknown, unknown>> {
   if (!location) return Promise.resolve(BUILTIN_TRAINABLE);
   const key = `${location.module}#${location.export}`;
   let pending = loaded.get(key);
@@ -22,7 +24,10 @@ export function resolveTrainable(location: TrainableLocation | undefined): Promi
     pending = (async () => {
       const value = await importExport(location, 'trainable');
       if (!isTrainable(value)) {
-        throw new UserError('E_NOT_A_TRAINABLE', `${key} is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`);
+        throw new UserError(
+          'E_NOT_A_TRAINABLE',
+          `${key} is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`,
+        );
       }
       return value;
     })();

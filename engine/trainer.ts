@@ -19,7 +19,8 @@ export type TrainTrialOptions = Omit<RunTrainableOptions, 'trainable' | 'backend
 /** Trains `trial` and returns its per-epoch metrics. See {@link TrainTrialOptions}. */
 export async function trainTrial(options: TrainTrialOptions): Promise<TrialResult> {
   const trainable = await resolveTrainable(options.trial.config.trainable);
-  const fingerprint = options.datasetFingerprint ?? (options.dataset as { fingerprint?: unknown } | undefined)?.fingerprint;
+  const fingerprint =
+    options.datasetFingerprint ?? (options.dataset as { fingerprint?: unknown } | undefined)?.fingerprint;
   return runTrainable({
     ...options,
     trainable,

@@ -36,7 +36,9 @@ export interface ResolveSettingsOptions {
 }
 
 /** Reads the connection settings from the environment (and options), starting the dev server if needed. */
-export async function resolveTemporalSettings(options: ResolveSettingsOptions = {}): Promise<TemporalSettings> {
+export async function resolveTemporalSettings(
+  options: ResolveSettingsOptions = {},
+): Promise<TemporalSettings> {
   const env = options.env ?? process.env;
   const namespace = options.namespace ?? env['TEMPORAL_NAMESPACE'] ?? 'default';
   const certFile = env['TEMPORAL_TLS_CERT'];
@@ -44,16 +46,27 @@ export async function resolveTemporalSettings(options: ResolveSettingsOptions = 
   const caFile = env['TEMPORAL_TLS_CA'];
   const apiKey = env['TEMPORAL_API_KEY'] || undefined;
   if (Boolean(certFile) !== Boolean(keyFile)) {
-    throw new UserError('E_TEMPORAL_TLS', 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (client certificate and its key).');
+    throw new UserError(
+      'E_TEMPORAL_TLS',
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (client certificate and its key).',
+    );
   }
   let tls: TemporalSettings['tls'];
-  if (certFile || caFile) tls = { ...(certFile ? { certFile } : {}), ...(keyFile ? { keyFile } : {}), ...(caFile ? { caFile } : {}) };
+  if (certFile || caFile)
+    tls = {
+      ...(certFile ? { certFile } : {}),
+      ...(keyFile ? { keyFile } : {}),
+      ...(caFile ? { caFile } : {}),
+    };
   else if (apiKey || env['TEMPORAL_TLS'] === 'true') tls = true;
   let address = options.address ?? env['TEMPORAL_ADDRESS'];
   let embedded = false;
   if (!address) {
     if (options.embedded === false) {
-      throw new UserError('E_TEMPORAL_ADDRESS', 'TEMPORAL_ADDRESS is not set; set it to the host:port of your Temporal frontend.');
+      throw new UserError(
+        'E_TEMPORAL_ADDRESS',
+        'TEMPORAL_ADDRESS is not set; set it to the host:port of your Temporal frontend.',
+      );
     }
     ({ address, embedded } = await ensureTemporal());
   }
@@ -64,7 +77,10 @@ function readFile(file: string, variable: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new UserError('E_TEMPORAL_TLS', `cannot read ${variable} file ${file}: ${(error as Error).message}`);
+    throw new UserError(
+      'E_TEMPORAL_TLS',
+      `cannot read ${variable} file ${file}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -75,7 +91,14 @@ export function nativeConnectionOptions(settings: TemporalSettings): NativeConne
   else if (settings.tls) {
     const { certFile, keyFile, caFile } = settings.tls;
     options.tls = {
-      ...(certFile && keyFile ? { clientCertPair: { crt: readFile(certFile, 'TEMPORAL_TLS_CERT'), key: readFile(keyFile, 'TEMPORAL_TLS_KEY') } } : {}),
+      ...(certFile && keyFile
+        ? {
+            clientCertPair: {
+              crt: readFile(certFile, 'TEMPORAL_TLS_CERT'),
+              key: readFile(keyFile, 'TEMPORAL_TLS_KEY'),
+            },
+          }
+        : {}),
       ...(caFile ? { serverRootCACertificate: readFile(caFile, 'TEMPORAL_TLS_CA') } : {}),
     };
   }
@@ -97,6 +120,9 @@ export async function connectTemporal(settings: TemporalSettings): Promise<Nativ
 }
 
 /** A Temporal client on a connection. */
-export function createTemporalClient(connection: NativeConnection, settings: Pick<TemporalSettings, 'namespace'>): Client {
+export function createTemporalClient(
+  connection: NativeConnection,
+  settings: Pick<TemporalSettings, 'namespace'>,
+): Client {
   return new Client({ connection, namespace: settings.namespace });
 }

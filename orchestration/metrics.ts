@@ -12,6 +12,9 @@ export function metricField(metric: string): string {
 /** The metric's value (spec or field spelling) in an epoch's metrics, or undefined when it is unknown. */
 export function metricValue(metrics: EpochMetrics, metric: string): number | undefined {
   // The trainable's own name first (`val_loss`), then the spec spelling of a study metric (`test_accuracy`).
-  const value = metric in metrics ? metrics[metric] : (metrics as unknown as Record<string, unknown>)[metricField(metric)];
+  const value =
+    metric in metrics
+      ? metrics[metric]
+      : (metrics as unknown as Record<string, unknown>)[metricField(metric)];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

@@ -186,7 +186,11 @@ export interface EpochDecision {
   reason?: StopReason;
 }
 
-export const StopReason = { cancelled: 'cancelled', paused: 'paused', earlyStopped: 'early-stopped' } as const;
+export const StopReason = {
+  cancelled: 'cancelled',
+  paused: 'paused',
+  earlyStopped: 'early-stopped',
+} as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
 /** Input of the training activity. */

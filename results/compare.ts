@@ -105,7 +105,12 @@ export interface SweepComparison {
   groups: GroupDelta[];
 }
 
-const ref = (r: TrialRecord): TrialRef => ({ trialKey: r.trialKey, groupKey: r.groupKey, groupLabel: r.groupLabel, seed: r.seed });
+const ref = (r: TrialRecord): TrialRef => ({
+  trialKey: r.trialKey,
+  groupKey: r.groupKey,
+  groupLabel: r.groupLabel,
+  seed: r.seed,
+});
 
 /** One record per trial key (the first one given). */
 function byTrialKey(records: readonly TrialRecord[]): Map<string, TrialRecord> {
@@ -118,7 +123,8 @@ function sameRun(x: TrialRecord, y: TrialRecord): boolean {
   return x.runId !== undefined && x.runId === y.runId;
 }
 
-const maxOrNull = (values: readonly number[]): number | null => (values.length === 0 ? null : Math.max(...values));
+const maxOrNull = (values: readonly number[]): number | null =>
+  values.length === 0 ? null : Math.max(...values);
 
 function metricDelta(x: TrialRecord, y: TrialRecord, name: string): MetricDelta {
   const a = metricValue(x.result.final, name);
@@ -171,10 +177,16 @@ export function compareSweeps(options: {
   const metrics = metricNames([...mapA.values(), ...mapB.values()]);
   const metric = options.metric ?? defaultMetric(metrics);
   if (metric === undefined) {
-    throw new UserError('E_COMPARE_NO_METRICS', `the trials of ${nameA} and ${nameB} report no metrics: there is nothing to compare.`);
+    throw new UserError(
+      'E_COMPARE_NO_METRICS',
+      `the trials of ${nameA} and ${nameB} report no metrics: there is nothing to compare.`,
+    );
   }
   if (!metrics.includes(metric)) {
-    throw new UserError('E_UNKNOWN_METRIC', `no metric '${metric}' in ${nameA} or ${nameB}; the trials report: ${metrics.join(', ')}.`);
+    throw new UserError(
+      'E_UNKNOWN_METRIC',
+      `no metric '${metric}' in ${nameA} or ${nameB}; the trials report: ${metrics.join(', ')}.`,
+    );
   }
 
   const pairs: [TrialRecord, TrialRecord][] = [];
@@ -195,7 +207,7 @@ export function compareSweeps(options: {
   if (comparedPairs.length === 0) {
     throw new UserError(
       'E_COMPARE_SAME_RUNS',
-      `every trial key in common is the same tracked run in both (${pairs.length}): ${nameB === nameA ? 'a sweep compared with itself' : 'one sweep reused the other\'s results instead of rerunning them'}; rerun under another sweep name or against another tracker to check reproduction.`,
+      `every trial key in common is the same tracked run in both (${pairs.length}): ${nameB === nameA ? 'a sweep compared with itself' : "one sweep reused the other's results instead of rerunning them"}; rerun under another sweep name or against another tracker to check reproduction.`,
     );
   }
 
@@ -213,7 +225,9 @@ export function compareSweeps(options: {
   });
 
   const perMetric: MetricSummary[] = metrics.map((m) => {
-    const deltas = trials.map((t) => t.metrics[m]).filter((d): d is MetricDelta => d !== undefined && d.a !== null && d.b !== null);
+    const deltas = trials
+      .map((t) => t.metrics[m])
+      .filter((d): d is MetricDelta => d !== undefined && d.a !== null && d.b !== null);
     const diffs = deltas.map((d) => d.diff).filter((d): d is number => d !== null);
     return {
       metric: m,
@@ -221,7 +235,9 @@ export function compareSweeps(options: {
       identicalFinal: deltas.filter((d) => d.identical).length,
       maxAbsFinalDiff: maxOrNull(diffs.map(Math.abs)),
       meanFinalDiff: diffs.length === 0 ? null : finiteOrNull(mean(diffs)),
-      maxAbsEpochDiff: maxOrNull(trials.map((t) => t.metrics[m]?.maxAbsEpochDiff).filter((d): d is number => typeof d === 'number')),
+      maxAbsEpochDiff: maxOrNull(
+        trials.map((t) => t.metrics[m]?.maxAbsEpochDiff).filter((d): d is number => typeof d === 'number'),
+      ),
     };
   });
 
@@ -243,41 +259,58 @@ export function compareSweeps(options: {
 }
 
 /** Per group key present in both: means on each side and the paired difference over shared seeds. */
-function compareGroups(options: { a: TrialRecord[]; b: TrialRecord[]; metric: string; pairs: [TrialRecord, TrialRecord][] }): GroupDelta[] {
+function compareGroups(options: {
+  a: TrialRecord[];
+  b: TrialRecord[];
+  metric: string;
+  pairs: [TrialRecord, TrialRecord][];
+}): GroupDelta[] {
   const { metric } = options;
   const value = (r: TrialRecord): number => metricValue(r.result.final, metric);
   const finite = (records: readonly TrialRecord[]): number[] => records.map(value).filter(Number.isFinite);
   const keysB = new Set(options.b.map((r) => r.groupKey));
   const groupKeys = [...new Set(options.a.map((r) => r.groupKey))].filter((k) => keysB.has(k));
-  return groupKeys.map((groupKey) => {
-    const inA = options.a.filter((r) => r.groupKey === groupKey);
-    const inB = options.b.filter((r) => r.groupKey === groupKey);
-    const pairs = options.pairs
-      .filter(([x]) => x.groupKey === groupKey)
-      .filter(([x, y]) => Number.isFinite(value(x)) && Number.isFinite(value(y)))
-      .sort(([x], [y]) => x.seed - y.seed);
-    const valuesA = finite(inA);
-    const valuesB = finite(inB);
-    const base = {
-      groupKey,
-      groupLabel: inA[0]?.groupLabel ?? groupKey,
-      nA: inA.length,
-      nB: inB.length,
-      meanA: valuesA.length === 0 ? null : mean(valuesA),
-      meanB: valuesB.length === 0 ? null : mean(valuesB),
-      sharedSeeds: pairs.map(([x]) => x.seed),
-    };
-    if (pairs.length === 0) return { ...base, meanDifference: null, ci95: null, t: null, df: null, p: null };
-    const a = pairs.map(([x]) => value(x));
-    const b = pairs.map(([, y]) => value(y));
-    const d = a.map((x, i) => x - b[i]!);
-    const meanDifference = mean(d);
-    if (d.length < 2) return { ...base, meanDifference, ci95: null, t: null, df: null, p: null };
-    const half = tHalfWidth({ standardError: Math.sqrt(variance(d) / d.length), df: d.length - 1 });
-    const test = pairedTTest({ a, b });
-    const ci95: [number, number] | null = Number.isFinite(half) ? [meanDifference - half, meanDifference + half] : null;
-    return { ...base, meanDifference, ci95, t: finiteOrNull(test.statistic), df: finiteOrNull(test.df), p: finiteOrNull(test.p) };
-  }).sort((x, y) => x.groupLabel.localeCompare(y.groupLabel, 'en', { numeric: true }));
+  return groupKeys
+    .map((groupKey) => {
+      const inA = options.a.filter((r) => r.groupKey === groupKey);
+      const inB = options.b.filter((r) => r.groupKey === groupKey);
+      const pairs = options.pairs
+        .filter(([x]) => x.groupKey === groupKey)
+        .filter(([x, y]) => Number.isFinite(value(x)) && Number.isFinite(value(y)))
+        .sort(([x], [y]) => x.seed - y.seed);
+      const valuesA = finite(inA);
+      const valuesB = finite(inB);
+      const base = {
+        groupKey,
+        groupLabel: inA[0]?.groupLabel ?? groupKey,
+        nA: inA.length,
+        nB: inB.length,
+        meanA: valuesA.length === 0 ? null : mean(valuesA),
+        meanB: valuesB.length === 0 ? null : mean(valuesB),
+        sharedSeeds: pairs.map(([x]) => x.seed),
+      };
+      if (pairs.length === 0)
+        return { ...base, meanDifference: null, ci95: null, t: null, df: null, p: null };
+      const a = pairs.map(([x]) => value(x));
+      const b = pairs.map(([, y]) => value(y));
+      const d = a.map((x, i) => x - b[i]!);
+      const meanDifference = mean(d);
+      if (d.length < 2) return { ...base, meanDifference, ci95: null, t: null, df: null, p: null };
+      const half = tHalfWidth({ standardError: Math.sqrt(variance(d) / d.length), df: d.length - 1 });
+      const test = pairedTTest({ a, b });
+      const ci95: [number, number] | null = Number.isFinite(half)
+        ? [meanDifference - half, meanDifference + half]
+        : null;
+      return {
+        ...base,
+        meanDifference,
+        ci95,
+        t: finiteOrNull(test.statistic),
+        df: finiteOrNull(test.df),
+        p: finiteOrNull(test.p),
+      };
+    })
+    .sort((x, y) => x.groupLabel.localeCompare(y.groupLabel, 'en', { numeric: true }));
 }
 
 /** A number for the terminal: 4 significant digits, exponent form when tiny or huge, real minus sign; `–` when missing. */
@@ -285,7 +318,13 @@ export function formatValue(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '–';
   if (x === 0) return '0';
   const abs = Math.abs(x);
-  const text = abs < 1e-3 || abs >= 1e6 ? abs.toExponential(2) : abs.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  const text =
+    abs < 1e-3 || abs >= 1e6
+      ? abs.toExponential(2)
+      : abs
+          .toPrecision(4)
+          .replace(/(\.\d*?)0+$/, '$1')
+          .replace(/\.$/, '');
   return x < 0 ? `−${text}` : text;
 }
 
@@ -303,10 +342,17 @@ export function renderComparison(c: SweepComparison, options: { maxListed?: numb
   const out: string[] = [];
   out.push(`A = ${c.a.sweep} (${c.a.trials} finished trials)`);
   out.push(`B = ${c.b.sweep} (${c.b.trials} finished trials)`);
-  out.push(`matched trial keys: ${c.matched}   only in A: ${c.onlyInA.length}   only in B: ${c.onlyInB.length}`);
-  if (c.sameRun > 0) out.push(`${c.sameRun} matched trials are the same tracked run on both sides (a reused result, not a rerun): left out below`);
+  out.push(
+    `matched trial keys: ${c.matched}   only in A: ${c.onlyInA.length}   only in B: ${c.onlyInB.length}`,
+  );
+  if (c.sameRun > 0)
+    out.push(
+      `${c.sameRun} matched trials are the same tracked run on both sides (a reused result, not a rerun): left out below`,
+    );
   const verdict = c.identical === c.compared ? 'all reproduce exactly' : `${c.compared - c.identical} differ`;
-  out.push(`bit-identical trials (every metric of every epoch): ${c.identical} of ${c.compared} compared, ${verdict}`);
+  out.push(
+    `bit-identical trials (every metric of every epoch): ${c.identical} of ${c.compared} compared, ${verdict}`,
+  );
   const listRefs = (title: string, refs: TrialRef[]): void => {
     if (refs.length === 0) return;
     out.push('', `${title}:`);
@@ -355,20 +401,33 @@ export function renderComparison(c: SweepComparison, options: { maxListed?: numb
 
   const differing = c.trials.filter((t) => !t.identical);
   if (differing.length > 0) {
-    out.push('', `trials that differ (final Δ = A − B${differing.length > maxListed ? `; first ${maxListed} of ${differing.length}, --json lists all` : ''})`);
+    out.push(
+      '',
+      `trials that differ (final Δ = A − B${differing.length > maxListed ? `; first ${maxListed} of ${differing.length}, --json lists all` : ''})`,
+    );
     out.push(
       alignColumns({
-        header: ['group', 'seed', 'trial key', 'backend A', 'backend B', 'epochs', ...c.metrics.map((m) => `Δ ${m}`)],
+        header: [
+          'group',
+          'seed',
+          'trial key',
+          'backend A',
+          'backend B',
+          'epochs',
+          ...c.metrics.map((m) => `Δ ${m}`),
+        ],
         numeric: [false, true, false, false, false, true, ...c.metrics.map(() => true)],
-        rows: differing.slice(0, maxListed).map((t) => [
-          t.groupLabel,
-          String(t.seed),
-          t.trialKey,
-          t.backendA,
-          t.backendB,
-          t.epochsA === t.epochsB ? String(t.epochsA) : `${t.epochsA}/${t.epochsB}`,
-          ...c.metrics.map((m) => formatDelta(t.metrics[m]?.diff)),
-        ]),
+        rows: differing
+          .slice(0, maxListed)
+          .map((t) => [
+            t.groupLabel,
+            String(t.seed),
+            t.trialKey,
+            t.backendA,
+            t.backendB,
+            t.epochsA === t.epochsB ? String(t.epochsA) : `${t.epochsA}/${t.epochsB}`,
+            ...c.metrics.map((m) => formatDelta(t.metrics[m]?.diff)),
+          ]),
       }),
     );
   }

@@ -18,7 +18,11 @@ export type ExportFormat = (typeof ExportFormat)[keyof typeof ExportFormat];
 
 export function parseExportFormat(value: string): ExportFormat {
   const format = (Object.values(ExportFormat) as string[]).find((f) => f === value.toLowerCase());
-  if (!format) throw new UserError('E_BAD_ARGUMENT', `unknown export format '${value}'; use one of: ${Object.values(ExportFormat).join(', ')}.`);
+  if (!format)
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `unknown export format '${value}'; use one of: ${Object.values(ExportFormat).join(', ')}.`,
+    );
   return format as ExportFormat;
 }
 
@@ -26,7 +30,12 @@ export function parseExportFormat(value: string): ExportFormat {
 export type Cell = string | number | boolean | null;
 
 /** A column's type, inferred from its values (metrics are always `double`). */
-export const ColumnType = { string: 'string', integer: 'integer', double: 'double', boolean: 'boolean' } as const;
+export const ColumnType = {
+  string: 'string',
+  integer: 'integer',
+  double: 'double',
+  boolean: 'boolean',
+} as const;
 export type ColumnType = (typeof ColumnType)[keyof typeof ColumnType];
 
 export interface ExportColumn {
@@ -45,14 +54,21 @@ export interface ExportTable {
 type Getter = (record: TrialRecord, metrics: EpochMetrics) => Cell;
 
 /** Column names in first-seen order of the keys of `pick(record)` over the records. */
-function keysOf(records: readonly TrialRecord[], pick: (record: TrialRecord) => object | undefined): string[] {
+function keysOf(
+  records: readonly TrialRecord[],
+  pick: (record: TrialRecord) => object | undefined,
+): string[] {
   const seen = new Set<string>();
   for (const record of records) for (const key of Object.keys(pick(record) ?? {})) seen.add(key);
   return [...seen];
 }
 
 const scalar = (value: unknown): Cell =>
-  value === undefined || value === null ? null : typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : JSON.stringify(value);
+  value === undefined || value === null
+    ? null
+    : typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'
+      ? value
+      : JSON.stringify(value);
 
 /** Dataset fields that say what the data is (not where it is: `path`, `module`, `export` are locations). */
 const DATASET_FIELDS = ['trainSize', 'testSize', 'sliceSeed', 'options'] as const;
@@ -83,30 +99,45 @@ export function buildExportTable(options: {
   add('seed', (r) => r.seed);
   for (const name of keysOf(records, (r) => r.factors)) add(`factor.${name}`, (r) => scalar(r.factors[name]));
   add('model', (r) => r.config.model);
-  for (const name of keysOf(records, (r) => r.config.modelOptions)) add(`param.${name}`, (r) => scalar(r.config.modelOptions[name]));
-  for (const name of keysOf(records, (r) => r.config.train)) add(`train.${name}`, (r) => scalar((r.config.train as unknown as Record<string, unknown>)[name]));
+  for (const name of keysOf(records, (r) => r.config.modelOptions))
+    add(`param.${name}`, (r) => scalar(r.config.modelOptions[name]));
+  for (const name of keysOf(records, (r) => r.config.train))
+    add(`train.${name}`, (r) => scalar((r.config.train as unknown as Record<string, unknown>)[name]));
   add('dataset', (r) => r.config.dataset.name);
   for (const field of DATASET_FIELDS) {
-    if (records.some((r) => r.config.dataset[field] !== undefined)) add(`dataset.${field}`, (r) => scalar(r.config.dataset[field]));
+    if (records.some((r) => r.config.dataset[field] !== undefined))
+      add(`dataset.${field}`, (r) => scalar(r.config.dataset[field]));
   }
   add('backend', (r) => r.result.backend.name);
   add('backend_version', (r) => r.result.backend.version);
   for (const name of keysOf(records, (r) => r.result.modelStats)) {
-    add(`stats.${name}`, (r) => scalar((r.result.modelStats as unknown as Record<string, unknown> | undefined)?.[name]));
+    add(`stats.${name}`, (r) =>
+      scalar((r.result.modelStats as unknown as Record<string, unknown> | undefined)?.[name]),
+    );
   }
   add('epoch', (_r, m) => m.epoch);
   const taken = new Set(getters.map((g) => g.name));
   for (const name of metricNames(records)) {
     // A metric named like a fixed column (`seed`, `epoch`…) is prefixed so that no column is lost.
-    add(taken.has(name) ? `metric.${name}` : name, (_r, m) => (typeof m[name] === 'number' ? m[name] : null), true);
+    add(
+      taken.has(name) ? `metric.${name}` : name,
+      (_r, m) => (typeof m[name] === 'number' ? m[name] : null),
+      true,
+    );
   }
 
   const rows: Cell[][] = [];
   for (const record of records) {
-    const epochs = options.final ? [record.result.final] : [...record.result.epochs].sort((x, y) => x.epoch - y.epoch);
+    const epochs = options.final
+      ? [record.result.final]
+      : [...record.result.epochs].sort((x, y) => x.epoch - y.epoch);
     for (const metrics of epochs) rows.push(getters.map((g) => g.get(record, metrics)));
   }
-  const columns = getters.map((g, i) => ({ name: g.name, metric: g.metric, type: g.metric ? ColumnType.double : inferType(rows.map((row) => row[i] ?? null)) }));
+  const columns = getters.map((g, i) => ({
+    name: g.name,
+    metric: g.metric,
+    type: g.metric ? ColumnType.double : inferType(rows.map((row) => row[i] ?? null)),
+  }));
   return { columns, rows: rows.map((row) => row.map((cell, i) => coerce(cell, columns[i]!.type))) };
 }
 
@@ -151,16 +182,21 @@ export interface ExportJson {
   rows: Record<string, Cell>[];
 }
 
-export function toJsonDocument(table: ExportTable, options: { sweepId?: string; final?: boolean } = {}): ExportJson {
+export function toJsonDocument(
+  table: ExportTable,
+  options: { sweepId?: string; final?: boolean } = {},
+): ExportJson {
   return {
     sweepId: options.sweepId ?? null,
     final: options.final ?? false,
     columns: table.columns.map((c) => ({ name: c.name, type: c.type, metric: c.metric })),
     rows: table.rows.map((row) =>
-      Object.fromEntries(table.columns.map((c, i) => {
-        const cell = row[i] ?? null;
-        return [c.name, typeof cell === 'number' && !Number.isFinite(cell) ? null : cell];
-      })),
+      Object.fromEntries(
+        table.columns.map((c, i) => {
+          const cell = row[i] ?? null;
+          return [c.name, typeof cell === 'number' && !Number.isFinite(cell) ? null : cell];
+        }),
+      ),
     ),
   };
 }
@@ -177,7 +213,10 @@ const PARQUET_TYPE: Record<ColumnType, BasicType> = {
  * numbers and every metric as DOUBLE (NaN kept as NaN), booleans as BOOLEAN; missing values are nulls.
  * `metadata` goes into the file's key-value metadata.
  */
-export function toParquet(table: ExportTable, options: { metadata?: Record<string, string> } = {}): Uint8Array {
+export function toParquet(
+  table: ExportTable,
+  options: { metadata?: Record<string, string> } = {},
+): Uint8Array {
   const columnData: ColumnSource[] = table.columns.map((c, i) => ({
     name: c.name,
     type: PARQUET_TYPE[c.type],

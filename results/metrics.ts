@@ -33,7 +33,9 @@ export function defaultMetric(names: readonly string[]): string | undefined {
 export function sortRecords(records: readonly TrialRecord[]): TrialRecord[] {
   return [...records].sort(
     (x, y) =>
-      x.groupLabel.localeCompare(y.groupLabel, 'en', { numeric: true }) || x.seed - y.seed || x.trialKey.localeCompare(y.trialKey),
+      x.groupLabel.localeCompare(y.groupLabel, 'en', { numeric: true }) ||
+      x.seed - y.seed ||
+      x.trialKey.localeCompare(y.trialKey),
   );
 }
 

@@ -23,7 +23,9 @@ export interface EnsureEmbeddedOptions {
 }
 
 /** Returns the endpoint of a running embedded server, starting one if none answers. */
-export async function ensureEmbeddedServer(options: EnsureEmbeddedOptions): Promise<EmbeddedEndpoint & { started: boolean }> {
+export async function ensureEmbeddedServer(
+  options: EnsureEmbeddedOptions,
+): Promise<EmbeddedEndpoint & { started: boolean }> {
   const file = path.join(options.stateDir, `${options.name}.json`);
   try {
     const known = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedEndpoint;
@@ -32,7 +34,9 @@ export async function ensureEmbeddedServer(options: EnsureEmbeddedOptions): Prom
     // no record, or unreadable: start a new one
   }
   const host = '127.0.0.1';
-  const port = (await isPortOpen(host, options.preferredPort)) ? await findFreePort(host) : options.preferredPort;
+  const port = (await isPortOpen(host, options.preferredPort))
+    ? await findFreePort(host)
+    : options.preferredPort;
   const pid = await options.start(host, port);
   mkdirSync(options.stateDir, { recursive: true });
   const endpoint: EmbeddedEndpoint = { host, port, pid };

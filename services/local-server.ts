@@ -20,7 +20,8 @@ export function findExecutable(name: string, envVar?: string): string | undefine
   const fromEnv = envVar ? process.env[envVar] : undefined;
   if (fromEnv) candidates.push(fromEnv);
   candidates.push(path.join(venvBinDir(), name));
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, name));
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter))
+    if (dir) candidates.push(path.join(dir, name));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -111,7 +112,8 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   });
   if (detached) child.unref();
   const pid = child.pid;
-  if (pid === undefined) throw new UserError('E_SERVER_START', `could not start ${options.name} (${options.executable}).`);
+  if (pid === undefined)
+    throw new UserError('E_SERVER_START', `could not start ${options.name} (${options.executable}).`);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exited !== undefined) {
@@ -131,7 +133,6 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
     `${options.name} did not become ready within ${Math.round((options.readyTimeoutMs ?? 60_000) / 1000)} s; see its log at ${options.logFile}.`,
   );
 }
-
 
 /** Stops a process (and its process group when it leads one): SIGTERM, then SIGKILL after `graceMs`. */
 export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {

@@ -31,11 +31,17 @@ export async function startMlflowServer(options: MlflowServerOptions): Promise<S
     executable,
     args: [
       'server',
-      '--host', host, '--port', String(options.port),
-      '--backend-store-uri', `sqlite:///${path.resolve(options.dataDir, 'mlflow.sqlite')}`,
-      '--artifacts-destination', path.resolve(options.dataDir, 'artifacts'),
+      '--host',
+      host,
+      '--port',
+      String(options.port),
+      '--backend-store-uri',
+      `sqlite:///${path.resolve(options.dataDir, 'mlflow.sqlite')}`,
+      '--artifacts-destination',
+      path.resolve(options.dataDir, 'artifacts'),
       '--serve-artifacts',
-      '--workers', '1',
+      '--workers',
+      '1',
     ],
     env: { MLFLOW_HOST: host },
     logFile: options.logFile,
@@ -56,7 +62,9 @@ export async function startMlflowServer(options: MlflowServerOptions): Promise<S
  * The tracking URI to use: `MLFLOW_TRACKING_URI` if set, else a local server in the state folder,
  * started now if it is not already running.
  */
-export async function ensureMlflow(options: { stateDir?: string } = {}): Promise<{ uri: string; embedded: boolean }> {
+export async function ensureMlflow(
+  options: { stateDir?: string } = {},
+): Promise<{ uri: string; embedded: boolean }> {
   const fromEnv = process.env['MLFLOW_TRACKING_URI'];
   if (fromEnv) return { uri: fromEnv, embedded: false };
   const dir = options.stateDir ?? defaultStateDir();

@@ -26,10 +26,17 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     name: 'Temporal dev server',
     executable,
     args: [
-      'server', 'start-dev', '--headless',
-      '--ip', host, '--port', String(options.port),
-      '--db-filename', options.dbFile,
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--headless',
+      '--ip',
+      host,
+      '--port',
+      String(options.port),
+      '--db-filename',
+      options.dbFile,
+      '--log-level',
+      'warn',
     ],
     logFile: options.logFile,
     detached: options.detached ?? true,
@@ -42,7 +49,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
  * The Temporal address to use: `TEMPORAL_ADDRESS` if set, else a local dev server in the state
  * folder, started now if it is not already running.
  */
-export async function ensureTemporal(options: { stateDir?: string } = {}): Promise<{ address: string; embedded: boolean }> {
+export async function ensureTemporal(
+  options: { stateDir?: string } = {},
+): Promise<{ address: string; embedded: boolean }> {
   const fromEnv = process.env['TEMPORAL_ADDRESS'];
   if (fromEnv) return { address: fromEnv, embedded: false };
   const dir = options.stateDir ?? defaultStateDir();

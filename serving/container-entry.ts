@@ -18,7 +18,9 @@ export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 export async function runContainer(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const command = argv[0] ?? 'serve';
   if (command !== 'serve') {
-    process.stderr.write(`error[E_BAD_ARGUMENT]: this image only serves models; run it with "serve" (got "${command}")\n`);
+    process.stderr.write(
+      `error[E_BAD_ARGUMENT]: this image only serves models; run it with "serve" (got "${command}")\n`,
+    );
     return 2;
   }
   try {
@@ -26,9 +28,17 @@ export async function runContainer(argv: string[], env: NodeJS.ProcessEnv = proc
     const server = await startInferenceServer({
       modelDir: env['SEEDSWEEP_MODEL_DIR'] ?? SAGEMAKER_MODEL_DIR,
       host: env['SEEDSWEEP_HOST'] ?? '0.0.0.0',
-      port: positiveInt(env['SAGEMAKER_BIND_TO_PORT'] ?? env['PORT'], DEFAULT_PORT, 'SAGEMAKER_BIND_TO_PORT/PORT'),
+      port: positiveInt(
+        env['SAGEMAKER_BIND_TO_PORT'] ?? env['PORT'],
+        DEFAULT_PORT,
+        'SAGEMAKER_BIND_TO_PORT/PORT',
+      ),
       maxBatch: positiveInt(env['SEEDSWEEP_MAX_BATCH'], DEFAULT_MAX_BATCH, 'SEEDSWEEP_MAX_BATCH'),
-      maxBodyBytes: positiveInt(env['SEEDSWEEP_MAX_BODY_BYTES'], DEFAULT_MAX_BODY_BYTES, 'SEEDSWEEP_MAX_BODY_BYTES'),
+      maxBodyBytes: positiveInt(
+        env['SEEDSWEEP_MAX_BODY_BYTES'],
+        DEFAULT_MAX_BODY_BYTES,
+        'SEEDSWEEP_MAX_BODY_BYTES',
+      ),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     process.stderr.write(`serving on ${server.url} (TF.js backend ${backend.name} ${backend.version})\n`);
@@ -44,7 +54,9 @@ export async function runContainer(argv: string[], env: NodeJS.ProcessEnv = proc
       process.stderr.write(`error[${error.code}]: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }
@@ -52,6 +64,7 @@ export async function runContainer(argv: string[], env: NodeJS.ProcessEnv = proc
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError('E_BAD_ARGUMENT', `${name} is "${value}"; expected a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UserError('E_BAD_ARGUMENT', `${name} is "${value}"; expected a non-negative integer`);
   return n;
 }

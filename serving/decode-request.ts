@@ -13,7 +13,12 @@ import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '../datas
 import { ServingError } from './errors.js';
 
 /** Media types `/invocations` accepts, for error messages and docs. */
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'image/png', 'image/jpeg', 'application/x-image'] as const;
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  'image/png',
+  'image/jpeg',
+  'application/x-image',
+] as const;
 
 /** Options of {@link decodeInvocation}. */
 export interface DecodeInvocationOptions {
@@ -35,28 +40,41 @@ export interface DecodedImages {
 export function decodeInvocation(options: DecodeInvocationOptions): DecodedImages {
   const mediaType = (options.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!mediaType) {
-    throw new ServingError('E_UNSUPPORTED_MEDIA_TYPE', `missing Content-Type header; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`);
+    throw new ServingError(
+      'E_UNSUPPORTED_MEDIA_TYPE',
+      `missing Content-Type header; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`,
+    );
   }
   if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(mediaType) && mediaType !== 'image/jpg') {
-    throw new ServingError('E_UNSUPPORTED_MEDIA_TYPE', `Content-Type "${mediaType}" is not supported; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`);
+    throw new ServingError(
+      'E_UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type "${mediaType}" is not supported; send one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`,
+    );
   }
-  if (options.body.length === 0) throw new ServingError('E_EMPTY_BODY', `the request body is empty; send ${mediaType} content`);
+  if (options.body.length === 0)
+    throw new ServingError('E_EMPTY_BODY', `the request body is empty; send ${mediaType} content`);
   if (mediaType === 'application/json') return decodeJson(options.body, options.maxBatch);
   const kind = sniffImage(options.body);
-  if (mediaType === 'image/png' && kind !== 'png') throw new ServingError('E_BAD_IMAGE', 'the body is not a PNG image (no PNG signature)');
-  if ((mediaType === 'image/jpeg' || mediaType === 'image/jpg') && kind !== 'jpeg') throw new ServingError('E_BAD_IMAGE', 'the body is not a JPEG image (no JPEG SOI marker)');
+  if (mediaType === 'image/png' && kind !== 'png')
+    throw new ServingError('E_BAD_IMAGE', 'the body is not a PNG image (no PNG signature)');
+  if ((mediaType === 'image/jpeg' || mediaType === 'image/jpg') && kind !== 'jpeg')
+    throw new ServingError('E_BAD_IMAGE', 'the body is not a JPEG image (no JPEG SOI marker)');
   if (kind === undefined) throw new ServingError('E_BAD_IMAGE', 'the body is neither a PNG nor a JPEG image');
   return { images: kind === 'png' ? decodePng(options.body) : decodeJpeg(options.body), count: 1 };
 }
 
 function sniffImage(body: Buffer): 'png' | 'jpeg' | undefined {
-  if (body.length >= 8 && body.readUInt32BE(0) === 0x89504e47 && body.readUInt32BE(4) === 0x0d0a1a0a) return 'png';
+  if (body.length >= 8 && body.readUInt32BE(0) === 0x89504e47 && body.readUInt32BE(4) === 0x0d0a1a0a)
+    return 'png';
   if (body.length >= 3 && body[0] === 0xff && body[1] === 0xd8 && body[2] === 0xff) return 'jpeg';
   return undefined;
 }
 
 function wrongSize(width: number, height: number): ServingError {
-  return new ServingError('E_IMAGE_SIZE', `the image is ${width}×${height}; the model takes ${IMAGE_WIDTH}×${IMAGE_HEIGHT} images (resize it before sending; the server does not resize)`);
+  return new ServingError(
+    'E_IMAGE_SIZE',
+    `the image is ${width}×${height}; the model takes ${IMAGE_WIDTH}×${IMAGE_HEIGHT} images (resize it before sending; the server does not resize)`,
+  );
 }
 
 function decodePng(body: Buffer): Uint8Array {
@@ -80,13 +98,23 @@ function decodeJpeg(body: Buffer): Uint8Array {
   let image: { width: number; height: number; data: Uint8Array };
   try {
     // The limits stop a small file from claiming a huge bitmap; a 32×32 image is far below them.
-    image = jpeg.decode(body, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1, maxMemoryUsageInMB: 32 });
+    image = jpeg.decode(body, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: 1,
+      maxMemoryUsageInMB: 32,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/limit/i.test(message)) throw new ServingError('E_IMAGE_SIZE', `the JPEG image is far larger than ${IMAGE_WIDTH}×${IMAGE_HEIGHT} (${message})`);
+    if (/limit/i.test(message))
+      throw new ServingError(
+        'E_IMAGE_SIZE',
+        `the JPEG image is far larger than ${IMAGE_WIDTH}×${IMAGE_HEIGHT} (${message})`,
+      );
     throw new ServingError('E_BAD_IMAGE', `the JPEG image could not be decoded (${message})`);
   }
-  if (image.width !== IMAGE_WIDTH || image.height !== IMAGE_HEIGHT) throw wrongSize(image.width, image.height);
+  if (image.width !== IMAGE_WIDTH || image.height !== IMAGE_HEIGHT)
+    throw wrongSize(image.width, image.height);
   return rgbaToRgb(image.data);
 }
 
@@ -102,7 +130,11 @@ function rgbaToRgb(rgba: Uint8Array): Uint8Array {
 
 function decodeJson(body: Buffer, maxBatch: number): DecodedImages {
   const text = body.toString('utf8');
-  if (text.trim() === '') throw new ServingError('E_EMPTY_BODY', 'the request body is empty (only whitespace); send {"instances": [...]}');
+  if (text.trim() === '')
+    throw new ServingError(
+      'E_EMPTY_BODY',
+      'the request body is empty (only whitespace); send {"instances": [...]}',
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -118,15 +150,26 @@ function decodeJson(body: Buffer, maxBatch: number): DecodedImages {
     instances = (parsed as { instances: unknown }).instances;
     where = 'instances';
   } else {
-    throw new ServingError('E_BAD_INSTANCES', 'expected a JSON object {"instances": [...]} (or a bare array of images); found no "instances" field');
+    throw new ServingError(
+      'E_BAD_INSTANCES',
+      'expected a JSON object {"instances": [...]} (or a bare array of images); found no "instances" field',
+    );
   }
-  if (!Array.isArray(instances)) throw new ServingError('E_BAD_INSTANCES', `"${where}" must be an array of 32×32×3 images, got ${typeName(instances)}`);
-  if (instances.length === 0) throw new ServingError('E_BAD_INSTANCES', `"${where}" is empty; send at least one image`);
+  if (!Array.isArray(instances))
+    throw new ServingError(
+      'E_BAD_INSTANCES',
+      `"${where}" must be an array of 32×32×3 images, got ${typeName(instances)}`,
+    );
+  if (instances.length === 0)
+    throw new ServingError('E_BAD_INSTANCES', `"${where}" is empty; send at least one image`);
   // A single image is three levels deep (rows, pixels, channels); a list of images four.
   const isSingle = !Array.isArray(firstAt(firstAt(instances[0])));
   const list: unknown[] = isSingle ? [instances] : instances;
   if (list.length > maxBatch) {
-    throw new ServingError('E_TOO_MANY_INSTANCES', `the request holds ${list.length} images; at most ${maxBatch} are accepted per request (split it into several requests)`);
+    throw new ServingError(
+      'E_TOO_MANY_INSTANCES',
+      `the request holds ${list.length} images; at most ${maxBatch} are accepted per request (split it into several requests)`,
+    );
   }
   const images = new Uint8Array(list.length * IMAGE_BYTES);
   list.forEach((image, i) => copyImage(image, isSingle ? where : `${where}[${i}]`, images, i * IMAGE_BYTES));
@@ -136,23 +179,35 @@ function decodeJson(body: Buffer, maxBatch: number): DecodedImages {
 function copyImage(image: unknown, where: string, out: Uint8Array, offset: number): void {
   const expectShape = `an image must be a ${IMAGE_HEIGHT}×${IMAGE_WIDTH}×${IMAGE_CHANNELS} nested array (rows of pixels of [r, g, b])`;
   if (!Array.isArray(image) || image.length !== IMAGE_HEIGHT) {
-    throw new ServingError('E_BAD_SHAPE', `${where}: expected ${IMAGE_HEIGHT} rows, got ${describeLength(image)}; ${expectShape}`);
+    throw new ServingError(
+      'E_BAD_SHAPE',
+      `${where}: expected ${IMAGE_HEIGHT} rows, got ${describeLength(image)}; ${expectShape}`,
+    );
   }
   let o = offset;
   for (let y = 0; y < IMAGE_HEIGHT; y++) {
     const row: unknown = image[y];
     if (!Array.isArray(row) || row.length !== IMAGE_WIDTH) {
-      throw new ServingError('E_BAD_SHAPE', `${where}[${y}]: expected ${IMAGE_WIDTH} pixels, got ${describeLength(row)}; ${expectShape}`);
+      throw new ServingError(
+        'E_BAD_SHAPE',
+        `${where}[${y}]: expected ${IMAGE_WIDTH} pixels, got ${describeLength(row)}; ${expectShape}`,
+      );
     }
     for (let x = 0; x < IMAGE_WIDTH; x++) {
       const pixel: unknown = row[x];
       if (!Array.isArray(pixel) || pixel.length !== IMAGE_CHANNELS) {
-        throw new ServingError('E_BAD_SHAPE', `${where}[${y}][${x}]: expected ${IMAGE_CHANNELS} channel values, got ${describeLength(pixel)}; ${expectShape}`);
+        throw new ServingError(
+          'E_BAD_SHAPE',
+          `${where}[${y}][${x}]: expected ${IMAGE_CHANNELS} channel values, got ${describeLength(pixel)}; ${expectShape}`,
+        );
       }
       for (let c = 0; c < IMAGE_CHANNELS; c++) {
         const value: unknown = pixel[c];
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
-          throw new ServingError('E_BAD_PIXEL', `${where}[${y}][${x}][${c}] is ${JSON.stringify(value)}; pixel values must be integers 0–255 (raw bytes; the server applies the training preprocessing)`);
+          throw new ServingError(
+            'E_BAD_PIXEL',
+            `${where}[${y}][${x}][${c}] is ${JSON.stringify(value)}; pixel values must be integers 0–255 (raw bytes; the server applies the training preprocessing)`,
+          );
         }
         out[o++] = value;
       }

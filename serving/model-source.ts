@@ -51,14 +51,21 @@ export interface ResolveRunModelOptions {
  */
 export async function resolveRunModel(options: ResolveRunModelOptions): Promise<ResolvedModel> {
   const { runId, tracker } = options;
-  if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new UserError('E_BAD_ARGUMENT', `"${runId}" is not an MLflow run id (expected letters, digits, - or _)`);
+  if (!/^[A-Za-z0-9_-]+$/.test(runId))
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `"${runId}" is not an MLflow run id (expected letters, digits, - or _)`,
+    );
   const target = path.join(options.cacheRoot ?? cacheDir(), 'models', runId);
   const dir = path.join(target, CACHED_MODEL_FOLDER);
   if (!options.refresh) {
     const cached = await loadManifestOnly(dir);
     if (cached) return { dir, manifest: cached, runId };
   }
-  const staging = path.join(path.dirname(target), `.${runId}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const staging = path.join(
+    path.dirname(target),
+    `.${runId}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   try {
     const downloaded = await tracker.downloadTrialModel(runId, staging);
     if (!downloaded.files.includes(MODEL_FILES.manifest)) {
@@ -105,7 +112,9 @@ export interface PickBestTrialOptions {
  */
 export function pickBestTrial(options: PickBestTrialOptions): TrialRecord & { runId: string } {
   const objective = options.objective ?? DEFAULT_OBJECTIVE;
-  const tracked = options.trials.filter((t): t is TrialRecord & { runId: string } => typeof t.runId === 'string' && t.result?.final !== undefined);
+  const tracked = options.trials.filter(
+    (t): t is TrialRecord & { runId: string } => typeof t.runId === 'string' && t.result?.final !== undefined,
+  );
   const best = bestTrial({ objective, records: tracked });
   if (!best) {
     throw new UserError(
@@ -122,11 +131,18 @@ export function pickBestTrial(options: PickBestTrialOptions): TrialRecord & { ru
  * The objective in the report JSON logged to the sweep (the tracker's `sweepReport`); undefined when
  * there is none yet, it predates objectives, or it cannot be read.
  */
-export async function loggedSweepObjective(options: { sweepId: string; tracker: Pick<Tracker, 'sweepReport'> }): Promise<Objective | undefined> {
+export async function loggedSweepObjective(options: {
+  sweepId: string;
+  tracker: Pick<Tracker, 'sweepReport'>;
+}): Promise<Objective | undefined> {
   try {
-    const report = (await options.tracker.sweepReport(options.sweepId)) as { objective?: Partial<Objective> } | null | undefined;
+    const report = (await options.tracker.sweepReport(options.sweepId)) as
+      { objective?: Partial<Objective> } | null | undefined;
     const objective = typeof report === 'object' && report !== null ? report.objective : undefined;
-    if (typeof objective?.metric === 'string' && (objective.mode === ObjectiveMode.max || objective.mode === ObjectiveMode.min)) {
+    if (
+      typeof objective?.metric === 'string' &&
+      (objective.mode === ObjectiveMode.max || objective.mode === ObjectiveMode.min)
+    ) {
       return { metric: objective.metric, mode: objective.mode };
     }
     return undefined;
@@ -158,11 +174,16 @@ export async function resolveBestModel(options: ResolveBestModelOptions): Promis
   const { sweepId, tracker } = options;
   const trials = await tracker.finishedTrials({ sweepId });
   // Without finished trials there is nothing to pick, whatever the objective: no need to look for a report.
-  const logged = options.objective || trials.length === 0 ? undefined : await loggedSweepObjective({ sweepId, tracker });
+  const logged =
+    options.objective || trials.length === 0 ? undefined : await loggedSweepObjective({ sweepId, tracker });
   const objective = options.objective ?? logged ?? DEFAULT_OBJECTIVE;
   const trial = pickBestTrial({ trials, sweepId, objective });
   try {
-    const resolved = await resolveRunModel({ runId: trial.runId, tracker, ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}) });
+    const resolved = await resolveRunModel({
+      runId: trial.runId,
+      tracker,
+      ...(options.cacheRoot ? { cacheRoot: options.cacheRoot } : {}),
+    });
     return { ...resolved, trial, objective };
   } catch (error) {
     if (isUserError(error) && error.code === 'E_RUN_HAS_NO_MODEL') {
@@ -227,15 +248,26 @@ export interface ResolveModelOptions {
 export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
   const given = (['run', 'best', 'modelDir'] as const).filter((k) => options[k] !== undefined);
   if (given.length !== 1) {
-    throw new UserError('E_BAD_ARGUMENT', `give exactly one of --run <mlflow-run-id>, --best <sweep-id>, --model-dir <dir> (got ${given.length === 0 ? 'none' : given.map((k) => `--${k === 'modelDir' ? 'model-dir' : k}`).join(' and ')})`);
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `give exactly one of --run <mlflow-run-id>, --best <sweep-id>, --model-dir <dir> (got ${given.length === 0 ? 'none' : given.map((k) => `--${k === 'modelDir' ? 'model-dir' : k}`).join(' and ')})`,
+    );
   }
   const cache = options.cacheRoot ? { cacheRoot: options.cacheRoot } : {};
   if (options.modelDir !== undefined) return resolveLocalModel(options.modelDir);
-  const tracker = typeof options.tracker === 'function' ? await options.tracker() : (options.tracker ?? (await createTracker()));
+  const tracker =
+    typeof options.tracker === 'function'
+      ? await options.tracker()
+      : (options.tracker ?? (await createTracker()));
   if (options.run !== undefined) {
     return resolveRunModel({ runId: options.run, tracker, refresh: options.refresh ?? false, ...cache });
   }
-  return resolveBestModel({ sweepId: options.best!, tracker, ...(options.objective ? { objective: options.objective } : {}), ...cache });
+  return resolveBestModel({
+    sweepId: options.best!,
+    tracker,
+    ...(options.objective ? { objective: options.objective } : {}),
+    ...cache,
+  });
 }
 
 /** One line saying what a resolved model is: for logs and the CLI. */
@@ -243,12 +275,19 @@ export function describeResolvedModel(resolved: ResolvedModel): string {
   const m = resolved.manifest;
   const accuracy = resolved.trial?.result.final['testAccuracy'] ?? m.metrics?.['testAccuracy'];
   const metric = resolved.objective?.metric;
-  const objectiveValue = metric && metric !== 'testAccuracy' ? resolved.trial?.result.final[metric] : undefined;
+  const objectiveValue =
+    metric && metric !== 'testAccuracy' ? resolved.trial?.result.final[metric] : undefined;
   return [
     resolved.runId ? `run ${resolved.runId}` : `folder ${resolved.dir}`,
-    resolved.trial ? `trial ${resolved.trial.trialKey} (${resolved.trial.groupLabel}, seed ${resolved.trial.seed})` : m.trialKey ? `trial ${m.trialKey}` : undefined,
+    resolved.trial
+      ? `trial ${resolved.trial.trialKey} (${resolved.trial.groupLabel}, seed ${resolved.trial.seed})`
+      : m.trialKey
+        ? `trial ${m.trialKey}`
+        : undefined,
     m.model ? `model ${m.model}${m.modelOptions ? ` ${JSON.stringify(m.modelOptions)}` : ''}` : undefined,
-    objectiveValue !== undefined ? `${metric} ${objectiveValue.toPrecision(6)} (objective, ${resolved.objective?.mode})` : undefined,
+    objectiveValue !== undefined
+      ? `${metric} ${objectiveValue.toPrecision(6)} (objective, ${resolved.objective?.mode})`
+      : undefined,
     accuracy !== undefined ? `test accuracy ${accuracy.toFixed(4)}` : undefined,
     m.synthetic ? 'trained on SYNTHETIC data' : undefined,
   ]

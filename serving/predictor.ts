@@ -46,12 +46,18 @@ export function createPredictor(options: CreatePredictorOptions): Predictor {
   }
   const outputs = model.outputs[0]?.shape.at(-1);
   if (outputs !== manifest.classNames.length) {
-    throw new UserError('E_MODEL_INCOMPATIBLE', `the model has ${String(outputs)} outputs but the manifest lists ${manifest.classNames.length} class names`);
+    throw new UserError(
+      'E_MODEL_INCOMPATIBLE',
+      `the model has ${String(outputs)} outputs but the manifest lists ${manifest.classNames.length} class names`,
+    );
   }
   const classNames = manifest.classNames;
   return {
     predict(images, count) {
-      if (images.length !== count * IMAGE_BYTES) throw new RangeError(`predict: expected ${count * IMAGE_BYTES} bytes for ${count} images, got ${images.length}`);
+      if (images.length !== count * IMAGE_BYTES)
+        throw new RangeError(
+          `predict: expected ${count * IMAGE_BYTES} bytes for ${count} images, got ${images.length}`,
+        );
       const inputs = normalizeImages({ bytes: images });
       const probabilities = tf.tidy(() => {
         const x = tf.tensor4d(inputs, [count, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);

@@ -73,7 +73,9 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
   const app = Fastify({ bodyLimit: maxBodyBytes, requestTimeout: 60_000, logger: false });
   // Bodies are parsed by decodeInvocation, whatever their type, so every failure gets our error format.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.get('/ping', async (_request, reply) => {
     if (loaded) return reply.code(200).send({ status: 'healthy' });
@@ -87,10 +89,18 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
     if (!loaded) throw notReady(loadError);
     checkAccept(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const { images, count } = decodeInvocation({ body, contentType: request.headers['content-type'], maxBatch });
+    const { images, count } = decodeInvocation({
+      body,
+      contentType: request.headers['content-type'],
+      maxBatch,
+    });
     return reply.send({ predictions: loaded.predictor.predict(images, count) });
   });
-  for (const [url, allowed] of [['/ping', 'GET, HEAD'], ['/invocations', 'POST'], ['/model', 'GET, HEAD']] as const) {
+  for (const [url, allowed] of [
+    ['/ping', 'GET, HEAD'],
+    ['/invocations', 'POST'],
+    ['/model', 'GET, HEAD'],
+  ] as const) {
     const methods = ['DELETE', 'PATCH', 'PUT', 'OPTIONS', allowed === 'POST' ? 'GET' : 'POST'];
     if (allowed === 'POST') methods.push('HEAD');
     app.route({
@@ -98,23 +108,46 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
       url,
       handler: async (request, reply) => {
         reply.header('allow', allowed);
-        return sendError(reply, new ServingError('E_METHOD_NOT_ALLOWED', `${request.method} ${url} is not supported; use ${allowed}`));
+        return sendError(
+          reply,
+          new ServingError(
+            'E_METHOD_NOT_ALLOWED',
+            `${request.method} ${url} is not supported; use ${allowed}`,
+          ),
+        );
       },
     });
   }
   app.setNotFoundHandler(async (request, reply) =>
-    sendError(reply, new ServingError('E_NOT_FOUND', `no such endpoint: ${request.method} ${request.url}; the server answers GET /ping, POST /invocations and GET /model`)),
+    sendError(
+      reply,
+      new ServingError(
+        'E_NOT_FOUND',
+        `no such endpoint: ${request.method} ${request.url}; the server answers GET /ping, POST /invocations and GET /model`,
+      ),
+    ),
   );
   app.setErrorHandler(async (error: FastifyError | ServingError, request, reply) => {
     if (error instanceof ServingError) return sendError(reply, error);
     const status = error.statusCode ?? 500;
-    if (status === 413) return sendError(reply, new ServingError('E_BODY_TOO_LARGE', `the request body exceeds ${maxBodyBytes} bytes; send fewer or smaller images per request`));
+    if (status === 413)
+      return sendError(
+        reply,
+        new ServingError(
+          'E_BODY_TOO_LARGE',
+          `the request body exceeds ${maxBodyBytes} bytes; send fewer or smaller images per request`,
+        ),
+      );
     if (status === 415) return sendError(reply, new ServingError('E_UNSUPPORTED_MEDIA_TYPE', error.message));
     if (status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(error.code ?? 'E_BAD_REQUEST', error.message));
     }
-    log(`inference server: unexpected error on ${request.method} ${request.url}: ${error.stack ?? error.message}`);
-    return reply.code(500).send(errorBody('E_INTERNAL', 'the server failed to answer this request; see its log'));
+    log(
+      `inference server: unexpected error on ${request.method} ${request.url}: ${error.stack ?? error.message}`,
+    );
+    return reply
+      .code(500)
+      .send(errorBody('E_INTERNAL', 'the server failed to answer this request; see its log'));
   });
 
   const port = options.port ?? DEFAULT_PORT;
@@ -123,13 +156,18 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new UserError('E_LISTEN', `cannot listen on ${host}:${port} (${code}${code === 'EADDRINUSE' ? ': the port is taken' : ''}); choose another --port or --host`, { cause: error });
+      throw new UserError(
+        'E_LISTEN',
+        `cannot listen on ${host}:${port} (${code}${code === 'EADDRINUSE' ? ': the port is taken' : ''}); choose another --port or --host`,
+        { cause: error },
+      );
     }
     throw error;
   }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const shownHost =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${boundPort}`;
 
   const ready = (async () => {
@@ -141,7 +179,9 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
         model.dispose();
         throw error;
       }
-      log(`inference server: model ${describeModel(manifest).summary} ready on ${url}${manifest.synthetic ? ' (trained on SYNTHETIC data)' : ''}`);
+      log(
+        `inference server: model ${describeModel(manifest).summary} ready on ${url}${manifest.synthetic ? ' (trained on SYNTHETIC data)' : ''}`,
+      );
     } catch (error) {
       loadError = error;
       throw error;
@@ -168,7 +208,9 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
 function notReady(loadError: unknown): ServingError {
   return new ServingError(
     'E_MODEL_NOT_READY',
-    loadError === undefined ? 'the model is still loading; retry shortly' : `the model failed to load: ${loadError instanceof Error ? loadError.message : String(loadError)}`,
+    loadError === undefined
+      ? 'the model is still loading; retry shortly'
+      : `the model failed to load: ${loadError instanceof Error ? loadError.message : String(loadError)}`,
   );
 }
 
@@ -182,7 +224,10 @@ function checkAccept(request: FastifyRequest): void {
   if (!accept) return;
   const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
   if (types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*' || t === '')) return;
-  throw new ServingError('E_NOT_ACCEPTABLE', `Accept "${accept}" rules out application/json, the only format this endpoint answers in`);
+  throw new ServingError(
+    'E_NOT_ACCEPTABLE',
+    `Accept "${accept}" rules out application/json, the only format this endpoint answers in`,
+  );
 }
 
 function describeModel(manifest: ModelManifest) {

@@ -94,7 +94,11 @@ function checkValues(
 function checkDuplicates(problems: SemanticProblem[], values: readonly ParamValue[], path: SpecPath): void {
   values.forEach((value, index) => {
     const first = values.indexOf(value);
-    if (first !== index) problems.push({ path: [...path, index], message: `duplicate value ${show(value)} (already at index ${first}); each value must appear once` });
+    if (first !== index)
+      problems.push({
+        path: [...path, index],
+        message: `duplicate value ${show(value)} (already at index ${first}); each value must appear once`,
+      });
   });
 }
 
@@ -214,11 +218,20 @@ function checkDistribution(
     return;
   }
   if (d.kind === 'normal') {
-    if (kind === 'integer') problems.push({ path, atKey: true, message: `'${name}' is an integer: use int, logint or choice; found normal` });
+    if (kind === 'integer')
+      problems.push({
+        path,
+        atKey: true,
+        message: `'${name}' is an integer: use int, logint or choice; found normal`,
+      });
     return;
   }
   if (kind === 'number' && d.kind === 'logint') {
-    problems.push({ path, atKey: true, message: `'${name}' is a real number: use uniform, loguniform, normal or choice; found logint` });
+    problems.push({
+      path,
+      atKey: true,
+      message: `'${name}' is a real number: use uniform, loguniform, normal or choice; found logint`,
+    });
     return;
   }
   if (!(d.low < d.high) && !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)) {
@@ -255,10 +268,20 @@ function checkRandom(
     for (const name of names) {
       const d = random.params[name] as Distribution;
       if (d.kind === 'choice') checkDuplicates(problems, d.values, [...base, name, d.kind]);
-      else if (d.kind !== 'normal' && !(d.low < d.high) && !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)) {
-        problems.push({ path: [...base, name, d.kind], message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
+      else if (
+        d.kind !== 'normal' &&
+        !(d.low < d.high) &&
+        !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)
+      ) {
+        problems.push({
+          path: [...base, name, d.kind],
+          message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]`,
+        });
       } else if (d.kind === 'loguniform' && d.low <= 0) {
-        problems.push({ path: [...base, name, d.kind, 0], message: `loguniform needs low > 0; found ${d.low}` });
+        problems.push({
+          path: [...base, name, d.kind, 0],
+          message: `loguniform needs low > 0; found ${d.low}`,
+        });
       }
     }
     return;
@@ -301,14 +324,25 @@ function checkExclude(problems: SemanticProblem[], variants: VariantsSpec): void
 }
 
 function checkConditions(problems: SemanticProblem[], variants: VariantsSpec): void {
-  const declared = new Set([...Object.keys(variants.grid ?? {}), ...Object.keys(variants.random?.params ?? {})]);
+  const declared = new Set([
+    ...Object.keys(variants.grid ?? {}),
+    ...Object.keys(variants.random?.params ?? {}),
+  ]);
   for (const [param, rule] of Object.entries(variants.when ?? {})) {
     if (!declared.has(param)) {
-      problems.push({ path: ['variants', 'when', param], atKey: true, message: `'${param}' is not a parameter of this sweep's variants${didYouMean(param, [...declared])}; variant parameters: ${[...declared].join(', ')}` });
+      problems.push({
+        path: ['variants', 'when', param],
+        atKey: true,
+        message: `'${param}' is not a parameter of this sweep's variants${didYouMean(param, [...declared])}; variant parameters: ${[...declared].join(', ')}`,
+      });
     }
     for (const other of Object.keys(rule)) {
       if (!declared.has(other) || other === param) {
-        problems.push({ path: ['variants', 'when', param, other], atKey: true, message: `the condition of '${param}' names '${other}', which is ${other === param ? 'the parameter itself' : "not a parameter of this sweep's variants"}` });
+        problems.push({
+          path: ['variants', 'when', param, other],
+          atKey: true,
+          message: `the condition of '${param}' names '${other}', which is ${other === param ? 'the parameter itself' : "not a parameter of this sweep's variants"}`,
+        });
       }
     }
   }
@@ -475,7 +509,11 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
 export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
   const problems = checkSpecParts({ ...spec, free: spec.trainable !== undefined });
   if (!spec.trainable && spec.dataset.name === 'none') {
-    problems.push({ path: [], message: "missing 'dataset': the image classifier needs one, e.g. dataset: { name: synthetic, train_size: 2000 } (or name a trainable with trainable: ./model.ts#train)" });
+    problems.push({
+      path: [],
+      message:
+        "missing 'dataset': the image classifier needs one, e.g. dataset: { name: synthetic, train_size: 2000 } (or name a trainable with trainable: ./model.ts#train)",
+    });
   }
   // The remaining checks expand the variants, which needs valid names and values.
   if (problems.length > 0) return problems;

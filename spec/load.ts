@@ -328,8 +328,17 @@ export function parseSweepSpec(options: {
   }
   const file_ = parsed.data as z.output<typeof sweepFileSchema>;
   const modules = options.modules ?? {};
-  if ((file_.trainable !== undefined && !modules.trainable) || (file_.dataset?.module !== undefined && !modules.dataset)) {
-    fail([{ path: [file_.trainable !== undefined ? 'trainable' : 'dataset'], message: 'this spec names a module: load it with loadSweepSpec (or the CLI), which imports the module to check it' }]);
+  if (
+    (file_.trainable !== undefined && !modules.trainable) ||
+    (file_.dataset?.module !== undefined && !modules.dataset)
+  ) {
+    fail([
+      {
+        path: [file_.trainable !== undefined ? 'trainable' : 'dataset'],
+        message:
+          'this spec names a module: load it with loadSweepSpec (or the CLI), which imports the module to check it',
+      },
+    ]);
   }
   const spec = toSweepSpec(file_, modules);
   const semantic = checkSweepSpec(spec);
@@ -356,14 +365,25 @@ function checkTrainableParams(spec: SweepSpec, schema: ZodType<unknown>): PathPr
     for (const issue of result.error.issues) {
       const name = String(issue.path[0] ?? '');
       const path: SpecPath =
-        name in grid ? ['variants', 'grid', name] : name in random ? ['variants', 'random', 'params', name] : name in (spec.params ?? {}) ? ['params', name] : ['trainable'];
+        name in grid
+          ? ['variants', 'grid', name]
+          : name in random
+            ? ['variants', 'random', 'params', name]
+            : name in (spec.params ?? {})
+              ? ['params', name]
+              : ['trainable'];
       const value = name ? variant.config.modelOptions[name] : undefined;
       const key = `${path.join('.')}\u0000${issue.message}`;
       const known = problems.get(key);
       if (known) known.more += 1;
       else {
         const missing = value === undefined && name ? '; set it in params: or vary it in variants:' : '';
-        problems.set(key, { path, first: name ? `${name} = ${JSON.stringify(value)}` : 'these parameters', issue: `${issue.message}${issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''}${missing}`, more: 0 });
+        problems.set(key, {
+          path,
+          first: name ? `${name} = ${JSON.stringify(value)}` : 'these parameters',
+          issue: `${issue.message}${issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''}${missing}`,
+          more: 0,
+        });
       }
     }
   }
@@ -374,26 +394,43 @@ function checkTrainableParams(spec: SweepSpec, schema: ZodType<unknown>): PathPr
 }
 
 /** What a spec's module references resolve to, importing them (relative paths from the spec's folder). */
-export async function resolveSpecModules(raw: unknown, baseDir: string): Promise<NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']>> {
+export async function resolveSpecModules(
+  raw: unknown,
+  baseDir: string,
+): Promise<NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']>> {
   const doc = (raw ?? {}) as { trainable?: unknown; dataset?: { module?: unknown; name?: unknown } };
   const modules: NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']> = {};
   if (typeof doc.trainable === 'string' && doc.trainable.length > 0) {
     const ref = parseModuleRef(doc.trainable, baseDir);
     const trainable = await importExport(ref, 'trainable');
     if (!isTrainable(trainable)) {
-      throw new UserError('E_NOT_A_TRAINABLE', `trainable ${doc.trainable}: the export is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`);
+      throw new UserError(
+        'E_NOT_A_TRAINABLE',
+        `trainable ${doc.trainable}: the export is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`,
+      );
     }
-    modules.trainable = { name: trainable.name, module: ref.module, export: ref.export, ...(trainable.version !== undefined ? { version: String(trainable.version) } : {}) };
+    modules.trainable = {
+      name: trainable.name,
+      module: ref.module,
+      export: ref.export,
+      ...(trainable.version !== undefined ? { version: String(trainable.version) } : {}),
+    };
     modules.trainableParams = trainable.params as ZodType<unknown>;
   }
   if (typeof doc.dataset?.module === 'string' && doc.dataset.module.length > 0) {
     const ref = parseModuleRef(doc.dataset.module, baseDir);
     const plugin = await importExport(ref, 'dataset');
     if (!isDatasetPlugin(plugin)) {
-      throw new UserError('E_NOT_A_DATASET', `dataset module ${doc.dataset.module}: the export is not a dataset plug-in; export the result of defineDataset({ name, options, fingerprint, load }) from 'seedsweep'.`);
+      throw new UserError(
+        'E_NOT_A_DATASET',
+        `dataset module ${doc.dataset.module}: the export is not a dataset plug-in; export the result of defineDataset({ name, options, fingerprint, load }) from 'seedsweep'.`,
+      );
     }
     if (typeof doc.dataset.name === 'string' && doc.dataset.name !== plugin.name) {
-      throw new UserError('E_DATASET_NAME', `dataset module ${doc.dataset.module} is named '${plugin.name}' but the spec says name: ${doc.dataset.name}; use the plug-in's name or leave name out.`);
+      throw new UserError(
+        'E_DATASET_NAME',
+        `dataset module ${doc.dataset.module} is named '${plugin.name}' but the spec says name: ${doc.dataset.name}; use the plug-in's name or leave name out.`,
+      );
     }
     modules.dataset = { name: plugin.name, module: ref.module, export: ref.export };
   }

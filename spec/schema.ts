@@ -119,11 +119,22 @@ export const datasetSchema = z
   .superRefine((value, ctx) => {
     if (value.module !== undefined) {
       for (const key of ['train_size', 'test_size', 'slice_seed', 'path'] as const) {
-        if (value[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' applies to the built-in datasets; give a plug-in's settings under options` });
+        if (value[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `'${key}' applies to the built-in datasets; give a plug-in's settings under options`,
+          });
       }
       return;
     }
-    if (value.options !== undefined) ctx.addIssue({ code: 'custom', path: ['options'], message: "'options' belong to a dataset plug-in (with module: ./my-data.ts#myData); the built-ins take train_size, test_size, slice_seed, path" });
+    if (value.options !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options'],
+        message:
+          "'options' belong to a dataset plug-in (with module: ./my-data.ts#myData); the built-ins take train_size, test_size, slice_seed, path",
+      });
     if (value.name === undefined || !(BUILTIN_DATASETS as readonly string[]).includes(value.name)) {
       ctx.addIssue({
         code: 'custom',
@@ -167,7 +178,11 @@ export const distributionSchema = z
         message: `expected exactly one distribution (${DISTRIBUTION_KINDS.join(', ')}), e.g. {loguniform: [0.0001, 0.01]}; found ${given.length === 0 ? 'none' : given.join(' and ')}`,
       });
     } else if (value.q !== undefined && !['uniform', 'loguniform', 'normal'].includes(given[0]!)) {
-      ctx.addIssue({ code: 'custom', path: ['q'], message: `q (a quantisation step) applies to uniform, loguniform and normal; found it with ${given[0]}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['q'],
+        message: `q (a quantisation step) applies to uniform, loguniform and normal; found it with ${given[0]}`,
+      });
     }
   });
 
@@ -281,12 +296,16 @@ function toDistribution(d: z.output<typeof distributionSchema>): Distribution {
   if (d.loguniform) return { kind: 'loguniform', low: d.loguniform[0], high: d.loguniform[1], ...q };
   if (d.int) return { kind: 'int', low: d.int[0], high: d.int[1] };
   if (d.logint) return { kind: 'logint', low: d.logint[0], high: d.logint[1] };
-  if (d.normal) return { kind: 'normal', mean: d.normal[0], sd: d.normal[1], ...(d.q !== undefined ? { q: d.q } : {}) };
+  if (d.normal)
+    return { kind: 'normal', mean: d.normal[0], sd: d.normal[1], ...(d.q !== undefined ? { q: d.q } : {}) };
   return { kind: 'choice', values: d.choice ?? [] };
 }
 
 /** `dataset` in its camelCase form; a plug-in's module must already be resolved (see {@link ResolvedModules}). */
-export function toDatasetSpec(file: NonNullable<SweepFile['dataset']>, plugin?: ResolvedModules['dataset']): DatasetSpec {
+export function toDatasetSpec(
+  file: NonNullable<SweepFile['dataset']>,
+  plugin?: ResolvedModules['dataset'],
+): DatasetSpec {
   if (file.module !== undefined) {
     const dataset: DatasetSpec = { name: plugin?.name ?? file.name ?? '', options: file.options ?? {} };
     if (plugin) {
@@ -318,7 +337,10 @@ export function toVariantsSpec(file: SweepFile['variants']): VariantsSpec {
   if (file.grid) variants.grid = file.grid;
   if (file.when) {
     variants.when = Object.fromEntries(
-      Object.entries(file.when).map(([param, rule]) => [param, Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]))]),
+      Object.entries(file.when).map(([param, rule]) => [
+        param,
+        Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
+      ]),
     );
   }
   if (file.random) {
@@ -364,7 +386,9 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
     queue: file.queue,
     comparisons: file.comparisons.map((c) => ({ name: c.name ?? comparisonName(c.a, c.b), a: c.a, b: c.b })),
     controlled: file.controlled,
-    objective: file.objective ? { metric: file.objective.metric, mode: file.objective.mode } : { ...DEFAULT_OBJECTIVE },
+    objective: file.objective
+      ? { metric: file.objective.metric, mode: file.objective.mode }
+      : { ...DEFAULT_OBJECTIVE },
     reuse: file.reuse,
   };
   if (file.description !== undefined) spec.description = file.description;
@@ -372,11 +396,15 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   if (file.params !== undefined) spec.params = file.params;
   if (modules.trainable) spec.trainable = modules.trainable;
   if (file.early_stopping) {
-    const metric = file.early_stopping.metric ?? (file.trainable === undefined && !file.objective ? 'test_accuracy' : spec.objective.metric);
+    const metric =
+      file.early_stopping.metric ??
+      (file.trainable === undefined && !file.objective ? 'test_accuracy' : spec.objective.metric);
     spec.earlyStopping = {
       rule: file.early_stopping.rule,
       metric,
-      ...(higherIsBetter(metric, spec.objective) !== undefined ? { higherIsBetter: higherIsBetter(metric, spec.objective)! } : {}),
+      ...(higherIsBetter(metric, spec.objective) !== undefined
+        ? { higherIsBetter: higherIsBetter(metric, spec.objective)! }
+        : {}),
       minEpochs: file.early_stopping.min_epochs,
       minTrials: file.early_stopping.min_trials,
     };
@@ -387,7 +415,8 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
 /** Training settings: the image classifier's defaults unless the spec names another trainable. */
 function trainSettingsOf(file: SweepFile): SweepSpec['train'] {
   const t = file.train;
-  const defaults: Partial<typeof IMAGE_TRAIN_DEFAULTS> = file.trainable === undefined ? IMAGE_TRAIN_DEFAULTS : {};
+  const defaults: Partial<typeof IMAGE_TRAIN_DEFAULTS> =
+    file.trainable === undefined ? IMAGE_TRAIN_DEFAULTS : {};
   const batchSize = t.batch_size ?? defaults.batch_size;
   const optimizer = t.optimizer ?? defaults.optimizer;
   const learningRate = t.learning_rate ?? defaults.learning_rate;

@@ -5,7 +5,12 @@ import { ensureMlflow } from '../services/mlflow-server.js';
 import { MlflowClient } from './mlflow-client.js';
 import { MlflowTracker } from './mlflow-tracker.js';
 
-export { MlflowClient, type MlflowClientOptions, type MlflowRun, type ArtifactEntry } from './mlflow-client.js';
+export {
+  MlflowClient,
+  type MlflowClientOptions,
+  type MlflowRun,
+  type ArtifactEntry,
+} from './mlflow-client.js';
 export { MlflowTracker, type MlflowTrackerOptions, type SyncResult } from './mlflow-tracker.js';
 export { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
 export { JournaledSender, NotReadyError, type Delivery, type DeliveryErrorKind } from './journaled-sender.js';

@@ -119,12 +119,14 @@ export class JournaledSender<T> {
     }
     this.queuedExplicit ||= explicit;
     if (!this.queued) {
-      this.queued = this.running.catch(() => undefined).then(() => {
-        const queuedExplicit = this.queuedExplicit;
-        this.queued = undefined;
-        this.queuedExplicit = false;
-        return this.schedule(queuedExplicit);
-      });
+      this.queued = this.running
+        .catch(() => undefined)
+        .then(() => {
+          const queuedExplicit = this.queuedExplicit;
+          this.queued = undefined;
+          this.queuedExplicit = false;
+          return this.schedule(queuedExplicit);
+        });
     }
     return this.queued;
   }
@@ -153,7 +155,12 @@ export class JournaledSender<T> {
       // Entries appended while we held the lock by processes that found it taken: send them too.
       if (stopped || this.outbox.pendingIds().every((id) => seen.has(id))) break;
     }
-    return { sent, pending: this.outbox.pendingCount(), failed: this.outbox.failedCount(), ...(error ? { error } : {}) };
+    return {
+      sent,
+      pending: this.outbox.pendingCount(),
+      failed: this.outbox.failedCount(),
+      ...(error ? { error } : {}),
+    };
   }
 
   private noteFailure(error: unknown, outage: boolean): string {
@@ -226,7 +233,9 @@ export class JournaledSender<T> {
             this.outbox.fail(member.id, reason);
             done.add(member.id);
           }
-          this.warn(`${this.delivery.describe(entry.body)} was rejected and moved to ${path.join(this.outbox.dir, 'failed')}: ${reason}`);
+          this.warn(
+            `${this.delivery.describe(entry.body)} was rejected and moved to ${path.join(this.outbox.dir, 'failed')}: ${reason}`,
+          );
         }
       }
       this.outbox.touchLock();

@@ -6,7 +6,11 @@
  */
 
 export function toJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v), space);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v),
+    space,
+  );
 }
 
 export function fromJson<T>(text: string): T {

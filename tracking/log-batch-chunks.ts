@@ -23,7 +23,12 @@ export interface LogBatchPayload {
 }
 
 /** MLflow's LogBatch limits (`MAX_METRICS_PER_BATCH` etc. in mlflow/utils/validation.py). */
-export const LOG_BATCH_LIMITS: Readonly<LogBatchLimits> = { metrics: 1000, params: 100, tags: 100, total: 1000 };
+export const LOG_BATCH_LIMITS: Readonly<LogBatchLimits> = {
+  metrics: 1000,
+  params: 100,
+  tags: 100,
+  total: 1000,
+};
 
 /** Most items of each kind, and in total, that one request may carry. */
 export interface LogBatchLimits {
@@ -37,7 +42,10 @@ export interface LogBatchLimits {
  * Splits a payload into batches that each respect `limits`, keeping the order within each kind.
  * Params and tags go first (they are few), metrics fill the remaining room. An empty payload gives no batch.
  */
-export function chunkLogBatch(payload: LogBatchPayload, limits: Readonly<LogBatchLimits> = LOG_BATCH_LIMITS): LogBatchPayload[] {
+export function chunkLogBatch(
+  payload: LogBatchPayload,
+  limits: Readonly<LogBatchLimits> = LOG_BATCH_LIMITS,
+): LogBatchPayload[] {
   const batches: LogBatchPayload[] = [];
   let m = 0;
   let p = 0;

@@ -113,7 +113,10 @@ export class MlflowClient {
     try {
       url = new URL(options.trackingUri);
     } catch {
-      throw new UserError('E_MLFLOW_URI', 'MLFLOW_TRACKING_URI is not a URL; expected e.g. http://127.0.0.1:5000.');
+      throw new UserError(
+        'E_MLFLOW_URI',
+        'MLFLOW_TRACKING_URI is not a URL; expected e.g. http://127.0.0.1:5000.',
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UserError(
@@ -131,7 +134,8 @@ export class MlflowClient {
     const password = options.password ?? (urlPassword || undefined);
     if (options.token) headers['Authorization'] = `Bearer ${options.token}`;
     else if (username !== undefined || password !== undefined) {
-      headers['Authorization'] = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
+      headers['Authorization'] =
+        `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
     }
     this.http = axios.create({
       baseURL: this.trackingUri,
@@ -157,7 +161,10 @@ export class MlflowClient {
     const env = process.env;
     const trackingUri = overrides.trackingUri ?? env['MLFLOW_TRACKING_URI'];
     if (!trackingUri) {
-      throw new UserError('E_MLFLOW_URI', 'MLFLOW_TRACKING_URI is not set; set it to the tracking server, e.g. http://127.0.0.1:5000.');
+      throw new UserError(
+        'E_MLFLOW_URI',
+        'MLFLOW_TRACKING_URI is not set; set it to the tracking server, e.g. http://127.0.0.1:5000.',
+      );
     }
     const timeoutSeconds = Number(env['MLFLOW_HTTP_REQUEST_TIMEOUT']);
     const retries = Number(env['MLFLOW_HTTP_REQUEST_MAX_RETRIES']);
@@ -169,7 +176,8 @@ export class MlflowClient {
     if (username) options.username = username;
     if (password) options.password = password;
     if (env['MLFLOW_HTTP_REQUEST_TIMEOUT'] && timeoutSeconds > 0) options.timeoutMs = timeoutSeconds * 1000;
-    if (env['MLFLOW_HTTP_REQUEST_MAX_RETRIES'] && Number.isInteger(retries) && retries >= 0) options.maxRetries = retries;
+    if (env['MLFLOW_HTTP_REQUEST_MAX_RETRIES'] && Number.isInteger(retries) && retries >= 0)
+      options.maxRetries = retries;
     return new MlflowClient({ ...options, ...overrides, trackingUri });
   }
 
@@ -185,7 +193,8 @@ export class MlflowClient {
       });
       return data.experiment.lifecycle_stage === 'deleted' ? undefined : data.experiment.experiment_id;
     } catch (error) {
-      if (error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      if (error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST')
+        return undefined;
       throw error;
     }
   }
@@ -199,11 +208,16 @@ export class MlflowClient {
         params: { experiment_name: name },
       });
       if (data.experiment.lifecycle_stage === 'deleted') {
-        await this.request({ method: 'POST', endpoint: `${API}/experiments/restore`, data: { experiment_id: data.experiment.experiment_id } });
+        await this.request({
+          method: 'POST',
+          endpoint: `${API}/experiments/restore`,
+          data: { experiment_id: data.experiment.experiment_id },
+        });
       }
       return data.experiment.experiment_id;
     } catch (error) {
-      if (!(error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST')) throw error;
+      if (!(error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
+        throw error;
     }
     try {
       const created = await this.request<{ experiment_id: string }>({
@@ -227,11 +241,16 @@ export class MlflowClient {
     const ids: string[] = [];
     let pageToken: string | undefined;
     do {
-      const data: { experiments?: { experiment_id: string }[]; next_page_token?: string } = await this.request({
-        method: 'POST',
-        endpoint: `${API}/experiments/search`,
-        data: { max_results: 1000, view_type: 'ACTIVE_ONLY', ...(pageToken ? { page_token: pageToken } : {}) },
-      });
+      const data: { experiments?: { experiment_id: string }[]; next_page_token?: string } =
+        await this.request({
+          method: 'POST',
+          endpoint: `${API}/experiments/search`,
+          data: {
+            max_results: 1000,
+            view_type: 'ACTIVE_ONLY',
+            ...(pageToken ? { page_token: pageToken } : {}),
+          },
+        });
       for (const experiment of data.experiments ?? []) ids.push(experiment.experiment_id);
       pageToken = data.next_page_token || undefined;
     } while (pageToken);
@@ -266,12 +285,21 @@ export class MlflowClient {
   }
 
   async getRun(runId: string): Promise<MlflowRun> {
-    const data = await this.request<{ run: RawRun }>({ method: 'GET', endpoint: `${API}/runs/get`, params: { run_id: runId } });
+    const data = await this.request<{ run: RawRun }>({
+      method: 'GET',
+      endpoint: `${API}/runs/get`,
+      params: { run_id: runId },
+    });
     return toRun(data.run);
   }
 
   /** Sets a run's status, end time (ms since the epoch) and/or name. */
-  async updateRun(options: { runId: string; status?: MlflowRunStatus; endTime?: number; runName?: string }): Promise<void> {
+  async updateRun(options: {
+    runId: string;
+    status?: MlflowRunStatus;
+    endTime?: number;
+    runName?: string;
+  }): Promise<void> {
     await this.request({
       method: 'POST',
       endpoint: `${API}/runs/update`,
@@ -289,8 +317,17 @@ export class MlflowClient {
    * Batches carrying metrics are retried only when surely unsent: metric points append, so a resent
    * batch could duplicate them.
    */
-  async logBatch(options: { runId: string; metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void> {
-    const batches = chunkLogBatch({ metrics: options.metrics ?? [], params: options.params ?? [], tags: options.tags ?? [] });
+  async logBatch(options: {
+    runId: string;
+    metrics?: MetricPoint[];
+    params?: KeyValue[];
+    tags?: KeyValue[];
+  }): Promise<void> {
+    const batches = chunkLogBatch({
+      metrics: options.metrics ?? [],
+      params: options.params ?? [],
+      tags: options.tags ?? [],
+    });
     for (const batch of batches) {
       await this.request({
         method: 'POST',
@@ -298,7 +335,12 @@ export class MlflowClient {
         retry: batch.metrics.length > 0 ? 'unsent' : 'always',
         // JSON has no NaN or ±Infinity (JSON.stringify makes them null, which MLflow refuses); MLflow's
         // protobuf JSON parser takes them as the strings "NaN", "Infinity", "-Infinity".
-        data: { run_id: options.runId, metrics: batch.metrics.map(jsonSafeMetric), params: batch.params, tags: batch.tags },
+        data: {
+          run_id: options.runId,
+          metrics: batch.metrics.map(jsonSafeMetric),
+          params: batch.params,
+          tags: batch.tags,
+        },
       });
     }
   }
@@ -351,14 +393,31 @@ export class MlflowClient {
     const points: MetricPoint[] = [];
     let pageToken: string | undefined;
     do {
-      const data: { metrics?: { key: string; value: number | string; timestamp: number | string; step?: number | string }[]; next_page_token?: string } =
-        await this.request({
-          method: 'GET',
-          endpoint: `${API}/metrics/get-history`,
-          params: { run_id: options.runId, metric_key: options.key, max_results: 25_000, ...(pageToken ? { page_token: pageToken } : {}) },
-        });
+      const data: {
+        metrics?: {
+          key: string;
+          value: number | string;
+          timestamp: number | string;
+          step?: number | string;
+        }[];
+        next_page_token?: string;
+      } = await this.request({
+        method: 'GET',
+        endpoint: `${API}/metrics/get-history`,
+        params: {
+          run_id: options.runId,
+          metric_key: options.key,
+          max_results: 25_000,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+      });
       for (const m of data.metrics ?? []) {
-        points.push({ key: m.key, value: Number(m.value), timestamp: Number(m.timestamp), step: Number(m.step ?? 0) });
+        points.push({
+          key: m.key,
+          value: Number(m.value),
+          timestamp: Number(m.timestamp),
+          step: Number(m.step ?? 0),
+        });
       }
       pageToken = data.next_page_token || undefined;
     } while (pageToken);
@@ -397,7 +456,11 @@ export class MlflowClient {
       if (!entry.isFile()) continue;
       const full = path.join(entry.parentPath, entry.name);
       const relative = path.relative(options.localDir, full).split(path.sep).join('/');
-      await this.uploadArtifact({ runId: options.runId, localPath: full, artifactPath: joinArtifactPath(options.artifactPath, relative) });
+      await this.uploadArtifact({
+        runId: options.runId,
+        localPath: full,
+        artifactPath: joinArtifactPath(options.artifactPath, relative),
+      });
     }
   }
 
@@ -405,7 +468,9 @@ export class MlflowClient {
   async listArtifacts(options: { runId: string; path?: string }): Promise<ArtifactEntry[]> {
     const root = await this.artifactRoot(options.runId);
     const sub = options.path ? normaliseArtifactPath(options.path) : '';
-    const data = await this.request<{ files?: { path: string; is_dir?: boolean; file_size?: number | string }[] }>({
+    const data = await this.request<{
+      files?: { path: string; is_dir?: boolean; file_size?: number | string }[];
+    }>({
       method: 'GET',
       endpoint: ARTIFACTS_API,
       params: { path: joinArtifactPath(root, sub) },
@@ -421,7 +486,11 @@ export class MlflowClient {
    * Downloads a file or a whole folder of the run's artifacts to `destDir/artifactPath` and returns that
    * local path.
    */
-  async downloadArtifacts(options: { runId: string; artifactPath: string; destDir: string }): Promise<string> {
+  async downloadArtifacts(options: {
+    runId: string;
+    artifactPath: string;
+    destDir: string;
+  }): Promise<string> {
     const artifactPath = normaliseArtifactPath(options.artifactPath);
     const local = path.join(options.destDir, ...artifactPath.split('/').filter(Boolean));
     const children = await this.listArtifacts({ runId: options.runId, path: artifactPath });
@@ -431,8 +500,18 @@ export class MlflowClient {
     }
     await mkdir(local, { recursive: true });
     for (const child of children) {
-      if (child.isDir) await this.downloadArtifacts({ runId: options.runId, artifactPath: child.path, destDir: options.destDir });
-      else await this.downloadFile(options.runId, child.path, path.join(options.destDir, ...child.path.split('/')));
+      if (child.isDir)
+        await this.downloadArtifacts({
+          runId: options.runId,
+          artifactPath: child.path,
+          destDir: options.destDir,
+        });
+      else
+        await this.downloadFile(
+          options.runId,
+          child.path,
+          path.join(options.destDir, ...child.path.split('/')),
+        );
     }
     return local;
   }
@@ -493,7 +572,12 @@ export class MlflowClient {
           url: spec.endpoint,
           ...(spec.params ? { params: spec.params } : {}),
           ...(spec.data !== undefined ? { data: spec.data } : {}),
-          ...(spec.binary ? { responseType: 'arraybuffer' as const, headers: { 'Content-Type': 'application/octet-stream' } } : {}),
+          ...(spec.binary
+            ? {
+                responseType: 'arraybuffer' as const,
+                headers: { 'Content-Type': 'application/octet-stream' },
+              }
+            : {}),
         });
       } catch (error) {
         // Only the code is kept: axios errors carry the request config, headers included.
@@ -505,15 +589,31 @@ export class MlflowClient {
       const status = response?.status;
       if (response && !isRetryableStatus(response.status)) {
         const { errorCode, message } = serverError(response);
-        throw new MlflowRequestError(spec.method, spec.endpoint, response.status, errorCode, message, summariseRequest(spec));
+        throw new MlflowRequestError(
+          spec.method,
+          spec.endpoint,
+          response.status,
+          errorCode,
+          message,
+          summariseRequest(spec),
+        );
       }
       const surelyUnsent =
         (networkCode !== undefined && UNSENT_CODES.has(networkCode)) || status === 429 || status === 503;
       const reason = networkCode ?? (response ? serverError(response).message : 'no response');
       if (attempt >= this.maxRetries || (retry === 'unsent' && !surelyUnsent)) {
-        throw new MlflowUnavailableError(spec.method, spec.endpoint, this.trackingUri, status, reason, attempt + 1);
+        throw new MlflowUnavailableError(
+          spec.method,
+          spec.endpoint,
+          this.trackingUri,
+          status,
+          reason,
+          attempt + 1,
+        );
       }
-      const fromServer = response ? retryAfterMs(response.headers['retry-after'], this.retryMaxDelayMs) : undefined;
+      const fromServer = response
+        ? retryAfterMs(response.headers['retry-after'], this.retryMaxDelayMs)
+        : undefined;
       const delay =
         fromServer ??
         backoffDelayMs({ attempt, baseDelayMs: this.retryBaseDelayMs, maxDelayMs: this.retryMaxDelayMs });
@@ -530,7 +630,11 @@ export function proxiedArtifactPath(artifactUri: string): string | undefined {
 }
 
 /** A one-line description of a request body for error messages: field names, short scalar values, list sizes. */
-export function summariseRequest(spec: { params?: Record<string, string | number>; data?: unknown; binary?: boolean }): string {
+export function summariseRequest(spec: {
+  params?: Record<string, string | number>;
+  data?: unknown;
+  binary?: boolean;
+}): string {
   const parts: string[] = [];
   if (spec.params) parts.push(`query ${summariseValue(spec.params, 0)}`);
   if (spec.data !== undefined) {
@@ -548,13 +652,15 @@ function summariseValue(value: unknown, depth: number): string {
       .map(([key, v]) => `${key}: ${summariseValue(v, depth + 1)}`)
       .join(', ')}}`;
   }
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   return String(value);
 }
 
 function serverError(response: AxiosResponse): { errorCode: string | undefined; message: string } {
   let data: unknown = response.data;
-  if (data instanceof ArrayBuffer || Buffer.isBuffer(data)) data = Buffer.from(data as ArrayBuffer).toString('utf8');
+  if (data instanceof ArrayBuffer || Buffer.isBuffer(data))
+    data = Buffer.from(data as ArrayBuffer).toString('utf8');
   if (typeof data === 'string') {
     try {
       data = JSON.parse(data);
@@ -565,7 +671,10 @@ function serverError(response: AxiosResponse): { errorCode: string | undefined; 
   if (data && typeof data === 'object') {
     const body = data as { error_code?: unknown; message?: unknown };
     const message = typeof body.message === 'string' ? body.message : JSON.stringify(data);
-    return { errorCode: typeof body.error_code === 'string' ? body.error_code : undefined, message: truncate(message, 500) };
+    return {
+      errorCode: typeof body.error_code === 'string' ? body.error_code : undefined,
+      message: truncate(message, 500),
+    };
   }
   const text = typeof data === 'string' ? data.replace(/\s+/g, ' ').trim() : '';
   return { errorCode: undefined, message: truncate(text || response.statusText || 'no message', 500) };
@@ -584,7 +693,8 @@ function jsonSafeMetric(point: MetricPoint): MetricPoint | (Omit<MetricPoint, 'v
 }
 
 function toRun(raw: RawRun): MlflowRun {
-  const record = (items: KeyValue[] | undefined) => Object.fromEntries((items ?? []).map((item) => [item.key, item.value]));
+  const record = (items: KeyValue[] | undefined) =>
+    Object.fromEntries((items ?? []).map((item) => [item.key, item.value]));
   const endTime = raw.info.end_time === undefined ? undefined : Number(raw.info.end_time);
   return {
     runId: raw.info.run_id ?? raw.info.run_uuid ?? '',

@@ -17,7 +17,17 @@ import { toJson } from './json-numbers.js';
 import type { MetricPoint, MlflowClient } from './mlflow-client.js';
 import { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
-import { ARTIFACT, RunRole, TAG, clampTag, epochMetricValues, finalMetricValues, trialParams, trialRunName, trialTags } from './run-data.js';
+import {
+  ARTIFACT,
+  RunRole,
+  TAG,
+  clampTag,
+  epochMetricValues,
+  finalMetricValues,
+  trialParams,
+  trialRunName,
+  trialTags,
+} from './run-data.js';
 import { mapLimited, sweepRefOf, trialRef, type RunIndex } from './run-index.js';
 import type { RunStatus, SweepInfo } from './types.js';
 
@@ -37,7 +47,13 @@ export type TrackingEntry =
       /** True when the model folder was copied into the entry's blobs as `model`. */
       hasModel: boolean;
     }
-  | { kind: 'finishSweep'; time: number; sweepId: string; status: RunStatus; files: { blob: string; artifactPath: string }[] };
+  | {
+      kind: 'finishSweep';
+      time: number;
+      sweepId: string;
+      status: RunStatus;
+      files: { blob: string; artifactPath: string }[];
+    };
 
 export class MlflowDelivery implements Delivery<TrackingEntry> {
   private readonly client: MlflowClient;
@@ -78,7 +94,8 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
   /** Errors about the server or the setup rather than one entry stop the pass and keep everything. */
   classify(error: unknown): DeliveryErrorKind {
     if (error instanceof MlflowUnavailableError) return 'unavailable';
-    if (error instanceof MlflowRequestError) return error.status === 401 || error.status === 403 ? 'stop' : 'reject';
+    if (error instanceof MlflowRequestError)
+      return error.status === 401 || error.status === 403 ? 'stop' : 'reject';
     return isUserError(error) && SETUP_ERROR_CODES.has(error.code) ? 'stop' : 'reject';
   }
 
@@ -93,7 +110,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       case 'logEpoch': {
         const runId = await this.index.trialRunId(body.sweepId, body.trialKey);
         const points = group.flatMap(({ body: member }) =>
-          member.kind === 'logEpoch' ? metricPoints(epochMetricValues(member.metrics), member.metrics.epoch, member.time) : [],
+          member.kind === 'logEpoch'
+            ? metricPoints(epochMetricValues(member.metrics), member.metrics.epoch, member.time)
+            : [],
         );
         return this.logMissingPoints(runId, points);
       }
@@ -109,18 +128,26 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     const experimentId = await this.client.getOrCreateExperiment(sweep.sweepName);
     const tags: Record<string, string> = {
       ...sweep.tags,
-      ...(sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {}),
+      ...(sweep.datasetFingerprint !== undefined
+        ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint }
+        : {}),
       [TAG.role]: RunRole.sweep,
       [TAG.sweepId]: sweep.sweepId,
       [TAG.sweepName]: sweep.sweepName,
     };
     let parent = await this.index.findParentRun([experimentId], sweep.sweepId);
     if (!parent) {
-      parent = await this.client.createRun({ experimentId, runName: sweep.sweepId, startTime: entry.time, tags });
+      parent = await this.client.createRun({
+        experimentId,
+        runName: sweep.sweepId,
+        startTime: entry.time,
+        tags,
+      });
     } else {
       await this.client.logBatch({ runId: parent.runId, tags: keyValues(tags) });
       // A resumed sweep: its parent run is running again.
-      if (parent.status !== 'RUNNING') await this.client.updateRun({ runId: parent.runId, status: 'RUNNING' });
+      if (parent.status !== 'RUNNING')
+        await this.client.updateRun({ runId: parent.runId, status: 'RUNNING' });
     }
     const fingerprint = tags[TAG.datasetFingerprint] ?? sweepRefOf(parent).datasetFingerprint;
     this.index.rememberSweep(sweep.sweepId, {
@@ -151,8 +178,14 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       .filter(([key]) => !(key in run.params))
       .map(([key, value]) => ({ key, value }));
     // The sweep's dataset fingerprint, unless the caller gave the trial's own.
-    const inherited: Record<string, string> = sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {};
-    const tags = keyValues({ ...inherited, ...entry.tags, ...identity, [TAG.parentRunId]: sweep.parentRunId });
+    const inherited: Record<string, string> =
+      sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {};
+    const tags = keyValues({
+      ...inherited,
+      ...entry.tags,
+      ...identity,
+      [TAG.parentRunId]: sweep.parentRunId,
+    });
     await this.client.logBatch({ runId: run.runId, params, tags });
     await this.client.putArtifact({
       runId: run.runId,
@@ -161,7 +194,10 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     });
   }
 
-  private async finishTrial(entry: Extract<TrackingEntry, { kind: 'finishTrial' }>, blobPath: (name: string) => string): Promise<void> {
+  private async finishTrial(
+    entry: Extract<TrackingEntry, { kind: 'finishTrial' }>,
+    blobPath: (name: string) => string,
+  ): Promise<void> {
     const runId = entry.result
       ? await this.index.trialRunId(entry.sweepId, entry.trialKey)
       : await this.trialRunIdOrCreate(entry.sweepId, entry.trialKey, entry.time);
@@ -179,13 +215,20 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       tags[TAG.backendVersion] = result.backend.version;
       tags[TAG.resumedFromEpoch] = String(result.resumedFromEpoch);
       if (entry.hasModel) {
-        await this.client.uploadArtifactDir({ runId, localDir: blobPath(ARTIFACT.model), artifactPath: ARTIFACT.model });
+        await this.client.uploadArtifactDir({
+          runId,
+          localDir: blobPath(ARTIFACT.model),
+          artifactPath: ARTIFACT.model,
+        });
       }
     }
     if (Object.keys(tags).length > 0) await this.client.logBatch({ runId, tags: keyValues(tags) });
     if (result) {
       const planned = await this.client.readArtifactText({ runId, artifactPath: ARTIFACT.plannedTrial });
-      if (planned === undefined) throw new Error(`run ${runId} has no ${ARTIFACT.plannedTrial}; was the trial started through seedsweep?`);
+      if (planned === undefined)
+        throw new Error(
+          `run ${runId} has no ${ARTIFACT.plannedTrial}; was the trial started through seedsweep?`,
+        );
       const { trial } = JSON.parse(planned) as { trial: PlannedTrial };
       const { modelDir: _localOnly, ...portableResult } = result;
       const record: TrialRecord = {
@@ -199,7 +242,12 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         runId,
         sweepId: entry.sweepId,
       };
-      const curves = { trialKey: trial.trialKey, groupLabel: trial.groupLabel, seed: trial.seed, epochs: result.epochs };
+      const curves = {
+        trialKey: trial.trialKey,
+        groupLabel: trial.groupLabel,
+        seed: trial.seed,
+        epochs: result.epochs,
+      };
       await this.client.putArtifact({ runId, artifactPath: ARTIFACT.curves, data: toJson(curves, 2) });
       // Last before the status: a FINISHED run always has its record.
       await this.client.putArtifact({ runId, artifactPath: ARTIFACT.trialRecord, data: toJson(record, 2) });
@@ -207,10 +255,17 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     await this.client.updateRun({ runId, status: entry.status, endTime: entry.time });
   }
 
-  private async finishSweep(entry: Extract<TrackingEntry, { kind: 'finishSweep' }>, blobPath: (name: string) => string): Promise<void> {
+  private async finishSweep(
+    entry: Extract<TrackingEntry, { kind: 'finishSweep' }>,
+    blobPath: (name: string) => string,
+  ): Promise<void> {
     const sweep = await this.index.requireSweep(entry.sweepId);
     for (const file of entry.files) {
-      await this.client.uploadArtifact({ runId: sweep.parentRunId, localPath: blobPath(file.blob), artifactPath: file.artifactPath });
+      await this.client.uploadArtifact({
+        runId: sweep.parentRunId,
+        localPath: blobPath(file.blob),
+        artifactPath: file.artifactPath,
+      });
     }
     await this.client.updateRun({ runId: sweep.parentRunId, status: entry.status, endTime: entry.time });
   }
@@ -235,7 +290,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         [TAG.sweepId]: sweepId,
         [TAG.trialKey]: trialKey,
         [TAG.parentRunId]: sweep.parentRunId,
-        ...(sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {}),
+        ...(sweep.datasetFingerprint !== undefined
+          ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint }
+          : {}),
       },
     });
     this.index.rememberTrialRun(sweepId, trialKey, run.runId);

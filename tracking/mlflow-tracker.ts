@@ -80,7 +80,13 @@ export class MlflowTracker implements Tracker {
 
   /** Also tags the run with the process's environment and lineage (see `environmentTags`); `tags` win. */
   async startTrial(sweepId: string, trial: PlannedTrial, tags: Record<string, string> = {}): Promise<void> {
-    await this.sender.write({ kind: 'startTrial', time: Date.now(), sweepId, trial, tags: { ...environmentTags(), ...tags } });
+    await this.sender.write({
+      kind: 'startTrial',
+      time: Date.now(),
+      sweepId,
+      trial,
+      tags: { ...environmentTags(), ...tags },
+    });
   }
 
   async logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics): Promise<void> {
@@ -93,7 +99,8 @@ export class MlflowTracker implements Tracker {
     outcome: { status: RunStatus; result?: TrialResult; error?: string },
   ): Promise<void> {
     const modelDir = outcome.result?.modelDir;
-    const blobs: BlobSource[] = modelDir && this.existsOrWarn(modelDir) ? [{ source: modelDir, name: ARTIFACT.model }] : [];
+    const blobs: BlobSource[] =
+      modelDir && this.existsOrWarn(modelDir) ? [{ source: modelDir, name: ARTIFACT.model }] : [];
     const entry: TrackingEntry = {
       kind: 'finishTrial',
       time: Date.now(),
@@ -114,7 +121,10 @@ export class MlflowTracker implements Tracker {
     const present = (outcome.files ?? []).filter((file) => this.existsOrWarn(file.localPath));
     const files = present.map((file, index) => ({ blob: `file-${index}`, artifactPath: file.artifactPath }));
     const blobs = present.map((file, index) => ({ source: file.localPath, name: `file-${index}` }));
-    await this.sender.write({ kind: 'finishSweep', time: Date.now(), sweepId, status: outcome.status, files }, blobs);
+    await this.sender.write(
+      { kind: 'finishSweep', time: Date.now(), sweepId, status: outcome.status, files },
+      blobs,
+    );
   }
 
   /** A file to upload that is already gone is reported and skipped rather than failing the write forever. */
@@ -177,7 +187,10 @@ export class MlflowTracker implements Tracker {
     try {
       return fromJson<unknown>(text);
     } catch (error) {
-      throw new Error(`the report ${SWEEP_REPORT_ARTIFACT} of sweep ${sweepId} on ${this.client.trackingUri} is not JSON: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `the report ${SWEEP_REPORT_ARTIFACT} of sweep ${sweepId} on ${this.client.trackingUri} is not JSON: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -206,16 +219,28 @@ export class MlflowTracker implements Tracker {
 
   private async sendStandaloneRun(run: StandaloneRun): Promise<LoggedRun> {
     const experimentId = await this.client.getOrCreateExperiment(run.experiment);
-    const tags = Object.fromEntries(Object.entries(run.tags ?? {}).map(([key, value]) => [key, clampTag(value)]));
+    const tags = Object.fromEntries(
+      Object.entries(run.tags ?? {}).map(([key, value]) => [key, clampTag(value)]),
+    );
     const { runId } = await this.client.createRun({ experimentId, runName: run.runName, tags });
     try {
       const now = Date.now();
       await this.client.logBatch({
         runId,
         params: Object.entries(run.params ?? {}).map(([key, value]) => ({ key, value: clampParam(value) })),
-        metrics: (run.metrics ?? []).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now })),
+        metrics: (run.metrics ?? []).map((m) => ({
+          key: m.key,
+          value: m.value,
+          step: m.step ?? 0,
+          timestamp: m.timestamp ?? now,
+        })),
       });
-      for (const file of run.files ?? []) await this.client.uploadArtifact({ runId, localPath: file.localPath, artifactPath: file.artifactPath });
+      for (const file of run.files ?? [])
+        await this.client.uploadArtifact({
+          runId,
+          localPath: file.localPath,
+          artifactPath: file.artifactPath,
+        });
       await this.client.updateRun({ runId, status: 'FINISHED', endTime: Date.now() });
     } catch (error) {
       await this.client.updateRun({ runId, status: 'FAILED', endTime: Date.now() }).catch(() => undefined);

@@ -69,7 +69,9 @@ let counter = 0;
 export function newEntryId(now: number = Date.now()): string {
   lastTime = Math.max(lastTime, now);
   counter += 1;
-  const random = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
+  const random = Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
   return `${String(lastTime).padStart(15, '0')}-${String(counter).padStart(9, '0')}-${process.pid}-${random}`;
 }
 
@@ -90,7 +92,8 @@ export class Outbox<T> {
     this.tmpDir = path.join(this.dir, 'tmp');
     this.lockFile = path.join(this.dir, 'sync.lock');
     this.foreignLockStaleMs = options.foreignLockStaleMs ?? 600_000;
-    for (const dir of [this.pendingDir, this.blobsDir, this.failedDir, this.tmpDir]) mkdirSync(dir, { recursive: true });
+    for (const dir of [this.pendingDir, this.blobsDir, this.failedDir, this.tmpDir])
+      mkdirSync(dir, { recursive: true });
   }
 
   /**
@@ -174,7 +177,10 @@ export class Outbox<T> {
     } catch {
       // unreadable: record the reason only
     }
-    writeFileSync(path.join(this.failedDir, `${id}.json`), toJson({ id, reason, failedAt: new Date().toISOString(), entry }, 2));
+    writeFileSync(
+      path.join(this.failedDir, `${id}.json`),
+      toJson({ id, reason, failedAt: new Date().toISOString(), entry }, 2),
+    );
     rmSync(source, { force: true });
   }
 
@@ -226,7 +232,8 @@ export class Outbox<T> {
       // Remove it only if it is still ours (it could have been broken as stale and retaken).
       try {
         const current = JSON.parse(readFileSync(this.lockFile, 'utf8')) as LockInfo;
-        if (current.pid === info.pid && current.host === info.host && current.time === info.time) unlinkSync(this.lockFile);
+        if (current.pid === info.pid && current.host === info.host && current.time === info.time)
+          unlinkSync(this.lockFile);
       } catch {
         // already gone
       }
@@ -284,7 +291,6 @@ export class Outbox<T> {
     return Date.now() - mtimeMs > this.foreignLockStaleMs;
   }
 }
-
 
 function fsyncPath(target: string): void {
   const fd = openSync(target, 'r');

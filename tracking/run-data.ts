@@ -72,14 +72,16 @@ export function trialParams(trial: PlannedTrial): Record<string, string> {
   const put = (key: string, value: unknown) => {
     if (value === undefined) return;
     const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-    params[key] = text.length > MAX_PARAM_VALUE ? `${text.slice(0, MAX_PARAM_VALUE - 20)}… [truncated]` : text;
+    params[key] =
+      text.length > MAX_PARAM_VALUE ? `${text.slice(0, MAX_PARAM_VALUE - 20)}… [truncated]` : text;
   };
   for (const [key, value] of Object.entries(trial.config.modelOptions)) put(`model.${key}`, value);
   for (const [key, value] of Object.entries(trial.config.train)) put(`train.${key}`, value);
   for (const [key, value] of Object.entries(trial.config.dataset)) {
     if (key === 'path' || key === 'module' || key === 'export') continue;
     if (key === 'options' && value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [name, option] of Object.entries(value as Record<string, unknown>)) put(`dataset.options.${name}`, option);
+      for (const [name, option] of Object.entries(value as Record<string, unknown>))
+        put(`dataset.options.${name}`, option);
       continue;
     }
     put(`dataset.${key}`, value);
@@ -101,7 +103,8 @@ export function trialTags(sweepId: string, trial: PlannedTrial): Record<string, 
   };
   const { trainable, dataset } = trial.config;
   if (trainable) tags[TAG.trainable] = clampTag(`${trainable.module}#${trainable.export}`);
-  if (dataset.module !== undefined) tags[TAG.datasetModule] = clampTag(`${dataset.module}#${dataset.export ?? 'default'}`);
+  if (dataset.module !== undefined)
+    tags[TAG.datasetModule] = clampTag(`${dataset.module}#${dataset.export ?? 'default'}`);
   return tags;
 }
 
@@ -137,7 +140,15 @@ export function epochMetricValues(metrics: EpochMetrics): Record<string, number>
 
 /** Metric keys of the study's image classifier per epoch (`train_loss` … `images_per_second`). */
 export const EPOCH_METRIC_KEYS = Object.keys(
-  epochMetricValues({ epoch: 0, trainLoss: 0, trainAccuracy: 0, testLoss: 0, testAccuracy: 0, epochSeconds: 0, imagesPerSecond: 0 } satisfies ImageEpochMetrics),
+  epochMetricValues({
+    epoch: 0,
+    trainLoss: 0,
+    trainAccuracy: 0,
+    testLoss: 0,
+    testAccuracy: 0,
+    epochSeconds: 0,
+    imagesPerSecond: 0,
+  } satisfies ImageEpochMetrics),
 );
 
 /**
@@ -194,7 +205,9 @@ function computeEnvironmentTags(): Record<string, string> {
   ];
   for (const [tag, file] of versions) {
     try {
-      tags[tag] = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, file), 'utf8')) as { version: string }).version;
+      tags[tag] = (
+        JSON.parse(readFileSync(path.join(PACKAGE_ROOT, file), 'utf8')) as { version: string }
+      ).version;
     } catch {
       // not installed
     }

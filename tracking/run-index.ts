@@ -34,7 +34,10 @@ export class RunIndex {
   private readonly sweeps = new Map<string, SweepRef>();
   private readonly trialRuns = new Map<string, string>();
 
-  constructor(options: { client: MlflowClient; /** Folder of the local sweep id → sweep name index. */ indexDir: string }) {
+  constructor(options: {
+    client: MlflowClient;
+    /** Folder of the local sweep id → sweep name index. */ indexDir: string;
+  }) {
     this.client = options.client;
     this.sweepIndexDir = options.indexDir;
     mkdirSync(this.sweepIndexDir, { recursive: true });
@@ -102,10 +105,18 @@ export class RunIndex {
   }
 
   /** The earliest run of a trial of a sweep in its experiment. */
-  async findTrialRun(experimentId: string, sweepId: string, trialKey: string): Promise<MlflowRun | undefined> {
+  async findTrialRun(
+    experimentId: string,
+    sweepId: string,
+    trialKey: string,
+  ): Promise<MlflowRun | undefined> {
     const runs = await this.client.searchRuns({
       experimentIds: [experimentId],
-      filter: [tagEquals(TAG.role, RunRole.trial), tagEquals(TAG.sweepId, sweepId), tagEquals(TAG.trialKey, trialKey)].join(' and '),
+      filter: [
+        tagEquals(TAG.role, RunRole.trial),
+        tagEquals(TAG.sweepId, sweepId),
+        tagEquals(TAG.trialKey, trialKey),
+      ].join(' and '),
       orderBy: ['attributes.start_time ASC'],
       maxResults: 1,
     });
@@ -134,7 +145,9 @@ export class RunIndex {
     } catch (error) {
       if (
         error instanceof MlflowRequestError &&
-        (error.status === 404 || error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'INVALID_PARAMETER_VALUE')
+        (error.status === 404 ||
+          error.errorCode === 'RESOURCE_DOES_NOT_EXIST' ||
+          error.errorCode === 'INVALID_PARAMETER_VALUE')
       ) {
         return undefined;
       }
@@ -188,7 +201,9 @@ export class RunIndex {
     if (keys.length === 0) return [];
     const experimentIds = await this.client.listExperimentIds();
     const found = await mapLimited(keys, 8, async (trialKey): Promise<MlflowRun | undefined> => {
-      const filter = [tagEquals(TAG.role, RunRole.trial), FINISHED, tagEquals(TAG.trialKey, trialKey)].join(' and ');
+      const filter = [tagEquals(TAG.role, RunRole.trial), FINISHED, tagEquals(TAG.trialKey, trialKey)].join(
+        ' and ',
+      );
       let earliest: MlflowRun | undefined;
       for (let e = 0; e < experimentIds.length; e += EXPERIMENTS_PER_SEARCH) {
         const [run] = await this.client.searchRuns({
@@ -207,7 +222,10 @@ export class RunIndex {
   /** The `trial.json` records of runs (runs without one are left out), with the run's id and sweep id. */
   private async readRecords(runs: MlflowRun[]): Promise<TrialRecord[]> {
     const records = await mapLimited(runs, 8, async (run): Promise<TrialRecord | undefined> => {
-      const text = await this.client.readArtifactText({ runId: run.runId, artifactPath: ARTIFACT.trialRecord });
+      const text = await this.client.readArtifactText({
+        runId: run.runId,
+        artifactPath: ARTIFACT.trialRecord,
+      });
       if (text === undefined) return undefined;
       const record = fromJson<TrialRecord>(text);
       return { ...record, runId: run.runId, sweepId: run.tags[TAG.sweepId] ?? record.sweepId };
@@ -217,14 +235,18 @@ export class RunIndex {
 
   private sweepNameOf(sweepId: string): string | undefined {
     try {
-      return (JSON.parse(readFileSync(this.sweepIndexFile(sweepId), 'utf8')) as { sweepName: string }).sweepName;
+      return (JSON.parse(readFileSync(this.sweepIndexFile(sweepId), 'utf8')) as { sweepName: string })
+        .sweepName;
     } catch {
       return undefined;
     }
   }
 
   private sweepIndexFile(sweepId: string): string {
-    return path.join(this.sweepIndexDir, `${createHash('sha256').update(sweepId).digest('hex').slice(0, 32)}.json`);
+    return path.join(
+      this.sweepIndexDir,
+      `${createHash('sha256').update(sweepId).digest('hex').slice(0, 32)}.json`,
+    );
   }
 }
 
@@ -233,7 +255,11 @@ const FINISHED = "attributes.status = 'FINISHED'";
 /** A sweep's ref from its parent run. */
 export function sweepRefOf(parent: MlflowRun): SweepRef {
   const fingerprint = parent.tags[TAG.datasetFingerprint];
-  return { experimentId: parent.experimentId, parentRunId: parent.runId, ...(fingerprint ? { datasetFingerprint: fingerprint } : {}) };
+  return {
+    experimentId: parent.experimentId,
+    parentRunId: parent.runId,
+    ...(fingerprint ? { datasetFingerprint: fingerprint } : {}),
+  };
 }
 
 /** Key of a trial's run in caches, and the stream of its journal entries. */

@@ -83,7 +83,10 @@ export interface Tracker {
     outcome: { status: RunStatus; result?: TrialResult; error?: string },
   ): Promise<void>;
   /** Log summary files (report JSON/HTML) to the parent run and set its end status. */
-  finishSweep(sweepId: string, outcome: { status: RunStatus; files?: { localPath: string; artifactPath: string }[] }): Promise<void>;
+  finishSweep(
+    sweepId: string,
+    outcome: { status: RunStatus; files?: { localPath: string; artifactPath: string }[] },
+  ): Promise<void>;
   /** Records of finished trials of a sweep name (all its sweep ids) or of one sweep id. */
   finishedTrials(filter: { sweepName?: string; sweepId?: string }): Promise<TrialRecord[]>;
   /**

@@ -35,7 +35,10 @@ export class GpuWorkerFailedError extends UserError {
     /** The failed children, in GPU order. */
     readonly failures: readonly GpuWorkerExit[],
   ) {
-    super('E_GPU_WORKER_FAILED', `${failures.map(describeGpuWorkerExit).join('; ')}. The workers' own errors are printed above.`);
+    super(
+      'E_GPU_WORKER_FAILED',
+      `${failures.map(describeGpuWorkerExit).join('; ')}. The workers' own errors are printed above.`,
+    );
   }
 }
 
@@ -68,7 +71,8 @@ export async function superviseGpuWorkers(options: GpuSupervisorOptions): Promis
   const children: ChildProcess[] = [];
   const forward = (signal: NodeJS.Signals) => {
     forwarded.add(signal);
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   try {
@@ -76,17 +80,24 @@ export async function superviseGpuWorkers(options: GpuSupervisorOptions): Promis
       const args = [...entry.execArgv, entry.filename, ...options.childArgs];
       // One process serves the control queue; the others only train.
       if (index > 0 || options.control === false) args.push('--no-control');
-      const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...(options.env ?? process.env), CUDA_VISIBLE_DEVICES: gpu } });
+      const child = spawn(process.execPath, args, {
+        stdio: 'inherit',
+        env: { ...(options.env ?? process.env), CUDA_VISIBLE_DEVICES: gpu },
+      });
       children.push(child);
       return new Promise<GpuWorkerExit>((resolve) => {
-        child.once('error', (error) => resolve({ gpu, pid: child.pid, code: null, signal: null, startError: error.message }));
+        child.once('error', (error) =>
+          resolve({ gpu, pid: child.pid, code: null, signal: null, startError: error.message }),
+        );
         child.once('exit', (code, signal) => resolve({ gpu, pid: child.pid, code, signal }));
       }).then((exit) => {
         if (failed(exit, forwarded)) log(`worker supervisor ${process.pid}: ${describeGpuWorkerExit(exit)}`);
         return exit;
       });
     });
-    log(`worker supervisor ${process.pid}: ${children.length} GPU worker(s) for GPUs ${options.gpus.join(', ')}`);
+    log(
+      `worker supervisor ${process.pid}: ${children.length} GPU worker(s) for GPUs ${options.gpus.join(', ')}`,
+    );
     const failures = (await Promise.all(exits)).filter((exit) => failed(exit, forwarded));
     if (failures.length > 0) throw new GpuWorkerFailedError(failures);
   } finally {

@@ -9,6 +9,10 @@ import { defineWorkerCommand } from './options.js';
 try {
   await defineWorkerCommand(new Command('seedsweep-worker')).parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(isUserError(error) ? `error[${error.code}]: ${error.message}\n` : `worker failed:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    isUserError(error)
+      ? `error[${error.code}]: ${error.message}\n`
+      : `worker failed:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = isUserError(error) ? 2 : 1;
 }

@@ -22,12 +22,19 @@ export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions
   const int = (name: string, raw: string | undefined, min: number): number | undefined => {
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new UserError('E_BAD_ARGUMENT', `--${name} must be an integer ≥ ${min}; got '${raw}'.`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UserError('E_BAD_ARGUMENT', `--${name} must be an integer ≥ ${min}; got '${raw}'.`);
     return n;
   };
-  const gpus = flags.gpus?.split(',').map((g) => g.trim()).filter((g) => g.length > 0);
+  const gpus = flags.gpus
+    ?.split(',')
+    .map((g) => g.trim())
+    .filter((g) => g.length > 0);
   if (gpus && gpus.some((g) => !/^\d+$/.test(g))) {
-    throw new UserError('E_BAD_ARGUMENT', `--gpus must be a comma-separated list of GPU indices such as 0,1; got '${flags.gpus}'.`);
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `--gpus must be a comma-separated list of GPU indices such as 0,1; got '${flags.gpus}'.`,
+    );
   }
   if (gpus && gpus.length > 0 && flags.queue !== 'gpu') {
     throw new UserError('E_BAD_ARGUMENT', '--gpus needs --queue gpu.');
@@ -48,12 +55,18 @@ export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions
 /** Declares the worker options and action on `command` (`seedsweep worker` and workers/main.ts). */
 export function defineWorkerCommand(command: Command): Command {
   return command
-    .description('Run a worker: serves sweep workflows and trains trials from a task queue until SIGINT/SIGTERM.')
+    .description(
+      'Run a worker: serves sweep workflows and trains trials from a task queue until SIGINT/SIGTERM.',
+    )
     .addOption(new Option('--queue <kind>', 'training queue to serve').choices(['cpu', 'gpu']).default('cpu'))
     .option('--threads <n>', 'training threads, i.e. trials at once (default: CPU cores; 1 per GPU)')
     .option('--gpus <list>', 'GPU indices, e.g. 0,1: one worker process per GPU (needs --queue gpu)')
     .option('--no-control', 'do not serve the control queue (workflows, tracker calls, aggregation)')
-    .addOption(new Option('--trainer <kind>', 'trainer: the TF.js engine, or noop for orchestration benchmarks').choices(Object.values(TrainerKind)).default(TrainerKind.engine))
+    .addOption(
+      new Option('--trainer <kind>', 'trainer: the TF.js engine, or noop for orchestration benchmarks')
+        .choices(Object.values(TrainerKind))
+        .default(TrainerKind.engine),
+    )
     .addOption(new Option('--noop-epoch-ms <ms>', 'milliseconds per epoch of the noop trainer').hideHelp())
     .option('--queue-prefix <prefix>', 'task-queue name prefix (isolates deployments)', 'seedsweep')
     .action(async (flags: WorkerFlags) => {

@@ -55,18 +55,28 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? 'cpu';
   if (queue === 'gpu' && options.gpus && options.gpus.length > 0) {
-    return superviseGpuWorkers({ gpus: options.gpus, childArgs: gpuChildArgs(options), ...(options.control === false ? { control: false } : {}), log });
+    return superviseGpuWorkers({
+      gpus: options.gpus,
+      childArgs: gpuChildArgs(options),
+      ...(options.control === false ? { control: false } : {}),
+      log,
+    });
   }
 
   const threads = options.threads ?? (queue === 'gpu' ? 1 : os.availableParallelism());
-  if (!Number.isInteger(threads) || threads < 1) throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got ${threads}.`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got ${threads}.`);
   const kind = options.trainer ?? TrainerKind.engine;
   if (queue === 'gpu' && kind === TrainerKind.engine) {
     try {
       await initBackend({ backend: 'tensorflow-gpu', strict: true });
     } catch (error) {
       const reason = (error as Error).message.trim().replace(/\.*$/, '');
-      throw new UserError('E_GPU_BACKEND', `the tensorflow-gpu backend cannot load on this host: ${reason}. ${GPU_INSTALL_HINT}`, { cause: error });
+      throw new UserError(
+        'E_GPU_BACKEND',
+        `the tensorflow-gpu backend cannot load on this host: ${reason}. ${GPU_INSTALL_HINT}`,
+        { cause: error },
+      );
     }
   }
 
@@ -95,7 +105,9 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
       reportRoot: reportRoot(),
     });
     const stop = (signal: NodeJS.Signals) => {
-      log(`worker: ${signal} received: taking no new work; running trials stop at their next epoch boundary (checkpoint kept)`);
+      log(
+        `worker: ${signal} received: taking no new work; running trials stop at their next epoch boundary (checkpoint kept)`,
+      );
       workers.shutdown();
     };
     process.once('SIGINT', stop);

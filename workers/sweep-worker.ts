@@ -5,7 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { clientEpochReporter } from '../activities/epoch-reporter.js';
 import type { TrialTrainer } from '../activities/trainer.js';
@@ -15,7 +20,9 @@ import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../orchestration/shared.js
 /** Path of the workflows entry the bundler reads (`.ts` from source, `.js` from dist). */
 export function workflowsPath(): string {
   const ts = new URL('../workflows/index.ts', import.meta.url);
-  return import.meta.url.endsWith('.ts') ? fileURLToPath(ts) : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+  return import.meta.url.endsWith('.ts')
+    ? fileURLToPath(ts)
+    : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
 
 /** Bundles the sweep workflows once (tests and benchmarks reuse one bundle across workers). */
@@ -115,7 +122,8 @@ export async function createSweepWorkers(options: SweepWorkerOptions): Promise<S
       }),
     );
   }
-  if (workers.length === 0) throw new Error('createSweepWorkers: nothing to serve (no control queue, no training queue)');
+  if (workers.length === 0)
+    throw new Error('createSweepWorkers: nothing to serve (no control queue, no training queue)');
   return {
     async run() {
       // If one Worker fails, stop the others so the process does not half-serve.

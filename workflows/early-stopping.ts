@@ -41,7 +41,9 @@ export function shouldStopEarly(options: PercentileRuleOptions): boolean {
   const epoch = options.current.length;
   if (epoch === 0 || epoch < options.minEpochs) return false;
   const higherIsBetter = options.higherIsBetter ?? HIGHER_IS_BETTER[metricField(options.metric)] ?? true;
-  const atEpoch = options.finished.map((series) => series[epoch - 1]).filter((v): v is number => v !== undefined);
+  const atEpoch = options.finished
+    .map((series) => series[epoch - 1])
+    .filter((v): v is number => v !== undefined);
   if (atEpoch.length === 0 || atEpoch.length < options.minTrials) return false;
   const best = higherIsBetter ? Math.max(...options.current) : Math.min(...options.current);
   // Percentile of "goodness": for higher-is-better the cut is the (100 - p)th value from the top.

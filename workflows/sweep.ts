@@ -38,14 +38,25 @@ import {
 } from '../orchestration/shared.js';
 import type { EpochMetrics } from '../engine/types.js';
 
-import { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal } from '../orchestration/shared.js';
+import {
+  cancelSignal,
+  pauseSignal,
+  progressQuery,
+  reportEpochUpdate,
+  resumeSignal,
+} from '../orchestration/shared.js';
 
 export { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal };
 
 /** Tracker calls: short, idempotent, retried for a while (the tracker journals, so they rarely fail). */
 const tracker = proxyActivities<SweepActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+  },
 });
 
 /** Aggregation: statistics and report files; longer, retried a few times. */
@@ -89,7 +100,10 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
         nonRetryableErrorTypes: ['UserError', 'BadTrialConfig'],
       },
     });
-  const training: Record<QueueKind, SweepActivities> = { cpu: trainingOptions('cpu'), gpu: trainingOptions('gpu') };
+  const training: Record<QueueKind, SweepActivities> = {
+    cpu: trainingOptions('cpu'),
+    gpu: trainingOptions('gpu'),
+  };
 
   const state: CarriedState = input.state ?? {
     alreadyFinished: [],
@@ -111,7 +125,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
   const planIndex = new Map(trials.map((t, i) => [t.trialKey, i]));
   let settledThisRun = 0;
   const isSettled = (key: string) =>
-    alreadyFinished.has(key) || finished.has(key) || key in state.failed || key in state.earlyStopped || cancelled.has(key);
+    alreadyFinished.has(key) ||
+    finished.has(key) ||
+    key in state.failed ||
+    key in state.earlyStopped ||
+    cancelled.has(key);
 
   // ---- handlers (registered before the first await so no early signal or query is lost) ----
   setHandler(progressQuery, (options) => progress(options?.pending ?? true));
@@ -150,7 +168,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
       report.metrics.epoch < r.trial.config.train.epochs &&
       shouldStopEarly({
         metric: earlyStopping.metric,
-        ...(earlyStopping.higherIsBetter !== undefined ? { higherIsBetter: earlyStopping.higherIsBetter } : {}),
+        ...(earlyStopping.higherIsBetter !== undefined
+          ? { higherIsBetter: earlyStopping.higherIsBetter }
+          : {}),
         minEpochs: earlyStopping.minEpochs,
         minTrials: earlyStopping.minTrials,
         current: r.series.slice(0, report.metrics.epoch),
@@ -164,22 +184,49 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
 
   function trialProgress(trial: PlannedTrial): TrialProgress {
     const key = trial.trialKey;
-    const base = { trialKey: key, groupLabel: trial.groupLabel, seed: trial.seed, epochs: trial.config.train.epochs };
+    const base = {
+      trialKey: key,
+      groupLabel: trial.groupLabel,
+      seed: trial.seed,
+      epochs: trial.config.train.epochs,
+    };
     const r = running.get(key);
-    if (r) return { ...base, state: TrialState.running, epoch: r.epoch, attempt: r.attempt, ...(r.metrics ? { metrics: r.metrics } : {}) };
+    if (r)
+      return {
+        ...base,
+        state: TrialState.running,
+        epoch: r.epoch,
+        attempt: r.attempt,
+        ...(r.metrics ? { metrics: r.metrics } : {}),
+      };
     if (finished.has(key)) return { ...base, state: TrialState.finished };
     if (alreadyFinished.has(key)) return { ...base, state: TrialState.skipped };
     const failure = state.failed[key];
     if (failure !== undefined) return { ...base, state: TrialState.failed, reason: failure };
     const stoppedAt = state.earlyStopped[key];
-    if (stoppedAt !== undefined) return { ...base, state: TrialState.earlyStopped, epoch: stoppedAt, reason: `early-stopped at epoch ${stoppedAt}` };
+    if (stoppedAt !== undefined)
+      return {
+        ...base,
+        state: TrialState.earlyStopped,
+        epoch: stoppedAt,
+        reason: `early-stopped at epoch ${stoppedAt}`,
+      };
     const why = cancelled.get(key);
     if (why !== undefined) return { ...base, state: TrialState.cancelled, reason: why };
     return { ...base, state: TrialState.pending };
   }
 
   function counts(): SweepCounts {
-    const c: SweepCounts = { total: trials.length, pending: 0, running: 0, finished: 0, failed: 0, earlyStopped: 0, cancelled: 0, skipped: 0 };
+    const c: SweepCounts = {
+      total: trials.length,
+      pending: 0,
+      running: 0,
+      finished: 0,
+      failed: 0,
+      earlyStopped: 0,
+      cancelled: 0,
+      skipped: 0,
+    };
     for (const t of trials) {
       const s = trialProgress(t).state;
       if (s === TrialState.earlyStopped) c.earlyStopped++;
@@ -201,14 +248,21 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
       sweepName: spec.name,
       phase: currentPhase(),
       counts: counts(),
-      trials: includePending ? list : list.filter((t) => t.state !== TrialState.pending && t.state !== TrialState.skipped),
+      trials: includePending
+        ? list
+        : list.filter((t) => t.state !== TrialState.pending && t.state !== TrialState.skipped),
       continuedRuns: state.continuedRuns,
     };
   }
 
   // ---- start: parent run, and what earlier sweeps of this name already finished ----
   if (!input.state) {
-    await tracker.startSweep({ sweepId, sweepName: spec.name, tags: { 'seedsweep.sweep_id': sweepId }, datasetFingerprint: input.datasetFingerprint });
+    await tracker.startSweep({
+      sweepId,
+      sweepName: spec.name,
+      tags: { 'seedsweep.sweep_id': sweepId },
+      datasetFingerprint: input.datasetFingerprint,
+    });
     // Trials finished under this sweep name, and (unless the spec says reuse: false) equal trial keys
     // finished under any other name: both are skipped, and the report includes them.
     const done = new Set(
@@ -227,12 +281,14 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
   const concurrency = Math.max(1, spec.concurrency);
   // Continue only after this run settled something, so a tiny threshold can never loop without progress.
   const continueDue = () =>
-    settledThisRun > 0 && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents);
+    settledThisRun > 0 &&
+    (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxEvents);
 
   async function runTrial(trial: PlannedTrial, scope: CancellationScope): Promise<void> {
     const key = trial.trialKey;
     const failAtEpoch =
-      input.faultInjection && (!input.faultInjection.trialKeys || input.faultInjection.trialKeys.includes(key))
+      input.faultInjection &&
+      (!input.faultInjection.trialKeys || input.faultInjection.trialKeys.includes(key))
         ? input.faultInjection.failAtEpoch
         : undefined;
     try {
@@ -296,7 +352,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
     state.finished = [...finished];
     state.continuedRuns += 1;
     // Keep the memo (spec, name) so `list` and `resume` still find it on the new run.
-    const continueWithState = makeContinueAsNewFunc<typeof sweepWorkflow>({ memo: workflowInfo().memo ?? {} });
+    const continueWithState = makeContinueAsNewFunc<typeof sweepWorkflow>({
+      memo: workflowInfo().memo ?? {},
+    });
     return continueWithState({ ...input, state });
   }
 
@@ -326,6 +384,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
 function failureReason(error: unknown): string {
   let current: unknown = error;
   while (current instanceof ActivityFailure && current.cause) current = current.cause;
-  const message = current instanceof ApplicationFailure ? `${current.type ?? 'Error'}: ${current.message}` : current instanceof Error ? current.message : String(error);
+  const message =
+    current instanceof ApplicationFailure
+      ? `${current.type ?? 'Error'}: ${current.message}`
+      : current instanceof Error
+        ? current.message
+        : String(error);
   return message.length > 300 ? `${message.slice(0, 297)}...` : message;
 }

@@ -7,13 +7,17 @@ import { info } from '../output.js';
 export function register(program: Command): void {
   program
     .command('cancel')
-    .description('Cancel a running sweep: no new trials; running ones stop at their next epoch boundary, keeping checkpoints.')
+    .description(
+      'Cancel a running sweep: no new trials; running ones stop at their next epoch boundary, keeping checkpoints.',
+    )
     .argument('<sweep-id>', 'the sweep to cancel')
     .action(async (sweepId: string) => {
       const session = await openTemporalSession();
       try {
         await cancelSweep({ client: session.client, sweepId });
-        info(`cancel requested for ${sweepId}; 'seedsweep resume ${sweepId}' continues it later from the checkpoints.`);
+        info(
+          `cancel requested for ${sweepId}; 'seedsweep resume ${sweepId}' continues it later from the checkpoints.`,
+        );
       } finally {
         await session.close();
       }

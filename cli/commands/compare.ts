@@ -30,7 +30,9 @@ export async function runCompare(options: {
     nameB: b.sweepId ?? b.ref,
     ...(options.flags.metric !== undefined ? { metric: options.flags.metric } : {}),
   });
-  stdout(options.flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${renderComparison(comparison)}\n`);
+  stdout(
+    options.flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${renderComparison(comparison)}\n`,
+  );
   return comparison;
 }
 
@@ -44,9 +46,15 @@ export function register(program: Command): void {
     )
     .argument('<sweepA>', "a sweep id (see 'seedsweep list') or a sweep name")
     .argument('<sweepB>', 'the sweep to compare it with (Δ = A − B)')
-    .option('--metric <name>', 'metric of the per-group comparison (default testAccuracy if reported, else the first metric)')
+    .option(
+      '--metric <name>',
+      'metric of the per-group comparison (default testAccuracy if reported, else the first metric)',
+    )
     .option('--json', 'print one JSON document')
-    .addHelpText('after', '\nExits 0 whether or not the sweeps agree: read `identical` and `compared` (or the text) to decide.')
+    .addHelpText(
+      'after',
+      '\nExits 0 whether or not the sweeps agree: read `identical` and `compared` (or the text) to decide.',
+    )
     .action(async (refA: string, refB: string, flags: CompareFlags) => {
       await withSweepLookup((lookup) => runCompare({ refA, refB, flags, lookup }));
     });

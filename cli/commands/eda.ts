@@ -35,17 +35,23 @@ export interface EdaPlan {
 
 function integer(flag: string, raw: string, min: number): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UserError('E_BAD_ARGUMENT', `--${flag} must be a whole number ≥ ${min}; got '${raw}'`);
+  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min)
+    throw new UserError('E_BAD_ARGUMENT', `--${flag} must be a whole number ≥ ${min}; got '${raw}'`);
   return n;
 }
 
 /** Turns flags into a plan; every bad value is a UserError naming the flag. */
 export function edaPlanFromFlags(flags: EdaFlags): EdaPlan {
   const names = Object.values(DatasetName) as string[];
-  if (!names.includes(flags.dataset)) throw new UserError('E_BAD_ARGUMENT', `--dataset '${flags.dataset}' is not known; use one of: ${names.join(', ')}`);
+  if (!names.includes(flags.dataset))
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `--dataset '${flags.dataset}' is not known; use one of: ${names.join(', ')}`,
+    );
   const spec: DatasetSpec = { name: flags.dataset as DatasetName };
   if (flags.dataPath !== undefined) {
-    if (spec.name !== 'cifar10') throw new UserError('E_BAD_ARGUMENT', '--data-path only applies to --dataset cifar10');
+    if (spec.name !== 'cifar10')
+      throw new UserError('E_BAD_ARGUMENT', '--data-path only applies to --dataset cifar10');
     spec.path = path.resolve(flags.dataPath);
   }
   if (flags.trainSize !== undefined) spec.trainSize = integer('train-size', flags.trainSize, 1);
@@ -55,7 +61,10 @@ export function edaPlanFromFlags(flags: EdaFlags): EdaPlan {
     spec,
     outDir: path.resolve(flags.out ?? path.join('reports', `eda-${spec.name}`)),
     sampleSeed: flags.sampleSeed === undefined ? 0 : integer('sample-seed', flags.sampleSeed, 0),
-    correlationSampleSize: flags.correlationSample === undefined ? 2000 : integer('correlation-sample', flags.correlationSample, 1),
+    correlationSampleSize:
+      flags.correlationSample === undefined
+        ? 2000
+        : integer('correlation-sample', flags.correlationSample, 1),
     track: flags.track,
     json: Boolean(flags.json),
   };
@@ -79,17 +88,28 @@ export function edaSummary(report: EdaReport, outDir: string, logged?: LoggedEda
     `  pixel-shuffled control                      : ${control.horizontal.map((v) => fmt(v, 2)).join(' ')}`,
     `  report: ${path.join(outDir, 'eda.md')}`,
   ];
-  if (logged) lines.push(`  MLflow: experiment ${EDA_EXPERIMENT} (${logged.experimentId}), run ${logged.runId}`);
+  if (logged)
+    lines.push(`  MLflow: experiment ${EDA_EXPERIMENT} (${logged.experimentId}), run ${logged.runId}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function register(program: Command): void {
   program
     .command('eda')
-    .description("Check the architectures' assumptions on a dataset (shape, range, balance, spatial structure); writes eda.md, eda.json and sample PNGs and logs them to MLflow.")
-    .addOption(new Option('--dataset <name>', 'dataset').choices(Object.values(DatasetName)).default('cifar10'))
-    .option('--data-path <path>', 'cifar10: local cifar-10-binary.tar.gz or extracted cifar-10-batches-bin folder')
-    .option('--train-size <n>', 'training images (seeded stratified slice; default: the whole split, synthetic 5000)')
+    .description(
+      "Check the architectures' assumptions on a dataset (shape, range, balance, spatial structure); writes eda.md, eda.json and sample PNGs and logs them to MLflow.",
+    )
+    .addOption(
+      new Option('--dataset <name>', 'dataset').choices(Object.values(DatasetName)).default('cifar10'),
+    )
+    .option(
+      '--data-path <path>',
+      'cifar10: local cifar-10-binary.tar.gz or extracted cifar-10-batches-bin folder',
+    )
+    .option(
+      '--train-size <n>',
+      'training images (seeded stratified slice; default: the whole split, synthetic 5000)',
+    )
     .option('--test-size <n>', 'test images (default: the whole split, synthetic 1000)')
     .option('--slice-seed <n>', 'seed of the slices (synthetic: of the generator)')
     .option('--sample-seed <n>', 'seed of the correlation sample, shuffled control and sample grid', '0')
@@ -99,7 +119,13 @@ export function register(program: Command): void {
     .option('--json', 'print the report as one JSON document')
     .action(async (flags: EdaFlags) => {
       const plan = edaPlanFromFlags(flags);
-      const report = await runEda({ spec: plan.spec, outDir: plan.outDir, sampleSeed: plan.sampleSeed, correlationSampleSize: plan.correlationSampleSize, onProgress: info });
+      const report = await runEda({
+        spec: plan.spec,
+        outDir: plan.outDir,
+        sampleSeed: plan.sampleSeed,
+        correlationSampleSize: plan.correlationSampleSize,
+        onProgress: info,
+      });
       let logged: LoggedEda | undefined;
       if (plan.track) {
         try {
@@ -107,7 +133,11 @@ export function register(program: Command): void {
         } catch (error) {
           const reason = (error instanceof Error ? error.message : String(error)).trim();
           const end = /[.?!]$/.test(reason) ? '' : '.';
-          throw new UserError('E_EDA_TRACKING', `the EDA files are in ${plan.outDir}, but logging them to MLflow failed: ${reason}${end} Rerun with --no-track to skip MLflow.`, { cause: error });
+          throw new UserError(
+            'E_EDA_TRACKING',
+            `the EDA files are in ${plan.outDir}, but logging them to MLflow failed: ${reason}${end} Rerun with --no-track to skip MLflow.`,
+            { cause: error },
+          );
         }
       }
       if (plan.json) printJson({ ...report, outDir: plan.outDir, mlflow: logged ?? null });

@@ -5,7 +5,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildExportTable, ExportFormat, parseExportFormat, toCsv, toJsonDocument, toParquet } from '../../results/export.js';
+import {
+  buildExportTable,
+  ExportFormat,
+  parseExportFormat,
+  toCsv,
+  toJsonDocument,
+  toParquet,
+} from '../../results/export.js';
 import { info } from '../output.js';
 import { readPackageVersion } from '../version.js';
 import { loadSweep, requireRecords, withSweepLookup, type SweepLookup } from '../../client/sweep-records.js';
@@ -68,7 +75,9 @@ export async function runExport(options: {
   const file = path.resolve(options.cwd ?? process.cwd(), target);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, data);
-  info(`exported ${stats.rows} rows × ${stats.columns} columns (${format}${final ? ', final metrics' : ', one row per epoch'}): ${file}`);
+  info(
+    `exported ${stats.rows} rows × ${stats.columns} columns (${format}${final ? ', final metrics' : ', one row per epoch'}): ${file}`,
+  );
   stdout(`${file}\n`);
   return { ...stats, file };
 }

@@ -15,11 +15,19 @@ export function register(program: Command): void {
       const session = await openTemporalSession();
       try {
         const limit = Math.max(1, Number.parseInt(flags.limit, 10) || 50);
-        const sweeps = await listSweeps({ client: session.client, limit, ...(flags.name ? { name: flags.name } : {}) });
+        const sweeps = await listSweeps({
+          client: session.client,
+          limit,
+          ...(flags.name ? { name: flags.name } : {}),
+        });
         if (flags.json) return printJson(sweeps);
-        if (sweeps.length === 0) return void process.stdout.write("no sweeps yet; start one with 'seedsweep run <spec>'\n");
+        if (sweeps.length === 0)
+          return void process.stdout.write("no sweeps yet; start one with 'seedsweep run <spec>'\n");
         const width = Math.max(...sweeps.map((s) => s.sweepId.length));
-        for (const s of sweeps) process.stdout.write(`${s.sweepId.padEnd(width)}  ${s.status.padEnd(10)}  ${s.startTime}  ${s.sweepName}\n`);
+        for (const s of sweeps)
+          process.stdout.write(
+            `${s.sweepId.padEnd(width)}  ${s.status.padEnd(10)}  ${s.startTime}  ${s.sweepName}\n`,
+          );
       } finally {
         await session.close();
       }

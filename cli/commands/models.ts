@@ -17,7 +17,9 @@ export interface ModelListing {
 }
 
 /** Variants shown besides the defaults: the study's controlled 5×5 experiment. */
-const STUDY_VARIANTS: { model: string; modelOptions: Record<string, number | string> }[] = [{ model: 'cnn', modelOptions: { kernelSize: 5 } }];
+const STUDY_VARIANTS: { model: string; modelOptions: Record<string, number | string> }[] = [
+  { model: 'cnn', modelOptions: { kernelSize: 5 } },
+];
 
 /** Every architecture at its defaults, then the study variants. */
 export function listModels(): ModelListing[] {
@@ -48,18 +50,24 @@ function formatTable(rows: ModelListing[]): string {
     (r.stats.flopsPerImage / 1e6).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 export function register(program: Command): void {
   program
     .command('models')
-    .description('List the model architectures with their options, parameter counts (total, conv, dense) and forward FLOPs per image.')
+    .description(
+      'List the model architectures with their options, parameter counts (total, conv, dense) and forward FLOPs per image.',
+    )
     .option('--json', 'print one JSON document')
     .action((options: { json?: boolean }) => {
       const rows = listModels();
       if (options.json) printJson(rows);
-      else process.stdout.write(`${formatTable(rows)}\n\nFLOPs: forward pass, 2 per multiply-add of conv and dense layers. Options: see 'seedsweep train --help'.\n`);
+      else
+        process.stdout.write(
+          `${formatTable(rows)}\n\nFLOPs: forward pass, 2 per multiply-add of conv and dense layers. Options: see 'seedsweep train --help'.\n`,
+        );
     });
 }

@@ -18,9 +18,14 @@ export interface PackageOptions {
 export function register(program: Command): void {
   program
     .command('package')
-    .description('Write a deployable bundle: the model, model.tar.gz, a standalone inference server and a SageMaker-style Dockerfile.')
+    .description(
+      'Write a deployable bundle: the model, model.tar.gz, a standalone inference server and a SageMaker-style Dockerfile.',
+    )
     .option('--run <mlflow-run-id>', "package the run's model/ artifacts")
-    .option('--best <sweep-id>', 'package the finished trial of the sweep with the highest final test accuracy')
+    .option(
+      '--best <sweep-id>',
+      'package the finished trial of the sweep with the highest final test accuracy',
+    )
     .option('--model-dir <dir>', 'package a local model folder')
     .requiredOption('--out <dir>', 'bundle folder to create')
     .option('--force', 'replace --out if it exists and is not empty')
@@ -34,7 +39,15 @@ export function register(program: Command): void {
         force: options.force ?? false,
         source: describeResolvedModel(resolved),
       });
-      if (options.json) printJson({ ...bundle, runId: resolved.runId, trialKey: resolved.trial?.trialKey ?? resolved.manifest.trialKey });
-      else info(`wrote ${bundle.dir} for ${describeResolvedModel(resolved)}; see its README.md and docs/deploy.md (the Dockerfile is not built by seedsweep)`);
+      if (options.json)
+        printJson({
+          ...bundle,
+          runId: resolved.runId,
+          trialKey: resolved.trial?.trialKey ?? resolved.manifest.trialKey,
+        });
+      else
+        info(
+          `wrote ${bundle.dir} for ${describeResolvedModel(resolved)}; see its README.md and docs/deploy.md (the Dockerfile is not built by seedsweep)`,
+        );
     });
 }

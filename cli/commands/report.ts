@@ -12,10 +12,15 @@ import { loadSweep, requireRecords, withSweepLookup } from '../../client/sweep-r
 export function register(program: Command): void {
   program
     .command('report')
-    .description("Statistics of a sweep's finished trials: per-group summaries, paired comparisons, the study's interpretation.")
+    .description(
+      "Statistics of a sweep's finished trials: per-group summaries, paired comparisons, the study's interpretation.",
+    )
     .argument('<sweep-id>', "the sweep id printed by 'seedsweep run' (see 'seedsweep list'), or a sweep name")
     .option('--format <format>', 'table | md | json | html', 'table')
-    .option('--out <dir>', 'write the report file here instead of printing it (html is always written; default reports/<sweep-id>)')
+    .option(
+      '--out <dir>',
+      'write the report file here instead of printing it (html is always written; default reports/<sweep-id>)',
+    )
     .action(async (sweepId: string, flags: { format: string; out?: string }) => {
       const format = parseReportFormat(flags.format);
       const sweep = await withSweepLookup((lookup) => loadSweep(lookup, sweepId));

@@ -11,7 +11,9 @@ import { info, printJson } from '../output.js';
 export function register(program: Command): void {
   program
     .command('resume')
-    .description('Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials.')
+    .description(
+      'Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials.',
+    )
     .argument('<sweep-id>', 'the sweep to resume (its id stays the same)')
     .option('--detach', 'submit and return at once; workers do the training')
     .option('--json', 'print one JSON document')
@@ -21,12 +23,20 @@ export function register(program: Command): void {
       const session = await openTemporalSession();
       try {
         const resumed = await resumeSweep({ client: session.client, sweepId });
-        if (!flags.json) info(`sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`);
+        if (!flags.json)
+          info(
+            `sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`,
+          );
         if (flags.detach) {
           if (flags.json) printJson(resumed);
           return;
         }
-        await followSweep({ session, sweepId, ...(threads !== undefined ? { threads } : {}), ...(flags.json ? { json: true } : {}) });
+        await followSweep({
+          session,
+          sweepId,
+          ...(threads !== undefined ? { threads } : {}),
+          ...(flags.json ? { json: true } : {}),
+        });
       } finally {
         await session.close();
       }

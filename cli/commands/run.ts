@@ -20,14 +20,24 @@ interface RunFlags {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('Run a sweep: submit it to Temporal and (unless --detach) train in this process while showing progress.')
+    .description(
+      'Run a sweep: submit it to Temporal and (unless --detach) train in this process while showing progress.',
+    )
     .argument('<spec>', 'sweep spec YAML file, or the name of a shipped sweep (e.g. quickstart)')
     .option('--detach', 'submit and return at once; workers (seedsweep worker) do the training')
     .option('--json', 'print one JSON document (the sweep id, or the summary when not detached)')
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
-    .option('--set <path=value>', 'override a spec field, e.g. --set seeds={count: 5} (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--set <path=value>',
+      'override a spec field, e.g. --set seeds={count: 5} (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
-    .option('--no-reuse', 'train trials again even when a sweep of another name finished the same trial key (same as --set reuse=false)')
+    .option(
+      '--no-reuse',
+      'train trials again even when a sweep of another name finished the same trial key (same as --set reuse=false)',
+    )
     .action(async (specFile: string, flags: RunFlags) => {
       const threads = parseThreadsFlag(flags.threads);
       const overrides = [
@@ -40,14 +50,26 @@ export function register(program: Command): void {
       const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
       const session = await openTemporalSession();
       try {
-        const { sweepId, runId } = await submitSweep({ client: session.client, spec, datasetFingerprint: fingerprint });
-        if (!flags.json) info(`sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`);
+        const { sweepId, runId } = await submitSweep({
+          client: session.client,
+          spec,
+          datasetFingerprint: fingerprint,
+        });
+        if (!flags.json)
+          info(
+            `sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`,
+          );
         if (flags.detach) {
           if (flags.json) printJson({ sweepId, runId, trials: planned });
           else info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
           return;
         }
-        await followSweep({ session, sweepId, ...(threads !== undefined ? { threads } : {}), ...(flags.json ? { json: true } : {}) });
+        await followSweep({
+          session,
+          sweepId,
+          ...(threads !== undefined ? { threads } : {}),
+          ...(flags.json ? { json: true } : {}),
+        });
       } finally {
         await session.close();
       }

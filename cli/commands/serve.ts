@@ -2,8 +2,19 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { initBackend } from '../../engine/backend.js';
-import { describeResolvedModel, resolveModel, type ResolvedModel, type ResolveModelOptions } from '../../serving/model-source.js';
-import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startInferenceServer, type InferenceServer } from '../../serving/server.js';
+import {
+  describeResolvedModel,
+  resolveModel,
+  type ResolvedModel,
+  type ResolveModelOptions,
+} from '../../serving/model-source.js';
+import {
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PORT,
+  startInferenceServer,
+  type InferenceServer,
+} from '../../serving/server.js';
 import { info } from '../output.js';
 
 /** Options of {@link serveModel}, filled from the command line. */
@@ -32,7 +43,9 @@ export interface ServeOptions {
 }
 
 /** Resolves the model, initialises the TF.js backend and starts the server (what the command does before waiting). */
-export async function serveModel(options: ServeOptions): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
+export async function serveModel(
+  options: ServeOptions,
+): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
   const resolved = await resolveModel(options);
   const backend = await initBackend();
   info(`serving ${describeResolvedModel(resolved)} (TF.js backend ${backend.name})`);
@@ -44,14 +57,20 @@ export async function serveModel(options: ServeOptions): Promise<{ server: Infer
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log: info,
   });
-  info(`listening on ${server.url}: GET /ping, POST /invocations (application/json, image/png, image/jpeg), GET /model`);
+  info(
+    `listening on ${server.url}: GET /ping, POST /invocations (application/json, image/png, image/jpeg), GET /model`,
+  );
   return { server, resolved };
 }
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UserError('E_BAD_ARGUMENT', `${name} is "${value}"; expected an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UserError(
+        'E_BAD_ARGUMENT',
+        `${name} is "${value}"; expected an integer from ${min} to ${max}`,
+      );
     return n;
   };
 }
@@ -59,14 +78,31 @@ function integer(name: string, min: number, max: number) {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('Serve a trained model over HTTP (SageMaker contract: GET /ping, POST /invocations) until Ctrl-C.')
-    .option('--run <mlflow-run-id>', "serve the run's model/ artifacts (downloaded from MLflow into the cache)")
+    .description(
+      'Serve a trained model over HTTP (SageMaker contract: GET /ping, POST /invocations) until Ctrl-C.',
+    )
+    .option(
+      '--run <mlflow-run-id>',
+      "serve the run's model/ artifacts (downloaded from MLflow into the cache)",
+    )
     .option('--best <sweep-id>', 'serve the finished trial of the sweep with the highest final test accuracy')
     .option('--model-dir <dir>', 'serve a local model folder (model.json, weights.bin, manifest.json)')
-    .option('--port <port>', `TCP port, 0 for any free one (default ${DEFAULT_PORT})`, integer('--port', 0, 65535))
+    .option(
+      '--port <port>',
+      `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,
+      integer('--port', 0, 65535),
+    )
     .option('--host <host>', 'interface to listen on; 0.0.0.0 accepts other hosts (default 127.0.0.1)')
-    .option('--max-batch <n>', `most images per request (default ${DEFAULT_MAX_BATCH})`, integer('--max-batch', 1, 100_000))
-    .option('--max-body-bytes <n>', `largest request body (default ${DEFAULT_MAX_BODY_BYTES})`, integer('--max-body-bytes', 1, 2 ** 31 - 1))
+    .option(
+      '--max-batch <n>',
+      `most images per request (default ${DEFAULT_MAX_BATCH})`,
+      integer('--max-batch', 1, 100_000),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      `largest request body (default ${DEFAULT_MAX_BODY_BYTES})`,
+      integer('--max-body-bytes', 1, 2 ** 31 - 1),
+    )
     .option('--refresh', 'download run artifacts again even when cached')
     .action(async (options: ServeOptions) => {
       const { server } = await serveModel(options);

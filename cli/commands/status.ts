@@ -16,18 +16,24 @@ export function register(program: Command): void {
       try {
         const status = await getSweepStatus({ client: session.client, sweepId });
         if (flags.json) return printJson(status);
-        const out: string[] = [`sweep ${status.sweepId} (${status.sweepName}): ${status.status}, started ${status.startTime}${status.closeTime ? `, closed ${status.closeTime}` : ''}`];
+        const out: string[] = [
+          `sweep ${status.sweepId} (${status.sweepName}): ${status.status}, started ${status.startTime}${status.closeTime ? `, closed ${status.closeTime}` : ''}`,
+        ];
         const p = status.progress;
         if (p) {
           const c = p.counts;
-          out.push(`  ${p.phase}: ${c.finished} finished, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.skipped} already done (of ${c.total})`);
+          out.push(
+            `  ${p.phase}: ${c.finished} finished, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.skipped} already done (of ${c.total})`,
+          );
           for (const t of p.trials.filter((t) => t.state === 'running' || t.state === 'failed')) {
             out.push(
               `  ${t.trialKey.slice(0, 12)} ${t.groupLabel} seed=${t.seed}: ${t.state}${t.state === 'running' ? ` epoch ${t.epoch ?? 0}/${t.epochs}${(t.attempt ?? 1) > 1 ? ` attempt ${t.attempt}` : ''}` : ` (${t.reason ?? ''})`}`,
             );
           }
         } else if (status.status === 'RUNNING') {
-          out.push('  no worker answered the progress query: start one with `seedsweep worker`, or `seedsweep resume` it.');
+          out.push(
+            '  no worker answered the progress query: start one with `seedsweep worker`, or `seedsweep resume` it.',
+          );
         }
         if (status.failure) out.push(`  failure: ${status.failure}`);
         process.stdout.write(`${out.join('\n')}\n`);

@@ -96,26 +96,79 @@ export class FusedAdam implements FusedOptimizer {
       const wasm = activeWasmBackend();
       const simd = wasm && simdAdamUpdate(wasm);
       let next: tf.Tensor;
-      if (wasm !== undefined && simd !== undefined && gradient.dtype === 'float32' && variable.dtype === 'float32') {
+      if (
+        wasm !== undefined &&
+        simd !== undefined &&
+        gradient.dtype === 'float32' &&
+        variable.dtype === 'float32'
+      ) {
         // SIMD over the heap, where the slots live too; the last size % 4 values take the scalar loop.
         const mPointer = this.m.pointer(i, variable, wasm);
         const vPointer = this.v.pointer(i, variable, wasm);
         const info = wasm.makeOutput(variable.shape, 'float32');
-        const [out, g, value] = [info, gradient, variable].map((t) => heapPointer(wasm, t)) as [number, number, number];
+        const [out, g, value] = [info, gradient, variable].map((t) => heapPointer(wasm, t)) as [
+          number,
+          number,
+          number,
+        ];
         const size = variable.size;
         const vectorised = size - (size % 4);
-        simd(out, g, value, mPointer, vPointer, vectorised * 4, beta1, beta2, oneMinusBeta1, oneMinusBeta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negLearningRate);
+        simd(
+          out,
+          g,
+          value,
+          mPointer,
+          vPointer,
+          vectorised * 4,
+          beta1,
+          beta2,
+          oneMinusBeta1,
+          oneMinusBeta2,
+          oneMinusAccBeta1,
+          oneMinusAccBeta2,
+          epsilon,
+          negLearningRate,
+        );
         if (vectorised < size) {
           const heap = emscripten(wasm).HEAPF32.buffer;
-          const view = (pointer: number) => new Float32Array(heap, pointer + vectorised * 4, size - vectorised);
-          adamUpdate(view(out), view(g), view(value), view(mPointer), view(vPointer), beta1, beta2, oneMinusBeta1, oneMinusBeta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negLearningRate);
+          const view = (pointer: number) =>
+            new Float32Array(heap, pointer + vectorised * 4, size - vectorised);
+          adamUpdate(
+            view(out),
+            view(g),
+            view(value),
+            view(mPointer),
+            view(vPointer),
+            beta1,
+            beta2,
+            oneMinusBeta1,
+            oneMinusBeta2,
+            oneMinusAccBeta1,
+            oneMinusAccBeta2,
+            epsilon,
+            negLearningRate,
+          );
         }
         next = tf.engine().makeTensorFromTensorInfo(info, wasm);
       } else {
         const m = this.m.array(i, variable);
         const v = this.v.array(i, variable);
         next = computeTensor(variable.shape, [gradient, variable], (out, [g, value]) =>
-          adamUpdate(out, g!, value!, m, v, beta1, beta2, oneMinusBeta1, oneMinusBeta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negLearningRate),
+          adamUpdate(
+            out,
+            g!,
+            value!,
+            m,
+            v,
+            beta1,
+            beta2,
+            oneMinusBeta1,
+            oneMinusBeta2,
+            oneMinusAccBeta1,
+            oneMinusAccBeta2,
+            epsilon,
+            negLearningRate,
+          ),
         );
       }
       variable.assign(next);
@@ -150,7 +203,10 @@ export class FusedAdam implements FusedOptimizer {
     const acc1 = extra('accBeta1');
     const acc2 = extra('accBeta2');
     if (acc1 === undefined || acc2 === undefined) {
-      throw new UserError('E_CHECKPOINT_CORRUPT', 'Adam state lacks its β powers (seedsweep:accBeta1/accBeta2); the checkpoint cannot resume exactly.');
+      throw new UserError(
+        'E_CHECKPOINT_CORRUPT',
+        'Adam state lacks its β powers (seedsweep:accBeta1/accBeta2); the checkpoint cannot resume exactly.',
+      );
     }
     this.accBeta1 = acc1;
     this.accBeta2 = acc2;

@@ -27,7 +27,9 @@ function rmsPropUpdate(
   for (let j = 0; j < n; j++) {
     const gj = g[j]!;
     const msj = f32(f32(ms[j]! * decay) + f32(f32(gj * gj) * oneMinusDecay));
-    const momj = f32(f32(mom[j]! * momentum) + f32(f32(gj * learningRate) / f32(Math.sqrt(f32(msj + epsilon)))));
+    const momj = f32(
+      f32(mom[j]! * momentum) + f32(f32(gj * learningRate) / f32(Math.sqrt(f32(msj + epsilon)))),
+    );
     ms[j] = msj;
     mom[j] = momj;
     out[j] = f32(value[j]! - momj);

@@ -33,7 +33,9 @@ export class FusedSgd implements FusedOptimizer {
     variables.forEach((variable, i) => {
       const gradient = gradients[i];
       if (gradient === undefined) throw new Error(`no gradient for variable ${variable.name}.`);
-      const next = computeTensor(variable.shape, [gradient, variable], (out, [g, value]) => sgdUpdate(out, g!, value!, c));
+      const next = computeTensor(variable.shape, [gradient, variable], (out, [g, value]) =>
+        sgdUpdate(out, g!, value!, c),
+      );
       variable.assign(next);
       next.dispose();
     });

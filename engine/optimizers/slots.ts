@@ -35,10 +35,18 @@ export class SlotSet {
   private slot(index: number, variable: tf.Variable): Slot {
     let slot = this.slots[index];
     if (slot === undefined) {
-      slot = { name: `${variable.name}/${this.suffix}`, shape: [...variable.shape], size: variable.size, data: new Float32Array(variable.size) };
+      slot = {
+        name: `${variable.name}/${this.suffix}`,
+        shape: [...variable.shape],
+        size: variable.size,
+        data: new Float32Array(variable.size),
+      };
       this.slots[index] = slot;
     } else if (slot.size !== variable.size) {
-      throw new UserError('E_CHECKPOINT_MISMATCH', `optimiser state '${slot.name}' holds ${slot.size} values but variable ${variable.name} has ${variable.size}.`);
+      throw new UserError(
+        'E_CHECKPOINT_MISMATCH',
+        `optimiser state '${slot.name}' holds ${slot.size} values but variable ${variable.name} has ${variable.size}.`,
+      );
     }
     return slot;
   }
@@ -69,14 +77,19 @@ export class SlotSet {
 
   /** Copies of the slots, as checkpoint entries. */
   save(): CheckpointArray[] {
-    return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: Float32Array.from(s.data ?? heapView(s)) }));
+    return this.slots.map((s) => ({
+      name: s.name,
+      shape: [...s.shape],
+      data: Float32Array.from(s.data ?? heapView(s)),
+    }));
   }
 
   /** Replaces the slots with copies of `entries`. */
   load(entries: readonly CheckpointArray[]): void {
     this.dispose();
     this.slots = entries.map((e) => {
-      if (!(e.data instanceof Float32Array)) throw new UserError('E_CHECKPOINT_CORRUPT', `optimiser state '${e.name}' is not float32.`);
+      if (!(e.data instanceof Float32Array))
+        throw new UserError('E_CHECKPOINT_CORRUPT', `optimiser state '${e.name}' is not float32.`);
       return { name: e.name, shape: [...e.shape], size: e.data.length, data: Float32Array.from(e.data) };
     });
   }
@@ -88,7 +101,8 @@ export class SlotSet {
   }
 
   private free(slot: Slot): void {
-    if (slot.pointer !== undefined) if (slot.backend !== undefined) emscripten(slot.backend)._free(slot.pointer);
+    if (slot.pointer !== undefined)
+      if (slot.backend !== undefined) emscripten(slot.backend)._free(slot.pointer);
     delete slot.pointer;
     delete slot.backend;
   }
@@ -97,7 +111,8 @@ export class SlotSet {
 /** Reads the `iter` entry that starts a state (an int32 scalar, as `tf.train` writes it). */
 export function readIterations(arrays: readonly CheckpointArray[]): number {
   const first = arrays[0];
-  if (first?.name !== 'iter' || first.data.length !== 1) throw new UserError('E_CHECKPOINT_CORRUPT', "optimiser state does not start with its 'iter' entry.");
+  if (first?.name !== 'iter' || first.data.length !== 1)
+    throw new UserError('E_CHECKPOINT_CORRUPT', "optimiser state does not start with its 'iter' entry.");
   return first.data[0] as number;
 }
 
@@ -109,7 +124,11 @@ export function iterationsEntry(iterations: number): CheckpointArray {
 /** Splits the per-variable entries of a state into `parts` equal runs (`tf.train`'s `setWeights` rule). */
 export function splitSlots(arrays: readonly CheckpointArray[], parts: number): CheckpointArray[][] {
   const slots = arrays.slice(1).filter((a) => !a.name.startsWith('seedsweep:'));
-  if (slots.length % parts !== 0) throw new UserError('E_CHECKPOINT_CORRUPT', `optimiser state has ${slots.length} slot arrays, not a multiple of ${parts}.`);
+  if (slots.length % parts !== 0)
+    throw new UserError(
+      'E_CHECKPOINT_CORRUPT',
+      `optimiser state has ${slots.length} slot arrays, not a multiple of ${parts}.`,
+    );
   const n = slots.length / parts;
   return Array.from({ length: parts }, (_, i) => slots.slice(i * n, (i + 1) * n));
 }

@@ -36,7 +36,9 @@ export function computeTensor(
     return tf.engine().makeTensorFromTensorInfo(info, wasm);
   }
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  compute(out, inputs.map((t) => t.dataSync() as Float32Array));
+  compute(
+    out,
+    inputs.map((t) => t.dataSync() as Float32Array),
+  );
   return tf.tensor(out, shape, 'float32');
 }
-

@@ -31,7 +31,12 @@ const batchMatMul: KernelFunc = (args) => {
   const wasm = backend as BackendWasm;
   const plainA = transposeA ? transposeLastTwo(wasm, a) : a;
   const plainB = transposeB ? transposeLastTwo(wasm, b) : b;
-  const out = runOriginal(BatchMatMul, wasm, { a: plainA, b: plainB }, { transposeA: false, transposeB: false });
+  const out = runOriginal(
+    BatchMatMul,
+    wasm,
+    { a: plainA, b: plainB },
+    { transposeA: false, transposeB: false },
+  );
   if (transposeA) wasm.disposeData(plainA.dataId);
   if (transposeB) wasm.disposeData(plainB.dataId);
   return out;

@@ -16,7 +16,16 @@ import { assemble, forLoop, HeapModule, I32, op, V128, type WasmFunction } from 
  * pointers and strides; `coBytes` = output channels × 4, a multiple of 64). `accumulate2` takes
  * k-rows two at a time, `accumulate1` one at a time.
  */
-export type FilterRowAccumulator = (x: number, dy: number, dw: number, count: number, xStep: number, dyStep: number, groups: number, coBytes: number) => void;
+export type FilterRowAccumulator = (
+  x: number,
+  dy: number,
+  dw: number,
+  count: number,
+  xStep: number,
+  dyStep: number,
+  groups: number,
+  coBytes: number,
+) => void;
 
 // Parameters.
 const [X, DY, DW, COUNT, X_STEP, DY_STEP, GROUPS, CO_BYTES] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -33,26 +42,78 @@ function accumulator(rows: 1 | 2): WasmFunction {
   const rowPointer = (r: number) => (r === 0 ? DW0 : DW1);
   const body = [
     ...forLoop(G, GROUPS, 1, [
-      ...op.i32(0), ...set(CB),
+      ...op.i32(0),
+      ...set(CB),
       ...forLoop(CB, CO_BYTES, 64, [
         // dw0 = dw + g·rows·coBytes + cb; dw1 = dw0 + coBytes.
-        ...get(DW), ...get(G), ...op.i32(rows), ...i32Mul, ...get(CO_BYTES), ...i32Mul, ...i32Add, ...get(CB), ...i32Add, ...tee(DW0),
-        ...get(CO_BYTES), ...i32Add, ...set(DW1),
-        ...Array.from({ length: rows }, (_, r) => Array.from({ length: 4 }, (_, j) => [...get(rowPointer(r)), ...op.loadAt(16 * j), ...set(acc(r, j))]).flat()).flat(),
-        // xp = x + g·rows·4; dp = dy + cb.
-        ...get(X), ...get(G), ...op.i32(rows * 4), ...i32Mul, ...i32Add, ...set(XP),
-        ...get(DY), ...get(CB), ...i32Add, ...set(DP),
-        ...op.i32(0), ...set(T),
-        ...forLoop(T, COUNT, 1, [
-          ...Array.from({ length: rows }, (_, r) => [...get(XP), ...op.load32SplatAt(4 * r), ...set(splat(r))]).flat(),
-          ...Array.from({ length: 4 }, (_, j) => [
-            ...get(DP), ...op.loadAt(16 * j), ...set(dyVec),
-            ...Array.from({ length: rows }, (_, r) => [...get(acc(r, j)), ...get(splat(r)), ...get(dyVec), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc(r, j))]).flat(),
+        ...get(DW),
+        ...get(G),
+        ...op.i32(rows),
+        ...i32Mul,
+        ...get(CO_BYTES),
+        ...i32Mul,
+        ...i32Add,
+        ...get(CB),
+        ...i32Add,
+        ...tee(DW0),
+        ...get(CO_BYTES),
+        ...i32Add,
+        ...set(DW1),
+        ...Array.from({ length: rows }, (_, r) =>
+          Array.from({ length: 4 }, (_, j) => [
+            ...get(rowPointer(r)),
+            ...op.loadAt(16 * j),
+            ...set(acc(r, j)),
           ]).flat(),
-          ...get(XP), ...get(X_STEP), ...i32Add, ...set(XP),
-          ...get(DP), ...get(DY_STEP), ...i32Add, ...set(DP),
+        ).flat(),
+        // xp = x + g·rows·4; dp = dy + cb.
+        ...get(X),
+        ...get(G),
+        ...op.i32(rows * 4),
+        ...i32Mul,
+        ...i32Add,
+        ...set(XP),
+        ...get(DY),
+        ...get(CB),
+        ...i32Add,
+        ...set(DP),
+        ...op.i32(0),
+        ...set(T),
+        ...forLoop(T, COUNT, 1, [
+          ...Array.from({ length: rows }, (_, r) => [
+            ...get(XP),
+            ...op.load32SplatAt(4 * r),
+            ...set(splat(r)),
+          ]).flat(),
+          ...Array.from({ length: 4 }, (_, j) => [
+            ...get(DP),
+            ...op.loadAt(16 * j),
+            ...set(dyVec),
+            ...Array.from({ length: rows }, (_, r) => [
+              ...get(acc(r, j)),
+              ...get(splat(r)),
+              ...get(dyVec),
+              ...op.f32x4Mul,
+              ...op.f32x4Add,
+              ...set(acc(r, j)),
+            ]).flat(),
+          ]).flat(),
+          ...get(XP),
+          ...get(X_STEP),
+          ...i32Add,
+          ...set(XP),
+          ...get(DP),
+          ...get(DY_STEP),
+          ...i32Add,
+          ...set(DP),
         ]),
-        ...Array.from({ length: rows }, (_, r) => Array.from({ length: 4 }, (_, j) => [...get(rowPointer(r)), ...get(acc(r, j)), ...op.storeAt(16 * j)]).flat()).flat(),
+        ...Array.from({ length: rows }, (_, r) =>
+          Array.from({ length: 4 }, (_, j) => [
+            ...get(rowPointer(r)),
+            ...get(acc(r, j)),
+            ...op.storeAt(16 * j),
+          ]).flat(),
+        ).flat(),
       ]),
     ]),
   ];
@@ -66,10 +127,15 @@ function accumulator(rows: 1 | 2): WasmFunction {
 
 const filterModule = new HeapModule(
   () => assemble([accumulator(1), accumulator(2)]),
-  (exports) => ({ accumulate1: exports['accumulate1'] as FilterRowAccumulator, accumulate2: exports['accumulate2'] as FilterRowAccumulator }),
+  (exports) => ({
+    accumulate1: exports['accumulate1'] as FilterRowAccumulator,
+    accumulate2: exports['accumulate2'] as FilterRowAccumulator,
+  }),
 );
 
 /** The SIMD accumulators bound to `backend`'s heap, or undefined without wasm SIMD. */
-export function simdFilterAccumulators(backend: BackendWasm): { accumulate1: FilterRowAccumulator; accumulate2: FilterRowAccumulator } | undefined {
+export function simdFilterAccumulators(
+  backend: BackendWasm,
+): { accumulate1: FilterRowAccumulator; accumulate2: FilterRowAccumulator } | undefined {
   return filterModule.on(backend);
 }

@@ -113,10 +113,25 @@ function columnRange(offset: number, stride: number, inWidth: number, outWidth: 
  * runtime lacks wasm SIMD. One accumulation per (image, output row, filter row), covering the
  * whole filter row at once when its taps share their output columns, else one per tap.
  */
-function conv2dFilterGradSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | undefined {
+function conv2dFilterGradSimd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | undefined {
   const simd = simdFilterAccumulators(backend);
   if (simd === undefined) return undefined;
-  const { batchSize, inHeight, inWidth, inChannels: ci, outChannels: co, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: ci,
+    outChannels: co,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+  } = info;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
@@ -125,11 +140,22 @@ function conv2dFilterGradSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInf
   const [x0, dy0, dw0] = [x, dy, dw].map((t) => heapPointer(backend, t)) as [number, number, number];
   const coBytes = co * 4;
   const xStep = strideWidth * ci * 4;
-  const ranges = Array.from({ length: filterWidth }, (_, kw) => columnRange(kw * dilationWidth - padLeft, strideWidth, inWidth, outWidth));
+  const ranges = Array.from({ length: filterWidth }, (_, kw) =>
+    columnRange(kw * dilationWidth - padLeft, strideWidth, inWidth, outWidth),
+  );
   const [lo0, hi0] = ranges[0]!;
   const wholeRow = dilationWidth === 1 && ranges.every(([lo, hi]) => lo === lo0 && hi === hi0);
   /** Accumulate `channels` virtual channels starting at filter tap (kh, kw) over output columns [lo, hi). */
-  const run = (b: number, oh: number, ih: number, kh: number, kw: number, lo: number, hi: number, channels: number) => {
+  const run = (
+    b: number,
+    oh: number,
+    ih: number,
+    kh: number,
+    kw: number,
+    lo: number,
+    hi: number,
+    channels: number,
+  ) => {
     if (hi <= lo) return;
     const iw = lo * strideWidth + kw * dilationWidth - padLeft;
     const xAt = x0 + ((b * inHeight + ih) * inWidth + iw) * ci * 4;
@@ -137,7 +163,17 @@ function conv2dFilterGradSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInf
     const dwAt = dw0 + (kh * filterWidth + kw) * ci * coBytes;
     const pairs = channels >> 1;
     if (pairs > 0) simd.accumulate2(xAt, dyAt, dwAt, hi - lo, xStep, coBytes, pairs, coBytes);
-    if (channels % 2 === 1) simd.accumulate1(xAt + (channels - 1) * 4, dyAt, dwAt + (channels - 1) * coBytes, hi - lo, xStep, coBytes, 1, coBytes);
+    if (channels % 2 === 1)
+      simd.accumulate1(
+        xAt + (channels - 1) * 4,
+        dyAt,
+        dwAt + (channels - 1) * coBytes,
+        hi - lo,
+        xStep,
+        coBytes,
+        1,
+        coBytes,
+      );
   };
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
@@ -145,7 +181,8 @@ function conv2dFilterGradSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInf
         const ih = oh * strideHeight + kh * dilationHeight - padTop;
         if (ih < 0 || ih >= inHeight) continue;
         if (wholeRow) run(b, oh, ih, kh, 0, lo0, hi0, filterWidth * ci);
-        else for (let kw = 0; kw < filterWidth; kw++) run(b, oh, ih, kh, kw, ranges[kw]![0], ranges[kw]![1], ci);
+        else
+          for (let kw = 0; kw < filterWidth; kw++) run(b, oh, ih, kh, kw, ranges[kw]![0], ranges[kw]![1], ci);
       }
     }
   }
@@ -168,10 +205,15 @@ export function conv2dFilterGradNhwc(
   const n = info.batchSize * info.outHeight * info.outWidth;
   const colT = backend.makeOutput([1, k, n], 'float32');
   im2colTransposed(heapF32(backend, x), heapF32(backend, colT), info);
-  const product = runOriginal('BatchMatMul', backend, { a: colT, b: withShape(dy, [1, n, outChannels]) }, {
-    transposeA: false,
-    transposeB: false,
-  });
+  const product = runOriginal(
+    'BatchMatMul',
+    backend,
+    { a: colT, b: withShape(dy, [1, n, outChannels]) },
+    {
+      transposeA: false,
+      transposeB: false,
+    },
+  );
   backend.disposeData(colT.dataId);
   return withShape(product, [filterHeight, filterWidth, inChannels, outChannels]);
 }
@@ -179,7 +221,8 @@ export function conv2dFilterGradNhwc(
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as Conv2DBackpropFilterAttrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],

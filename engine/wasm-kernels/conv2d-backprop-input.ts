@@ -10,7 +10,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, originalKernel, runOriginal, WASM } from './wasm-heap.js';
 
 /** Write W'[kh,kw,co,ci] = W[KH−1−kh, KW−1−kw, ci, co] into `out`. */
-export function flipSwapFilter(w: Float32Array, out: Float32Array, kh: number, kw: number, ci: number, co: number): void {
+export function flipSwapFilter(
+  w: Float32Array,
+  out: Float32Array,
+  kh: number,
+  kw: number,
+  ci: number,
+  co: number,
+): void {
   for (let h = 0; h < kh; h++) {
     for (let v = 0; v < kw; v++) {
       const src = ((kh - 1 - h) * kw + (kw - 1 - v)) * ci * co;
@@ -40,7 +47,8 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const wasm = backend as BackendWasm;
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+    attrs as unknown as Conv2DBackpropInputAttrs;
   const info = backend_util.computeConv2DInfo(
     inputShape,
     filter.shape as [number, number, number, number],
@@ -62,12 +70,17 @@ const conv2DBackpropInput: KernelFunc = (args) => {
     [kw - 1 - padInfo.left, kw - 1 - padInfo.right],
     [0, 0],
   ];
-  const dx = runOriginal('Conv2D', wasm, { x: dy, filter: flipped }, {
-    strides: [1, 1],
-    pad: fullPad,
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const dx = runOriginal(
+    'Conv2D',
+    wasm,
+    { x: dy, filter: flipped },
+    {
+      strides: [1, 1],
+      pad: fullPad,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   wasm.disposeData(flipped.dataId);
   return dx;
 };

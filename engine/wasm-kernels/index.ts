@@ -69,7 +69,8 @@ export function installWasmKernels(options: InstallWasmKernelsOptions = {}): voi
   const kernels = options.kernels ?? WasmKernelSet.seedsweep;
   if (installed === kernels) return;
   replace(conv2DBackpropFilterConfig);
-  if (getKernel(Conv2DBackpropFilter, WASM) === undefined) throw new Error('Conv2DBackpropFilter failed to register.');
+  if (getKernel(Conv2DBackpropFilter, WASM) === undefined)
+    throw new Error('Conv2DBackpropFilter failed to register.');
   for (const config of REPLACEMENTS) {
     const original = captureOriginal(config.kernelName);
     if (original === undefined) continue; // Nothing to replace or to fall back to: leave as is.

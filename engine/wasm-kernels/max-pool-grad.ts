@@ -126,7 +126,13 @@ export function maxPoolGradIsSimd(info: backend_util.Conv2DInfo): boolean {
 }
 
 /** The SIMD path: one call per row of windows; uncovered last rows/columns (odd sizes) get zeros. */
-function routeSimd(wasm: BackendWasm, input: TensorInfo, dy: TensorInfo, dx: TensorInfo, info: backend_util.Conv2DInfo): boolean {
+function routeSimd(
+  wasm: BackendWasm,
+  input: TensorInfo,
+  dy: TensorInfo,
+  dx: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): boolean {
   const route = simdPoolRowRouter(wasm);
   if (route === undefined) return false;
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
@@ -157,7 +163,8 @@ const maxPoolGrad: KernelFunc = (args) => {
     pad,
     dimRoundingMode,
   );
-  if (input.dtype !== 'float32' || dy.dtype !== 'float32') return originalKernel(MaxPoolGrad).kernelFunc(args);
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32')
+    return originalKernel(MaxPoolGrad).kernelFunc(args);
   const dx = wasm.makeOutput(input.shape, 'float32');
   if (maxPoolGradIsSimd(info) && routeSimd(wasm, input, dy, dx, info)) return dx;
   const dxView = heapF32(wasm, dx);

@@ -29,7 +29,9 @@ export function sumRows(x: Float32Array, out: Float32Array, rows: number, cols: 
       const j = i + c;
       acc[c] =
         (acc[c] as number) +
-        ((x[j] as number) + (x[j + cols] as number) + ((x[j + 2 * cols] as number) + (x[j + 3 * cols] as number)));
+        ((x[j] as number) +
+          (x[j + cols] as number) +
+          ((x[j + 2 * cols] as number) + (x[j + 3 * cols] as number)));
     }
   }
   for (; r < rows; r++, i += cols) {
@@ -49,7 +51,10 @@ const sum: KernelFunc = (args) => {
   const kept = x.shape.slice(leading);
   const cols = util.sizeFromShape(kept);
   const outShape = keepDims
-    ? backend_util.expandShapeToKeepDim(kept, Array.from({ length: leading }, (_, i) => i))
+    ? backend_util.expandShapeToKeepDim(
+        kept,
+        Array.from({ length: leading }, (_, i) => i),
+      )
     : kept;
   const out = wasm.makeOutput(outShape, 'float32');
   sumRows(heapF32(wasm, x), heapF32(wasm, out), rows, cols);

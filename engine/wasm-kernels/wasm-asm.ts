@@ -87,7 +87,20 @@ export const op = {
  * first instruction leaves when `i >= end` (unsigned).
  */
 export function forLoop(i: number, end: number, step: number, body: number[]): number[] {
-  return op.block(op.loop([...op.get(i), ...op.get(end), ...op.i32GeU, ...op.brIf(1), ...body, ...op.get(i), ...op.i32(step), ...op.i32Add, ...op.set(i), ...op.br(0)]));
+  return op.block(
+    op.loop([
+      ...op.get(i),
+      ...op.get(end),
+      ...op.i32GeU,
+      ...op.brIf(1),
+      ...body,
+      ...op.get(i),
+      ...op.i32(step),
+      ...op.i32Add,
+      ...op.set(i),
+      ...op.br(0),
+    ]),
+  );
 }
 
 /** One exported function of a module. */
@@ -108,7 +121,14 @@ export function assemble(functions: readonly WasmFunction[]): Uint8Array {
     return [...uleb(body.length), ...body];
   });
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)]])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
@@ -121,7 +141,10 @@ export function assemble(functions: readonly WasmFunction[]): Uint8Array {
 interface WasmApi {
   Memory: abstract new (...args: never[]) => object;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
 }
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 

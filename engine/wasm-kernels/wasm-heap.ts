@@ -51,7 +51,8 @@ export function runOriginal(
   const out = originalKernel(name).kernelFunc({ inputs, backend, attrs });
   if (Array.isArray(out)) {
     const [first] = out;
-    if (first === undefined || out.length !== 1) throw new Error(`${name} returned ${out.length} outputs, expected 1.`);
+    if (first === undefined || out.length !== 1)
+      throw new Error(`${name} returned ${out.length} outputs, expected 1.`);
     return first;
   }
   return out;

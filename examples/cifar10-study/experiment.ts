@@ -5,7 +5,9 @@
  */
 import { defineExperiment } from 'seedsweep';
 
-export function cifar10Study(options: { dataPath?: string; seeds?: number; trainSize?: number; testSize?: number; epochs?: number } = {}) {
+export function cifar10Study(
+  options: { dataPath?: string; seeds?: number; trainSize?: number; testSize?: number; epochs?: number } = {},
+) {
   return defineExperiment({
     name: 'cifar10-study-api',
     description: 'Convolutional layers study on the public API: FC vs CNN 3x3 vs CNN 5x5 on CIFAR-10',

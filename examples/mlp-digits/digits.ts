@@ -47,7 +47,10 @@ function drawDigit(out: Float32Array, label: number, next: () => number): void {
         // Distance from the pixel centre to the segment.
         const dx = x1 - x0;
         const dy = y1 - y0;
-        const t = Math.max(0, Math.min(1, ((x + 0.5 - x0) * dx + (y + 0.5 - y0) * dy) / (dx * dx + dy * dy || 1)));
+        const t = Math.max(
+          0,
+          Math.min(1, ((x + 0.5 - x0) * dx + (y + 0.5 - y0) * dy) / (dx * dx + dy * dy || 1)),
+        );
         const d = Math.hypot(x + 0.5 - (x0 + t * dx), y + 0.5 - (y0 + t * dy));
         ink = Math.max(ink, Math.max(0, 1 - d / stroke));
       }

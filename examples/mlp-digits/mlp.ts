@@ -25,7 +25,10 @@ interface MlpState {
   optimizer: { shape: number[]; data: Float32Array }[];
 }
 
-export const mlp = defineTrainable<{ hidden: number; layers: number; lr: number; batch_size: number }, Digits>({
+export const mlp = defineTrainable<
+  { hidden: number; layers: number; lr: number; batch_size: number },
+  Digits
+>({
   name: 'digits-mlp',
   version: 1,
   params: z.object({
@@ -39,15 +42,30 @@ export const mlp = defineTrainable<{ hidden: number; layers: number; lr: number;
     const data = ctx.dataset;
     const model = tf.sequential();
     for (let i = 0; i < params.layers; i++) {
-      model.add(tf.layers.dense({ units: params.hidden, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed * 10 + i }), ...(i === 0 ? { inputShape: [PIXELS] } : {}) }));
+      model.add(
+        tf.layers.dense({
+          units: params.hidden,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed * 10 + i }),
+          ...(i === 0 ? { inputShape: [PIXELS] } : {}),
+        }),
+      );
     }
-    model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed * 10 + params.layers }) }));
+    model.add(
+      tf.layers.dense({
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed * 10 + params.layers }),
+      }),
+    );
     const optimizer = tf.train.adam(params.lr);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const restored = ctx.restore<MlpState>();
     if (restored) {
       model.setWeights(restored.weights.map((w) => tf.tensor(w.data, w.shape)));
-      await optimizer.setWeights(restored.optimizer.map((w, i) => ({ name: `s${i}`, tensor: tf.tensor(w.data, w.shape) })));
+      await optimizer.setWeights(
+        restored.optimizer.map((w, i) => ({ name: `s${i}`, tensor: tf.tensor(w.data, w.shape) })),
+      );
     }
     const { images, labels, trainCount, testCount } = data;
     const batch = (indices: ArrayLike<number>) =>
@@ -65,7 +83,10 @@ export const mlp = defineTrainable<{ hidden: number; layers: number; lr: number;
       const { x, y } = batch(Int32Array.from({ length: count }, (_, k) => from + k));
       const [loss, accuracy] = tf.tidy(() => {
         const p = model.predict(x) as tf.Tensor2D;
-        return [tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0]!, tf.metrics.categoricalAccuracy(y, p).mean().dataSync()[0]!];
+        return [
+          tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0]!,
+          tf.metrics.categoricalAccuracy(y, p).mean().dataSync()[0]!,
+        ];
       });
       tf.dispose([x, y]);
       return [loss, accuracy];
@@ -75,7 +96,11 @@ export const mlp = defineTrainable<{ hidden: number; layers: number; lr: number;
         const order = permutation(trainCount, ctx.seed * 7919 + ctx.epoch + 1);
         for (let start = 0; start < trainCount; start += params.batch_size) {
           const { x, y } = batch(order.subarray(start, Math.min(trainCount, start + params.batch_size)));
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, false, variables);
+          optimizer.minimize(
+            () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar,
+            false,
+            variables,
+          );
           tf.dispose([x, y]);
         }
         const [loss, accuracy] = evaluate(0, Math.min(trainCount, 2000));
@@ -83,7 +108,10 @@ export const mlp = defineTrainable<{ hidden: number; layers: number; lr: number;
         const optimizerWeights = await optimizer.getWeights();
         ctx.checkpoint({
           weights: model.getWeights().map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) })),
-          optimizer: optimizerWeights.map((w) => ({ shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) })),
+          optimizer: optimizerWeights.map((w) => ({
+            shape: w.tensor.shape,
+            data: Float32Array.from(w.tensor.dataSync()),
+          })),
         } satisfies MlpState);
         await ctx.report({ loss, accuracy, val_loss: valLoss, val_accuracy: valAccuracy });
       }

@@ -25,8 +25,18 @@ export default async function setup(project: TestProject) {
   const temporalPort = await findFreePort();
   const mlflowPort = await findFreePort();
   const [temporal, mlflow] = await Promise.all([
-    startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.sqlite'), logFile: path.join(dir, 'temporal.log'), detached: false }),
-    startMlflowServer({ port: mlflowPort, dataDir: path.join(dir, 'mlflow'), logFile: path.join(dir, 'mlflow.log'), detached: false }),
+    startTemporalDevServer({
+      port: temporalPort,
+      dbFile: path.join(dir, 'temporal.sqlite'),
+      logFile: path.join(dir, 'temporal.log'),
+      detached: false,
+    }),
+    startMlflowServer({
+      port: mlflowPort,
+      dataDir: path.join(dir, 'mlflow'),
+      logFile: path.join(dir, 'mlflow.log'),
+      detached: false,
+    }),
   ]);
   project.provide('temporalAddress', `127.0.0.1:${temporalPort}`);
   project.provide('mlflowUri', `http://127.0.0.1:${mlflowPort}`);

@@ -16,7 +16,10 @@ function experiment(name: string) {
   return defineExperiment({
     name,
     trainable: path.join(mlp, 'mlp.ts#mlp'),
-    dataset: { module: path.join(mlp, 'digits.ts#digits'), options: { train_size: 300, test_size: 100, seed: 0 } },
+    dataset: {
+      module: path.join(mlp, 'digits.ts#digits'),
+      options: { train_size: 300, test_size: 100, seed: 0 },
+    },
     train: { epochs: 2 },
     params: { lr: 0.003, batch_size: 32 },
     space: { grid: { hidden: [16, 64] } },
@@ -28,7 +31,12 @@ function experiment(name: string) {
 }
 
 async function rest<T>(pathname: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${inject('mlflowUri')}${pathname}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(
+    `${inject('mlflowUri')}${pathname}`,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -55,11 +63,16 @@ describe('runSweep on a user trainable', () => {
   });
 
   it('logs the dataset fingerprint and lineage with every trial run', async () => {
-    const { experiment: exp } = await rest<{ experiment: { experiment_id: string } }>(`/api/2.0/mlflow/experiments/get-by-name?experiment_name=api-digits`);
-    const { runs } = await rest<{ runs: { data: { tags: { key: string; value: string }[] } }[] }>('/api/2.0/mlflow/runs/search', {
-      experiment_ids: [exp.experiment_id],
-      filter: "tags.`seedsweep.role` = 'trial'",
-    });
+    const { experiment: exp } = await rest<{ experiment: { experiment_id: string } }>(
+      `/api/2.0/mlflow/experiments/get-by-name?experiment_name=api-digits`,
+    );
+    const { runs } = await rest<{ runs: { data: { tags: { key: string; value: string }[] } }[] }>(
+      '/api/2.0/mlflow/runs/search',
+      {
+        experiment_ids: [exp.experiment_id],
+        filter: "tags.`seedsweep.role` = 'trial'",
+      },
+    );
     expect(runs).toHaveLength(4);
     for (const run of runs) {
       const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));

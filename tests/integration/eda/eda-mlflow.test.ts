@@ -11,10 +11,17 @@ import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
 describe('seedsweep eda → MLflow', () => {
   it('logs the checks, the correlation curves and the report files to a run in seedsweep-eda', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-eda-it-'));
-    const report = await runEda({ spec: { name: 'synthetic', trainSize: 200, testSize: 100 }, outDir, correlationSampleSize: 100 });
+    const report = await runEda({
+      spec: { name: 'synthetic', trainSize: 200, testSize: 100 },
+      outDir,
+      correlationSampleSize: 100,
+    });
     const client = new MlflowClient({ trackingUri: inject('mlflowUri') });
     const experimentName = `seedsweep-eda-it-${Date.now()}`;
-    const tracker = new MlflowTracker({ client, outboxDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-eda-it-outbox-')) });
+    const tracker = new MlflowTracker({
+      client,
+      outboxDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-eda-it-outbox-')),
+    });
     const { runId } = await logEdaToMlflow({ tracker, report, outDir, experimentName });
 
     const run = await client.getRun(runId);

@@ -26,13 +26,20 @@ function cliEnv(stateDir: string): NodeJS.ProcessEnv {
   };
 }
 
-async function seedsweep(args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; code: number }> {
+async function seedsweep(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), ...args], {
-      cwd: PACKAGE_ROOT,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), ...args],
+      {
+        cwd: PACKAGE_ROOT,
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -78,11 +85,15 @@ describe('seedsweep run / status / list / cancel / resume', () => {
     expect(summary.report?.files.some((f) => f.endsWith('.html'))).toBe(true);
     for (const file of summary.report?.files ?? []) expect(existsSync(file)).toBe(true);
 
-    const status = JSON.parse((await seedsweep(['status', summary.sweepId, '--json'], env)).stdout) as SweepStatus;
+    const status = JSON.parse(
+      (await seedsweep(['status', summary.sweepId, '--json'], env)).stdout,
+    ) as SweepStatus;
     expect(status).toMatchObject({ sweepId: summary.sweepId, sweepName: name, status: 'COMPLETED' });
     expect(status.summary?.counts.finished).toBe(4);
 
-    const list = JSON.parse((await seedsweep(['list', '--name', name, '--json'], env)).stdout) as SweepListEntry[];
+    const list = JSON.parse(
+      (await seedsweep(['list', '--name', name, '--json'], env)).stdout,
+    ) as SweepListEntry[];
     expect(list.map((s) => s.sweepId)).toEqual([summary.sweepId]);
 
     // report reads the finished trials back from the real MLflow server.
@@ -94,7 +105,10 @@ describe('seedsweep run / status / list / cancel / resume', () => {
     const table = await seedsweep(['report', summary.sweepId], env);
     expect(table.stdout).toMatch(/model=cnn/);
     expect(table.stdout).toMatch(/model=fc/);
-    const html = await seedsweep(['report', summary.sweepId, '--format', 'html', '--out', path.join(dir, 'html')], env);
+    const html = await seedsweep(
+      ['report', summary.sweepId, '--format', 'html', '--out', path.join(dir, 'html')],
+      env,
+    );
     expect(html.code, html.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'html', 'report.html'))).toBe(true);
     const missing = await seedsweep(['report', 'no-such-sweep'], env);

@@ -36,7 +36,8 @@ export class MemoryTracker implements Tracker {
   readonly runs = new Map<string, MemoryTrialRun>();
 
   async startSweep(sweep: SweepInfo): Promise<void> {
-    if (!this.sweeps.has(sweep.sweepId)) this.sweeps.set(sweep.sweepId, { ...sweep, status: 'RUNNING', files: [] });
+    if (!this.sweeps.has(sweep.sweepId))
+      this.sweeps.set(sweep.sweepId, { ...sweep, status: 'RUNNING', files: [] });
   }
 
   async startTrial(sweepId: string, trial: PlannedTrial): Promise<void> {
@@ -52,7 +53,11 @@ export class MemoryTracker implements Tracker {
     this.runs.get(`${sweepId}/${trialKey}`)?.epochs.set(metrics.epoch, metrics);
   }
 
-  async finishTrial(sweepId: string, trialKey: string, outcome: { status: RunStatus; result?: TrialResult; error?: string }): Promise<void> {
+  async finishTrial(
+    sweepId: string,
+    trialKey: string,
+    outcome: { status: RunStatus; result?: TrialResult; error?: string },
+  ): Promise<void> {
     const run = this.runs.get(`${sweepId}/${trialKey}`);
     if (!run) return;
     run.status = outcome.status;
@@ -60,7 +65,10 @@ export class MemoryTracker implements Tracker {
     if (outcome.error !== undefined) run.error = outcome.error;
   }
 
-  async finishSweep(sweepId: string, outcome: { status: RunStatus; files?: { localPath: string; artifactPath: string }[] }): Promise<void> {
+  async finishSweep(
+    sweepId: string,
+    outcome: { status: RunStatus; files?: { localPath: string; artifactPath: string }[] },
+  ): Promise<void> {
     const sweep = this.sweeps.get(sweepId);
     if (!sweep) return;
     sweep.status = outcome.status;
@@ -83,7 +91,13 @@ export class MemoryTracker implements Tracker {
     const wanted = new Set(trialKeys);
     const byKey = new Map<string, TrialRecord>();
     for (const run of this.runs.values()) {
-      if (run.status !== 'FINISHED' || !run.result || !wanted.has(run.trial.trialKey) || byKey.has(run.trial.trialKey)) continue;
+      if (
+        run.status !== 'FINISHED' ||
+        !run.result ||
+        !wanted.has(run.trial.trialKey) ||
+        byKey.has(run.trial.trialKey)
+      )
+        continue;
       byKey.set(run.trial.trialKey, recordOf(run, run.result));
     }
     return [...byKey.values()];
@@ -95,12 +109,18 @@ export class MemoryTracker implements Tracker {
    */
   async downloadTrialModel(runId: string, destDir: string): Promise<DownloadedModel> {
     const run = this.runs.get(runId);
-    if (!run) throw new UserError('E_RUN_NOT_FOUND', `run ${runId} does not exist in the memory tracker; check the run id`);
+    if (!run)
+      throw new UserError(
+        'E_RUN_NOT_FOUND',
+        `run ${runId} does not exist in the memory tracker; check the run id`,
+      );
     const dir = path.join(destDir, 'model');
     if (!run.result?.modelDir) return { dir, artifactPath: 'model', files: [] };
     await cp(run.result.modelDir, dir, { recursive: true });
     const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-    const files = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
     return { dir, artifactPath: 'model', files: files.sort() };
   }
 
@@ -115,7 +135,10 @@ export class MemoryTracker implements Tracker {
   readonly standaloneRuns: (StandaloneRun & LoggedRun)[] = [];
 
   async logStandaloneRun(run: StandaloneRun): Promise<LoggedRun> {
-    const logged = { experimentId: `memory-${run.experiment}`, runId: `standalone-${this.standaloneRuns.length + 1}` };
+    const logged = {
+      experimentId: `memory-${run.experiment}`,
+      runId: `standalone-${this.standaloneRuns.length + 1}`,
+    };
     this.standaloneRuns.push({ ...run, ...logged });
     return logged;
   }

@@ -23,7 +23,13 @@ import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './har
 
 /** The metrics that must be identical between a disturbed and an undisturbed run. */
 function outcome(record: TrialRecord) {
-  return record.result.epochs.map(({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }) => ({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }));
+  return record.result.epochs.map(({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }) => ({
+    epoch,
+    trainLoss,
+    trainAccuracy,
+    testLoss,
+    testAccuracy,
+  }));
 }
 
 function byKey(records: TrialRecord[]): Map<string, TrialRecord> {
@@ -56,7 +62,12 @@ beforeAll(async () => {
   fingerprint = await fingerprintOf(spec);
   const worker = await startWorker({ connection, bundle, tracker, trainer: pool, threads: 2 });
   try {
-    const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: fingerprint, taskQueues: worker.queues });
+    const { sweepId } = await submitSweep({
+      client,
+      spec,
+      datasetFingerprint: fingerprint,
+      taskQueues: worker.queues,
+    });
     const summary = (await client.workflow.getHandle(sweepId).result()) as SweepSummary;
     expect(summary.counts.finished).toBe(2);
   } finally {
@@ -109,18 +120,36 @@ describe('sweeps with real training', () => {
       SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
     };
     const startProcess = (): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'workers', 'main.ts'), '--queue-prefix', queues.control.replace(/-control$/, ''), '--threads', '2'], {
-        cwd: PACKAGE_ROOT,
-        env,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-    const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PACKAGE_ROOT, 'workers', 'main.ts'),
+          '--queue-prefix',
+          queues.control.replace(/-control$/, ''),
+          '--threads',
+          '2',
+        ],
+        {
+          cwd: PACKAGE_ROOT,
+          env,
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
+    const exited = (child: ChildProcess) =>
+      new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     const first = startProcess();
     const firstExit = exited(first);
     let second: ChildProcess | undefined;
     try {
-      const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: fingerprint, taskQueues: queues });
+      const { sweepId } = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: fingerprint,
+        taskQueues: queues,
+      });
       // Kill once a trial is mid-way: at least one epoch done, not all.
       const deadline = Date.now() + 240_000;
       for (;;) {
@@ -138,7 +167,8 @@ describe('sweeps with real training', () => {
       const records = await tracker.finishedTrials({ sweepName: spec.name });
       expect(records).toHaveLength(2);
       expect(records.some((r) => r.result.resumedFromEpoch >= 1)).toBe(true);
-      for (const record of records) expect(outcome(record)).toEqual(outcome(reference.get(record.trialKey) as TrialRecord));
+      for (const record of records)
+        expect(outcome(record)).toEqual(outcome(reference.get(record.trialKey) as TrialRecord));
     } finally {
       if (first.exitCode === null) first.kill('SIGKILL');
       if (second) {

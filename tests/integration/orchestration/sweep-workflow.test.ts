@@ -8,7 +8,14 @@ import type { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNoopTrainer } from '../../../activities/noop-trainer.js';
 import type { TrainerRunOptions, TrainerTask, TrialTrainer } from '../../../activities/trainer.js';
-import { cancelSweep, getSweepStatus, pauseSweep, querySweepProgress, resumeSweep, submitSweep } from '../../../client/sweeps.js';
+import {
+  cancelSweep,
+  getSweepStatus,
+  pauseSweep,
+  querySweepProgress,
+  resumeSweep,
+  submitSweep,
+} from '../../../client/sweeps.js';
 import { expandSweep } from '../../../spec/expand.js';
 import { bundleSweepWorkflows } from '../../../workers/sweep-worker.js';
 import type { SweepProgress, SweepSummary } from '../../../orchestration/shared.js';
@@ -69,11 +76,23 @@ describe('sweep workflow (noop trainer)', () => {
     const trainer = countingTrainer(createNoopTrainer({ epochMilliseconds: 300 }));
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 8 });
     try {
-      const spec = tinySpec({ name: uniqueName('window'), seeds: [0, 1, 2, 3, 4, 5, 6, 7], epochs: 2, concurrency: 3 });
-      const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: await fingerprintOf(spec), taskQueues: worker.queues });
+      const spec = tinySpec({
+        name: uniqueName('window'),
+        seeds: [0, 1, 2, 3, 4, 5, 6, 7],
+        epochs: 2,
+        concurrency: 3,
+      });
+      const { sweepId } = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: await fingerprintOf(spec),
+        taskQueues: worker.queues,
+      });
       const running: SweepProgress = await until(async () => {
         const p = await querySweepProgress({ client, sweepId });
-        return p && p.counts.running > 0 && p.trials.some((t) => t.state === 'running' && (t.epoch ?? 0) >= 1) ? p : undefined;
+        return p && p.counts.running > 0 && p.trials.some((t) => t.state === 'running' && (t.epoch ?? 0) >= 1)
+          ? p
+          : undefined;
       });
       expect(running.counts.total).toBe(8);
       expect(running.counts.running).toBeLessThanOrEqual(3);
@@ -131,11 +150,20 @@ describe('sweep workflow (noop trainer)', () => {
       const name = uniqueName('incremental');
       const spec = tinySpec({ name, seeds: [0, 1], epochs: 1, concurrency: 4, models: ['fc', 'cnn'] });
       const fingerprint = await fingerprintOf(spec);
-      const first = await resultOf((await submitSweep({ client, spec, datasetFingerprint: fingerprint, taskQueues: worker.queues })).sweepId);
+      const first = await resultOf(
+        (await submitSweep({ client, spec, datasetFingerprint: fingerprint, taskQueues: worker.queues }))
+          .sweepId,
+      );
       expect(first.counts).toMatchObject({ total: 4, finished: 4, skipped: 0 });
       expect(trainer.runs).toBe(4);
 
-      const again = await submitSweep({ client, spec, datasetFingerprint: fingerprint, taskQueues: worker.queues, sweepId: uniqueName('again') });
+      const again = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: fingerprint,
+        taskQueues: worker.queues,
+        sweepId: uniqueName('again'),
+      });
       const second = await resultOf(again.sweepId);
       expect(second.counts).toMatchObject({ total: 4, finished: 0, skipped: 4 });
       expect(trainer.runs).toBe(4);
@@ -143,11 +171,28 @@ describe('sweep workflow (noop trainer)', () => {
       expect(second.report?.records).toBe(4);
 
       const grown = tinySpec({ name, seeds: [0, 1, 2], epochs: 1, concurrency: 4, models: ['fc', 'cnn'] });
-      const third = await resultOf((await submitSweep({ client, spec: grown, datasetFingerprint: fingerprint, taskQueues: worker.queues })).sweepId);
+      const third = await resultOf(
+        (
+          await submitSweep({
+            client,
+            spec: grown,
+            datasetFingerprint: fingerprint,
+            taskQueues: worker.queues,
+          })
+        ).sweepId,
+      );
       expect(third.counts).toMatchObject({ total: 6, finished: 2, skipped: 4 });
       expect(trainer.runs).toBe(6);
-      const newKeys = expandSweep({ spec: grown, datasetFingerprint: fingerprint }).filter((t) => t.seed === 2).map((t) => t.trialKey).sort();
-      expect(tracker.runsOf(third.sweepId).map((r) => r.trial.trialKey).sort()).toEqual(newKeys);
+      const newKeys = expandSweep({ spec: grown, datasetFingerprint: fingerprint })
+        .filter((t) => t.seed === 2)
+        .map((t) => t.trialKey)
+        .sort();
+      expect(
+        tracker
+          .runsOf(third.sweepId)
+          .map((r) => r.trial.trialKey)
+          .sort(),
+      ).toEqual(newKeys);
     } finally {
       await worker.stop();
     }
@@ -158,7 +203,13 @@ describe('sweep workflow (noop trainer)', () => {
     const trainer = countingTrainer(createNoopTrainer());
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 4 });
     try {
-      const spec = tinySpec({ name: uniqueName('resume'), seeds: [0, 1, 2, 3], epochs: 2, concurrency: 4, maxAttempts: 1 });
+      const spec = tinySpec({
+        name: uniqueName('resume'),
+        seeds: [0, 1, 2, 3],
+        epochs: 2,
+        concurrency: 4,
+        maxAttempts: 1,
+      });
       const fingerprint = await fingerprintOf(spec);
       const doomed = expandSweep({ spec, datasetFingerprint: fingerprint })
         .filter((t) => t.seed === 1 || t.seed === 3)
@@ -174,7 +225,9 @@ describe('sweep workflow (noop trainer)', () => {
       expect(first.status).toBe('completed-with-failures');
       expect(first.counts).toMatchObject({ finished: 2, failed: 2 });
       expect(Object.keys(first.failures).sort()).toEqual([...doomed].sort());
-      expect(Object.values(first.failures).every((reason) => reason.includes('injected fault after epoch 1'))).toBe(true);
+      expect(
+        Object.values(first.failures).every((reason) => reason.includes('injected fault after epoch 1')),
+      ).toBe(true);
       expect(trainer.runs).toBe(4);
 
       const resumed = await resumeSweep({ client, sweepId });
@@ -185,7 +238,8 @@ describe('sweep workflow (noop trainer)', () => {
       expect(second.counts).toMatchObject({ total: 4, finished: 2, skipped: 2, failed: 0 });
       expect(trainer.runs).toBe(6);
       // The failed trials resumed from their epoch-1 checkpoints.
-      for (const key of doomed) expect(tracker.runs.get(`${sweepId}/${key}`)?.result?.resumedFromEpoch).toBe(1);
+      for (const key of doomed)
+        expect(tracker.runs.get(`${sweepId}/${key}`)?.result?.resumedFromEpoch).toBe(1);
     } finally {
       await worker.stop();
     }
@@ -197,7 +251,12 @@ describe('sweep workflow (noop trainer)', () => {
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 2 });
     try {
       const spec = tinySpec({ name: uniqueName('pause'), seeds: [0, 1, 2, 3], epochs: 4, concurrency: 2 });
-      const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: await fingerprintOf(spec), taskQueues: worker.queues });
+      const { sweepId } = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: await fingerprintOf(spec),
+        taskQueues: worker.queues,
+      });
       await until(async () => {
         const p = await querySweepProgress({ client, sweepId });
         return p?.trials.some((t) => (t.epoch ?? 0) >= 1) ? p : undefined;
@@ -235,7 +294,12 @@ describe('sweep workflow (noop trainer)', () => {
         concurrency: 1,
         extra: 'early_stopping: { rule: median, metric: test_accuracy, min_epochs: 1, min_trials: 2 }',
       });
-      const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: await fingerprintOf(spec), taskQueues: worker.queues });
+      const { sweepId } = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: await fingerprintOf(spec),
+        taskQueues: worker.queues,
+      });
       const summary = await resultOf(sweepId);
       expect(summary.status).toBe('completed');
       expect(summary.counts.earlyStopped).toBeGreaterThanOrEqual(1);
@@ -248,7 +312,9 @@ describe('sweep workflow (noop trainer)', () => {
         expect(run.epochs.size).toBeLessThan(5);
       }
       // A stopped trial was worse than the median of the trials finished before it (the rule's premise).
-      const finishedFinals = runs.filter((r) => r.status === 'FINISHED').map((r) => r.result?.final.testAccuracy ?? 0);
+      const finishedFinals = runs
+        .filter((r) => r.status === 'FINISHED')
+        .map((r) => r.result?.final.testAccuracy ?? 0);
       for (const run of stopped) {
         const best = Math.max(...[...run.epochs.values()].map((m) => m.testAccuracy ?? 0));
         expect(best).toBeLessThan(Math.max(...finishedFinals));
@@ -263,8 +329,18 @@ describe('sweep workflow (noop trainer)', () => {
     const trainer = countingTrainer(createNoopTrainer({ epochMilliseconds: 400 }));
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 2 });
     try {
-      const spec = tinySpec({ name: uniqueName('cancel'), seeds: [0, 1, 2, 3, 4, 5], epochs: 5, concurrency: 2 });
-      const { sweepId } = await submitSweep({ client, spec, datasetFingerprint: await fingerprintOf(spec), taskQueues: worker.queues });
+      const spec = tinySpec({
+        name: uniqueName('cancel'),
+        seeds: [0, 1, 2, 3, 4, 5],
+        epochs: 5,
+        concurrency: 2,
+      });
+      const { sweepId } = await submitSweep({
+        client,
+        spec,
+        datasetFingerprint: await fingerprintOf(spec),
+        taskQueues: worker.queues,
+      });
       await until(async () => {
         const p = await querySweepProgress({ client, sweepId });
         return p?.trials.some((t) => (t.epoch ?? 0) >= 1) ? p : undefined;
@@ -275,7 +351,9 @@ describe('sweep workflow (noop trainer)', () => {
       expect(summary.counts.cancelled).toBe(6);
       expect(trainer.runs).toBe(2);
       const stopped = tracker.runsOf(sweepId);
-      expect(stopped.every((r) => r.status === 'KILLED' && r.epochs.size >= 1 && r.epochs.size < 5)).toBe(true);
+      expect(stopped.every((r) => r.status === 'KILLED' && r.epochs.size >= 1 && r.epochs.size < 5)).toBe(
+        true,
+      );
       expect(tracker.sweeps.get(sweepId)?.status).toBe('KILLED');
     } finally {
       await worker.stop();

@@ -19,20 +19,31 @@ import { createTracker } from '../../../tracking/index.js';
 import { cnnRecord, record } from '../../unit/results/fixtures.js';
 
 const run = promisify(execFile);
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-results-it-'));
 
 function cliEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), MLFLOW_TRACKING_URI: inject('mlflowUri'), SEEDSWEEP_STATE_DIR: stateDir, CI: '1' };
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    MLFLOW_TRACKING_URI: inject('mlflowUri'),
+    SEEDSWEEP_STATE_DIR: stateDir,
+    CI: '1',
+  };
 }
 
 async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), ...args], {
-      cwd: PACKAGE_ROOT,
-      env: cliEnv(),
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), ...args],
+      {
+        cwd: PACKAGE_ROOT,
+        env: cliEnv(),
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -66,12 +77,24 @@ const sweepB = `${name}-b`;
 const recordsA = [3, 5].flatMap((k) => [0, 1].map((seed) => cnnRecord({ kernelSize: k, seed })));
 // The rerun: one trial's last bits differ, and it ran one more seed.
 const recordsB = [
-  ...[3, 5].flatMap((k) => [0, 1].map((seed) => cnnRecord({ kernelSize: k, seed, offset: k === 5 && seed === 1 ? 1e-6 : 0, backend: 'cpu' }))),
+  ...[3, 5].flatMap((k) =>
+    [0, 1].map((seed) =>
+      cnnRecord({ kernelSize: k, seed, offset: k === 5 && seed === 1 ? 1e-6 : 0, backend: 'cpu' }),
+    ),
+  ),
   cnnRecord({ kernelSize: 3, seed: 2, backend: 'cpu' }),
 ];
 const sweepOther = `${name}-other`;
 const recordsOther = [0, 1].map((seed) =>
-  record({ trialKey: `${name}-u${seed}`, groupKey: 'gu', groupLabel: 'lr=0.1', factors: { lr: 0.1 }, seed, modelOptions: { lr: 0.1 }, epochs: [{ epoch: 1, loss: 1 - seed / 10, value: seed }] }),
+  record({
+    trialKey: `${name}-u${seed}`,
+    groupKey: 'gu',
+    groupLabel: 'lr=0.1',
+    factors: { lr: 0.1 },
+    seed,
+    modelOptions: { lr: 0.1 },
+    epochs: [{ epoch: 1, loss: 1 - seed / 10, value: seed }],
+  }),
 );
 
 describe('seedsweep export / compare against the real tracker', () => {
@@ -86,7 +109,10 @@ describe('seedsweep export / compare against the real tracker', () => {
     const result = await seedsweep(['export', sweepA, '--format', 'parquet', '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(out);
-    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(out) })) as Record<string, unknown>[];
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(out) })) as Record<
+      string,
+      unknown
+    >[];
     expect(rows).toHaveLength(4 * 3);
     expect(rows.map((r) => `${String(r['trial_key'])}@${String(r['epoch'])}`)).toEqual(
       ['t-k3-s0', 't-k3-s1', 't-k5-s0', 't-k5-s1'].flatMap((k) => [1, 2, 3].map((e) => `${k}@${e}`)),
@@ -94,9 +120,26 @@ describe('seedsweep export / compare against the real tracker', () => {
     for (const row of rows) {
       const source = recordsA.find((r) => r.trialKey === row['trial_key'])!;
       const epoch = source.result.epochs[Number(row['epoch']) - 1]!;
-      expect(row).toMatchObject({ sweep_id: sweepA, trial_sweep_id: sweepA, group_label: source.groupLabel, 'factor.kernel_size': BigInt(source.factors['kernel_size'] as number), model: 'cnn', 'param.padding': 'valid', dataset: 'synthetic', backend: 'wasm' });
+      expect(row).toMatchObject({
+        sweep_id: sweepA,
+        trial_sweep_id: sweepA,
+        group_label: source.groupLabel,
+        'factor.kernel_size': BigInt(source.factors['kernel_size'] as number),
+        model: 'cnn',
+        'param.padding': 'valid',
+        dataset: 'synthetic',
+        backend: 'wasm',
+      });
       expect(typeof row['run_id']).toBe('string');
-      for (const metric of ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'epochSeconds', 'imagesPerSecond']) expect(row[metric]).toBe(epoch[metric]);
+      for (const metric of [
+        'trainLoss',
+        'trainAccuracy',
+        'testLoss',
+        'testAccuracy',
+        'epochSeconds',
+        'imagesPerSecond',
+      ])
+        expect(row[metric]).toBe(epoch[metric]);
     }
   });
 
@@ -117,14 +160,24 @@ describe('seedsweep export / compare against the real tracker', () => {
     expect(json.code, json.stderr).toBe(0);
     const doc = JSON.parse(json.stdout) as ExportJson;
     expect(doc.columns.filter((c) => c.metric).map((c) => c.name)).toEqual(['loss', 'value']);
-    expect(doc.rows.map((r) => [r['seed'], r['loss'], r['value'], r['factor.lr']])).toEqual([[0, 1, 0, 0.1], [1, 0.9, 1, 0.1]]);
+    expect(doc.rows.map((r) => [r['seed'], r['loss'], r['value'], r['factor.lr']])).toEqual([
+      [0, 1, 0, 0.1],
+      [1, 0.9, 1, 0.1],
+    ]);
   });
 
   it('compares a sweep with its rerun: matched, only-in-B, bit-identical counts, |Δ| and per-group paired differences', async () => {
     const result = await seedsweep(['compare', sweepA, sweepB, '--json']);
     expect(result.code, result.stderr).toBe(0);
     const c = JSON.parse(result.stdout) as SweepComparison;
-    expect(c).toMatchObject({ matched: 4, compared: 4, sameRun: 0, identical: 3, metric: 'testAccuracy', onlyInA: [] });
+    expect(c).toMatchObject({
+      matched: 4,
+      compared: 4,
+      sameRun: 0,
+      identical: 3,
+      metric: 'testAccuracy',
+      onlyInA: [],
+    });
     expect(c.onlyInB.map((r) => r.trialKey)).toEqual(['t-k3-s2']);
     const acc = c.perMetric.find((m) => m.metric === 'testAccuracy')!;
     expect(acc.maxAbsFinalDiff).toBeCloseTo(1e-6, 12);
@@ -147,7 +200,9 @@ describe('seedsweep export / compare against the real tracker', () => {
     expect(unknown.stderr).toMatch(/^error\[E_SWEEP_NOT_FOUND\]: no sweep with id or name /);
     const disjoint = await seedsweep(['compare', sweepA, sweepOther]);
     expect(disjoint.code).toBe(2);
-    expect(disjoint.stderr).toMatch(/error\[E_COMPARE_NO_MATCH\]: no trial keys in common: the sweeps ran different configs, seeds or data/);
+    expect(disjoint.stderr).toMatch(
+      /error\[E_COMPARE_NO_MATCH\]: no trial keys in common: the sweeps ran different configs, seeds or data/,
+    );
   });
 });
 
@@ -178,8 +233,18 @@ concurrency: 2
     const compared = await seedsweep(['compare', a, b, '--json']);
     expect(compared.code, compared.stderr).toBe(0);
     const c = JSON.parse(compared.stdout) as SweepComparison;
-    expect(c).toMatchObject({ matched: 2, compared: 2, identical: 2, onlyInA: [], onlyInB: [], metric: 'testAccuracy' });
-    expect(c.perMetric.find((m) => m.metric === 'testAccuracy')).toMatchObject({ maxAbsFinalDiff: 0, maxAbsEpochDiff: 0 });
+    expect(c).toMatchObject({
+      matched: 2,
+      compared: 2,
+      identical: 2,
+      onlyInA: [],
+      onlyInB: [],
+      metric: 'testAccuracy',
+    });
+    expect(c.perMetric.find((m) => m.metric === 'testAccuracy')).toMatchObject({
+      maxAbsFinalDiff: 0,
+      maxAbsEpochDiff: 0,
+    });
 
     const csv = await seedsweep(['export', a]);
     expect(csv.code, csv.stderr).toBe(0);

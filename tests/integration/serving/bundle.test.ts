@@ -14,7 +14,12 @@ import { buildProgram } from '../../../cli/main.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { IMAGE_BYTES } from '../../../datasets/types.js';
 import { findFreePort } from '../../../services/local-server.js';
-import { handMadeImages, ownProbabilities, trainSmallModelDir, useServingBackend } from '../../unit/serving/fixtures.js';
+import {
+  handMadeImages,
+  ownProbabilities,
+  trainSmallModelDir,
+  useServingBackend,
+} from '../../unit/serving/fixtures.js';
 
 let trained: Awaited<ReturnType<typeof trainSmallModelDir>>;
 let work: string;
@@ -36,7 +41,10 @@ async function waitForPing(url: string, proc: ChildProcess, logs: () => string):
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`serve exited with ${proc.exitCode}:\n${logs()}`);
-    const status = await fetch(`${url}/ping`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/ping`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -46,27 +54,64 @@ async function waitForPing(url: string, proc: ChildProcess, logs: () => string):
 describe('seedsweep package', () => {
   it('writes a bundle whose serve entry answers like the model', async () => {
     const out = path.join(work, 'bundle');
-    await buildProgram().parseAsync(['node', 'seedsweep', 'package', '--model-dir', trained.dir, '--out', out]);
+    await buildProgram().parseAsync([
+      'node',
+      'seedsweep',
+      'package',
+      '--model-dir',
+      trained.dir,
+      '--out',
+      out,
+    ]);
 
-    expect((await readdir(out)).sort()).toEqual(['Dockerfile', 'README.md', 'model', 'model.tar.gz', 'package.json', 'serve', 'server.mjs']);
+    expect((await readdir(out)).sort()).toEqual([
+      'Dockerfile',
+      'README.md',
+      'model',
+      'model.tar.gz',
+      'package.json',
+      'serve',
+      'server.mjs',
+    ]);
     const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY model/ /opt/ml/model/');
     expect(dockerfile).toContain('EXPOSE 8080');
     expect(dockerfile).toContain('CMD ["serve"]');
-    const pkg = JSON.parse(await readFile(path.join(out, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'fastify', 'jpeg-js', 'pngjs']));
+    const pkg = JSON.parse(await readFile(path.join(out, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies)).toEqual(
+      expect.arrayContaining([
+        '@tensorflow/tfjs',
+        '@tensorflow/tfjs-backend-wasm',
+        'fastify',
+        'jpeg-js',
+        'pngjs',
+      ]),
+    );
     expect(Object.keys(pkg.dependencies).some((name) => name.startsWith('@temporalio/'))).toBe(false);
     const archived: string[] = [];
-    await tar.list({ file: path.join(out, 'model.tar.gz'), onReadEntry: (entry) => archived.push(entry.path) });
+    await tar.list({
+      file: path.join(out, 'model.tar.gz'),
+      onReadEntry: (entry) => archived.push(entry.path),
+    });
     expect(archived.sort()).toEqual(['manifest.json', 'model.json', 'weights.bin']);
-    await expect(buildProgram().parseAsync(['node', 'seedsweep', 'package', '--model-dir', trained.dir, '--out', out])).rejects.toMatchObject({ code: 'E_OUT_EXISTS' });
+    await expect(
+      buildProgram().parseAsync(['node', 'seedsweep', 'package', '--model-dir', trained.dir, '--out', out]),
+    ).rejects.toMatchObject({ code: 'E_OUT_EXISTS' });
 
     // Stand-in for `npm install` in the image: the project's own node_modules.
     await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(out, 'node_modules'), 'dir');
     const port = await findFreePort();
     let output = '';
     child = spawn(path.join(out, 'serve'), [], {
-      env: { ...process.env, PORT: String(port), SEEDSWEEP_HOST: '127.0.0.1', SEEDSWEEP_MODEL_DIR: path.join(out, 'model'), SEEDSWEEP_BACKEND: 'wasm' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SEEDSWEEP_HOST: '127.0.0.1',
+        SEEDSWEEP_MODEL_DIR: path.join(out, 'model'),
+        SEEDSWEEP_BACKEND: 'wasm',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -79,13 +124,25 @@ describe('seedsweep package', () => {
     for (let p = 0; p < 1024; p++) {
       png.data.set([images[p * 3]!, images[p * 3 + 1]!, images[p * 3 + 2]!, 255], p * 4);
     }
-    const res = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: PNG.sync.write(png) });
+    const res = await fetch(`${url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: PNG.sync.write(png),
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { predictions: { class_index: number; probabilities: Record<string, number> }[] };
+    const body = (await res.json()) as {
+      predictions: { class_index: number; probabilities: Record<string, number> }[];
+    };
     const expected = ownProbabilities(trained.model, images.subarray(0, IMAGE_BYTES), 1)[0]!;
     expect(body.predictions[0]!.class_index).toBe(expected.indexOf(Math.max(...expected)));
-    trained.manifest.classNames.forEach((name, j) => expect(body.predictions[0]!.probabilities[name]).toBeCloseTo(expected[j]!, 4));
-    const bad = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '1,2,3' });
+    trained.manifest.classNames.forEach((name, j) =>
+      expect(body.predictions[0]!.probabilities[name]).toBeCloseTo(expected[j]!, 4),
+    );
+    const bad = await fetch(`${url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: '1,2,3',
+    });
     expect(bad.status).toBe(415);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

@@ -17,7 +17,13 @@ import { findFreePort } from '../../../services/local-server.js';
 import { resolveModel } from '../../../serving/model-source.js';
 import { MlflowClient } from '../../../tracking/mlflow-client.js';
 import { createTracker } from '../../../tracking/index.js';
-import { handMadeImages, ownProbabilities, toNested, trainSmallModelDir, useServingBackend } from '../../unit/serving/fixtures.js';
+import {
+  handMadeImages,
+  ownProbabilities,
+  toNested,
+  trainSmallModelDir,
+  useServingBackend,
+} from '../../unit/serving/fixtures.js';
 import { plannedTrial, trialResult } from '../tracking/fixtures.js';
 
 interface PredictionBody {
@@ -34,7 +40,8 @@ beforeAll(async () => {
   await useServingBackend();
   trained = await trainSmallModelDir();
   work = await mkdtemp(path.join(os.tmpdir(), 'seedsweep-serve-it-'));
-  for (const key of ['MLFLOW_TRACKING_URI', 'SEEDSWEEP_CACHE_DIR', 'SEEDSWEEP_STATE_DIR']) saved[key] = process.env[key];
+  for (const key of ['MLFLOW_TRACKING_URI', 'SEEDSWEEP_CACHE_DIR', 'SEEDSWEEP_STATE_DIR'])
+    saved[key] = process.env[key];
   process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
   process.env['SEEDSWEEP_CACHE_DIR'] = path.join(work, 'cache');
   process.env['SEEDSWEEP_STATE_DIR'] = path.join(work, 'state');
@@ -69,7 +76,9 @@ async function expectServedPredictionsMatch(url: string): Promise<void> {
   body.predictions.forEach((prediction, i) => {
     const row = expected[i]!;
     expect(prediction.class_index).toBe(row.indexOf(Math.max(...row)));
-    trained.manifest.classNames.forEach((name, j) => expect(prediction.probabilities[name]).toBeCloseTo(row[j]!, 5));
+    trained.manifest.classNames.forEach((name, j) =>
+      expect(prediction.probabilities[name]).toBeCloseTo(row[j]!, 5),
+    );
   });
 }
 
@@ -104,10 +113,22 @@ describe('serve --run', () => {
     const runId = await newRun('cli');
     await client.uploadArtifactDir({ runId, localDir: trained.dir, artifactPath: 'model' });
     const port = await findFreePort();
-    const cli = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'), 'serve', '--run', runId, '--port', String(port), '--refresh'], {
-      env: { ...process.env, SEEDSWEEP_BACKEND: 'wasm' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const cli = spawn(
+      process.execPath,
+      [
+        path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'),
+        'serve',
+        '--run',
+        runId,
+        '--port',
+        String(port),
+        '--refresh',
+      ],
+      {
+        env: { ...process.env, SEEDSWEEP_BACKEND: 'wasm' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     cli.stdout.on('data', (d: Buffer) => (output += d.toString()));
     cli.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -115,8 +136,14 @@ describe('serve --run', () => {
     try {
       const url = `http://127.0.0.1:${port}`;
       const deadline = Date.now() + 120_000;
-      while ((await fetch(`${url}/ping`).then((r) => r.status, () => 0)) !== 200) {
-        if (cli.exitCode !== null || Date.now() > deadline) throw new Error(`seedsweep serve did not come up:\n${output}`);
+      while (
+        (await fetch(`${url}/ping`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200
+      ) {
+        if (cli.exitCode !== null || Date.now() > deadline)
+          throw new Error(`seedsweep serve did not come up:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(output).toContain(`serving run ${runId}`);
@@ -130,7 +157,9 @@ describe('serve --run', () => {
   });
 
   it('answers an unknown run id and a run without a model with clear errors', async () => {
-    expect((await errorOf(serveModel({ run: '0123456789abcdef0123456789abcdef', port: 0 }))).code).toBe('E_RUN_NOT_FOUND');
+    expect((await errorOf(serveModel({ run: '0123456789abcdef0123456789abcdef', port: 0 }))).code).toBe(
+      'E_RUN_NOT_FOUND',
+    );
     const bare = await newRun('no-model');
     const error = await errorOf(serveModel({ run: bare, port: 0 }));
     expect(error.code).toBe('E_RUN_HAS_NO_MODEL');
@@ -150,8 +179,14 @@ describe('serve --best', () => {
     const better = plannedTrial({ trialKey: 'trial-better', seed: 1 });
     await tracker.startTrial(sweepId, worse);
     await tracker.startTrial(sweepId, better);
-    await tracker.finishTrial(sweepId, worse.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 2, seed: 2, modelDir: worseDir }) });
-    await tracker.finishTrial(sweepId, better.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 3, seed: 1, modelDir: trained.dir }) });
+    await tracker.finishTrial(sweepId, worse.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 2, seed: 2, modelDir: worseDir }),
+    });
+    await tracker.finishTrial(sweepId, better.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 3, seed: 1, modelDir: trained.dir }),
+    });
     await tracker.sync();
 
     const { server, resolved } = await serveModel({ best: sweepId, port: 0, host: '127.0.0.1' });
@@ -170,19 +205,41 @@ describe('serve --best', () => {
     const sweepId = `serving-objective-${Date.now()}`;
     await tracker.startSweep({ sweepId, sweepName: sweepId });
     const fewerEpochsDir = path.join(work, 'fewer-epochs-model');
-    await saveModelToDir({ model: trained.model, dir: fewerEpochsDir, manifest: { ...trained.manifest, seed: 2 } });
+    await saveModelToDir({
+      model: trained.model,
+      dir: fewerEpochsDir,
+      manifest: { ...trained.manifest, seed: 2 },
+    });
     const fewer = plannedTrial({ trialKey: 'trial-fewer-epochs', seed: 2 });
     const more = plannedTrial({ trialKey: 'trial-more-epochs', seed: 1 });
     await tracker.startTrial(sweepId, fewer);
     await tracker.startTrial(sweepId, more);
-    await tracker.finishTrial(sweepId, fewer.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 2, seed: 2, modelDir: fewerEpochsDir }) });
-    await tracker.finishTrial(sweepId, more.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 3, seed: 1, modelDir: trained.dir }) });
+    await tracker.finishTrial(sweepId, fewer.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 2, seed: 2, modelDir: fewerEpochsDir }),
+    });
+    await tracker.finishTrial(sweepId, more.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 3, seed: 1, modelDir: trained.dir }),
+    });
     await tracker.sync();
     // An objective under which the trial with the lower test accuracy is the best one.
     const objective = { metric: 'testAccuracy', mode: 'min' } as const;
-    const report = buildReport({ sweepName: sweepId, sweepId, records: await tracker.finishedTrials({ sweepId }), objective });
-    const [json] = await writeReport({ report, formats: ['json'], outDir: path.join(work, 'objective-report') });
-    await tracker.finishSweep(sweepId, { status: 'FINISHED', files: [{ localPath: json!.path, artifactPath: 'report/report.json' }] });
+    const report = buildReport({
+      sweepName: sweepId,
+      sweepId,
+      records: await tracker.finishedTrials({ sweepId }),
+      objective,
+    });
+    const [json] = await writeReport({
+      report,
+      formats: ['json'],
+      outDir: path.join(work, 'objective-report'),
+    });
+    await tracker.finishSweep(sweepId, {
+      status: 'FINISHED',
+      files: [{ localPath: json!.path, artifactPath: 'report/report.json' }],
+    });
     await tracker.sync();
 
     const { server, resolved } = await serveModel({ best: sweepId, port: 0, host: '127.0.0.1' });
@@ -195,7 +252,10 @@ describe('serve --best', () => {
       await server.close();
     }
     // Given explicitly (e.g. from the spec), the objective wins over the logged one.
-    const byDefault = await resolveModel({ best: sweepId, objective: { metric: 'testAccuracy', mode: 'max' } });
+    const byDefault = await resolveModel({
+      best: sweepId,
+      objective: { metric: 'testAccuracy', mode: 'max' },
+    });
     expect(byDefault.trial?.trialKey).toBe('trial-more-epochs');
   });
 
@@ -205,7 +265,10 @@ describe('serve --best', () => {
     await tracker.startSweep({ sweepId, sweepName: sweepId });
     const trial = plannedTrial({ trialKey: 'trial-without-model', seed: 0 });
     await tracker.startTrial(sweepId, trial);
-    await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 2 }) });
+    await tracker.finishTrial(sweepId, trial.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 2 }),
+    });
     await tracker.sync();
     const error = await errorOf(serveModel({ best: sweepId, port: 0 }));
     expect(error.code).toBe('E_BEST_TRIAL_HAS_NO_MODEL');

@@ -50,7 +50,10 @@ export function trialResult(options: { epochs: number; seed?: number; modelDir?:
 /** A fake TF.js layers model folder (the tracker only copies files). */
 export function writeModelDir(dir: string): string {
   mkdirSync(path.join(dir, 'nested'), { recursive: true });
-  writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', weightsManifest: [] }));
+  writeFileSync(
+    path.join(dir, 'model.json'),
+    JSON.stringify({ format: 'layers-model', weightsManifest: [] }),
+  );
   writeFileSync(path.join(dir, 'weights.bin'), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
   writeFileSync(path.join(dir, 'nested', 'note.txt'), 'nested file');
   return dir;

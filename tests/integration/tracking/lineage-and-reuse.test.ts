@@ -15,7 +15,8 @@ import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
 import { plannedTrial, trialResult } from './fixtures.js';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-lineage-it-'));
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 function newTracker() {
   return new MlflowTracker({
@@ -45,11 +46,16 @@ describe('lineage tags on trial runs', () => {
     // … and a caller that passes nothing: the run takes the sweep's.
     await tracker.startTrial(sweepId, inherited);
     for (const trial of [given, inherited]) {
-      await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 1 }) });
+      await tracker.finishTrial(sweepId, trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult({ epochs: 1 }),
+      });
     }
     expect(tracker.pendingCount()).toBe(0);
 
-    const lock = createHash('sha256').update(readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json'))).digest('hex');
+    const lock = createHash('sha256')
+      .update(readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json')))
+      .digest('hex');
     const givenTags = await restTags((await tracker.runIdOf(sweepId, given.trialKey))!);
     expect(givenTags).toMatchObject({
       'seedsweep.dataset_fingerprint': 'trial-fp',
@@ -68,7 +74,7 @@ describe('lineage tags on trial runs', () => {
 });
 
 describe('trials of any trainable', () => {
-  it("logs every reported metric under the one naming rule and reads the record back with the reported names", async () => {
+  it('logs every reported metric under the one naming rule and reads the record back with the reported names', async () => {
     const tracker = newTracker();
     const client = tracker.client;
     const sweepId = unique('sweep');
@@ -94,17 +100,32 @@ describe('trials of any trainable', () => {
     ];
     await tracker.startTrial(sweepId, trial);
     for (const epoch of epochs) await tracker.logEpoch(sweepId, trial.trialKey, epoch);
-    const result: TrialResult = { epochs, final: epochs[1]!, backend: { name: 'js', version: '0' }, resumedFromEpoch: 0 };
+    const result: TrialResult = {
+      epochs,
+      final: epochs[1]!,
+      backend: { name: 'js', version: '0' },
+      resumedFromEpoch: 0,
+    };
     await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result });
     expect(tracker.pendingCount()).toBe(0);
     expect(tracker.outbox.failedCount()).toBe(0);
 
     const run = await client.getRun((await tracker.runIdOf(sweepId, trial.trialKey))!);
     expect(run.status).toBe('FINISHED');
-    expect(Object.keys(run.metrics).sort()).toEqual(['epochs_completed', 'final_steps_per_second', 'final_val_loss', 'final_value', 'steps_per_second', 'val_loss', 'value']);
+    expect(Object.keys(run.metrics).sort()).toEqual([
+      'epochs_completed',
+      'final_steps_per_second',
+      'final_val_loss',
+      'final_value',
+      'steps_per_second',
+      'val_loss',
+      'value',
+    ]);
     expect(run.metrics['final_value']).toBe(0.125);
     expect(run.metrics['final_val_loss']).toBeNaN();
-    expect((await client.getMetricHistory({ runId: run.runId, key: 'val_loss' })).map((p) => p.value)).toEqual([1, Number.NaN]);
+    expect(
+      (await client.getMetricHistory({ runId: run.runId, key: 'val_loss' })).map((p) => p.value),
+    ).toEqual([1, Number.NaN]);
     expect(run.params).toMatchObject({ model: 'quadratic', 'model.centered': 'true', 'train.epochs': '2' });
     expect(run.tags['seedsweep.trainable']).toBe('/somewhere/quadratic.ts#quadratic');
 
@@ -121,11 +142,26 @@ describe('finishedTrialsByKeys', () => {
     const tracker = newTracker();
     const [nameA, nameB] = [unique('reuse-a'), unique('reuse-b')];
     const [first, second, third] = [unique('sweep'), unique('sweep'), unique('sweep')];
-    const [k1, k2, k3, kFailed, kNever] = ['k1', 'k2', 'k3', 'failed', 'never'].map((k) => unique(k)) as [string, string, string, string, string];
-    const run = async (sweepId: string, sweepName: string, trialKey: string, status: 'FINISHED' | 'FAILED' = 'FINISHED') => {
+    const [k1, k2, k3, kFailed, kNever] = ['k1', 'k2', 'k3', 'failed', 'never'].map((k) => unique(k)) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const run = async (
+      sweepId: string,
+      sweepName: string,
+      trialKey: string,
+      status: 'FINISHED' | 'FAILED' = 'FINISHED',
+    ) => {
       await tracker.startSweep({ sweepId, sweepName });
       await tracker.startTrial(sweepId, plannedTrial({ trialKey, seed: 0 }));
-      await tracker.finishTrial(sweepId, trialKey, status === 'FINISHED' ? { status, result: trialResult({ epochs: 1 }) } : { status, error: 'boom' });
+      await tracker.finishTrial(
+        sweepId,
+        trialKey,
+        status === 'FINISHED' ? { status, result: trialResult({ epochs: 1 }) } : { status, error: 'boom' },
+      );
     };
     await run(first, nameA, k1);
     await run(second, nameB, k2);
@@ -134,7 +170,9 @@ describe('finishedTrialsByKeys', () => {
     await run(third, nameB, k3);
 
     const records = await tracker.finishedTrialsByKeys([k1, k2, kFailed, kNever, k1]);
-    expect(records.map((r) => `${r.trialKey}@${r.sweepId}`).sort()).toEqual([`${k1}@${first}`, `${k2}@${second}`].sort());
+    expect(records.map((r) => `${r.trialKey}@${r.sweepId}`).sort()).toEqual(
+      [`${k1}@${first}`, `${k2}@${second}`].sort(),
+    );
     const reused = records.find((r) => r.trialKey === k2)!;
     expect(reused.runId).toBe(await tracker.runIdOf(second, k2));
     expect(reused.result.epochs).toHaveLength(1);

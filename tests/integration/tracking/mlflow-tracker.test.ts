@@ -14,7 +14,8 @@ import { epochMetrics, plannedTrial, trialResult, writeModelDir } from './fixtur
 
 const run = promisify(execFile);
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-tracking-it-'));
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const quiet = () => undefined;
 
 function newTracker(options: { client?: MlflowClient; autoSync?: boolean; outboxDir?: string } = {}) {
@@ -38,7 +39,10 @@ describe('MlflowClient against a real MLflow server', () => {
 
   it('gets or creates an experiment by name, returning the same id every time', async () => {
     const name = unique('exp');
-    const [a, b] = await Promise.all([client.getOrCreateExperiment(name), client.getOrCreateExperiment(name)]);
+    const [a, b] = await Promise.all([
+      client.getOrCreateExperiment(name),
+      client.getOrCreateExperiment(name),
+    ]);
     expect(a).toBe(b);
     expect(await client.getOrCreateExperiment(name)).toBe(a);
     expect(await client.getExperimentIdByName(unique('missing'))).toBeUndefined();
@@ -47,7 +51,12 @@ describe('MlflowClient against a real MLflow server', () => {
   it('logs more than one request worth of metrics, params and tags through chunked log-batch', async () => {
     const experimentId = await client.getOrCreateExperiment(unique('chunks'));
     const created = await client.createRun({ experimentId, runName: 'chunked' });
-    const metrics = range(1, 2500).map((step) => ({ key: 'loss', value: 1 / step, timestamp: 1_700_000_000_000 + step, step }));
+    const metrics = range(1, 2500).map((step) => ({
+      key: 'loss',
+      value: 1 / step,
+      timestamp: 1_700_000_000_000 + step,
+      step,
+    }));
     const params = range(1, 150).map((i) => ({ key: `p${i}`, value: String(i) }));
     const tags = range(1, 130).map((i) => ({ key: `t${i}`, value: `v${i}` }));
     await client.logBatch({ runId: created.runId, metrics, params, tags });
@@ -61,12 +70,27 @@ describe('MlflowClient against a real MLflow server', () => {
 
   it('searches runs by filter string across pages', async () => {
     const experimentId = await client.getOrCreateExperiment(unique('search'));
-    for (let i = 0; i < 5; i++) await client.createRun({ experimentId, runName: `r${i}`, tags: { 'my.kind': i % 2 === 0 ? 'even' : 'odd' } });
-    const even = await client.searchRuns({ experimentIds: [experimentId], filter: "tags.`my.kind` = 'even'", pageSize: 2 });
+    for (let i = 0; i < 5; i++)
+      await client.createRun({
+        experimentId,
+        runName: `r${i}`,
+        tags: { 'my.kind': i % 2 === 0 ? 'even' : 'odd' },
+      });
+    const even = await client.searchRuns({
+      experimentIds: [experimentId],
+      filter: "tags.`my.kind` = 'even'",
+      pageSize: 2,
+    });
     expect(even.map((r) => r.runName).sort()).toEqual(['r0', 'r2', 'r4']);
-    const all = await client.searchRuns({ experimentIds: [experimentId], pageSize: 2, orderBy: ['attributes.run_name ASC'] });
+    const all = await client.searchRuns({
+      experimentIds: [experimentId],
+      pageSize: 2,
+      orderBy: ['attributes.run_name ASC'],
+    });
     expect(all.map((r) => r.runName)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
-    expect(await client.searchRuns({ experimentIds: [experimentId], pageSize: 2, maxResults: 3 })).toHaveLength(3);
+    expect(
+      await client.searchRuns({ experimentIds: [experimentId], pageSize: 2, maxResults: 3 }),
+    ).toHaveLength(3);
   });
 
   it('uploads, lists and downloads artifacts through the proxied artifact API', async () => {
@@ -83,11 +107,21 @@ describe('MlflowClient against a real MLflow server', () => {
     const model = await client.listArtifacts({ runId: created.runId, path: 'model' });
     expect(model.find((e) => e.path === 'model/weights.bin')).toMatchObject({ isDir: false, size: 8 });
     const dest = path.join(workDir, unique('download'));
-    const local = await client.downloadArtifacts({ runId: created.runId, artifactPath: 'model', destDir: dest });
+    const local = await client.downloadArtifacts({
+      runId: created.runId,
+      artifactPath: 'model',
+      destDir: dest,
+    });
     expect(local).toBe(path.join(dest, 'model'));
-    expect(readFileSync(path.join(local, 'weights.bin'))).toEqual(readFileSync(path.join(modelDir, 'weights.bin')));
+    expect(readFileSync(path.join(local, 'weights.bin'))).toEqual(
+      readFileSync(path.join(modelDir, 'weights.bin')),
+    );
     expect(readFileSync(path.join(local, 'nested', 'note.txt'), 'utf8')).toBe('nested file');
-    const file = await client.downloadArtifacts({ runId: created.runId, artifactPath: 'notes/readme.txt', destDir: dest });
+    const file = await client.downloadArtifacts({
+      runId: created.runId,
+      artifactPath: 'notes/readme.txt',
+      destDir: dest,
+    });
     expect(readFileSync(file, 'utf8')).toBe('hello');
   });
 
@@ -109,16 +143,26 @@ describe('MlflowTracker against a real MLflow server', () => {
     const sweepName = unique('study');
     const sweepId = unique('sweep');
     await tracker.startSweep({ sweepId, sweepName, tags: { 'seedsweep.spec': 'sweeps/x.yaml' } });
-    const trials = [plannedTrial({ trialKey: unique('k3s1'), seed: 1 }), plannedTrial({ trialKey: unique('k5s1'), seed: 1, kernelSize: 5 })];
+    const trials = [
+      plannedTrial({ trialKey: unique('k3s1'), seed: 1 }),
+      plannedTrial({ trialKey: unique('k5s1'), seed: 1, kernelSize: 5 }),
+    ];
     for (const trial of trials) {
       await tracker.startTrial(sweepId, trial, { 'seedsweep.dataset_fingerprint': 'fp123' });
-      for (let epoch = 1; epoch <= 3; epoch++) await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch, trial.seed));
+      for (let epoch = 1; epoch <= 3; epoch++)
+        await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch, trial.seed));
       const modelDir = writeModelDir(path.join(workDir, unique('model')));
-      await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 3, seed: trial.seed, modelDir }) });
+      await tracker.finishTrial(sweepId, trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult({ epochs: 3, seed: trial.seed, modelDir }),
+      });
     }
     const report = path.join(workDir, unique('report.json'));
     cpSync(path.join(import.meta.dirname, 'fixtures.ts'), report);
-    await tracker.finishSweep(sweepId, { status: 'FINISHED', files: [{ localPath: report, artifactPath: 'report/summary.json' }] });
+    await tracker.finishSweep(sweepId, {
+      status: 'FINISHED',
+      files: [{ localPath: report, artifactPath: 'report/summary.json' }],
+    });
     expect(tracker.pendingCount()).toBe(0);
 
     const experimentId = (await client.getExperimentIdByName(sweepName))!;
@@ -128,7 +172,9 @@ describe('MlflowTracker against a real MLflow server', () => {
     expect(parent.runName).toBe(sweepId);
     expect(parent.status).toBe('FINISHED');
     expect(parent.tags['seedsweep.spec']).toBe('sweeps/x.yaml');
-    expect((await client.listArtifacts({ runId: parent.runId, path: 'report' })).map((e) => e.path)).toEqual(['report/summary.json']);
+    expect((await client.listArtifacts({ runId: parent.runId, path: 'report' })).map((e) => e.path)).toEqual([
+      'report/summary.json',
+    ]);
 
     const child = runs.find((r) => r.tags['seedsweep.trial_key'] === trials[1]!.trialKey)!;
     expect(child.status).toBe('FINISHED');
@@ -153,17 +199,38 @@ describe('MlflowTracker against a real MLflow server', () => {
     });
     expect(child.params['dataset.path']).toBeUndefined();
     for (const key of EPOCH_METRIC_KEYS) expect(await steps(client, child.runId, key)).toEqual([1, 2, 3]);
-    expect(child.metrics).toMatchObject({ final_test_accuracy: epochMetrics(3, 1).testAccuracy, total_params: 1000, conv_params: 600, dense_params: 400, flops_per_image: 123456 });
+    expect(child.metrics).toMatchObject({
+      final_test_accuracy: epochMetrics(3, 1).testAccuracy,
+      total_params: 1000,
+      conv_params: 600,
+      dense_params: 400,
+      flops_per_image: 123456,
+    });
     const artifacts = (await client.listArtifacts({ runId: child.runId })).map((e) => e.path);
     expect(artifacts).toEqual(expect.arrayContaining(['model', 'curves.json', 'trial.json']));
-    const curves = JSON.parse(readFileSync(await client.downloadArtifacts({ runId: child.runId, artifactPath: 'curves.json', destDir: path.join(workDir, unique('dl')) }), 'utf8')) as { epochs: unknown[] };
+    const curves = JSON.parse(
+      readFileSync(
+        await client.downloadArtifacts({
+          runId: child.runId,
+          artifactPath: 'curves.json',
+          destDir: path.join(workDir, unique('dl')),
+        }),
+        'utf8',
+      ),
+    ) as { epochs: unknown[] };
     expect(curves.epochs).toHaveLength(3);
     expect(await tracker.runIdOf(sweepId, trials[1]!.trialKey)).toBe(child.runId);
 
     const records = await tracker.finishedTrials({ sweepId });
     expect(records.map((r) => r.trialKey).sort()).toEqual(trials.map((t) => t.trialKey).sort());
     const record = records.find((r) => r.trialKey === trials[1]!.trialKey)!;
-    expect(record).toMatchObject({ runId: child.runId, sweepId, groupKey: 'group-k5', seed: 1, factors: { model: 'cnn', kernel_size: 5 } });
+    expect(record).toMatchObject({
+      runId: child.runId,
+      sweepId,
+      groupKey: 'group-k5',
+      seed: 1,
+      factors: { model: 'cnn', kernel_size: 5 },
+    });
     expect(record.config).toEqual(trials[1]!.config);
     expect(record.result.epochs).toHaveLength(3);
     expect(record.result.modelDir).toBeUndefined();
@@ -173,7 +240,10 @@ describe('MlflowTracker against a real MLflow server', () => {
     const tracker = newTracker();
     const sweepName = unique('study');
     const [first, second] = [unique('sweep'), unique('sweep')];
-    for (const [sweepId, key] of [[first, 'a'], [second, 'b']] as const) {
+    for (const [sweepId, key] of [
+      [first, 'a'],
+      [second, 'b'],
+    ] as const) {
       await tracker.startSweep({ sweepId, sweepName });
       await tracker.startTrial(sweepId, plannedTrial({ trialKey: key, seed: 0 }));
       await tracker.finishTrial(sweepId, key, { status: 'FINISHED', result: trialResult({ epochs: 1 }) });
@@ -190,7 +260,10 @@ describe('MlflowTracker against a real MLflow server', () => {
     await tracker.finishTrial(second, 'never-started', { status: 'FAILED', error: 'bad config' });
     expect(tracker.pendingCount()).toBe(0);
     const bare = await client.getRun((await tracker.runIdOf(second, 'never-started'))!);
-    expect(bare).toMatchObject({ status: 'FAILED', tags: { 'seedsweep.error': 'bad config', 'seedsweep.trial_key': 'never-started' } });
+    expect(bare).toMatchObject({
+      status: 'FAILED',
+      tags: { 'seedsweep.error': 'bad config', 'seedsweep.trial_key': 'never-started' },
+    });
     expect((await tracker.finishedTrials({ sweepId: second })).map((r) => r.trialKey)).toEqual(['b']);
     const failedRunId = (await tracker.runIdOf(second, 'failed'))!;
     const failed = await client.getRun(failedRunId);
@@ -206,8 +279,12 @@ describe('MlflowTracker against a real MLflow server', () => {
     for (let pass = 0; pass < 2; pass++) {
       await tracker.startSweep({ sweepId, sweepName });
       await tracker.startTrial(sweepId, trial);
-      for (const epoch of [1, 2, 2, 3]) await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch, 4));
-      await tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result: trialResult({ epochs: 3, seed: 4 }) });
+      for (const epoch of [1, 2, 2, 3])
+        await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch, 4));
+      await tracker.finishTrial(sweepId, trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult({ epochs: 3, seed: 4 }),
+      });
     }
     expect(tracker.pendingCount()).toBe(0);
     expect(tracker.outbox.failedCount()).toBe(0);
@@ -223,9 +300,17 @@ describe('MlflowTracker against a real MLflow server', () => {
     const sweepId = unique('sweep');
     await tracker.startSweep({ sweepId, sweepName: unique('concurrent') });
     const keys = ['c1', 'c2', 'c3', 'c4'];
-    await Promise.all(keys.map((key, seed) => tracker.startTrial(sweepId, plannedTrial({ trialKey: key, seed }))));
-    await Promise.all(keys.flatMap((key) => range(1, 5).map((epoch) => tracker.logEpoch(sweepId, key, epochMetrics(epoch)))));
-    await Promise.all(keys.map((key) => tracker.finishTrial(sweepId, key, { status: 'FINISHED', result: trialResult({ epochs: 5 }) })));
+    await Promise.all(
+      keys.map((key, seed) => tracker.startTrial(sweepId, plannedTrial({ trialKey: key, seed }))),
+    );
+    await Promise.all(
+      keys.flatMap((key) => range(1, 5).map((epoch) => tracker.logEpoch(sweepId, key, epochMetrics(epoch)))),
+    );
+    await Promise.all(
+      keys.map((key) =>
+        tracker.finishTrial(sweepId, key, { status: 'FINISHED', result: trialResult({ epochs: 5 }) }),
+      ),
+    );
     expect(tracker.pendingCount()).toBe(0);
     for (const key of keys) {
       const runId = (await tracker.runIdOf(sweepId, key))!;
@@ -241,7 +326,8 @@ describe('MlflowTracker against a real MLflow server', () => {
     const trial = plannedTrial({ trialKey: 'long', seed: 0 });
     await tracker.startTrial(sweepId, trial);
     const epochs = 220; // 220 × 6 = 1,320 points, sent together after the journal fills
-    for (let epoch = 1; epoch <= epochs; epoch++) await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch));
+    for (let epoch = 1; epoch <= epochs; epoch++)
+      await tracker.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch));
     expect(tracker.pendingCount()).toBe(epochs + 2);
     expect(await tracker.sync()).toEqual({ sent: epochs + 2, pending: 0, failed: 0 });
     const runId = (await tracker.runIdOf(sweepId, trial.trialKey))!;
@@ -257,7 +343,11 @@ describe('MlflowTracker against a real MLflow server', () => {
     const keys = ['w1', 'w2', 'w3'];
     await Promise.all(
       keys.map((key, i) =>
-        run(process.execPath, ['--import', 'tsx', writer, inject('mlflowUri'), outboxDir, sweepId, key, String(i), '12'], { cwd: process.cwd() }),
+        run(
+          process.execPath,
+          ['--import', 'tsx', writer, inject('mlflowUri'), outboxDir, sweepId, key, String(i), '12'],
+          { cwd: process.cwd() },
+        ),
       ),
     );
     // Each writer sends what it can; one that finds another sending leaves its entries to that one.
@@ -265,7 +355,8 @@ describe('MlflowTracker against a real MLflow server', () => {
     expect(await tracker.sync()).toMatchObject({ sent: 0, pending: 0, failed: 0 });
     for (const key of keys) {
       const runId = (await tracker.runIdOf(sweepId, key))!;
-      for (const metric of EPOCH_METRIC_KEYS) expect(await steps(client, runId, metric)).toEqual(range(1, 12));
+      for (const metric of EPOCH_METRIC_KEYS)
+        expect(await steps(client, runId, metric)).toEqual(range(1, 12));
     }
   });
 });
@@ -282,9 +373,18 @@ describe('MlflowTracker through a tracking server outage', () => {
     const logFile = path.join(dataDir, 'server.log');
     const start = () => startMlflowServer({ port, dataDir, logFile, detached: false });
     server = await start();
-    const client = new MlflowClient({ trackingUri: `http://127.0.0.1:${port}`, maxRetries: 2, retryBaseDelayMs: 50, timeoutMs: 5000 });
+    const client = new MlflowClient({
+      trackingUri: `http://127.0.0.1:${port}`,
+      maxRetries: 2,
+      retryBaseDelayMs: 50,
+      timeoutMs: 5000,
+    });
     const warnings: string[] = [];
-    const tracker = new MlflowTracker({ client, outboxDir: path.join(workDir, unique('outage-outbox')), warn: (m) => warnings.push(m) });
+    const tracker = new MlflowTracker({
+      client,
+      outboxDir: path.join(workDir, unique('outage-outbox')),
+      warn: (m) => warnings.push(m),
+    });
     const sweepId = unique('sweep');
     const sweepName = unique('outage');
     const trials = [plannedTrial({ trialKey: 'o1', seed: 1 }), plannedTrial({ trialKey: 'o2', seed: 2 })];
@@ -297,10 +397,20 @@ describe('MlflowTracker through a tracking server outage', () => {
     server = undefined;
     // Writes keep succeeding: they are journaled.
     for (let epoch = 4; epoch <= 6; epoch++) await tracker.logEpoch(sweepId, 'o1', epochMetrics(epoch, 1));
-    await tracker.finishTrial(sweepId, 'o1', { status: 'FINISHED', result: trialResult({ epochs: 6, seed: 1, modelDir: writeModelDir(path.join(workDir, unique('model'))) }) });
+    await tracker.finishTrial(sweepId, 'o1', {
+      status: 'FINISHED',
+      result: trialResult({
+        epochs: 6,
+        seed: 1,
+        modelDir: writeModelDir(path.join(workDir, unique('model'))),
+      }),
+    });
     await tracker.startTrial(sweepId, trials[1]!);
     for (let epoch = 1; epoch <= 4; epoch++) await tracker.logEpoch(sweepId, 'o2', epochMetrics(epoch, 2));
-    await tracker.finishTrial(sweepId, 'o2', { status: 'FINISHED', result: trialResult({ epochs: 4, seed: 2 }) });
+    await tracker.finishTrial(sweepId, 'o2', {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 4, seed: 2 }),
+    });
     expect(tracker.pendingCount()).toBe(3 + 1 + 1 + 4 + 1);
     const whileDown = await tracker.sync();
     expect(whileDown).toMatchObject({ sent: 0, pending: 10 });
@@ -324,14 +434,20 @@ describe('MlflowTracker through a tracking server outage', () => {
       expect(await steps(client, o1, 'final_test_accuracy')).toEqual([0]);
     };
     await expectComplete();
-    expect((await client.listArtifacts({ runId: o1, path: 'model' })).map((e) => e.path)).toContain('model/weights.bin');
+    expect((await client.listArtifacts({ runId: o1, path: 'model' })).map((e) => e.path)).toContain(
+      'model/weights.bin',
+    );
     expect((await tracker.finishedTrials({ sweepId })).map((r) => r.trialKey).sort()).toEqual(['o1', 'o2']);
-    expect(existsSync(path.join(tracker.outbox.dir, 'blobs')) && readdirSync(path.join(tracker.outbox.dir, 'blobs'))).toEqual([]);
+    expect(
+      existsSync(path.join(tracker.outbox.dir, 'blobs')) &&
+        readdirSync(path.join(tracker.outbox.dir, 'blobs')),
+    ).toEqual([]);
 
     // Syncing again sends nothing; replaying already-sent entries adds nothing.
     expect(await tracker.sync()).toEqual({ sent: 0, pending: 0, failed: 0 });
     for (const name of readdirSync(saved)) {
-      if (JSON.parse(readFileSync(path.join(saved, name), 'utf8')).body.kind === 'logEpoch') cpSync(path.join(saved, name), path.join(pendingDir, name));
+      if (JSON.parse(readFileSync(path.join(saved, name), 'utf8')).body.kind === 'logEpoch')
+        cpSync(path.join(saved, name), path.join(pendingDir, name));
     }
     expect(await tracker.sync()).toEqual({ sent: 7, pending: 0, failed: 0 });
     await expectComplete();

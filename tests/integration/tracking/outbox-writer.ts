@@ -9,7 +9,9 @@ import { epochMetrics, plannedTrial } from './fixtures.js';
 
 const [trackingUri, outboxDir, sweepId, trialKey, seed, epochs] = process.argv.slice(2);
 if (!trackingUri || !outboxDir || !sweepId || !trialKey || !seed || !epochs) {
-  process.stderr.write('usage: outbox-writer <trackingUri> <outboxDir> <sweepId> <trialKey> <seed> <epochs>\n');
+  process.stderr.write(
+    'usage: outbox-writer <trackingUri> <outboxDir> <sweepId> <trialKey> <seed> <epochs>\n',
+  );
   process.exit(2);
 }
 const tracker = new MlflowTracker({ client: new MlflowClient({ trackingUri }), outboxDir });

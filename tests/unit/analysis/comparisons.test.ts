@@ -30,9 +30,16 @@ describe('default comparisons', () => {
 
 describe('requested comparisons', () => {
   it('are resolved by factor values and named as given', () => {
-    const report = build(undefined, [{ name: 'cnn vs fc', a: { model: 'cnn', kernel_size: 3 }, b: { model: 'fc' } }]);
+    const report = build(undefined, [
+      { name: 'cnn vs fc', a: { model: 'cnn', kernel_size: 3 }, b: { model: 'fc' } },
+    ]);
     expect(report.comparisons).toHaveLength(1);
-    expect(report.comparisons[0]).toMatchObject({ name: 'cnn vs fc', requested: true, a: { label: CNN3.label }, b: { label: FC.label } });
+    expect(report.comparisons[0]).toMatchObject({
+      name: 'cnn vs fc',
+      requested: true,
+      a: { label: CNN3.label },
+      b: { label: FC.label },
+    });
   });
 
   it('that match no group or several are skipped with a note saying why', () => {
@@ -48,7 +55,9 @@ describe('requested comparisons', () => {
 
 describe('design', () => {
   it('is paired on shared seeds, using only those', () => {
-    const records = generateRecords({ seeds: [0, 1, 2, 3, 4] }).filter((r) => !(r.groupLabel === FC.label && r.seed === 4));
+    const records = generateRecords({ seeds: [0, 1, 2, 3, 4] }).filter(
+      (r) => !(r.groupLabel === FC.label && r.seed === 4),
+    );
     const c = build(records).comparisons.find((x) => x.b.label === FC.label && x.a.label === CNN3.label);
     expect(c?.design).toBe('paired');
     expect(c?.seeds).toEqual([0, 1, 2, 3]);
@@ -70,7 +79,7 @@ describe('design', () => {
 });
 
 describe('Holm correction', () => {
-  it('runs across the sweep\'s comparisons, per metric', () => {
+  it("runs across the sweep's comparisons, per metric", () => {
     const report = build();
     const tests = report.comparisons.map((c) => c.metrics.finalTestAccuracy!.tTest);
     const ps = tests.map((t) => t.p ?? 1);

@@ -5,13 +5,36 @@
 import { describe, expect, it } from 'vitest';
 import { isUserError } from '../../../common/errors.js';
 import { formatSignedValue, formatValue } from '../../../analysis/format.js';
-import { buildReport, renderHtml, renderMarkdown, renderReport, renderTable, REPORT_PLUGINS, reportPlugin } from '../../../analysis/report.js';
+import {
+  buildReport,
+  renderHtml,
+  renderMarkdown,
+  renderReport,
+  renderTable,
+  REPORT_PLUGINS,
+  reportPlugin,
+} from '../../../analysis/report.js';
 import { reportCharts } from '../../../analysis/report-view.js';
-import { BRANIN_FAST, BRANIN_MINIMUM, BRANIN_OBJECTIVE, BRANIN_SLOW, generateBraninRecords, generateRecords, STUDY } from './records.js';
+import {
+  BRANIN_FAST,
+  BRANIN_MINIMUM,
+  BRANIN_OBJECTIVE,
+  BRANIN_SLOW,
+  generateBraninRecords,
+  generateRecords,
+  STUDY,
+} from './records.js';
 
 const records = generateBraninRecords();
-const report = buildReport({ sweepName: 'branin', sweepId: 'sweep-b', records, objective: BRANIN_OBJECTIVE, synthetic: true });
-const finals = (label: string): number[] => records.filter((r) => r.groupLabel === label).map((r) => r.result.final['value'] ?? Number.NaN);
+const report = buildReport({
+  sweepName: 'branin',
+  sweepId: 'sweep-b',
+  records,
+  objective: BRANIN_OBJECTIVE,
+  synthetic: true,
+});
+const finals = (label: string): number[] =>
+  records.filter((r) => r.groupLabel === label).map((r) => r.result.final['value'] ?? Number.NaN);
 
 function errorOf(fn: () => unknown): { code?: string; message: string } {
   try {
@@ -38,7 +61,10 @@ describe('the generic report of a Branin sweep (value, min, no plug-in)', () => 
     }
     const fast = report.groups.find((g) => g.label === BRANIN_FAST.label);
     const values = finals(BRANIN_FAST.label);
-    expect(fast?.metrics['finalValue']?.mean).toBeCloseTo(values.reduce((s, x) => s + x, 0) / values.length, 12);
+    expect(fast?.metrics['finalValue']?.mean).toBeCloseTo(
+      values.reduce((s, x) => s + x, 0) / values.length,
+      12,
+    );
     expect(fast?.metrics['finalValue']?.ci95).not.toBeNull();
     // Gradient descent on Branin ends near (not below) the global minimum.
     expect(Math.min(...values)).toBeGreaterThanOrEqual(BRANIN_MINIMUM - 1e-6);
@@ -48,9 +74,16 @@ describe('the generic report of a Branin sweep (value, min, no plug-in)', () => 
     expect(report.best.group?.label).toBe(BRANIN_FAST.label);
     const lowest = Math.min(...records.map((r) => r.result.final['value'] ?? Number.POSITIVE_INFINITY));
     expect(report.best.trial?.value).toBe(lowest);
-    const maxed = buildReport({ sweepName: 'branin', sweepId: 'sweep-b', records, objective: { metric: 'value', mode: 'max' } });
+    const maxed = buildReport({
+      sweepName: 'branin',
+      sweepId: 'sweep-b',
+      records,
+      objective: { metric: 'value', mode: 'max' },
+    });
     expect(maxed.best.group?.label).toBe(BRANIN_SLOW.label);
-    expect(maxed.best.trial?.value).toBe(Math.max(...records.map((r) => r.result.final['value'] ?? Number.NEGATIVE_INFINITY)));
+    expect(maxed.best.trial?.value).toBe(
+      Math.max(...records.map((r) => r.result.final['value'] ?? Number.NEGATIVE_INFINITY)),
+    );
   });
 
   it('compares groups on the objective only, paired on the shared seeds', () => {
@@ -67,9 +100,20 @@ describe('the generic report of a Branin sweep (value, min, no plug-in)', () => 
     expect(text.split('\n')[0]).toMatch(/SYNTHETIC DATA/);
     expect(text).not.toMatch(/CIFAR-10/);
     const header = text.split('\n').find((l) => l.startsWith('group'));
-    expect(header?.split(/\s{2,}/)).toEqual(['group', 'n', 'value (min)', 'sd', '95 % CI', 'x1', 'x2', 'gradNorm']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'group',
+      'n',
+      'value (min)',
+      'sd',
+      '95 % CI',
+      'x1',
+      'x2',
+      'gradNorm',
+    ]);
     expect(text).not.toMatch(/\d\.\d %|\bpp\b|params|Interpretation/);
-    expect(text).toMatch(/Objective: final value \(lower is better\); best group by final value \(min\): lr=0\.02/);
+    expect(text).toMatch(
+      /Objective: final value \(lower is better\); best group by final value \(min\): lr=0\.02/,
+    );
     expect(text).toContain(`best trial: ${report.best.trial?.trialKey}`);
     expect(text).toMatch(/comparison \(a − b\)\s+design\s+n\s+Δ value/);
     // The faster step size is significantly better: lower is better, so b (lr=0.02) wins.
@@ -81,16 +125,30 @@ describe('the generic report of a Branin sweep (value, min, no plug-in)', () => 
 
   it('keeps the terminal table to three other metrics; Markdown and JSON show them all', () => {
     const more = records.map((r) => {
-      const extra = (e: (typeof r.result.epochs)[number]) => ({ ...e, evaluations: e.epoch * 20, wallSeconds: e.epoch * 0.01 });
-      return { ...r, result: { ...r.result, epochs: r.result.epochs.map(extra), final: extra(r.result.final) } };
+      const extra = (e: (typeof r.result.epochs)[number]) => ({
+        ...e,
+        evaluations: e.epoch * 20,
+        wallSeconds: e.epoch * 0.01,
+      });
+      return {
+        ...r,
+        result: { ...r.result, epochs: r.result.epochs.map(extra), final: extra(r.result.final) },
+      };
     });
-    const wide = buildReport({ sweepName: 'branin', sweepId: 'sweep-b', records: more, objective: BRANIN_OBJECTIVE });
+    const wide = buildReport({
+      sweepName: 'branin',
+      sweepId: 'sweep-b',
+      records: more,
+      objective: BRANIN_OBJECTIVE,
+    });
     const text = renderTable(wide);
     expect(text).toContain('gradNorm');
     expect(text).not.toContain('evaluations');
     expect(text).toContain('more metrics in the Markdown and JSON reports');
     const md = renderMarkdown(wide);
-    expect(md).toMatch(/\| group \| n \| value \(min\) \| sd \| 95 % CI \| x1 \| x2 \| gradNorm \| evaluations \| wallSeconds \|/);
+    expect(md).toMatch(
+      /\| group \| n \| value \(min\) \| sd \| 95 % CI \| x1 \| x2 \| gradNorm \| evaluations \| wallSeconds \|/,
+    );
     expect(wide.groups[0]?.metrics['finalEvaluations']?.mean).toBe(160);
   });
 
@@ -120,7 +178,12 @@ describe('the generic report of a Branin sweep (value, min, no plug-in)', () => 
   });
 
   it('renders a single group with a single seed without inventing numbers', async () => {
-    const one = buildReport({ sweepName: 'b', sweepId: 'b1', records: generateBraninRecords({ variants: [BRANIN_FAST], seeds: [0] }), objective: BRANIN_OBJECTIVE });
+    const one = buildReport({
+      sweepName: 'b',
+      sweepId: 'b1',
+      records: generateBraninRecords({ variants: [BRANIN_FAST], seeds: [0] }),
+      objective: BRANIN_OBJECTIVE,
+    });
     expect(one.comparisons).toEqual([]);
     expect(one.groups[0]?.metrics['finalValue']?.ci95).toBeNull();
     expect(renderTable(one)).toMatch(/has 1 finished seed/);
@@ -133,20 +196,41 @@ describe('report plug-ins', () => {
   it('are chosen by name; an unknown name is a UserError listing the known ones', () => {
     expect([...REPORT_PLUGINS.keys()]).toEqual(['conv-study']);
     expect(reportPlugin('conv-study').name).toBe('conv-study');
-    const error = errorOf(() => buildReport({ sweepName: 's', sweepId: 'x', records, objective: BRANIN_OBJECTIVE, interpretation: 'cnn-study' }));
+    const error = errorOf(() =>
+      buildReport({
+        sweepName: 's',
+        sweepId: 'x',
+        records,
+        objective: BRANIN_OBJECTIVE,
+        interpretation: 'cnn-study',
+      }),
+    );
     expect(error.code).toBe('E_REPORT_PLUGIN');
     expect(error.message).toMatch(/unknown report plug-in "cnn-study".*known: conv-study/);
   });
 
   it('conv-study on trials without the image classifier metrics: the generic report, with a note', () => {
-    const r = buildReport({ sweepName: 's', sweepId: 'x', records, objective: BRANIN_OBJECTIVE, interpretation: 'conv-study' });
+    const r = buildReport({
+      sweepName: 's',
+      sweepId: 'x',
+      records,
+      objective: BRANIN_OBJECTIVE,
+      interpretation: 'conv-study',
+    });
     expect(r.plugin).toBeNull();
-    expect(r.notes.join('\n')).toMatch(/report plug-in conv-study not applied: 10 of 10 trials lack the image classifier's metrics/);
+    expect(r.notes.join('\n')).toMatch(
+      /report plug-in conv-study not applied: 10 of 10 trials lack the image classifier's metrics/,
+    );
     expect(renderTable(r)).toContain('value (min)');
   });
 
   it('without a plug-in, the study records get the generic report (plain numbers, every metric)', () => {
-    const r = buildReport({ sweepName: 's', sweepId: 'x', records: generateRecords(), objective: STUDY.objective });
+    const r = buildReport({
+      sweepName: 's',
+      sweepId: 'x',
+      records: generateRecords(),
+      objective: STUDY.objective,
+    });
     expect(r.plugin).toBeNull();
     expect(Object.keys(r.groups[0]?.metrics ?? {})[0]).toBe('finalTestAccuracy');
     expect(r.groups[0]?.modelStats).toBeDefined();
@@ -155,7 +239,9 @@ describe('report plug-ins', () => {
   });
 
   it('an objective metric no trial reports is a UserError naming the reported ones', () => {
-    const error = errorOf(() => buildReport({ sweepName: 's', sweepId: 'x', records, objective: { metric: 'loss', mode: 'min' } }));
+    const error = errorOf(() =>
+      buildReport({ sweepName: 's', sweepId: 'x', records, objective: { metric: 'loss', mode: 'min' } }),
+    );
     expect(error.code).toBe('E_REPORT_OBJECTIVE');
     expect(error.message).toMatch(/"loss".*value, x1, x2, gradNorm/);
   });

@@ -5,8 +5,12 @@ import type { ClaimReport } from '../../../analysis/report.js';
 import { CNN3, CNN5, FC, generateRecords, modelStatsOf, STUDY } from './records.js';
 
 const claims = (records = generateRecords()): { claims: ClaimReport[]; omitted: { id: string }[] } =>
-  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records, ...STUDY }).interpretation ?? { claims: [], omitted: [] };
-const verdict = (list: ClaimReport[], id: string): string | undefined => list.find((c) => c.id === id)?.verdict;
+  buildReport({ sweepName: 'study', sweepId: 'sweep-1', records, ...STUDY }).interpretation ?? {
+    claims: [],
+    omitted: [],
+  };
+const verdict = (list: ClaimReport[], id: string): string | undefined =>
+  list.find((c) => c.id === id)?.verdict;
 
 describe('interpretation of the study sweep', () => {
   const { claims: list, omitted } = claims();
@@ -14,7 +18,8 @@ describe('interpretation of the study sweep', () => {
   it('states every claim with a verdict and the statistic behind it', () => {
     expect(list.map((c) => c.id)).toEqual(['1', '2', '3', '4a', '4b', '5']);
     expect(omitted).toEqual([]);
-    for (const c of list.filter((x) => x.id !== '2')) expect(c.evidence).toMatch(/paired t t\(4\) = .*Holm p .*Hedges' g/);
+    for (const c of list.filter((x) => x.id !== '2'))
+      expect(c.evidence).toMatch(/paired t t\(4\) = .*Holm p .*Hedges' g/);
   });
 
   it('supports CNN > FC, far fewer parameters and faster convergence on data that show them', () => {
@@ -45,14 +50,25 @@ describe('verdicts follow the decision rule', () => {
   });
 
   it('not supported when the CI rules out a 1-point improvement', () => {
-    const records = generateRecords({ variants: [{ ...FC, finalTest: 0.69, noise: 0.0005 }, { ...CNN3, noise: 0.0005 }] });
+    const records = generateRecords({
+      variants: [
+        { ...FC, finalTest: 0.69, noise: 0.0005 },
+        { ...CNN3, noise: 0.0005 },
+      ],
+    });
     const c1 = claims(records).claims.find((c) => c.id === '1');
     expect(c1?.verdict).toBe('not supported');
     expect(c1?.evidence).toMatch(/excludes the smallest effect of interest/);
   });
 
   it('inconclusive when the data are too noisy to decide', () => {
-    const records = generateRecords({ variants: [{ ...FC, finalTest: 0.68, noise: 0.05 }, { ...CNN3, noise: 0.05 }], seeds: [0, 1, 2] });
+    const records = generateRecords({
+      variants: [
+        { ...FC, finalTest: 0.68, noise: 0.05 },
+        { ...CNN3, noise: 0.05 },
+      ],
+      seeds: [0, 1, 2],
+    });
     expect(verdict(claims(records).claims, '1')).toBe('inconclusive');
   });
 });
@@ -68,7 +84,10 @@ describe('degenerate sweeps', () => {
   it('identical convergence epochs in every seed: no faster convergence, not supported', () => {
     const records = generateRecords({ variants: [FC, CNN3], seeds: [0, 1, 2] }).map((r) => ({
       ...r,
-      result: { ...r.result, epochs: r.result.epochs.map((e) => ({ ...e, testAccuracy: e.epoch === 10 ? 0.6 : 0.1 })) },
+      result: {
+        ...r.result,
+        epochs: r.result.epochs.map((e) => ({ ...e, testAccuracy: e.epoch === 10 ? 0.6 : 0.1 })),
+      },
     }));
     const c3 = claims(records).claims.find((c) => c.id === '3');
     expect(c3?.verdict).toBe('not supported');

@@ -9,7 +9,10 @@ import { DEFAULT_OBJECTIVE, type Objective } from '../../../domain/objective.js'
 import type { ModelStats, TrialConfig } from '../../../domain/trial.js';
 
 /** What the study's specs say about reporting: the default objective and the conv-study plug-in. */
-export const STUDY: { objective: Objective; interpretation: string } = { objective: DEFAULT_OBJECTIVE, interpretation: 'conv-study' };
+export const STUDY: { objective: Objective; interpretation: string } = {
+  objective: DEFAULT_OBJECTIVE,
+  interpretation: 'conv-study',
+};
 
 /** What a Branin-minimising sweep's spec says: the final `value`, lower is better; no plug-in. */
 export const BRANIN_OBJECTIVE: Objective = { metric: 'value', mode: 'min' };
@@ -30,7 +33,15 @@ export interface VariantSpec {
   noise: number;
 }
 
-export const FC: VariantSpec = { label: 'model=fc', factors: { model: 'fc' }, model: 'fc', finalTest: 0.515, gap: 0.12, tau: 3.2, noise: 0.006 };
+export const FC: VariantSpec = {
+  label: 'model=fc',
+  factors: { model: 'fc' },
+  model: 'fc',
+  finalTest: 0.515,
+  gap: 0.12,
+  tau: 3.2,
+  noise: 0.006,
+};
 export const CNN3: VariantSpec = {
   label: 'model=cnn kernel_size=3',
   factors: { model: 'cnn', kernel_size: 3 },
@@ -41,20 +52,39 @@ export const CNN3: VariantSpec = {
   tau: 1.6,
   noise: 0.005,
 };
-export const CNN5: VariantSpec = { ...CNN3, label: 'model=cnn kernel_size=5', factors: { model: 'cnn', kernel_size: 5 }, kernelSize: 5, finalTest: 0.675, gap: 0.095 };
+export const CNN5: VariantSpec = {
+  ...CNN3,
+  label: 'model=cnn kernel_size=5',
+  factors: { model: 'cnn', kernel_size: 5 },
+  kernelSize: 5,
+  finalTest: 0.675,
+  gap: 0.095,
+};
 
 /** Parameter counts and forward FLOPs of the study's architectures on 32×32×3 (valid padding, pool 2). */
 export function modelStatsOf(variant: Pick<VariantSpec, 'model' | 'kernelSize'>): ModelStats {
-  const dense = (i: number, o: number): { params: number; flops: number } => ({ params: i * o + o, flops: 2 * i * o });
+  const dense = (i: number, o: number): { params: number; flops: number } => ({
+    params: i * o + o,
+    flops: 2 * i * o,
+  });
   if (variant.model === 'fc') {
     const layers = [dense(3072, 512), dense(512, 256), dense(256, 10)];
     const params = layers.reduce((s, l) => s + l.params, 0);
-    return { totalParams: params, convParams: 0, denseParams: params, flopsPerImage: layers.reduce((s, l) => s + l.flops, 0) };
+    return {
+      totalParams: params,
+      convParams: 0,
+      denseParams: params,
+      flopsPerImage: layers.reduce((s, l) => s + l.flops, 0),
+    };
   }
   const k = variant.kernelSize ?? 3;
   const conv = (size: number, cin: number, cout: number) => {
     const out = size - k + 1;
-    return { params: k * k * cin * cout + cout, flops: 2 * k * k * cin * cout * out * out, pooled: Math.floor(out / 2) };
+    return {
+      params: k * k * cin * cout + cout,
+      flops: 2 * k * k * cin * cout * out * out,
+      pooled: Math.floor(out / 2),
+    };
   };
   const c1 = conv(32, 3, 32);
   const c2 = conv(c1.pooled, 32, 64);
@@ -62,7 +92,12 @@ export function modelStatsOf(variant: Pick<VariantSpec, 'model' | 'kernelSize'>)
   const d2 = dense(128, 10);
   const convParams = c1.params + c2.params;
   const denseParams = d1.params + d2.params;
-  return { totalParams: convParams + denseParams, convParams, denseParams, flopsPerImage: c1.flops + c2.flops + d1.flops + d2.flops };
+  return {
+    totalParams: convParams + denseParams,
+    convParams,
+    denseParams,
+    flopsPerImage: c1.flops + c2.flops + d1.flops + d2.flops,
+  };
 }
 
 /** Options of {@link generateRecords}. */
@@ -89,7 +124,10 @@ export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
   for (const v of variants) {
     const config: TrialConfig = {
       model: v.model,
-      modelOptions: v.model === 'cnn' ? { kernelSize: v.kernelSize ?? 3, filters1: 32, filters2: 64, padding: 'valid', denseUnits: 128 } : { hidden1: 512, hidden2: 256 },
+      modelOptions:
+        v.model === 'cnn'
+          ? { kernelSize: v.kernelSize ?? 3, filters1: 32, filters2: 64, padding: 'valid', denseUnits: 128 }
+          : { hidden1: 512, hidden2: 256 },
       train: { epochs, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
       dataset: { name: 'cifar10', trainSize: 5000, testSize: 1000 },
     };
@@ -103,7 +141,10 @@ export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
       const perEpoch = Array.from({ length: epochs }, (_, i) => {
         const e = i + 1;
         const shape = (1 - Math.exp(-e / tau)) / (1 - Math.exp(-epochs / tau));
-        const testAccuracy = Math.min(0.99, 0.1 + (final - 0.1) * shape + (e < epochs ? gaussian() * 0.003 : 0));
+        const testAccuracy = Math.min(
+          0.99,
+          0.1 + (final - 0.1) * shape + (e < epochs ? gaussian() * 0.003 : 0),
+        );
         const trainAccuracy = Math.min(0.999, testAccuracy + gap * (e / epochs) ** 1.5);
         const imagesPerSecond = throughput * (1 + gaussian() * 0.03);
         return {
@@ -125,7 +166,13 @@ export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
         factors: v.factors,
         seed,
         config,
-        result: { epochs: perEpoch, final: last, modelStats, backend: { name: 'wasm', version: '4.22.0' }, resumedFromEpoch: 0 },
+        result: {
+          epochs: perEpoch,
+          final: last,
+          modelStats,
+          backend: { name: 'wasm', version: '4.22.0' },
+          resumedFromEpoch: 0,
+        },
         sweepId: 'sweep-test',
       });
     }
@@ -164,7 +211,9 @@ export function branin(x1: number, x2: number): { value: number; grad: [number, 
  * (the same start for every variant: common random numbers). Each epoch runs 20 steps and reports
  * `{ value, x1, x2, gradNorm }`; no model stats, no saved model, no dataset.
  */
-export function generateBraninRecords(options: { variants?: BraninVariant[]; seeds?: number[]; epochs?: number } = {}): TrialRecord[] {
+export function generateBraninRecords(
+  options: { variants?: BraninVariant[]; seeds?: number[]; epochs?: number } = {},
+): TrialRecord[] {
   const variants = options.variants ?? [BRANIN_SLOW, BRANIN_FAST];
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
   const epochs = options.epochs ?? 8;
@@ -200,7 +249,12 @@ export function generateBraninRecords(options: { variants?: BraninVariant[]; see
         factors: v.factors,
         seed,
         config,
-        result: { epochs: perEpoch, final: last, backend: { name: 'js', version: process.versions.node }, resumedFromEpoch: 0 },
+        result: {
+          epochs: perEpoch,
+          final: last,
+          backend: { name: 'js', version: process.versions.node },
+          resumedFromEpoch: 0,
+        },
         sweepId: 'sweep-branin',
       });
     }

@@ -8,8 +8,21 @@ import { pairedTTest, welchTTest, wilcoxonSignedRank } from '../../../analysis/h
 import { holmAdjust } from '../../../analysis/multiple-comparisons.js';
 import { compareSamples } from '../../../analysis/comparisons.js';
 
-interface Summary { n: number; mean: number; sd: number; ci95: [number, number]; median: number; min: number; max: number }
-interface TRef { statistic: number; df: number; p: number; ci95: [number, number] }
+interface Summary {
+  n: number;
+  mean: number;
+  sd: number;
+  ci95: [number, number];
+  median: number;
+  min: number;
+  max: number;
+}
+interface TRef {
+  statistic: number;
+  df: number;
+  p: number;
+  ci95: [number, number];
+}
 interface Dataset {
   name: string;
   a: number[];
@@ -32,7 +45,9 @@ interface Reference {
   datasets: Dataset[];
 }
 
-const reference = JSON.parse(readFileSync(new URL('../../fixtures/stats/reference.json', import.meta.url), 'utf8')) as Reference;
+const reference = JSON.parse(
+  readFileSync(new URL('../../fixtures/stats/reference.json', import.meta.url), 'utf8'),
+) as Reference;
 const TOLERANCE = 1e-9;
 
 /** Relative agreement (absolute near zero, where relative error is meaningless). */
@@ -44,7 +59,8 @@ function expectClose(actual: number | null | undefined, expected: number, what: 
 
 describe('distributions agree with scipy.stats', () => {
   it('t quantiles, including fractional df', () => {
-    for (const r of reference.tQuantiles) expectClose(studentTQuantile(r.p, r.df), r.value, `t.ppf(${r.p}, ${r.df})`);
+    for (const r of reference.tQuantiles)
+      expectClose(studentTQuantile(r.p, r.df), r.value, `t.ppf(${r.p}, ${r.df})`);
   });
   it('t CDF, including fractional df and far tails', () => {
     for (const r of reference.tCdf) expectClose(studentTCdf(r.t, r.df), r.value, `t.cdf(${r.t}, ${r.df})`);
@@ -65,7 +81,10 @@ describe('Holm adjustment agrees with the reference', () => {
 
 describe.each(reference.datasets.map((d) => [d.name, d] as const))('dataset %s', (_, d) => {
   it('descriptive summary: mean, sd, t CI, median, min, max', () => {
-    for (const [values, ref] of [[d.a, d.summaryA], [d.b, d.summaryB]] as const) {
+    for (const [values, ref] of [
+      [d.a, d.summaryA],
+      [d.b, d.summaryB],
+    ] as const) {
       const s = summarize(values);
       expect(s.n).toBe(ref.n);
       for (const key of ['mean', 'sd', 'median', 'min', 'max'] as const) expectClose(s[key], ref[key], key);
@@ -84,32 +103,38 @@ describe.each(reference.datasets.map((d) => [d.name, d] as const))('dataset %s',
     expectClose(c.ci95?.[1], d.welch.ci95[1], 'ci high');
     expectClose(hedgesGUnpaired({ a: d.a, b: d.b }), d.hedgesGUnpaired, 'g');
   });
-
 });
 
-describe.each(reference.datasets.filter((d) => d.paired).map((d) => [d.name, d] as const))('paired dataset %s', (_, d) => {
-  it('paired t test and its CI, Wilcoxon signed-rank, paired effect sizes', () => {
-    const ref = d.pairedT;
-    const wref = d.wilcoxon;
-    const eref = d.pairedEffect;
-    if (!ref || !wref || !eref) throw new Error('fixture lacks paired results');
-    const t = pairedTTest({ a: d.a, b: d.b });
-    expectClose(t.statistic, ref.statistic, 'statistic');
-    expect(t.df).toBe(ref.df);
-    expectClose(t.p, ref.p, 'p');
-    const c = compareSamples({ metric: 'finalTestAccuracy', a: d.a, b: d.b, paired: true, resamples: 200 });
-    expectClose(c.ci95?.[0], ref.ci95[0], 'ci low');
-    expectClose(c.ci95?.[1], ref.ci95[1], 'ci high');
-    const w = wilcoxonSignedRank({ a: d.a, b: d.b });
-    expect(w.method).toBe(wref.method);
-    expect({ n: w.n, zeros: w.zeros, ties: w.ties }).toEqual({ n: wref.n, zeros: wref.zeros, ties: wref.ties });
-    expectClose(w.statistic, wref.statistic, 'W');
-    expectClose(w.p, wref.p, 'Wilcoxon p');
-    const e = pairedEffectSizes({ a: d.a, b: d.b });
-    expectClose(e.gAv, eref.gAv, 'g_av');
-    expectClose(e.dz, eref.dz, 'd_z');
-  });
-});
+describe.each(reference.datasets.filter((d) => d.paired).map((d) => [d.name, d] as const))(
+  'paired dataset %s',
+  (_, d) => {
+    it('paired t test and its CI, Wilcoxon signed-rank, paired effect sizes', () => {
+      const ref = d.pairedT;
+      const wref = d.wilcoxon;
+      const eref = d.pairedEffect;
+      if (!ref || !wref || !eref) throw new Error('fixture lacks paired results');
+      const t = pairedTTest({ a: d.a, b: d.b });
+      expectClose(t.statistic, ref.statistic, 'statistic');
+      expect(t.df).toBe(ref.df);
+      expectClose(t.p, ref.p, 'p');
+      const c = compareSamples({ metric: 'finalTestAccuracy', a: d.a, b: d.b, paired: true, resamples: 200 });
+      expectClose(c.ci95?.[0], ref.ci95[0], 'ci low');
+      expectClose(c.ci95?.[1], ref.ci95[1], 'ci high');
+      const w = wilcoxonSignedRank({ a: d.a, b: d.b });
+      expect(w.method).toBe(wref.method);
+      expect({ n: w.n, zeros: w.zeros, ties: w.ties }).toEqual({
+        n: wref.n,
+        zeros: wref.zeros,
+        ties: wref.ties,
+      });
+      expectClose(w.statistic, wref.statistic, 'W');
+      expectClose(w.p, wref.p, 'Wilcoxon p');
+      const e = pairedEffectSizes({ a: d.a, b: d.b });
+      expectClose(e.gAv, eref.gAv, 'g_av');
+      expectClose(e.dz, eref.dz, 'd_z');
+    });
+  },
+);
 
 it('the fixtures cover n = 3, n = 5, ties, zero differences, the exact and normal Wilcoxon paths and unequal variances', () => {
   const ds = reference.datasets;
@@ -117,6 +142,8 @@ it('the fixtures cover n = 3, n = 5, ties, zero differences, the exact and norma
   expect(ds.some((d) => d.a.length === 5 && d.paired)).toBe(true);
   expect(ds.some((d) => d.wilcoxon?.ties)).toBe(true);
   expect(ds.some((d) => (d.wilcoxon?.zeros ?? 0) > 0)).toBe(true);
-  expect(new Set(ds.flatMap((d) => (d.wilcoxon ? [d.wilcoxon.method] : [])))).toEqual(new Set(['exact', 'normal approximation']));
+  expect(new Set(ds.flatMap((d) => (d.wilcoxon ? [d.wilcoxon.method] : [])))).toEqual(
+    new Set(['exact', 'normal approximation']),
+  );
   expect(ds.some((d) => !d.paired && d.summaryA.sd * 5 < d.summaryB.sd)).toBe(true);
 });

@@ -4,25 +4,59 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../../common/errors.js';
-import { buildReport, parseReportFormat, renderHtml, renderMarkdown, renderTable, writeReport } from '../../../analysis/report.js';
+import {
+  buildReport,
+  parseReportFormat,
+  renderHtml,
+  renderMarkdown,
+  renderTable,
+  writeReport,
+} from '../../../analysis/report.js';
 import { FC, generateRecords, STUDY } from './records.js';
 
 const records = generateRecords();
-const report = buildReport({ sweepName: 'conv-study', sweepId: 'sweep-7', records, synthetic: true, ...STUDY });
+const report = buildReport({
+  sweepName: 'conv-study',
+  sweepId: 'sweep-7',
+  records,
+  synthetic: true,
+  ...STUDY,
+});
 
 describe('buildReport', () => {
   it('summarises every group with n, mean, sd, t CI, median, min, max for each metric', () => {
-    expect(report.groups.map((g) => g.label)).toEqual(['model=cnn kernel_size=3', 'model=cnn kernel_size=5', 'model=fc']);
+    expect(report.groups.map((g) => g.label)).toEqual([
+      'model=cnn kernel_size=3',
+      'model=cnn kernel_size=5',
+      'model=fc',
+    ]);
     const fc = report.groups.find((g) => g.label === FC.label);
-    const accuracies = records.filter((r) => r.groupLabel === FC.label).map((r) => r.result.final['testAccuracy'] ?? Number.NaN);
-    expect(fc?.metrics.finalTestAccuracy).toMatchObject({ n: 5, min: Math.min(...accuracies), max: Math.max(...accuracies) });
+    const accuracies = records
+      .filter((r) => r.groupLabel === FC.label)
+      .map((r) => r.result.final['testAccuracy'] ?? Number.NaN);
+    expect(fc?.metrics.finalTestAccuracy).toMatchObject({
+      n: 5,
+      min: Math.min(...accuracies),
+      max: Math.max(...accuracies),
+    });
     expect(fc?.metrics.finalTestAccuracy?.mean).toBeCloseTo(accuracies.reduce((s, x) => s + x, 0) / 5, 12);
     for (const g of report.groups) {
       expect(Object.keys(g.metrics).sort()).toEqual(
-        ['epochSeconds', 'epochsToConverge', 'finalTestAccuracy', 'finalTestLoss', 'finalTrainAccuracy', 'generalisationGap', 'imagesPerSecond'].sort(),
+        [
+          'epochSeconds',
+          'epochsToConverge',
+          'finalTestAccuracy',
+          'finalTestLoss',
+          'finalTrainAccuracy',
+          'generalisationGap',
+          'imagesPerSecond',
+        ].sort(),
       );
       const gap = g.metrics.generalisationGap?.mean ?? Number.NaN;
-      expect(gap).toBeCloseTo((g.metrics.finalTrainAccuracy?.mean ?? 0) - (g.metrics.finalTestAccuracy?.mean ?? 0), 12);
+      expect(gap).toBeCloseTo(
+        (g.metrics.finalTrainAccuracy?.mean ?? 0) - (g.metrics.finalTestAccuracy?.mean ?? 0),
+        12,
+      );
       expect(g.curve).toHaveLength(10);
     }
   });
@@ -30,21 +64,53 @@ describe('buildReport', () => {
   it('is plain JSON (no NaN or Infinity) and deterministic for a bootstrap seed', () => {
     const json = JSON.stringify(report);
     expect(JSON.parse(json)).toEqual(report);
-    const again = buildReport({ sweepName: 'conv-study', sweepId: 'sweep-7', records: [...records].reverse(), synthetic: true, ...STUDY });
+    const again = buildReport({
+      sweepName: 'conv-study',
+      sweepId: 'sweep-7',
+      records: [...records].reverse(),
+      synthetic: true,
+      ...STUDY,
+    });
     expect({ ...again, generatedAt: '' }).toEqual({ ...report, generatedAt: '' });
-    const otherSeed = buildReport({ sweepName: 'conv-study', sweepId: 'sweep-7', records, seed: 99, ...STUDY });
-    expect(otherSeed.comparisons[0]?.metrics.finalTestAccuracy?.bootstrapCi95).not.toEqual(report.comparisons[0]?.metrics.finalTestAccuracy?.bootstrapCi95);
+    const otherSeed = buildReport({
+      sweepName: 'conv-study',
+      sweepId: 'sweep-7',
+      records,
+      seed: 99,
+      ...STUDY,
+    });
+    expect(otherSeed.comparisons[0]?.metrics.finalTestAccuracy?.bootstrapCi95).not.toEqual(
+      report.comparisons[0]?.metrics.finalTestAccuracy?.bootstrapCi95,
+    );
   });
 
   it('keeps one record per seed in a group and notes groups with a single seed', () => {
-    const r = buildReport({ sweepName: 's', sweepId: 'x', records: [...records, ...records.slice(0, 2), ...generateRecords({ variants: [{ ...FC, label: 'solo', factors: { model: 'solo' } }], seeds: [0] })], ...STUDY });
+    const r = buildReport({
+      sweepName: 's',
+      sweepId: 'x',
+      records: [
+        ...records,
+        ...records.slice(0, 2),
+        ...generateRecords({ variants: [{ ...FC, label: 'solo', factors: { model: 'solo' } }], seeds: [0] }),
+      ],
+      ...STUDY,
+    });
     expect(r.trialCount).toBe(16);
     expect(r.notes.join('\n')).toMatch(/group solo has 1 finished seed/);
   });
 
   it('renders a sweep with one seed per group in every format without inventing numbers', async () => {
-    const single = buildReport({ sweepName: 's', sweepId: 'x', records: generateRecords({ seeds: [3] }), ...STUDY });
-    expect(single.comparisons.every((c) => c.design === 'unpaired' && c.metrics.finalTestAccuracy?.tTest.p === null)).toBe(true);
+    const single = buildReport({
+      sweepName: 's',
+      sweepId: 'x',
+      records: generateRecords({ seeds: [3] }),
+      ...STUDY,
+    });
+    expect(
+      single.comparisons.every(
+        (c) => c.design === 'unpaired' && c.metrics.finalTestAccuracy?.tTest.p === null,
+      ),
+    ).toBe(true);
     expect(single.groups.every((g) => g.metrics.finalTestAccuracy?.ci95 === null)).toBe(true);
     expect(renderTable(single)).toMatch(/has 1 finished seed/);
     expect(renderMarkdown(single)).toContain('| – |');
@@ -80,8 +146,13 @@ describe('renderTable', () => {
   });
   it('does not call real data synthetic, and labels trials on the synthetic dataset as synthetic', () => {
     expect(renderTable({ ...report, synthetic: false })).not.toMatch(/SYNTHETIC/);
-    const onSynthetic = records.map((r) => ({ ...r, config: { ...r.config, dataset: { name: 'synthetic' as const } } }));
-    expect(buildReport({ sweepName: 's', sweepId: 'x', records: onSynthetic, ...STUDY }).synthetic).toBe(true);
+    const onSynthetic = records.map((r) => ({
+      ...r,
+      config: { ...r.config, dataset: { name: 'synthetic' as const } },
+    }));
+    expect(buildReport({ sweepName: 's', sweepId: 'x', records: onSynthetic, ...STUDY }).synthetic).toBe(
+      true,
+    );
     expect(buildReport({ sweepName: 's', sweepId: 'x', records, ...STUDY }).synthetic).toBe(false);
   });
 });
@@ -109,7 +180,9 @@ describe('writeReport', () => {
     dirs.push(dir);
     const outDir = join(dir, 'nested');
     const written = await writeReport({ report, formats: ['table', 'md', 'json', 'html'], outDir });
-    expect(written.map((w) => w.path)).toEqual(['report.txt', 'report.md', 'report.json', 'report.html'].map((f) => join(outDir, f)));
+    expect(written.map((w) => w.path)).toEqual(
+      ['report.txt', 'report.md', 'report.json', 'report.html'].map((f) => join(outDir, f)),
+    );
     expect(JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8'))).toEqual(report);
     expect(await readFile(join(outDir, 'report.txt'), 'utf8')).toBe(renderTable(report));
     expect(await readFile(join(outDir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);

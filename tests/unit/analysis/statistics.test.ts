@@ -8,12 +8,23 @@ import { holmAdjust } from '../../../analysis/multiple-comparisons.js';
 import type { EpochMetrics } from '../../../engine/types.js';
 
 function normalSample(random: () => number, n: number, mean: number, sd: number): number[] {
-  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  return Array.from(
+    { length: n },
+    () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
+  );
 }
 
 describe('summaries', () => {
   it('give no spread or CI for one observation and nothing for none', () => {
-    expect(summarize([0.7])).toEqual({ n: 1, mean: 0.7, sd: null, ci95: null, median: 0.7, min: 0.7, max: 0.7 });
+    expect(summarize([0.7])).toEqual({
+      n: 1,
+      mean: 0.7,
+      sd: null,
+      ci95: null,
+      median: 0.7,
+      min: 0.7,
+      max: 0.7,
+    });
     expect(summarize([]).mean).toBeNull();
   });
   it('drop non-finite values', () => {
@@ -29,7 +40,11 @@ describe('tests on degenerate data', () => {
     expect(Number.isNaN(w.p)).toBe(true);
   });
   it('exact Wilcoxon of three positive differences is 2/8', () => {
-    expect(wilcoxonSignedRank({ a: [3, 4, 5], b: [1, 1, 1] })).toMatchObject({ statistic: 0, p: 0.25, method: 'exact' });
+    expect(wilcoxonSignedRank({ a: [3, 4, 5], b: [1, 1, 1] })).toMatchObject({
+      statistic: 0,
+      p: 0.25,
+      method: 'exact',
+    });
   });
   it('paired tests refuse samples of different lengths', () => {
     expect(() => pairedTTest({ a: [1, 2], b: [1] })).toThrow(RangeError);
@@ -108,9 +123,15 @@ describe('seeded percentile bootstrap', () => {
 });
 
 describe('convergence', () => {
-  const epochs = [0.3, 0.5, 0.62, 0.66, 0.68, 0.69].map(
-    (testAccuracy, i): EpochMetrics => ({ epoch: i + 1, testAccuracy, trainAccuracy: testAccuracy, trainLoss: 1, testLoss: 1, epochSeconds: 1, imagesPerSecond: 1 }),
-  );
+  const epochs = [0.3, 0.5, 0.62, 0.66, 0.68, 0.69].map((testAccuracy, i): EpochMetrics => ({
+    epoch: i + 1,
+    testAccuracy,
+    trainAccuracy: testAccuracy,
+    trainLoss: 1,
+    testLoss: 1,
+    epochSeconds: 1,
+    imagesPerSecond: 1,
+  }));
   it('is the first epoch reaching the fraction of the final test accuracy', () => {
     expect(epochsToConverge({ epochs })).toBe(4); // 0.95 × 0.69 = 0.6555
     expect(epochsToConverge({ epochs, fraction: 0.89 })).toBe(3); // 0.6141

@@ -6,11 +6,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 
-const version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 describe('bin/seedsweep.js', () => {
   it('prints the version when run directly', () => {
-    const out = execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'), '--version'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'), '--version'],
+      { encoding: 'utf8' },
+    );
     expect(out.trim()).toBe(version);
   });
 
@@ -26,7 +32,18 @@ describe('bin/seedsweep.js', () => {
     let code = 0;
     let stderr = '';
     try {
-      execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'), 'train', '--model', 'nope', '--dataset', 'synthetic'], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [
+          path.join(PACKAGE_ROOT, 'bin', 'seedsweep.js'),
+          'train',
+          '--model',
+          'nope',
+          '--dataset',
+          'synthetic',
+        ],
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
     } catch (error) {
       code = (error as { status: number }).status;
       stderr = (error as { stderr: string }).stderr;

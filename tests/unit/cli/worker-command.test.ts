@@ -24,11 +24,24 @@ describe('seedsweep worker --queue gpu --gpus', () => {
     };
     let result: { code: number; stderr: string };
     try {
-      const { stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), 'worker', '--queue', 'gpu', '--gpus', '0,1'], {
-        cwd: PACKAGE_ROOT,
-        env,
-        timeout: 90_000,
-      });
+      const { stderr } = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PACKAGE_ROOT, 'cli', 'main.ts'),
+          'worker',
+          '--queue',
+          'gpu',
+          '--gpus',
+          '0,1',
+        ],
+        {
+          cwd: PACKAGE_ROOT,
+          env,
+          timeout: 90_000,
+        },
+      );
       result = { code: 0, stderr };
     } catch (error) {
       const e = error as { code: number; stderr: string };

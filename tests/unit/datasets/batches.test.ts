@@ -10,7 +10,16 @@ function storeOf(count: number): ImageStore {
     labels[i] = (i * 3) % 10;
     for (let b = 0; b < 3072; b += 1) images[i * 3072 + b] = (i * 17 + b) % 256;
   }
-  return { name: 'synthetic', synthetic: true, images, labels, count, trainCount: count, classNames: [], fingerprint: 'x' };
+  return {
+    name: 'synthetic',
+    synthetic: true,
+    images,
+    labels,
+    count,
+    trainCount: count,
+    classNames: [],
+    fingerprint: 'x',
+  };
 }
 
 describe('normalisation', () => {
@@ -23,8 +32,15 @@ describe('normalisation', () => {
     expect(out[51]).toBeCloseTo(0.2, 7);
     for (let i = 0; i < 256; i += 1) expect(out[i]).toBe(Math.fround(i / 255));
     // The manifest's description reproduces the values to float32 precision.
-    for (let i = 0; i < 256; i += 1) expect(Math.fround(i * PREPROCESSING.scale + PREPROCESSING.offset)).toBeCloseTo(out[i] as number, 7);
-    expect(PREPROCESSING).toMatchObject({ kind: 'scale', inputDtype: 'uint8', outputDtype: 'float32', outputRange: [0, 1], imageShape: [32, 32, 3] });
+    for (let i = 0; i < 256; i += 1)
+      expect(Math.fround(i * PREPROCESSING.scale + PREPROCESSING.offset)).toBeCloseTo(out[i] as number, 7);
+    expect(PREPROCESSING).toMatchObject({
+      kind: 'scale',
+      inputDtype: 'uint8',
+      outputDtype: 'float32',
+      outputRange: [0, 1],
+      imageShape: [32, 32, 3],
+    });
   });
 
   it('writes into a given buffer and refuses one that is too short', () => {
@@ -47,7 +63,8 @@ describe('fillBatch', () => {
       [0, 0],
       [1, 3],
     ] as const) {
-      for (const b of [0, 1, 2, 1000, 3071]) expect(pixels[row * 3072 + b]).toBe(Math.fround(((index * 17 + b) % 256) / 255));
+      for (const b of [0, 1, 2, 1000, 3071])
+        expect(pixels[row * 3072 + b]).toBe(Math.fround(((index * 17 + b) % 256) / 255));
     }
     expect(pixels[2 * 3072]).toBe(-1);
   });
@@ -55,8 +72,35 @@ describe('fillBatch', () => {
   it('rejects ranges outside the indices and too-small outputs', () => {
     const store = storeOf(2);
     const indices = Int32Array.from([0, 1]);
-    expect(() => fillBatch({ store, indices, start: 1, count: 2, pixels: new Float32Array(2 * 3072), labels: new Int32Array(2) })).toThrow(/rows \[1, 3\) outside/);
-    expect(() => fillBatch({ store, indices, start: 0, count: 2, pixels: new Float32Array(3072), labels: new Int32Array(2) })).toThrow(/pixels holds/);
-    expect(() => fillBatch({ store, indices: Int32Array.from([7]), start: 0, count: 1, pixels: new Float32Array(3072), labels: new Int32Array(1) })).toThrow(/index 7 outside/);
+    expect(() =>
+      fillBatch({
+        store,
+        indices,
+        start: 1,
+        count: 2,
+        pixels: new Float32Array(2 * 3072),
+        labels: new Int32Array(2),
+      }),
+    ).toThrow(/rows \[1, 3\) outside/);
+    expect(() =>
+      fillBatch({
+        store,
+        indices,
+        start: 0,
+        count: 2,
+        pixels: new Float32Array(3072),
+        labels: new Int32Array(2),
+      }),
+    ).toThrow(/pixels holds/);
+    expect(() =>
+      fillBatch({
+        store,
+        indices: Int32Array.from([7]),
+        start: 0,
+        count: 1,
+        pixels: new Float32Array(3072),
+        labels: new Int32Array(1),
+      }),
+    ).toThrow(/index 7 outside/);
   });
 });

@@ -10,7 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDatasetsDir } from '../../../common/paths.js';
-import { clearImageStoreCache, datasetFingerprint, loadImageStore, splitFromStore } from '../../../datasets/index.js';
+import {
+  clearImageStoreCache,
+  datasetFingerprint,
+  loadImageStore,
+  splitFromStore,
+} from '../../../datasets/index.js';
 
 const archivePath = path.join(sharedDatasetsDir(), 'cifar-10-binary.tar.gz');
 const sumsPath = path.join(sharedDatasetsDir(), 'SHA256SUMS');
@@ -18,7 +23,8 @@ const present = await fs.access(archivePath).then(
   () => true,
   () => false,
 );
-if (!present) console.warn(`SKIPPED full CIFAR-10 tests: ${archivePath} is absent (see /work/shared/datasets/README.md)`);
+if (!present)
+  console.warn(`SKIPPED full CIFAR-10 tests: ${archivePath} is absent (see /work/shared/datasets/README.md)`);
 
 /** Every regular file below `dir` (empty folders do not count as cached content). */
 async function filesBelow(dir: string): Promise<string[]> {
@@ -37,7 +43,9 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
 
   beforeAll(async () => {
     archive = await fs.readFile(archivePath);
-    const line = (await fs.readFile(sumsPath, 'utf8')).split('\n').find((l) => l.trim().endsWith(' cifar-10-binary.tar.gz'));
+    const line = (await fs.readFile(sumsPath, 'utf8'))
+      .split('\n')
+      .find((l) => l.trim().endsWith(' cifar-10-binary.tar.gz'));
     sha256 = (line ?? '').split(/\s+/)[0] ?? '';
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seedsweep-cifar-'));
@@ -70,19 +78,40 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
 
   it('loads 50,000 + 10,000 images by path, HWC in shared memory, balanced test set', async () => {
     const progress: string[] = [];
-    const store = await loadImageStore({ spec: { name: 'cifar10', path: archivePath }, onProgress: (m) => progress.push(m), cifar10: { cacheRoot: path.join(tmp, 'by-path-cache') } });
+    const store = await loadImageStore({
+      spec: { name: 'cifar10', path: archivePath },
+      onProgress: (m) => progress.push(m),
+      cifar10: { cacheRoot: path.join(tmp, 'by-path-cache') },
+    });
     expect(store.count).toBe(60_000);
     expect(store.trainCount).toBe(50_000);
     expect(store.images.length).toBe(60_000 * 3072);
     expect(store.images.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(store.classNames).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    expect(store.classNames).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
     const testCounts = new Array<number>(10).fill(0);
-    for (let i = store.trainCount; i < store.count; i += 1) testCounts[store.labels[i] as number] = (testCounts[store.labels[i] as number] as number) + 1;
+    for (let i = store.trainCount; i < store.count; i += 1)
+      testCounts[store.labels[i] as number] = (testCounts[store.labels[i] as number] as number) + 1;
     expect(testCounts).toEqual(new Array<number>(10).fill(1000));
     pathFingerprint = store.fingerprint;
     expect(progress.some((m) => m.includes('decoding 60,000'))).toBe(true);
     const split = splitFromStore({ store, spec: { name: 'cifar10', trainSize: 5000, testSize: 1000 } });
-    expect(await datasetFingerprint({ name: 'cifar10', path: archivePath, trainSize: 5000, testSize: 1000 }, { cifar10: { cacheRoot: path.join(tmp, 'by-path-cache') } })).toBe(split.fingerprint);
+    expect(
+      await datasetFingerprint(
+        { name: 'cifar10', path: archivePath, trainSize: 5000, testSize: 1000 },
+        { cifar10: { cacheRoot: path.join(tmp, 'by-path-cache') } },
+      ),
+    ).toBe(split.fingerprint);
   });
 
   it('downloads over HTTP into the cache (SHA-256 from the environment), then loads from the cache', async () => {
@@ -94,12 +123,24 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
     try {
       clearImageStoreCache();
       const progress: string[] = [];
-      const downloaded = await loadImageStore({ spec: { name: 'cifar10' }, onProgress: (m) => progress.push(m) });
+      const downloaded = await loadImageStore({
+        spec: { name: 'cifar10' },
+        onProgress: (m) => progress.push(m),
+      });
       expect(progress.some((m) => /downloading .*\(100 %\)/.test(m))).toBe(true);
       expect(downloaded.count).toBe(60_000);
       const cached = (await filesBelow(cacheRoot)).map((f) => path.relative(cacheRoot, f)).sort();
       expect(cached).toEqual(
-        ['batches.meta.txt', 'data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'seedsweep.json', 'test_batch.bin'].map((f) => path.join('cifar10', 'cifar-10-batches-bin', f)),
+        [
+          'batches.meta.txt',
+          'data_batch_1.bin',
+          'data_batch_2.bin',
+          'data_batch_3.bin',
+          'data_batch_4.bin',
+          'data_batch_5.bin',
+          'seedsweep.json',
+          'test_batch.bin',
+        ].map((f) => path.join('cifar10', 'cifar-10-batches-bin', f)),
       );
       expect(downloaded.fingerprint).toBe(pathFingerprint);
 
@@ -109,7 +150,9 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
       expect(requests.length).toBe(before);
       expect(fromCache.fingerprint).toBe(downloaded.fingerprint);
       expect(Buffer.from(fromCache.images).equals(Buffer.from(downloaded.images))).toBe(true);
-      expect(await datasetFingerprint({ name: 'cifar10', trainSize: 100 })).toBe(splitFromStore({ store: fromCache, spec: { name: 'cifar10', trainSize: 100 } }).fingerprint);
+      expect(await datasetFingerprint({ name: 'cifar10', trainSize: 100 })).toBe(
+        splitFromStore({ store: fromCache, spec: { name: 'cifar10', trainSize: 100 } }).fingerprint,
+      );
     } finally {
       process.env = saved;
     }
@@ -117,9 +160,18 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
 
   it('rejects a download with a flipped byte by its checksum and caches nothing', async () => {
     const cacheRoot = path.join(tmp, 'flipped-cache');
-    await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `${base}/flipped/cifar-10-binary.tar.gz`, sha256 } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10' },
+        cifar10: { cacheRoot, url: `${base}/flipped/cifar-10-binary.tar.gz`, sha256 },
+      }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_CHECKSUM',
-      message: expect.stringMatching(new RegExp(`downloaded from ${base}/flipped/.* has SHA-256 [0-9a-f]{64}, expected ${sha256}.*nothing was cached`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `downloaded from ${base}/flipped/.* has SHA-256 [0-9a-f]{64}, expected ${sha256}.*nothing was cached`,
+        ),
+      ),
     });
     expect(await filesBelow(cacheRoot)).toEqual([]);
     expect(await fs.readdir(cacheRoot)).toEqual([]);
@@ -127,9 +179,16 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
 
   it('reports a transfer cut short and caches nothing', async () => {
     const cacheRoot = path.join(tmp, 'short-cache');
-    await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `${base}/short/cifar-10-binary.tar.gz`, sha256 } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10' },
+        cifar10: { cacheRoot, url: `${base}/short/cifar-10-binary.tar.gz`, sha256 },
+      }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_DOWNLOAD',
-      message: expect.stringMatching(/download of http:\/\/127\.0\.0\.1:\d+\/short\/cifar-10-binary\.tar\.gz failed: .*(broke off|truncated).*Nothing was cached/),
+      message: expect.stringMatching(
+        /download of http:\/\/127\.0\.0\.1:\d+\/short\/cifar-10-binary\.tar\.gz failed: .*(broke off|truncated).*Nothing was cached/,
+      ),
     });
     expect(await filesBelow(cacheRoot)).toEqual([]);
   });
@@ -138,9 +197,13 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
     const truncated = path.join(tmp, 'truncated.tar.gz');
     await fs.writeFile(truncated, archive.subarray(0, 40_000_000));
     const cacheRoot = path.join(tmp, 'truncated-cache');
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: truncated }, cifar10: { cacheRoot } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({ spec: { name: 'cifar10', path: truncated }, cifar10: { cacheRoot } }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_CORRUPT',
-      message: expect.stringMatching(/truncated\.tar\.gz is not a readable cifar-10-binary\.tar\.gz \(.*unexpected end of file.*\): the archive is truncated, corrupt/),
+      message: expect.stringMatching(
+        /truncated\.tar\.gz is not a readable cifar-10-binary\.tar\.gz \(.*unexpected end of file.*\): the archive is truncated, corrupt/,
+      ),
     });
     expect(await filesBelow(cacheRoot)).toEqual([]);
   });
@@ -150,14 +213,21 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
     const saved = process.env['SEEDSWEEP_CIFAR10_SHA256'];
     delete process.env['SEEDSWEEP_CIFAR10_SHA256'];
     try {
-      await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `${base}/good/x.tar.gz` } })).rejects.toMatchObject({
+      await expect(
+        loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `${base}/good/x.tar.gz` } }),
+      ).rejects.toMatchObject({
         code: 'E_DATASET_CHECKSUM_MISSING',
         message: expect.stringMatching(/set SEEDSWEEP_CIFAR10_SHA256/),
       });
     } finally {
       if (saved !== undefined) process.env['SEEDSWEEP_CIFAR10_SHA256'] = saved;
     }
-    await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `${base}/missing/x.tar.gz`, sha256 } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10' },
+        cifar10: { cacheRoot, url: `${base}/missing/x.tar.gz`, sha256 },
+      }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_DOWNLOAD',
       message: expect.stringMatching(/HTTP 404.*--data-path/),
     });
@@ -165,7 +235,12 @@ describe.runIf(present)('CIFAR-10 from the shared archive', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url: `http://127.0.0.1:${port}/x.tar.gz`, sha256 } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10' },
+        cifar10: { cacheRoot, url: `http://127.0.0.1:${port}/x.tar.gz`, sha256 },
+      }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_DOWNLOAD',
       message: expect.stringMatching(/ECONNREFUSED/),
     });

@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearImageStoreCache, datasetFingerprint, loadImageStore, splitFromStore } from '../../../datasets/index.js';
+import {
+  clearImageStoreCache,
+  datasetFingerprint,
+  loadImageStore,
+  splitFromStore,
+} from '../../../datasets/index.js';
 import { writeTinyArchive } from './tiny-cifar.js';
 
 let root: string;
@@ -52,8 +57,12 @@ describe('CIFAR-10 download cache', () => {
     expect(requests - before).toBe(1);
     expect(again.fingerprint).toBe(a.fingerprint);
     const spec = { name: 'cifar10' as const, trainSize: 10, testSize: 3, sliceSeed: 1 };
-    expect(await datasetFingerprint(spec, { cifar10: { cacheRoot, url, sha256 } })).toBe(splitFromStore({ store: again, spec }).fingerprint);
-    const sidecar = JSON.parse(await fs.readFile(path.join(cachedFolder(cacheRoot), 'seedsweep.json'), 'utf8')) as { archiveSha256: string; url: string };
+    expect(await datasetFingerprint(spec, { cifar10: { cacheRoot, url, sha256 } })).toBe(
+      splitFromStore({ store: again, spec }).fingerprint,
+    );
+    const sidecar = JSON.parse(
+      await fs.readFile(path.join(cachedFolder(cacheRoot), 'seedsweep.json'), 'utf8'),
+    ) as { archiveSha256: string; url: string };
     expect(sidecar).toMatchObject({ archiveSha256: sha256, url });
   });
 
@@ -64,9 +73,15 @@ describe('CIFAR-10 download cache', () => {
     clearImageStoreCache();
     const before = requests;
     const messages: string[] = [];
-    const repaired = await loadImageStore({ spec: { name: 'cifar10' }, onProgress: (m) => messages.push(m), cifar10: { cacheRoot, url, sha256 } });
+    const repaired = await loadImageStore({
+      spec: { name: 'cifar10' },
+      onProgress: (m) => messages.push(m),
+      cifar10: { cacheRoot, url, sha256 },
+    });
     expect(requests - before).toBe(1);
-    expect(messages.some((m) => /is damaged .*data_batch_2\.bin has 100 bytes.*downloading again/.test(m))).toBe(true);
+    expect(
+      messages.some((m) => /is damaged .*data_batch_2\.bin has 100 bytes.*downloading again/.test(m)),
+    ).toBe(true);
     expect(repaired.fingerprint).toBe(first.fingerprint);
     expect((await fs.stat(path.join(cachedFolder(cacheRoot), 'data_batch_2.bin'))).size).toBe(5 * 3073);
     expect((await fs.readdir(path.join(cacheRoot, 'cifar10'))).sort()).toEqual(['cifar-10-batches-bin']);
@@ -76,7 +91,9 @@ describe('CIFAR-10 download cache', () => {
     const cacheRoot = path.join(root, 'c3');
     await loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url, sha256 } });
     clearImageStoreCache();
-    await expect(loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url, sha256: 'b'.repeat(64) } })).rejects.toMatchObject({ code: 'E_DATASET_CHECKSUM' });
+    await expect(
+      loadImageStore({ spec: { name: 'cifar10' }, cifar10: { cacheRoot, url, sha256: 'b'.repeat(64) } }),
+    ).rejects.toMatchObject({ code: 'E_DATASET_CHECKSUM' });
     // The verified entry survives the failed attempt.
     clearImageStoreCache();
     const before = requests;

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCifarRecords } from '../../../datasets/cifar10-records.js';
-import { clearImageStoreCache, datasetFingerprint, loadImageStore, loadSplit } from '../../../datasets/index.js';
+import {
+  clearImageStoreCache,
+  datasetFingerprint,
+  loadImageStore,
+  loadSplit,
+} from '../../../datasets/index.js';
 import { TINY_CLASS_NAMES, tinyBatch, tinyPixel, writeTinyArchive, writeTinyFolder } from './tiny-cifar.js';
 
 let root: string;
@@ -40,10 +45,20 @@ describe('CIFAR-10 binary records', () => {
   it('rejects a partial record and labels outside 0–9', () => {
     const images = new Uint8Array(2 * 3072);
     const labels = new Uint8Array(2);
-    expect(() => decodeCifarRecords({ records: new Uint8Array(3073 + 10), images, labels, firstImage: 0, source: 'short.bin' })).toThrow(/short\.bin has 3083 bytes, not a whole number of 3073-byte/);
+    expect(() =>
+      decodeCifarRecords({
+        records: new Uint8Array(3073 + 10),
+        images,
+        labels,
+        firstImage: 0,
+        source: 'short.bin',
+      }),
+    ).toThrow(/short\.bin has 3083 bytes, not a whole number of 3073-byte/);
     const bad = tinyBatch({ file: 0, records: 2 });
     bad[3073] = 10;
-    expect(() => decodeCifarRecords({ records: bad, images, labels, firstImage: 0, source: 'bad.bin' })).toThrow(/bad\.bin: record 1 has label 10/);
+    expect(() =>
+      decodeCifarRecords({ records: bad, images, labels, firstImage: 0, source: 'bad.bin' }),
+    ).toThrow(/bad\.bin: record 1 has label 10/);
   });
 });
 
@@ -52,9 +67,18 @@ describe('loading a CIFAR-10 layout from a local path', () => {
     const folderRoot = path.join(root, 'folder');
     const folder = await writeTinyFolder({ root: folderRoot, records: 4 });
     const archive = await writeTinyArchive({ root: path.join(root, 'archive'), records: 4 });
-    const fromFolder = await loadImageStore({ spec: { name: 'cifar10', path: folder }, cifar10: { cacheRoot } });
-    const fromParent = await loadImageStore({ spec: { name: 'cifar10', path: folderRoot }, cifar10: { cacheRoot } });
-    const fromArchive = await loadImageStore({ spec: { name: 'cifar10', path: archive }, cifar10: { cacheRoot } });
+    const fromFolder = await loadImageStore({
+      spec: { name: 'cifar10', path: folder },
+      cifar10: { cacheRoot },
+    });
+    const fromParent = await loadImageStore({
+      spec: { name: 'cifar10', path: folderRoot },
+      cifar10: { cacheRoot },
+    });
+    const fromArchive = await loadImageStore({
+      spec: { name: 'cifar10', path: archive },
+      cifar10: { cacheRoot },
+    });
     for (const store of [fromFolder, fromParent, fromArchive]) {
       expect(store.count).toBe(24);
       expect(store.trainCount).toBe(20);
@@ -68,9 +92,16 @@ describe('loading a CIFAR-10 layout from a local path', () => {
     expect(Buffer.from(fromArchive.images).equals(Buffer.from(fromFolder.images))).toBe(true);
     // Train files in order, then the test file: store image 4*5 + 1 is test record 1 (file index 5).
     expect(fromArchive.labels[21]).toBe((1 + 5) % 10);
-    expect(fromArchive.images[21 * 3072 + 10 * 3 + 2]).toBe(tinyPixel({ file: 5, record: 1, channel: 2, pixel: 10 }));
+    expect(fromArchive.images[21 * 3072 + 10 * 3 + 2]).toBe(
+      tinyPixel({ file: 5, record: 1, channel: 2, pixel: 10 }),
+    );
     // Same source ⇒ the same store object (held once per process).
-    expect(await loadImageStore({ spec: { name: 'cifar10', path: archive, trainSize: 10 }, cifar10: { cacheRoot } })).toBe(fromArchive);
+    expect(
+      await loadImageStore({
+        spec: { name: 'cifar10', path: archive, trainSize: 10 },
+        cifar10: { cacheRoot },
+      }),
+    ).toBe(fromArchive);
   });
 
   it('gives the same fingerprint cheaply (from a sidecar) as a full load', async () => {
@@ -79,19 +110,32 @@ describe('loading a CIFAR-10 layout from a local path', () => {
     const loaded = await loadSplit({ spec, cifar10: { cacheRoot } });
     expect(await datasetFingerprint(spec, { cifar10: { cacheRoot } })).toBe(loaded.fingerprint);
     clearImageStoreCache();
-    expect(await datasetFingerprint({ ...spec, sliceSeed: 4 }, { cifar10: { cacheRoot } })).not.toBe(loaded.fingerprint);
+    expect(await datasetFingerprint({ ...spec, sliceSeed: 4 }, { cifar10: { cacheRoot } })).not.toBe(
+      loaded.fingerprint,
+    );
   });
 
   it('names the missing file when the layout is incomplete', async () => {
-    const folder = await writeTinyFolder({ root: path.join(root, 'missing'), records: 2, omit: 'data_batch_3.bin' });
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: folder }, cifar10: { cacheRoot } })).rejects.toMatchObject({
+    const folder = await writeTinyFolder({
+      root: path.join(root, 'missing'),
+      records: 2,
+      omit: 'data_batch_3.bin',
+    });
+    await expect(
+      loadImageStore({ spec: { name: 'cifar10', path: folder }, cifar10: { cacheRoot } }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_CORRUPT',
       message: expect.stringMatching(/lacks data_batch_3\.bin/),
     });
   });
 
   it('says what to pass when the path does not exist', async () => {
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: path.join(root, 'nope.tar.gz') }, cifar10: { cacheRoot } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10', path: path.join(root, 'nope.tar.gz') },
+        cifar10: { cacheRoot },
+      }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_PATH',
       message: expect.stringMatching(/dataset\.path .*nope\.tar\.gz does not exist/),
     });
@@ -100,7 +144,9 @@ describe('loading a CIFAR-10 layout from a local path', () => {
   it('rejects a file that is not a gzipped tar', async () => {
     const file = path.join(root, 'junk.tar.gz');
     await fs.writeFile(file, 'not an archive');
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: file }, cifar10: { cacheRoot } })).rejects.toMatchObject({
+    await expect(
+      loadImageStore({ spec: { name: 'cifar10', path: file }, cifar10: { cacheRoot } }),
+    ).rejects.toMatchObject({
       code: 'E_DATASET_CORRUPT',
       message: expect.stringMatching(/junk\.tar\.gz is not a readable cifar-10-binary\.tar\.gz/),
     });
@@ -108,7 +154,14 @@ describe('loading a CIFAR-10 layout from a local path', () => {
 
   it('checks a given SHA-256 against a local archive', async () => {
     const archive = await writeTinyArchive({ root: path.join(root, 'sha'), records: 2 });
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: archive }, cifar10: { cacheRoot, sha256: 'a'.repeat(64) } })).rejects.toMatchObject({ code: 'E_DATASET_CHECKSUM' });
-    await expect(loadImageStore({ spec: { name: 'cifar10', path: archive }, cifar10: { cacheRoot, sha256: 'xyz' } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(
+      loadImageStore({
+        spec: { name: 'cifar10', path: archive },
+        cifar10: { cacheRoot, sha256: 'a'.repeat(64) },
+      }),
+    ).rejects.toMatchObject({ code: 'E_DATASET_CHECKSUM' });
+    await expect(
+      loadImageStore({ spec: { name: 'cifar10', path: archive }, cifar10: { cacheRoot, sha256: 'xyz' } }),
+    ).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
   });
 });

@@ -16,8 +16,16 @@ describe('synthetic dataset', () => {
   it('keeps each image when only the set sizes change (images depend on seed, split and index)', () => {
     const small = generateSyntheticStore({ seed: 4, trainSize: 30, testSize: 10 });
     const large = generateSyntheticStore({ seed: 4, trainSize: 60, testSize: 20 });
-    expect(Buffer.from(large.images.subarray(0, 30 * 3072)).equals(Buffer.from(small.images.subarray(0, 30 * 3072)))).toBe(true);
-    expect(Buffer.from(large.images.subarray(60 * 3072, 70 * 3072)).equals(Buffer.from(small.images.subarray(30 * 3072, 40 * 3072)))).toBe(true);
+    expect(
+      Buffer.from(large.images.subarray(0, 30 * 3072)).equals(
+        Buffer.from(small.images.subarray(0, 30 * 3072)),
+      ),
+    ).toBe(true);
+    expect(
+      Buffer.from(large.images.subarray(60 * 3072, 70 * 3072)).equals(
+        Buffer.from(small.images.subarray(30 * 3072, 40 * 3072)),
+      ),
+    ).toBe(true);
   });
 
   it('has 10 balanced, clearly synthetic classes of 32×32×3 shared-memory images', () => {
@@ -28,7 +36,8 @@ describe('synthetic dataset', () => {
     expect(store.images.length).toBe(1105 * 3072);
     expect(store.images.buffer).toBeInstanceOf(SharedArrayBuffer);
     const counts = new Array<number>(10).fill(0);
-    for (let i = 0; i < store.trainCount; i += 1) counts[store.labels[i] as number] = (counts[store.labels[i] as number] as number) + 1;
+    for (let i = 0; i < store.trainCount; i += 1)
+      counts[store.labels[i] as number] = (counts[store.labels[i] as number] as number) + 1;
     expect(counts).toEqual([101, 101, 101, 101, 101, 100, 100, 100, 100, 100]);
   });
 
@@ -55,16 +64,27 @@ describe('synthetic dataset', () => {
     const split = await loadSplit({ spec });
     expect(split.train.length).toBe(300);
     expect(split.test.length).toBe(100);
-    expect(split.store.fingerprint).toBe(generateSyntheticStore({ seed: 9, trainSize: 300, testSize: 100 }).fingerprint);
+    expect(split.store.fingerprint).toBe(
+      generateSyntheticStore({ seed: 9, trainSize: 300, testSize: 100 }).fingerprint,
+    );
     expect(await datasetFingerprint(spec)).toBe(split.fingerprint);
     expect(await datasetFingerprint({ ...spec, sliceSeed: 10 })).not.toBe(split.fingerprint);
     const defaults = await loadImageStore({ spec: { name: 'synthetic' } });
     expect([defaults.trainCount, defaults.count - defaults.trainCount]).toEqual([5000, 1000]);
-    expect(await datasetFingerprint({ name: 'synthetic' })).toBe((await loadSplit({ spec: { name: 'synthetic' } })).fingerprint);
+    expect(await datasetFingerprint({ name: 'synthetic' })).toBe(
+      (await loadSplit({ spec: { name: 'synthetic' } })).fingerprint,
+    );
   });
 
   it('refuses sizes it cannot generate', async () => {
-    await expect(loadImageStore({ spec: { name: 'synthetic', trainSize: 10_000_000 } })).rejects.toMatchObject({ code: 'E_DATASET_SIZE', message: expect.stringMatching(/dataset\.trainSize 10000000/) });
-    await expect(loadImageStore({ spec: { name: 'synthetic', testSize: -5 } })).rejects.toMatchObject({ code: 'E_DATASET_SIZE' });
+    await expect(
+      loadImageStore({ spec: { name: 'synthetic', trainSize: 10_000_000 } }),
+    ).rejects.toMatchObject({
+      code: 'E_DATASET_SIZE',
+      message: expect.stringMatching(/dataset\.trainSize 10000000/),
+    });
+    await expect(loadImageStore({ spec: { name: 'synthetic', testSize: -5 } })).rejects.toMatchObject({
+      code: 'E_DATASET_SIZE',
+    });
   });
 });

@@ -20,9 +20,26 @@ afterAll(async () => {
 describe('runEda on synthetic data', () => {
   it('writes eda.md, eda.json and a sample grid, and the checks hold', async () => {
     const outDir = path.join(dir, 'synthetic');
-    const report = await runEda({ spec: { name: 'synthetic', trainSize: 400, testSize: 100, sliceSeed: 2 }, outDir, correlationSampleSize: 200, samplesPerClass: 5, sampleScale: 3 });
-    expect(report.dataset).toMatchObject({ name: 'synthetic', synthetic: true, trainImages: 400, testImages: 100 });
-    expect(report.tensor).toMatchObject({ trainShape: [400, 32, 32, 3], testShape: [100, 32, 32, 3], batchShape: [64, 32, 32, 3], batchDtype: 'float32', storage: { dtype: 'uint8', layout: 'NHWC', shared: true } });
+    const report = await runEda({
+      spec: { name: 'synthetic', trainSize: 400, testSize: 100, sliceSeed: 2 },
+      outDir,
+      correlationSampleSize: 200,
+      samplesPerClass: 5,
+      sampleScale: 3,
+    });
+    expect(report.dataset).toMatchObject({
+      name: 'synthetic',
+      synthetic: true,
+      trainImages: 400,
+      testImages: 100,
+    });
+    expect(report.tensor).toMatchObject({
+      trainShape: [400, 32, 32, 3],
+      testShape: [100, 32, 32, 3],
+      batchShape: [64, 32, 32, 3],
+      batchDtype: 'float32',
+      storage: { dtype: 'uint8', layout: 'NHWC', shared: true },
+    });
     expect(report.pixelRange.normalised.min).toBeGreaterThanOrEqual(0);
     expect(report.pixelRange.normalised.max).toBeLessThanOrEqual(1);
     expect(report.pixelRange.normalised.max).toBeCloseTo(report.pixelRange.raw.max / 255, 6);
@@ -36,7 +53,9 @@ describe('runEda on synthetic data', () => {
     ]);
     const json = JSON.parse(await fs.readFile(path.join(outDir, 'eda.json'), 'utf8')) as EdaReport;
     expect(json.checks).toEqual(report.checks);
-    expect(json.spatialCorrelation.images.withinImage.horizontal).toEqual(report.spatialCorrelation.images.withinImage.horizontal);
+    expect(json.spatialCorrelation.images.withinImage.horizontal).toEqual(
+      report.spatialCorrelation.images.withinImage.horizontal,
+    );
     const md = await fs.readFile(path.join(outDir, 'eda.md'), 'utf8');
     expect(md).toContain('SYNTHETIC');
     expect(md).toContain('synthetic-checkerboard');
@@ -57,7 +76,9 @@ describe('runEda on synthetic data', () => {
     const structure = report.checks.find((c) => c.id === 'spatial-structure');
     expect(structure?.passed).toBe(false);
     expect(Math.abs(report.spatialCorrelation.images.withinImage.horizontal[0] as number)).toBeLessThan(0.03);
-    expect(await fs.readFile(path.join(dir, 'noise', 'eda.md'), 'utf8')).toContain('lack the local spatial structure');
+    expect(await fs.readFile(path.join(dir, 'noise', 'eda.md'), 'utf8')).toContain(
+      'lack the local spatial structure',
+    );
   });
 });
 
@@ -65,11 +86,19 @@ describe('seedsweep eda command', () => {
   it('checks its flags and names the bad one', () => {
     const base = { dataset: 'synthetic', track: false };
     expect(edaPlanFromFlags(base).outDir).toBe(path.resolve('reports', 'eda-synthetic'));
-    expect(() => edaPlanFromFlags({ ...base, trainSize: '0' })).toThrow(/--train-size must be a whole number ≥ 1; got '0'/);
+    expect(() => edaPlanFromFlags({ ...base, trainSize: '0' })).toThrow(
+      /--train-size must be a whole number ≥ 1; got '0'/,
+    );
     expect(() => edaPlanFromFlags({ ...base, testSize: 'ten' })).toThrow(/--test-size/);
-    expect(() => edaPlanFromFlags({ ...base, dataPath: '/x' })).toThrow(/--data-path only applies to --dataset cifar10/);
-    expect(() => edaPlanFromFlags({ ...base, dataset: 'mnist' })).toThrow(/--dataset 'mnist' is not known; use one of: cifar10, synthetic/);
-    expect(edaPlanFromFlags({ dataset: 'cifar10', dataPath: 'a.tar.gz', trainSize: '5000', track: true }).spec).toEqual({ name: 'cifar10', path: path.resolve('a.tar.gz'), trainSize: 5000 });
+    expect(() => edaPlanFromFlags({ ...base, dataPath: '/x' })).toThrow(
+      /--data-path only applies to --dataset cifar10/,
+    );
+    expect(() => edaPlanFromFlags({ ...base, dataset: 'mnist' })).toThrow(
+      /--dataset 'mnist' is not known; use one of: cifar10, synthetic/,
+    );
+    expect(
+      edaPlanFromFlags({ dataset: 'cifar10', dataPath: 'a.tar.gz', trainSize: '5000', track: true }).spec,
+    ).toEqual({ name: 'cifar10', path: path.resolve('a.tar.gz'), trainSize: 5000 });
   });
 
   it('runs end to end with --no-track --json', async () => {
@@ -81,7 +110,23 @@ describe('seedsweep eda command', () => {
     });
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      await buildProgram().parseAsync(['node', 'seedsweep', 'eda', '--dataset', 'synthetic', '--train-size', '200', '--test-size', '50', '--correlation-sample', '100', '--out', out, '--no-track', '--json']);
+      await buildProgram().parseAsync([
+        'node',
+        'seedsweep',
+        'eda',
+        '--dataset',
+        'synthetic',
+        '--train-size',
+        '200',
+        '--test-size',
+        '50',
+        '--correlation-sample',
+        '100',
+        '--out',
+        out,
+        '--no-track',
+        '--json',
+      ]);
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../datasets/random.js';
-import { byteRange, channelMoments, classBalance, foldRange, pixelShuffled, spatialCorrelation } from '../../../eda/statistics.js';
+import {
+  byteRange,
+  channelMoments,
+  classBalance,
+  foldRange,
+  pixelShuffled,
+  spatialCorrelation,
+} from '../../../eda/statistics.js';
 
 const IMAGE = 3072;
 const all = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
@@ -11,7 +18,8 @@ function images(n: number, value: (i: number, x: number, y: number, c: number) =
   for (let i = 0; i < n; i += 1) {
     for (let y = 0; y < 32; y += 1) {
       for (let x = 0; x < 32; x += 1) {
-        for (let c = 0; c < 3; c += 1) out[i * IMAGE + (y * 32 + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(value(i, x, y, c))));
+        for (let c = 0; c < 3; c += 1)
+          out[i * IMAGE + (y * 32 + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(value(i, x, y, c))));
       }
     }
   }
@@ -36,11 +44,19 @@ describe('class balance', () => {
   });
 
   it('matches the closed-form chi-square survival function (df 2: e^(−x/2); df 4: e^(−x/2)(1 + x/2))', () => {
-    const three = Uint8Array.from([...new Array<number>(30).fill(0), ...new Array<number>(20).fill(1), ...new Array<number>(10).fill(2)]);
+    const three = Uint8Array.from([
+      ...new Array<number>(30).fill(0),
+      ...new Array<number>(20).fill(1),
+      ...new Array<number>(10).fill(2),
+    ]);
     const b3 = classBalance({ labels: three, indices: all(three.length), classCount: 3 });
     expect(b3.chiSquare).toBeCloseTo(10, 12);
     expect(b3.pValue).toBeCloseTo(Math.exp(-5), 9);
-    const five = Uint8Array.from([...new Array<number>(14).fill(0), ...new Array<number>(6).fill(1), ...[2, 3, 4].flatMap((c) => new Array<number>(10).fill(c))]);
+    const five = Uint8Array.from([
+      ...new Array<number>(14).fill(0),
+      ...new Array<number>(6).fill(1),
+      ...[2, 3, 4].flatMap((c) => new Array<number>(10).fill(c)),
+    ]);
     const b5 = classBalance({ labels: five, indices: all(five.length), classCount: 5 });
     expect(b5.chiSquare).toBeCloseTo(3.2, 12);
     expect(b5.pValue).toBeCloseTo(Math.exp(-1.6) * 2.6, 9);
@@ -68,7 +84,13 @@ describe('spatial correlation', () => {
     const rng = createRng(5);
     const data = images(200, () => rng.int(256));
     const corr = spatialCorrelation({ images: data, indices: all(200) });
-    for (const r of [...corr.pooled.horizontal, ...corr.pooled.vertical, ...corr.withinImage.horizontal, ...corr.withinImage.vertical]) expect(Math.abs(r as number)).toBeLessThan(0.01);
+    for (const r of [
+      ...corr.pooled.horizontal,
+      ...corr.pooled.vertical,
+      ...corr.withinImage.horizontal,
+      ...corr.withinImage.vertical,
+    ])
+      expect(Math.abs(r as number)).toBeLessThan(0.01);
   });
 
   it('recovers a known horizontal AR(1) correlation ρ^d and no vertical correlation', () => {
@@ -85,13 +107,20 @@ describe('spatial correlation', () => {
     }
     const data = images(100, (i, x, y, c) => 128 + 25 * (rows[((i * 3 + c) * 32 + y) * 32 + x] as number));
     const corr = spatialCorrelation({ images: data, indices: all(100), maxDistance: 4 });
-    corr.pooled.horizontal.forEach((r, k) => expect(Math.abs((r as number) - rho ** (k + 1))).toBeLessThan(0.02));
+    corr.pooled.horizontal.forEach((r, k) =>
+      expect(Math.abs((r as number) - rho ** (k + 1))).toBeLessThan(0.02),
+    );
     for (const r of corr.pooled.vertical) expect(Math.abs(r as number)).toBeLessThan(0.02);
   });
 
   it('separates structure from the shuffled control on smooth images with varying content', () => {
     const rng = createRng(3);
-    const params = Array.from({ length: 100 }, () => ({ fx: rng.uniform(0.05, 0.2), fy: rng.uniform(0.05, 0.2), phase: rng.uniform(0, 6.28), base: rng.uniform(60, 190) }));
+    const params = Array.from({ length: 100 }, () => ({
+      fx: rng.uniform(0.05, 0.2),
+      fy: rng.uniform(0.05, 0.2),
+      phase: rng.uniform(0, 6.28),
+      base: rng.uniform(60, 190),
+    }));
     const data = images(100, (i, x, y, c) => {
       const p = params[i] as (typeof params)[number];
       return p.base + 50 * Math.sin(p.fx * x + p.fy * y + p.phase + c);
@@ -102,7 +131,8 @@ describe('spatial correlation', () => {
     // Correlation decays with distance.
     expect(corr.withinImage.horizontal[7] as number).toBeLessThan(corr.withinImage.horizontal[0] as number);
     const control = spatialCorrelation(pixelShuffled({ images: data, indices: all(100), seed: 2 }));
-    for (const r of [...control.withinImage.horizontal, ...control.withinImage.vertical]) expect(Math.abs(r as number)).toBeLessThan(0.02);
+    for (const r of [...control.withinImage.horizontal, ...control.withinImage.vertical])
+      expect(Math.abs(r as number)).toBeLessThan(0.02);
     // Pooled, the control keeps only between-image differences (the per-image base level).
     expect(control.pooled.horizontal[0] as number).toBeGreaterThan(0.3);
     expect(control.pooled.horizontal[0] as number).toBeLessThan(corr.pooled.horizontal[0] as number);
@@ -113,9 +143,19 @@ describe('spatial correlation', () => {
     const data = images(3, () => rng.int(256));
     const shuffled = pixelShuffled({ images: data, indices: Int32Array.from([2, 0]), seed: 4 });
     expect(Array.from(shuffled.indices)).toEqual([0, 1]);
-    const triplets = (bytes: Uint8Array): string[] => Array.from({ length: 1024 }, (_, p) => `${bytes[p * 3]},${bytes[p * 3 + 1]},${bytes[p * 3 + 2]}`).sort();
-    expect(triplets(shuffled.images.subarray(0, IMAGE))).toEqual(triplets(data.subarray(2 * IMAGE, 3 * IMAGE)));
-    expect(Buffer.from(shuffled.images.subarray(0, IMAGE)).equals(Buffer.from(data.subarray(2 * IMAGE, 3 * IMAGE)))).toBe(false);
+    const triplets = (bytes: Uint8Array): string[] =>
+      Array.from(
+        { length: 1024 },
+        (_, p) => `${bytes[p * 3]},${bytes[p * 3 + 1]},${bytes[p * 3 + 2]}`,
+      ).sort();
+    expect(triplets(shuffled.images.subarray(0, IMAGE))).toEqual(
+      triplets(data.subarray(2 * IMAGE, 3 * IMAGE)),
+    );
+    expect(
+      Buffer.from(shuffled.images.subarray(0, IMAGE)).equals(
+        Buffer.from(data.subarray(2 * IMAGE, 3 * IMAGE)),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -135,6 +175,9 @@ describe('pixel range and channel moments', () => {
     const data = images(2, (i, x) => (i === 1 ? 200 : 10 + x));
     expect(byteRange({ images: data, indices: Int32Array.from([0]) })).toEqual({ min: 10, max: 41 });
     expect(byteRange({ images: data, indices: all(2) })).toEqual({ min: 10, max: 200 });
-    expect(foldRange({ min: 0.5, max: 0.5 }, Float32Array.from([0.25, 0.75]))).toEqual({ min: 0.25, max: 0.75 });
+    expect(foldRange({ min: 0.5, max: 0.5 }, Float32Array.from([0.25, 0.75]))).toEqual({
+      min: 0.25,
+      max: 0.75,
+    });
   });
 });

@@ -41,7 +41,8 @@ afterEach(() => {
 describe('initBackend', () => {
   it('falls through the missing native backends to wasm, once per thread', async () => {
     delete process.env.SEEDSWEEP_BACKEND;
-    const native = (await nativeLoads('@tensorflow/tfjs-node-gpu')) || (await nativeLoads('@tensorflow/tfjs-node'));
+    const native =
+      (await nativeLoads('@tensorflow/tfjs-node-gpu')) || (await nativeLoads('@tensorflow/tfjs-node'));
     const first = await initBackend();
     const second = await initBackend();
     expect(second).toBe(first);
@@ -55,7 +56,12 @@ describe('initBackend', () => {
     [BackendName.tensorflow, 'npm install @tensorflow/tfjs-node'],
     [BackendName.tensorflowGpu, 'CUDA'],
   ])('rejects an explicit %s that cannot load with install instructions', async (backend, hint) => {
-    if (await nativeLoads(backend === BackendName.tensorflow ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu')) return;
+    if (
+      await nativeLoads(
+        backend === BackendName.tensorflow ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu',
+      )
+    )
+      return;
     const error = await rejection(initBackend({ backend }));
     expect(isUserError(error)).toBe(true);
     expect(error.code).toBe('E_BACKEND_UNAVAILABLE');
@@ -90,13 +96,16 @@ describe('initBackend', () => {
     expect(Math.abs(first.loss - reference.loss)).toBeLessThan(1e-5 * Math.abs(reference.loss));
     for (const [name, values] of Object.entries(reference.gradients)) {
       expect(relativeError(first.gradients[name] as Float32Array, values), name).toBeLessThanOrEqual(1e-5);
-      expect(Array.from(second.gradients[name] as Float32Array), name).toEqual(Array.from(first.gradients[name] as Float32Array));
+      expect(Array.from(second.gradients[name] as Float32Array), name).toEqual(
+        Array.from(first.gradients[name] as Float32Array),
+      );
     }
   });
 
   it('works inside piscina worker threads with the same results as the main thread', async () => {
     delete process.env.SEEDSWEEP_BACKEND;
-    if ((await nativeLoads('@tensorflow/tfjs-node')) || (await nativeLoads('@tensorflow/tfjs-node-gpu'))) return;
+    if ((await nativeLoads('@tensorflow/tfjs-node')) || (await nativeLoads('@tensorflow/tfjs-node-gpu')))
+      return;
     await initBackend({ backend: 'wasm' });
     const main = cnnGradients(5);
     const { filename, execArgv } = resolveWorkerScript(import.meta.url, './kernels/backend-thread');

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../domain/keys.js';
-import { readLatestCheckpoint, removeCheckpoints, writeCheckpoint, type CheckpointState } from '../../../engine/checkpoint.js';
+import {
+  readLatestCheckpoint,
+  removeCheckpoints,
+  writeCheckpoint,
+  type CheckpointState,
+} from '../../../engine/checkpoint.js';
 import { makeTrial } from './fixtures.js';
 
 let tmp: string;
@@ -20,7 +25,9 @@ function state(epoch: number): CheckpointState {
     epoch,
     epochs: [{ epoch, loss: 0.5 }],
     state: {
-      modelWeights: [{ name: 'dense/kernel', shape: [2, 3], data: Float32Array.from([1.5, -2, 3e-8, Math.PI, 0, -0]) }],
+      modelWeights: [
+        { name: 'dense/kernel', shape: [2, 3], data: Float32Array.from([1.5, -2, 3e-8, Math.PI, 0, -0]) },
+      ],
       optimizerWeights: [
         { name: 'iter', shape: [], data: Int32Array.from([epoch * 10]) },
         { name: 'dense/kernel/m', shape: [2, 3], data: new Float32Array(6).fill(epoch) },
@@ -30,7 +37,10 @@ function state(epoch: number): CheckpointState {
   };
 }
 
-type WeightsState = { modelWeights: { data: Float32Array }[]; optimizerWeights: { data: Int32Array | Float32Array }[] };
+type WeightsState = {
+  modelWeights: { data: Float32Array }[];
+  optimizerWeights: { data: Int32Array | Float32Array }[];
+};
 
 describe('checkpoints', () => {
   it('round-trips weights and optimiser state exactly and keeps only the newest', async () => {
@@ -68,6 +78,8 @@ describe('checkpoints', () => {
   });
 
   it('compares trials by content, not key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe(
+      '{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}',
+    );
   });
 });

@@ -19,7 +19,8 @@ export function makeSplit(options: { trainSize: number; testSize: number; seed?:
   for (let i = 0; i < count; i++) {
     const label = i % 10;
     labels[i] = label;
-    for (let p = 0; p < IMAGE_BYTES; p++) images[i * IMAGE_BYTES + p] = Math.floor(random() * 128) + label * 12;
+    for (let p = 0; p < IMAGE_BYTES; p++)
+      images[i * IMAGE_BYTES + p] = Math.floor(random() * 128) + label * 12;
   }
   const store: ImageStore = {
     name: 'synthetic',
@@ -32,11 +33,23 @@ export function makeSplit(options: { trainSize: number; testSize: number; seed?:
     fingerprint: `test-${seed}-${trainSize}-${testSize}`,
   };
   const range = (from: number, n: number) => Int32Array.from({ length: n }, (_, i) => from + i);
-  return { store, train: range(0, trainSize), test: range(trainSize, testSize), fingerprint: store.fingerprint };
+  return {
+    store,
+    train: range(0, trainSize),
+    test: range(trainSize, testSize),
+    fingerprint: store.fingerprint,
+  };
 }
 
 /** A trial on synthetic data with small defaults. */
-export function makeTrial(options: { seed?: number; model?: string; modelOptions?: Record<string, number | string>; train?: Partial<TrialConfig['train']> } = {}): Trial {
+export function makeTrial(
+  options: {
+    seed?: number;
+    model?: string;
+    modelOptions?: Record<string, number | string>;
+    train?: Partial<TrialConfig['train']>;
+  } = {},
+): Trial {
   return {
     seed: options.seed ?? 7,
     config: {

@@ -53,7 +53,12 @@ const expected = {
 describe('computeModelStats', () => {
   it.each(Object.entries(expected))('matches the hand-derived counts for %s', (_name, e) => {
     const stats = computeModelStats({ model: e.model, modelOptions: e.modelOptions });
-    expect(stats).toEqual({ totalParams: e.convParams + e.denseParams, convParams: e.convParams, denseParams: e.denseParams, flopsPerImage: e.flopsPerImage });
+    expect(stats).toEqual({
+      totalParams: e.convParams + e.denseParams,
+      convParams: e.convParams,
+      denseParams: e.denseParams,
+      flopsPerImage: e.flopsPerImage,
+    });
   });
 
   it('spells out the study totals', () => {
@@ -63,9 +68,15 @@ describe('computeModelStats', () => {
   });
 
   it('rejects options that leave no feature map, naming the option', () => {
-    expect(() => computeModelStats({ model: 'cnn', modelOptions: { kernelSize: 11 } })).toThrow(/kernel_size 11 .* leaves no feature map/);
-    expect(() => computeModelStats({ model: 'cnn', modelOptions: { kernelSize: 0 } })).toThrow(/kernel_size' must be an integer from 1 to 11; got 0/);
-    expect(() => computeModelStats({ model: 'mlp', modelOptions: {} })).toThrow(/unknown model 'mlp'; known models: fc, cnn/);
+    expect(() => computeModelStats({ model: 'cnn', modelOptions: { kernelSize: 11 } })).toThrow(
+      /kernel_size 11 .* leaves no feature map/,
+    );
+    expect(() => computeModelStats({ model: 'cnn', modelOptions: { kernelSize: 0 } })).toThrow(
+      /kernel_size' must be an integer from 1 to 11; got 0/,
+    );
+    expect(() => computeModelStats({ model: 'mlp', modelOptions: {} })).toThrow(
+      /unknown model 'mlp'; known models: fc, cnn/,
+    );
   });
 });
 
@@ -73,7 +84,9 @@ describe('buildModel', () => {
   it.each(Object.entries(expected))('builds %s with the parameter count the stats derive', (_name, e) => {
     const model = buildModel({ model: e.model, modelOptions: e.modelOptions, seed: 1 });
     try {
-      expect(model.countParams()).toBe(computeModelStats({ model: e.model, modelOptions: e.modelOptions }).totalParams);
+      expect(model.countParams()).toBe(
+        computeModelStats({ model: e.model, modelOptions: e.modelOptions }).totalParams,
+      );
       expect(model.outputs[0]!.shape).toEqual([null, 10]);
     } finally {
       model.dispose();
@@ -83,9 +96,23 @@ describe('buildModel', () => {
   it('uses the registry layer order: conv, pool, conv, pool, flatten, dense, dense (valid, stride 1)', () => {
     const model = buildModel({ model: 'cnn', modelOptions: {}, seed: 1 });
     try {
-      expect(model.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']);
+      expect(model.layers.map((l) => l.getClassName())).toEqual([
+        'Conv2D',
+        'MaxPooling2D',
+        'Conv2D',
+        'MaxPooling2D',
+        'Flatten',
+        'Dense',
+        'Dense',
+      ]);
       const conv = model.layers[0]!.getConfig();
-      expect(conv).toMatchObject({ filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu' });
+      expect(conv).toMatchObject({
+        filters: 32,
+        kernelSize: [3, 3],
+        strides: [1, 1],
+        padding: 'valid',
+        activation: 'relu',
+      });
       expect(model.layers[6]!.getConfig()).toMatchObject({ units: 10, activation: 'softmax' });
     } finally {
       model.dispose();

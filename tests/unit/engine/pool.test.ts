@@ -42,7 +42,10 @@ describe('TrialPool', () => {
   it('runs trials on threads, reports epochs while running, loads each dataset once', async () => {
     expect(pool.threads).toBe(2);
     const seen: EpochMetrics[] = [];
-    const [a, b] = await Promise.all([pool.run({ trial: trial(1) }, { onEpoch: (m) => seen.push(m) }), pool.run({ trial: trial(1) })]);
+    const [a, b] = await Promise.all([
+      pool.run({ trial: trial(1) }, { onEpoch: (m) => seen.push(m) }),
+      pool.run({ trial: trial(1) }),
+    ]);
     expect(a.epochs.map((m) => m.epoch)).toEqual([1, 2]);
     expect(seen).toEqual(a.epochs);
     expect(a.backend.name).toBe('cpu');
@@ -56,14 +59,18 @@ describe('TrialPool', () => {
     await initBackend({ backend: 'cpu' });
     const here = await trainTrial({ trial: trial(5), dataset: await loadSplit({ spec: dataset }) });
     const there = await pool.run({ trial: trial(5) });
-    const stable = (epochs: EpochMetrics[]) => epochs.map((m) => [m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy]);
+    const stable = (epochs: EpochMetrics[]) =>
+      epochs.map((m) => [m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy]);
     expect(stable(there.epochs)).toEqual(stable(here.epochs));
   });
 
   it('stops at the next epoch boundary on abort, after checkpointing, with TrialStoppedError', async () => {
     const controller = new AbortController();
     const dir = path.join(tmp, 'abort');
-    const run = pool.run({ trial: trial(2, 50), checkpointDir: dir }, { onEpoch: () => controller.abort(), signal: controller.signal });
+    const run = pool.run(
+      { trial: trial(2, 50), checkpointDir: dir },
+      { onEpoch: () => controller.abort(), signal: controller.signal },
+    );
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrialStoppedError);
     const stoppedAt = (error as TrialStoppedError).epoch;
@@ -74,7 +81,9 @@ describe('TrialPool', () => {
 
   it('trains nothing when aborted before the trial starts', async () => {
     const seen: EpochMetrics[] = [];
-    const error = await pool.run({ trial: trial(4) }, { signal: AbortSignal.abort(), onEpoch: (m) => seen.push(m) }).catch((e: unknown) => e);
+    const error = await pool
+      .run({ trial: trial(4) }, { signal: AbortSignal.abort(), onEpoch: (m) => seen.push(m) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrialStoppedError);
     expect((error as TrialStoppedError).epoch).toBe(0);
     expect(seen).toEqual([]);

@@ -32,7 +32,14 @@ const counter = defineTrainable({
 
 const trial = (overrides: Partial<Trial['config']> = {}, seed = 3): Trial => ({
   seed,
-  config: { model: 'counter', modelOptions: { step: 2 }, train: { epochs: 4 }, dataset: { name: 'none' }, trainable: { module: '/x.ts', export: 'counter' }, ...overrides },
+  config: {
+    model: 'counter',
+    modelOptions: { step: 2 },
+    train: { epochs: 4 },
+    dataset: { name: 'none' },
+    trainable: { module: '/x.ts', export: 'counter' },
+    ...overrides,
+  },
 });
 
 const run = (options: Partial<RunTrainableOptions> & { trainable?: Trainable<never, never> }) =>
@@ -72,7 +79,11 @@ describe('runTrainable', () => {
   it('stops at an epoch boundary when asked, and a resumed trial continues after it', async () => {
     const dir = path.join(tmp, 'stop');
     let reports = 0;
-    const error = await run({ checkpointDir: dir, onEpoch: () => (reports += 1), shouldStop: () => reports >= 1 }).catch((e: unknown) => e);
+    const error = await run({
+      checkpointDir: dir,
+      onEpoch: () => (reports += 1),
+      shouldStop: () => reports >= 1,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrialStoppedError);
     expect((error as TrialStoppedError).epoch).toBe(1);
     const resumed = await run({ checkpointDir: dir, resume: true });
@@ -81,18 +92,32 @@ describe('runTrainable', () => {
 
   it('refuses a checkpoint of another seed or dataset', async () => {
     const dir = path.join(tmp, 'other');
-    await run({ checkpointDir: dir, trial: { ...trial(), config: { ...trial().config, train: { epochs: 1 } } } });
-    await expect(run({ checkpointDir: dir, resume: true, trial: trial({}, 9) })).rejects.toMatchObject({ code: 'E_CHECKPOINT_MISMATCH' });
-    await expect(run({ checkpointDir: dir, resume: true, datasetFingerprint: 'other' })).rejects.toMatchObject({ code: 'E_CHECKPOINT_MISMATCH' });
+    await run({
+      checkpointDir: dir,
+      trial: { ...trial(), config: { ...trial().config, train: { epochs: 1 } } },
+    });
+    await expect(run({ checkpointDir: dir, resume: true, trial: trial({}, 9) })).rejects.toMatchObject({
+      code: 'E_CHECKPOINT_MISMATCH',
+    });
+    await expect(
+      run({ checkpointDir: dir, resume: true, datasetFingerprint: 'other' }),
+    ).rejects.toMatchObject({ code: 'E_CHECKPOINT_MISMATCH' });
   });
 
   it("rejects parameters that fail the trainable's schema, naming the field", async () => {
-    await expect(run({ trial: trial({ modelOptions: { step: -1 } }) })).rejects.toMatchObject({ code: 'E_BAD_PARAMS', message: expect.stringMatching(/step: Too small/) });
+    await expect(run({ trial: trial({ modelOptions: { step: -1 } }) })).rejects.toMatchObject({
+      code: 'E_BAD_PARAMS',
+      message: expect.stringMatching(/step: Too small/),
+    });
   });
 
   it('says what is wrong with a trainable that misreports', async () => {
     const bad = (name: string, body: (ctx: Parameters<Trainable['run']>[1]) => Promise<void>) =>
-      defineTrainable({ name, params: z.object({}).loose(), run: (_p, ctx) => body(ctx) }) as unknown as Trainable<never, never>;
+      defineTrainable({
+        name,
+        params: z.object({}).loose(),
+        run: (_p, ctx) => body(ctx),
+      }) as unknown as Trainable<never, never>;
     const quiet = bad('quiet', async () => {});
     await expect(run({ trainable: quiet })).rejects.toMatchObject({ code: 'E_NO_METRICS' });
     const chatty = bad('chatty', async (ctx) => {
@@ -100,11 +125,18 @@ describe('runTrainable', () => {
     });
     await expect(run({ trainable: chatty })).rejects.toMatchObject({ code: 'E_TOO_MANY_EPOCHS' });
     const wordy = bad('wordy', async (ctx) => ctx.report({ x: 'high' as unknown as number }));
-    await expect(run({ trainable: wordy })).rejects.toMatchObject({ code: 'E_BAD_METRICS', message: expect.stringMatching(/'x'/) });
+    await expect(run({ trainable: wordy })).rejects.toMatchObject({
+      code: 'E_BAD_METRICS',
+      message: expect.stringMatching(/'x'/),
+    });
   });
 
   it('defineTrainable rejects bad names and missing parts', () => {
-    expect(() => defineTrainable({ name: 'bad name', params: z.object({}), run: async () => {} })).toThrow(/name must be/);
-    expect(() => defineTrainable({ name: 'ok', params: {} as never, run: async () => {} })).toThrow(/zod schema/);
+    expect(() => defineTrainable({ name: 'bad name', params: z.object({}), run: async () => {} })).toThrow(
+      /name must be/,
+    );
+    expect(() => defineTrainable({ name: 'ok', params: {} as never, run: async () => {} })).toThrow(
+      /zod schema/,
+    );
   });
 });

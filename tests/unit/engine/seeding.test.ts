@@ -4,7 +4,13 @@ import { createRandom, deriveSeed, epochPermutation } from '../../../engine/seed
 describe('seeding', () => {
   it('derives stable, distinct 32-bit seeds from labels', () => {
     expect(deriveSeed(7, 'layer', 0)).toBe(deriveSeed(7, 'layer', 0));
-    const seeds = new Set([0, 1, 2, 3].flatMap((i) => [deriveSeed(7, 'layer', i), deriveSeed(8, 'layer', i), deriveSeed(7, 'shuffle', i)]));
+    const seeds = new Set(
+      [0, 1, 2, 3].flatMap((i) => [
+        deriveSeed(7, 'layer', i),
+        deriveSeed(8, 'layer', i),
+        deriveSeed(7, 'shuffle', i),
+      ]),
+    );
     expect(seeds.size).toBe(12);
     for (const s of seeds) expect(Number.isInteger(s) && s >= 0 && s <= 0xffffffff).toBe(true);
   });

@@ -23,13 +23,24 @@ afterAll(async () => {
 
 /** The metrics that must be reproducible (timings are not). */
 function deterministic(metrics: EpochMetrics[]) {
-  return (metrics as ImageEpochMetrics[]).map(({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }) => ({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }));
+  return (metrics as ImageEpochMetrics[]).map(
+    ({ epoch, trainLoss, trainAccuracy, testLoss, testAccuracy }) => ({
+      epoch,
+      trainLoss,
+      trainAccuracy,
+      testLoss,
+      testAccuracy,
+    }),
+  );
 }
 
 async function finalWeights(dir: string): Promise<Float32Array[]> {
   const state = await readLatestCheckpoint({ dir });
   if (!state) throw new Error(`no checkpoint in ${dir}`);
-  const weights = state.state as { modelWeights: { data: Float32Array }[]; optimizerWeights: { data: Float32Array | Int32Array }[] };
+  const weights = state.state as {
+    modelWeights: { data: Float32Array }[];
+    optimizerWeights: { data: Float32Array | Int32Array }[];
+  };
   return [...weights.modelWeights, ...weights.optimizerWeights].map((w) => Float32Array.from(w.data));
 }
 
@@ -37,14 +48,30 @@ describe('trainTrial', () => {
   for (const optimizer of ['adam', 'rmsprop', 'sgd'] as const) {
     it(`resumes after a crash bit-identically to an uninterrupted run (${optimizer})`, async () => {
       // Batches of 2: 20 steps before the crash, where wasm's pow(0.999, 21) and the running product β2^21 differ in the last bit.
-      const trial = makeTrial({ train: { optimizer, batchSize: 2, learningRate: optimizer === 'sgd' ? 0.05 : 1e-3 } });
+      const trial = makeTrial({
+        train: { optimizer, batchSize: 2, learningRate: optimizer === 'sgd' ? 0.05 : 1e-3 },
+      });
       const fullDir = path.join(tmp, `${optimizer}-full`);
       const full = await trainTrial({ trial, dataset: split, checkpointDir: fullDir });
       const crashDir = path.join(tmp, `${optimizer}-crash`);
       const seen: number[] = [];
-      await expect(trainTrial({ trial, dataset: split, checkpointDir: crashDir, failAtEpoch: 1, onEpoch: (m) => seen.push(m.epoch) })).rejects.toBeInstanceOf(InjectedFaultError);
+      await expect(
+        trainTrial({
+          trial,
+          dataset: split,
+          checkpointDir: crashDir,
+          failAtEpoch: 1,
+          onEpoch: (m) => seen.push(m.epoch),
+        }),
+      ).rejects.toBeInstanceOf(InjectedFaultError);
       expect(seen).toEqual([1]);
-      const resumed = await trainTrial({ trial, dataset: split, checkpointDir: crashDir, resume: true, onEpoch: (m) => seen.push(m.epoch) });
+      const resumed = await trainTrial({
+        trial,
+        dataset: split,
+        checkpointDir: crashDir,
+        resume: true,
+        onEpoch: (m) => seen.push(m.epoch),
+      });
       expect(seen).toEqual([1, 2, 3]);
       expect(resumed.resumedFromEpoch).toBe(1);
       expect(full.resumedFromEpoch).toBe(0);
@@ -56,7 +83,8 @@ describe('trainTrial', () => {
   }
 
   it('gives identical results for the same seed and different ones for another seed', async () => {
-    const run = (seed: number) => trainTrial({ trial: makeTrial({ seed, train: { epochs: 2 } }), dataset: split });
+    const run = (seed: number) =>
+      trainTrial({ trial: makeTrial({ seed, train: { epochs: 2 } }), dataset: split });
     const [a, b, c] = [await run(3), await run(3), await run(4)];
     expect(deterministic(a.epochs)).toEqual(deterministic(b.epochs));
     expect(deterministic(c.epochs)).not.toEqual(deterministic(a.epochs));
@@ -66,7 +94,14 @@ describe('trainTrial', () => {
   });
 
   it('reports sane per-epoch metrics and learns on separable data', async () => {
-    const result = (await trainTrial({ trial: makeTrial({ model: 'fc', modelOptions: { units1: 32, units2: 16 }, train: { epochs: 4, learningRate: 3e-3 } }), dataset: split })) as TrialResult<ImageEpochMetrics>;
+    const result = (await trainTrial({
+      trial: makeTrial({
+        model: 'fc',
+        modelOptions: { units1: 32, units2: 16 },
+        train: { epochs: 4, learningRate: 3e-3 },
+      }),
+      dataset: split,
+    })) as TrialResult<ImageEpochMetrics>;
     for (const m of result.epochs) {
       expect(m.trainAccuracy).toBeGreaterThanOrEqual(0);
       expect(m.trainAccuracy).toBeLessThanOrEqual(1);
@@ -80,7 +115,12 @@ describe('trainTrial', () => {
   it('leaks no tensors across epochs or after the trial', async () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await trainTrial({ trial: makeTrial({ train: { epochs: 3 } }), dataset: split, checkpointDir: path.join(tmp, 'leak'), onEpoch: () => counts.push(tf.memory().numTensors) });
+    await trainTrial({
+      trial: makeTrial({ train: { epochs: 3 } }),
+      dataset: split,
+      checkpointDir: path.join(tmp, 'leak'),
+      onEpoch: () => counts.push(tf.memory().numTensors),
+    });
     expect(counts[1]).toBe(counts[0]);
     expect(counts[2]).toBe(counts[0]);
     expect(tf.memory().numTensors).toBe(before);
@@ -90,7 +130,13 @@ describe('trainTrial', () => {
     const dir = path.join(tmp, 'stop');
     const trial = makeTrial({ train: { epochs: 3 } });
     let finished = 0;
-    const error = await trainTrial({ trial, dataset: split, checkpointDir: dir, onEpoch: () => (finished += 1), shouldStop: () => finished > 0 }).catch((e: unknown) => e);
+    const error = await trainTrial({
+      trial,
+      dataset: split,
+      checkpointDir: dir,
+      onEpoch: () => (finished += 1),
+      shouldStop: () => finished > 0,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrialStoppedError);
     expect((error as TrialStoppedError).epoch).toBe(1);
     expect(await readdir(dir)).toEqual(['epoch-0001']);
@@ -107,9 +153,19 @@ describe('trainTrial', () => {
     expect(result.modelDir).toBe(dir);
     const { model, manifest } = await loadModelFromDir(dir);
     try {
-      expect(manifest).toMatchObject({ model: 'cnn', seed: 11, synthetic: true, classNames: split.store.classNames, metrics: { testAccuracy: result.final.testAccuracy } });
+      expect(manifest).toMatchObject({
+        model: 'cnn',
+        seed: 11,
+        synthetic: true,
+        classNames: split.store.classNames,
+        metrics: { testAccuracy: result.final.testAccuracy },
+      });
       const saved = model.getWeights().map((w) => Array.from(w.dataSync()));
-      const checkpoint = ((await readLatestCheckpoint({ dir: checkpointDir }))!.state as { modelWeights: { data: Float32Array }[] }).modelWeights.map((w) => Array.from(w.data));
+      const checkpoint = (
+        (await readLatestCheckpoint({ dir: checkpointDir }))!.state as {
+          modelWeights: { data: Float32Array }[];
+        }
+      ).modelWeights.map((w) => Array.from(w.data));
       expect(saved).toEqual(checkpoint);
     } finally {
       model.dispose();
@@ -119,11 +175,22 @@ describe('trainTrial', () => {
   it('refuses to resume a checkpoint of another trial', async () => {
     const dir = path.join(tmp, 'mismatch');
     await trainTrial({ trial: makeTrial({ train: { epochs: 1 } }), dataset: split, checkpointDir: dir });
-    await expect(trainTrial({ trial: makeTrial({ seed: 99, train: { epochs: 2 } }), dataset: split, checkpointDir: dir, resume: true })).rejects.toMatchObject({ name: 'UserError', code: 'E_CHECKPOINT_MISMATCH' });
+    await expect(
+      trainTrial({
+        trial: makeTrial({ seed: 99, train: { epochs: 2 } }),
+        dataset: split,
+        checkpointDir: dir,
+        resume: true,
+      }),
+    ).rejects.toMatchObject({ name: 'UserError', code: 'E_CHECKPOINT_MISMATCH' });
   });
 
   it('rejects bad training settings with a UserError naming the field', async () => {
-    await expect(trainTrial({ trial: makeTrial({ train: { epochs: -1 } }), dataset: split })).rejects.toThrow(/'epochs' must be an integer ≥ 1; got -1/);
-    await expect(trainTrial({ trial: makeTrial({ train: { batchSize: 0 } }), dataset: split })).rejects.toMatchObject({ code: 'E_BAD_TRAIN_SETTING' });
+    await expect(trainTrial({ trial: makeTrial({ train: { epochs: -1 } }), dataset: split })).rejects.toThrow(
+      /'epochs' must be an integer ≥ 1; got -1/,
+    );
+    await expect(
+      trainTrial({ trial: makeTrial({ train: { batchSize: 0 } }), dataset: split }),
+    ).rejects.toMatchObject({ code: 'E_BAD_TRAIN_SETTING' });
   });
 });

@@ -29,8 +29,16 @@ afterAll(async () => {
 
 describe('examples/branin (a plain TypeScript trainable)', () => {
   it('reports the Branin value of its point each epoch', async () => {
-    const result = await runTrial({ trainable: path.join(examples, 'branin', 'branin.ts#branin'), params: { x1: Math.PI, x2: 2.275 }, seed: 0, train: { epochs: 2 } });
-    expect(result.epochs.map((m) => m['value'])).toEqual([braninValue(Math.PI, 2.275), braninValue(Math.PI, 2.275)]);
+    const result = await runTrial({
+      trainable: path.join(examples, 'branin', 'branin.ts#branin'),
+      params: { x1: Math.PI, x2: 2.275 },
+      seed: 0,
+      train: { epochs: 2 },
+    });
+    expect(result.epochs.map((m) => m['value'])).toEqual([
+      braninValue(Math.PI, 2.275),
+      braninValue(Math.PI, 2.275),
+    ]);
     expect(result.final['regret']).toBeCloseTo(0, 6);
   });
 
@@ -38,24 +46,54 @@ describe('examples/branin (a plain TypeScript trainable)', () => {
     const fromFile = await loadSweepSpec(path.join(examples, 'branin', 'sweep.yaml'));
     const fromApi = await experimentSpec(braninSearch());
     expect(fromFile.trainable?.name).toBe('branin');
-    const keys = (spec: typeof fromFile) => expandSweep({ spec, datasetFingerprint: 'none' }).map((t) => t.trialKey);
+    const keys = (spec: typeof fromFile) =>
+      expandSweep({ spec, datasetFingerprint: 'none' }).map((t) => t.trialKey);
     expect(keys(fromApi)).toEqual(keys(fromFile));
     expect(keys(fromFile)).toHaveLength(80);
   });
 });
 
 describe('examples/mlp-digits (TF.js layers on a dataset plug-in)', () => {
-  const dataset = { name: 'seven-segment-digits', module: path.join(examples, 'mlp-digits', 'digits.ts'), export: 'digits', options: { train_size: 400, test_size: 100, seed: 0 } };
+  const dataset = {
+    name: 'seven-segment-digits',
+    module: path.join(examples, 'mlp-digits', 'digits.ts'),
+    export: 'digits',
+    options: { train_size: 400, test_size: 100, seed: 0 },
+  };
   const trainable = path.join(examples, 'mlp-digits', 'mlp.ts#mlp');
   const params = { hidden: 32, lr: 0.003, batch_size: 32 };
 
   // tf.train.adam restores its β powers as pow(β, t), not as the running product: the last bit may differ.
   it('learns, and a trial resumed from its checkpoint ends like an uninterrupted one (to float32 rounding)', async () => {
-    const full = await runTrial({ trainable, params, seed: 1, train: { epochs: 3 }, dataset, backend: 'wasm' });
+    const full = await runTrial({
+      trainable,
+      params,
+      seed: 1,
+      train: { epochs: 3 },
+      dataset,
+      backend: 'wasm',
+    });
     expect(full.final['val_accuracy']).toBeGreaterThan(0.3); // chance is 0.1
     const dir = path.join(tmp, 'mlp');
-    await runTrial({ trainable, params, seed: 1, train: { epochs: 1 }, dataset, checkpointDir: dir, backend: 'wasm' });
-    const resumed = await runTrial({ trainable, params, seed: 1, train: { epochs: 3 }, dataset, checkpointDir: dir, resume: true, backend: 'wasm' });
+    await runTrial({
+      trainable,
+      params,
+      seed: 1,
+      train: { epochs: 1 },
+      dataset,
+      checkpointDir: dir,
+      backend: 'wasm',
+    });
+    const resumed = await runTrial({
+      trainable,
+      params,
+      seed: 1,
+      train: { epochs: 3 },
+      dataset,
+      checkpointDir: dir,
+      resume: true,
+      backend: 'wasm',
+    });
     expect(resumed.resumedFromEpoch).toBe(1);
     expect(resumed.epochs[0]).toEqual(full.epochs[0]);
     resumed.epochs.forEach((m, i) => {
@@ -65,7 +103,11 @@ describe('examples/mlp-digits (TF.js layers on a dataset plug-in)', () => {
 
   it('its sweep file loads with the plug-in dataset', async () => {
     const spec = await loadSweepSpec(path.join(examples, 'mlp-digits', 'sweep.yaml'));
-    expect(spec.dataset).toMatchObject({ name: 'seven-segment-digits', export: 'digits', options: { train_size: 3000 } });
+    expect(spec.dataset).toMatchObject({
+      name: 'seven-segment-digits',
+      export: 'digits',
+      options: { train_size: 3000 },
+    });
     expect(expandSweep({ spec, datasetFingerprint: 'x' })).toHaveLength(12);
   });
 });
@@ -89,14 +131,25 @@ describe.runIf(existsSync(CIFAR10))('examples/cifar10-study (the study on the pu
     ['fc', { model: 'fc' }],
     ['cnn5', { model: 'cnn', kernelSize: 5 }],
   ] as const)('%s gives the engine’s pinned per-epoch metrics', async (name, params) => {
-    const result = await runTrial({ trainable: imageClassifier, params, seed: 1, train: settings, dataset: data, backend: 'wasm' });
-    expect(result.epochs.map((m) => [m['trainLoss'], m['trainAccuracy'], m['testLoss'], m['testAccuracy']])).toEqual(PINNED[name]);
+    const result = await runTrial({
+      trainable: imageClassifier,
+      params,
+      seed: 1,
+      train: settings,
+      dataset: data,
+      backend: 'wasm',
+    });
+    expect(
+      result.epochs.map((m) => [m['trainLoss'], m['trainAccuracy'], m['testLoss'], m['testAccuracy']]),
+    ).toEqual(PINNED[name]);
   });
 
   it('the experiment expands to the study’s 15 trials, 3 groups', async () => {
     const spec = await experimentSpec(cifar10Study({ dataPath: CIFAR10 }));
     const trials = expandSweep({ spec, datasetFingerprint: 'x' });
     expect(trials).toHaveLength(15);
-    expect(new Set(trials.map((t) => t.groupLabel))).toEqual(new Set(['model=fc', 'model=cnn kernelSize=3', 'model=cnn kernelSize=5']));
+    expect(new Set(trials.map((t) => t.groupLabel))).toEqual(
+      new Set(['model=fc', 'model=cnn kernelSize=3', 'model=cnn kernelSize=5']),
+    );
   });
 });

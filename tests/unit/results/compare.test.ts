@@ -11,10 +11,32 @@ const sweepA = (runPrefix = 'a') => [
 describe('compareSweeps', () => {
   it('a rerun that reproduces exactly: everything matched and bit-identical, zero differences', () => {
     const c = compareSweeps({ a: sweepA('a'), b: sweepA('b'), nameA: 'sa', nameB: 'sb' });
-    expect(c).toMatchObject({ matched: 5, compared: 5, sameRun: 0, identical: 5, onlyInA: [], onlyInB: [], metric: 'testAccuracy' });
+    expect(c).toMatchObject({
+      matched: 5,
+      compared: 5,
+      sameRun: 0,
+      identical: 5,
+      onlyInA: [],
+      onlyInB: [],
+      metric: 'testAccuracy',
+    });
     expect(c.a).toEqual({ sweep: 'sa', trials: 5 });
-    expect(c.metrics).toEqual(['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'epochSeconds', 'imagesPerSecond']);
-    for (const m of c.perMetric) expect(m).toMatchObject({ compared: 5, identicalFinal: 5, maxAbsFinalDiff: 0, meanFinalDiff: 0, maxAbsEpochDiff: 0 });
+    expect(c.metrics).toEqual([
+      'trainLoss',
+      'trainAccuracy',
+      'testLoss',
+      'testAccuracy',
+      'epochSeconds',
+      'imagesPerSecond',
+    ]);
+    for (const m of c.perMetric)
+      expect(m).toMatchObject({
+        compared: 5,
+        identicalFinal: 5,
+        maxAbsFinalDiff: 0,
+        meanFinalDiff: 0,
+        maxAbsEpochDiff: 0,
+      });
     expect(c.groups.map((g) => [g.groupLabel, g.nA, g.nB, g.sharedSeeds, g.meanDifference, g.ci95])).toEqual([
       ['kernel_size=3', 3, 3, [0, 1, 2], 0, [0, 0]],
       ['kernel_size=5', 2, 2, [0, 1], 0, [0, 0]],
@@ -28,7 +50,9 @@ describe('compareSweeps', () => {
     const offsets = [0.01, 0.02, 0.04];
     const a = [...sweepA('a'), cnnRecord({ kernelSize: 7, seed: 0 })];
     const b = [
-      ...[0, 1, 2].map((seed) => cnnRecord({ kernelSize: 3, seed, offset: offsets[seed], runId: `b-${seed}`, backend: 'cpu' })),
+      ...[0, 1, 2].map((seed) =>
+        cnnRecord({ kernelSize: 3, seed, offset: offsets[seed], runId: `b-${seed}`, backend: 'cpu' }),
+      ),
       cnnRecord({ kernelSize: 5, seed: 0, runId: 'b-k5-0' }),
       cnnRecord({ kernelSize: 5, seed: 9, runId: 'b-k5-9' }),
     ];
@@ -42,10 +66,19 @@ describe('compareSweeps', () => {
     expect(acc.maxAbsFinalDiff).toBeCloseTo(0.04, 12);
     expect(acc.maxAbsEpochDiff).toBeCloseTo(0.04, 12);
     expect(acc.meanFinalDiff).toBeCloseTo(-(0.01 + 0.02 + 0.04) / 4, 12);
-    expect(c.perMetric.find((m) => m.metric === 'epochSeconds')).toMatchObject({ identicalFinal: 4, maxAbsFinalDiff: 0 });
+    expect(c.perMetric.find((m) => m.metric === 'epochSeconds')).toMatchObject({
+      identicalFinal: 4,
+      maxAbsFinalDiff: 0,
+    });
 
     const trial = c.trials.find((t) => t.trialKey === 't-k3-s2')!;
-    expect(trial).toMatchObject({ identical: false, backendA: 'wasm 4.22.0', backendB: 'cpu 4.22.0', epochsA: 3, epochsB: 3 });
+    expect(trial).toMatchObject({
+      identical: false,
+      backendA: 'wasm 4.22.0',
+      backendB: 'cpu 4.22.0',
+      epochsA: 3,
+      epochsB: 3,
+    });
     expect(trial.metrics['testAccuracy']!.diff).toBeCloseTo(-0.04, 12);
 
     const k3 = c.groups.find((g) => g.groupLabel === 'kernel_size=3')!;
@@ -64,30 +97,52 @@ describe('compareSweeps', () => {
   });
 
   it('counts a trial with a different number of epochs as not identical', () => {
-    const c = compareSweeps({ a: [cnnRecord({ kernelSize: 3, seed: 0, epochs: 3, runId: 'x' })], b: [cnnRecord({ kernelSize: 3, seed: 0, epochs: 2, runId: 'y' })] });
+    const c = compareSweeps({
+      a: [cnnRecord({ kernelSize: 3, seed: 0, epochs: 3, runId: 'x' })],
+      b: [cnnRecord({ kernelSize: 3, seed: 0, epochs: 2, runId: 'y' })],
+    });
     expect(c.identical).toBe(0);
     expect(c.trials[0]).toMatchObject({ epochsA: 3, epochsB: 2 });
     expect(c.perMetric.find((m) => m.metric === 'testAccuracy')!.maxAbsEpochDiff).toBe(0);
   });
 
   it('works on any trainable metrics: the first metric is the default, NaN equals NaN bit for bit', () => {
-    const mk = (seed: number, loss: number, runId: string) => record({ trialKey: `k${seed}`, seed, runId, epochs: [{ epoch: 1, loss, value: Number.NaN }] });
+    const mk = (seed: number, loss: number, runId: string) =>
+      record({ trialKey: `k${seed}`, seed, runId, epochs: [{ epoch: 1, loss, value: Number.NaN }] });
     const c = compareSweeps({ a: [mk(0, 1, 'a0'), mk(1, 2, 'a1')], b: [mk(0, 1, 'b0'), mk(1, 2.5, 'b1')] });
     expect(c.metric).toBe('loss');
     expect(c.metrics).toEqual(['loss', 'value']);
     expect(c.identical).toBe(1);
-    expect(c.perMetric.find((m) => m.metric === 'value')).toMatchObject({ compared: 0, identicalFinal: 0, maxAbsFinalDiff: null });
-    expect(c.trials.find((t) => t.seed === 0)!.metrics['value']).toMatchObject({ identical: true, a: null, diff: null });
+    expect(c.perMetric.find((m) => m.metric === 'value')).toMatchObject({
+      compared: 0,
+      identicalFinal: 0,
+      maxAbsFinalDiff: null,
+    });
+    expect(c.trials.find((t) => t.seed === 0)!.metrics['value']).toMatchObject({
+      identical: true,
+      a: null,
+      diff: null,
+    });
     expect(c.groups[0]).toMatchObject({ sharedSeeds: [0, 1], meanDifference: -0.25 });
-    expect(compareSweeps({ a: [mk(0, 1, 'a0')], b: [mk(0, 1, 'b0')], metric: 'value' }).groups[0]).toMatchObject({ sharedSeeds: [], meanDifference: null });
+    expect(
+      compareSweeps({ a: [mk(0, 1, 'a0')], b: [mk(0, 1, 'b0')], metric: 'value' }).groups[0],
+    ).toMatchObject({ sharedSeeds: [], meanDifference: null });
   });
 
   it('refuses an unknown metric, sweeps with no trial key in common, and a sweep compared with its own runs', () => {
-    expect(() => compareSweeps({ a: sweepA('a'), b: sweepA('b'), metric: 'f1' })).toThrow(/no metric 'f1' in A or B; the trials report: trainLoss, /);
+    expect(() => compareSweeps({ a: sweepA('a'), b: sweepA('b'), metric: 'f1' })).toThrow(
+      /no metric 'f1' in A or B; the trials report: trainLoss, /,
+    );
     const other = [cnnRecord({ kernelSize: 9, seed: 0 })];
-    expect(() => compareSweeps({ a: sweepA(), b: other })).toThrow(expect.objectContaining({ code: 'E_COMPARE_NO_MATCH' }));
-    expect(() => compareSweeps({ a: sweepA(), b: other })).toThrow(/^no trial keys in common: the sweeps ran different configs, seeds or data/);
-    expect(() => compareSweeps({ a: sweepA('a'), b: sweepA('a') })).toThrow(expect.objectContaining({ code: 'E_COMPARE_SAME_RUNS' }));
+    expect(() => compareSweeps({ a: sweepA(), b: other })).toThrow(
+      expect.objectContaining({ code: 'E_COMPARE_NO_MATCH' }),
+    );
+    expect(() => compareSweeps({ a: sweepA(), b: other })).toThrow(
+      /^no trial keys in common: the sweeps ran different configs, seeds or data/,
+    );
+    expect(() => compareSweeps({ a: sweepA('a'), b: sweepA('a') })).toThrow(
+      expect.objectContaining({ code: 'E_COMPARE_SAME_RUNS' }),
+    );
     // Partly reused: the shared run is counted and left out.
     const b = [...sweepA('a').slice(0, 1), ...sweepA('b').slice(1)];
     expect(compareSweeps({ a: sweepA('a'), b })).toMatchObject({ matched: 5, sameRun: 1, compared: 4 });
@@ -97,12 +152,18 @@ describe('compareSweeps', () => {
 describe('renderComparison', () => {
   it('prints counts, a per-metric table, per-group means and the trials that differ', () => {
     const a = [...sweepA('a'), cnnRecord({ kernelSize: 7, seed: 0 })];
-    const b = [...sweepA('b').slice(0, 2), cnnRecord({ kernelSize: 3, seed: 2, offset: 1e-6, runId: 'z' }), sweepA('b')[3]!];
+    const b = [
+      ...sweepA('b').slice(0, 2),
+      cnnRecord({ kernelSize: 3, seed: 2, offset: 1e-6, runId: 'z' }),
+      sweepA('b')[3]!,
+    ];
     const text = renderComparison(compareSweeps({ a, b, nameA: 'run-on-laptop', nameB: 'run-on-server' }));
     expect(text).toMatch(/^A = run-on-laptop \(6 finished trials\)\nB = run-on-server \(4 finished trials\)/);
     expect(text).toMatch(/matched trial keys: 4 {3}only in A: 2 {3}only in B: 0/);
     expect(text).toMatch(/bit-identical trials \(every metric of every epoch\): 3 of 4 compared, 1 differ/);
-    expect(text).toMatch(/only in A:\n {2}kernel_size=5 seed 1 \(t-k5-s1\)\n {2}kernel_size=7 seed 0 \(t-k7-s0\)/);
+    expect(text).toMatch(
+      /only in A:\n {2}kernel_size=5 seed 1 \(t-k5-s1\)\n {2}kernel_size=7 seed 0 \(t-k7-s0\)/,
+    );
     expect(text).toMatch(/testAccuracy +4 +3 +1\.00e-6 +−2\.50e-7 +1\.00e-6/);
     expect(text).toMatch(/per group, final testAccuracy/);
     expect(text).toMatch(/kernel_size=3 +3 +3 +3 +0\.451 +0\.451 +−3\.33e-7/);
@@ -111,6 +172,13 @@ describe('renderComparison', () => {
   });
 
   it('formats values compactly', () => {
-    expect([formatValue(0), formatValue(0.5123456), formatValue(-0.0123), formatValue(1e-9), formatValue(null), formatValue(12345678)]).toEqual(['0', '0.5123', '−0.0123', '1.00e-9', '–', '1.23e+7']);
+    expect([
+      formatValue(0),
+      formatValue(0.5123456),
+      formatValue(-0.0123),
+      formatValue(1e-9),
+      formatValue(null),
+      formatValue(12345678),
+    ]).toEqual(['0', '0.5123', '−0.0123', '1.00e-9', '–', '1.23e+7']);
   });
 });

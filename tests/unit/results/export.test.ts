@@ -5,7 +5,14 @@ import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { buildExportTable, parseExportFormat, toCsv, toJsonDocument, toParquet, type ExportTable } from '../../../results/export.js';
+import {
+  buildExportTable,
+  parseExportFormat,
+  toCsv,
+  toJsonDocument,
+  toParquet,
+  type ExportTable,
+} from '../../../results/export.js';
 import { cnnRecord, record } from './fixtures.js';
 
 const col = (table: ExportTable, name: string): unknown[] => {
@@ -15,26 +22,71 @@ const col = (table: ExportTable, name: string): unknown[] => {
 };
 
 describe('buildExportTable', () => {
-  const records = [cnnRecord({ kernelSize: 5, seed: 1, sweepId: 'old' }), cnnRecord({ kernelSize: 3, seed: 1, sweepId: 's', runId: 'r1' }), cnnRecord({ kernelSize: 3, seed: 0, sweepId: 's' })];
+  const records = [
+    cnnRecord({ kernelSize: 5, seed: 1, sweepId: 'old' }),
+    cnnRecord({ kernelSize: 3, seed: 1, sweepId: 's', runId: 'r1' }),
+    cnnRecord({ kernelSize: 3, seed: 0, sweepId: 's' }),
+  ];
 
   it('has one row per trial and epoch, sorted by group label, seed and epoch, with the study columns', () => {
     const table = buildExportTable({ records, sweepId: 's' });
     expect(table.columns.map((c) => c.name)).toEqual([
-      'sweep_id', 'trial_sweep_id', 'run_id', 'trial_key', 'group_key', 'group_label', 'seed',
-      'factor.kernel_size', 'model', 'param.kernelSize', 'param.filters1', 'param.padding', 'train.epochs',
-      'dataset', 'dataset.trainSize', 'dataset.testSize', 'backend', 'backend_version',
-      'stats.totalParams', 'stats.convParams', 'stats.denseParams', 'stats.flopsPerImage',
-      'epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'epochSeconds', 'imagesPerSecond',
+      'sweep_id',
+      'trial_sweep_id',
+      'run_id',
+      'trial_key',
+      'group_key',
+      'group_label',
+      'seed',
+      'factor.kernel_size',
+      'model',
+      'param.kernelSize',
+      'param.filters1',
+      'param.padding',
+      'train.epochs',
+      'dataset',
+      'dataset.trainSize',
+      'dataset.testSize',
+      'backend',
+      'backend_version',
+      'stats.totalParams',
+      'stats.convParams',
+      'stats.denseParams',
+      'stats.flopsPerImage',
+      'epoch',
+      'trainLoss',
+      'trainAccuracy',
+      'testLoss',
+      'testAccuracy',
+      'epochSeconds',
+      'imagesPerSecond',
     ]);
     expect(table.rows).toHaveLength(9);
-    expect(col(table, 'trial_key')).toEqual(['t-k3-s0', 't-k3-s0', 't-k3-s0', 't-k3-s1', 't-k3-s1', 't-k3-s1', 't-k5-s1', 't-k5-s1', 't-k5-s1']);
+    expect(col(table, 'trial_key')).toEqual([
+      't-k3-s0',
+      't-k3-s0',
+      't-k3-s0',
+      't-k3-s1',
+      't-k3-s1',
+      't-k3-s1',
+      't-k5-s1',
+      't-k5-s1',
+      't-k5-s1',
+    ]);
     expect(col(table, 'epoch')).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3]);
     expect(new Set(col(table, 'sweep_id'))).toEqual(new Set(['s']));
     expect(col(table, 'trial_sweep_id').slice(6)).toEqual(['old', 'old', 'old']);
     expect(col(table, 'run_id').slice(0, 4)).toEqual([null, null, null, 'r1']);
     expect(col(table, 'testAccuracy')[4]).toBe(records[1]!.result.epochs[1]!['testAccuracy']);
     const types = Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ seed: 'integer', 'factor.kernel_size': 'integer', 'param.padding': 'string', epoch: 'integer', testAccuracy: 'double', imagesPerSecond: 'double' });
+    expect(types).toMatchObject({
+      seed: 'integer',
+      'factor.kernel_size': 'integer',
+      'param.padding': 'string',
+      epoch: 'integer',
+      testAccuracy: 'double',
+      imagesPerSecond: 'double',
+    });
   });
 
   it('with final, has one row per trial holding the final metrics', () => {
@@ -42,14 +94,30 @@ describe('buildExportTable', () => {
     expect(table.rows).toHaveLength(3);
     expect(col(table, 'epoch')).toEqual([3, 3, 3]);
     expect(col(table, 'sweep_id')).toEqual(['s', 's', 'old']);
-    expect(col(table, 'testLoss')).toEqual([records[2], records[1], records[0]].map((r) => r!.result.final['testLoss']));
+    expect(col(table, 'testLoss')).toEqual(
+      [records[2], records[1], records[0]].map((r) => r!.result.final['testLoss']),
+    );
   });
 
   it('discovers any trainable metric names; a record without a metric or factor leaves it empty', () => {
     const table = buildExportTable({
       records: [
-        record({ trialKey: 'a', factors: { lr: 0.1, opt: 'sgd' }, modelOptions: { lr: 0.1, nesterov: true }, epochs: [{ epoch: 1, value: 3 }, { epoch: 2, value: Number.NaN }] }),
-        record({ trialKey: 'b', seed: 1, factors: { lr: 1 }, modelOptions: { lr: 1, nesterov: false }, epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.9 }] }),
+        record({
+          trialKey: 'a',
+          factors: { lr: 0.1, opt: 'sgd' },
+          modelOptions: { lr: 0.1, nesterov: true },
+          epochs: [
+            { epoch: 1, value: 3 },
+            { epoch: 2, value: Number.NaN },
+          ],
+        }),
+        record({
+          trialKey: 'b',
+          seed: 1,
+          factors: { lr: 1 },
+          modelOptions: { lr: 1, nesterov: false },
+          epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.9 }],
+        }),
       ],
     });
     const names = table.columns.map((c) => c.name);
@@ -59,12 +127,19 @@ describe('buildExportTable', () => {
     expect(col(table, 'loss')).toEqual([null, null, 0.5]);
     expect(col(table, 'factor.opt')).toEqual(['sgd', 'sgd', null]);
     const types = Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ 'factor.lr': 'double', 'param.nesterov': 'boolean', 'factor.opt': 'string' });
+    expect(types).toMatchObject({
+      'factor.lr': 'double',
+      'param.nesterov': 'boolean',
+      'factor.opt': 'string',
+    });
   });
 
   it('prefixes a metric whose name is a fixed column, and turns columns mixing numbers and text into text', () => {
     const table = buildExportTable({
-      records: [record({ trialKey: 'a', factors: { width: 8 }, epochs: [{ epoch: 1, seed: 4 }] }), record({ trialKey: 'b', seed: 1, factors: { width: 'wide' } })],
+      records: [
+        record({ trialKey: 'a', factors: { width: 8 }, epochs: [{ epoch: 1, seed: 4 }] }),
+        record({ trialKey: 'b', seed: 1, factors: { width: 'wide' } }),
+      ],
     });
     expect(table.columns.map((c) => c.name)).toContain('metric.seed');
     expect(col(table, 'factor.width')).toEqual(['8', 'wide']);
@@ -73,7 +148,9 @@ describe('buildExportTable', () => {
 
   it('rejects an unknown format with a user error', () => {
     expect(parseExportFormat('Parquet')).toBe('parquet');
-    expect(() => parseExportFormat('xlsx')).toThrow(/unknown export format 'xlsx'; use one of: csv, parquet, json/);
+    expect(() => parseExportFormat('xlsx')).toThrow(
+      /unknown export format 'xlsx'; use one of: csv, parquet, json/,
+    );
   });
 });
 
@@ -94,7 +171,9 @@ describe('toCsv', () => {
       ],
     };
     const csv = toCsv(table);
-    expect(csv).toBe('label,x,ok\n"a,b",1.5,true\n"say ""hi""",NaN,false\n"two\nlines",,\n"cr\rhere",1e-7,true\nplain,0.30000000000000004,false\n');
+    expect(csv).toBe(
+      'label,x,ok\n"a,b",1.5,true\n"say ""hi""",NaN,false\n"two\nlines",,\n"cr\rhere",1e-7,true\nplain,0.30000000000000004,false\n',
+    );
     const back = parse(csv, { columns: true }) as Record<string, string>[];
     expect(back.map((r) => r['label'])).toEqual(['a,b', 'say "hi"', 'two\nlines', 'cr\rhere', 'plain']);
     expect(Number(back[4]!['x'])).toBe(0.1 + 0.2);
@@ -105,18 +184,36 @@ describe('toCsv', () => {
     const lines = csv.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^sweep_id,trial_sweep_id,run_id,trial_key,/);
-    expect(lines[1]).toMatch(/^,,,t-k3-s0,g-k3,kernel_size=3,0,3,cnn,3,32,valid,3,synthetic,200,100,wasm,4\.22\.0,1000,600,400,5000,1,/);
+    expect(lines[1]).toMatch(
+      /^,,,t-k3-s0,g-k3,kernel_size=3,0,3,cnn,3,32,valid,3,synthetic,200,100,wasm,4\.22\.0,1000,600,400,5000,1,/,
+    );
   });
 });
 
 describe('toJsonDocument', () => {
   it('has the columns and rows as objects, NaN as null', () => {
-    const table = buildExportTable({ records: [record({ trialKey: 'a', epochs: [{ epoch: 1, value: Number.NaN }, { epoch: 2, value: 2 }] })], sweepId: 's' });
-    const doc = JSON.parse(JSON.stringify(toJsonDocument(table, { sweepId: 's' }))) as ReturnType<typeof toJsonDocument>;
+    const table = buildExportTable({
+      records: [
+        record({
+          trialKey: 'a',
+          epochs: [
+            { epoch: 1, value: Number.NaN },
+            { epoch: 2, value: 2 },
+          ],
+        }),
+      ],
+      sweepId: 's',
+    });
+    const doc = JSON.parse(JSON.stringify(toJsonDocument(table, { sweepId: 's' }))) as ReturnType<
+      typeof toJsonDocument
+    >;
     expect(doc.sweepId).toBe('s');
     expect(doc.final).toBe(false);
     expect(doc.columns.map((c) => c.name)).toContain('value');
-    expect(doc.rows.map((r) => [r['epoch'], r['value'], r['trial_key']])).toEqual([[1, null, 'a'], [2, 2, 'a']]);
+    expect(doc.rows.map((r) => [r['epoch'], r['value'], r['trial_key']])).toEqual([
+      [1, null, 'a'],
+      [2, 2, 'a'],
+    ]);
   });
 });
 
@@ -125,7 +222,13 @@ describe('toParquet', () => {
     const records = [
       cnnRecord({ kernelSize: 3, seed: 0, sweepId: 's', runId: 'run-0' }),
       cnnRecord({ kernelSize: 5, seed: 0, sweepId: 's' }),
-      record({ trialKey: 'u', groupLabel: 'user', seed: 2 ** 40, factors: { opt: 'sgd' }, epochs: [{ epoch: 1, value: Number.NaN, trainLoss: 0.25 }] }),
+      record({
+        trialKey: 'u',
+        groupLabel: 'user',
+        seed: 2 ** 40,
+        factors: { opt: 'sgd' },
+        epochs: [{ epoch: 1, value: Number.NaN, trainLoss: 0.25 }],
+      }),
     ];
     const table = buildExportTable({ records, sweepId: 's' });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'seedsweep-export-')), 'out.parquet');
@@ -139,7 +242,12 @@ describe('toParquet', () => {
     const schema = parquetSchema(metadata);
     expect(schema.children.map((c) => c.element.name)).toEqual(table.columns.map((c) => c.name));
     const typeOf = (name: string) => schema.children.find((c) => c.element.name === name)?.element.type;
-    expect([typeOf('seed'), typeOf('testAccuracy'), typeOf('group_label'), typeOf('value')]).toEqual(['INT64', 'DOUBLE', 'BYTE_ARRAY', 'DOUBLE']);
+    expect([typeOf('seed'), typeOf('testAccuracy'), typeOf('group_label'), typeOf('value')]).toEqual([
+      'INT64',
+      'DOUBLE',
+      'BYTE_ARRAY',
+      'DOUBLE',
+    ]);
 
     const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
     expect(rows).toHaveLength(7);
@@ -161,10 +269,19 @@ describe('toParquet', () => {
   });
 
   it('writes the final table too', async () => {
-    const table = buildExportTable({ records: [cnnRecord({ kernelSize: 3, seed: 0 }), cnnRecord({ kernelSize: 3, seed: 1 })], final: true });
+    const table = buildExportTable({
+      records: [cnnRecord({ kernelSize: 3, seed: 0 }), cnnRecord({ kernelSize: 3, seed: 1 })],
+      final: true,
+    });
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'seedsweep-export-')), 'final.parquet');
     writeFileSync(file, toParquet(table));
-    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(file) })) as Record<string, unknown>[];
-    expect(rows.map((r) => [r['seed'], r['epoch']])).toEqual([[0n, 3n], [1n, 3n]]);
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(file) })) as Record<
+      string,
+      unknown
+    >[];
+    expect(rows.map((r) => [r['seed'], r['epoch']])).toEqual([
+      [0n, 3n],
+      [1n, 3n],
+    ]);
   });
 });

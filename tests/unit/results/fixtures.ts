@@ -30,7 +30,15 @@ export function studyEpoch(epoch: number, seed: number, offset = 0): EpochMetric
 }
 
 /** A CNN trial of the kernel-size study with `epochs` epochs of study metrics. */
-export function cnnRecord(options: { kernelSize: number; seed: number; epochs?: number; offset?: number; sweepId?: string; runId?: string; backend?: string }): TrialRecord {
+export function cnnRecord(options: {
+  kernelSize: number;
+  seed: number;
+  epochs?: number;
+  offset?: number;
+  sweepId?: string;
+  runId?: string;
+  backend?: string;
+}): TrialRecord {
   const n = options.epochs ?? 3;
   return record({
     trialKey: `t-k${options.kernelSize}-s${options.seed}`,
@@ -67,7 +75,9 @@ export function record(options: RecordOptions): TrialRecord {
       final: epochs[epochs.length - 1]!,
       backend: { name: options.backend ?? 'wasm', version: '4.22.0' },
       resumedFromEpoch: 0,
-      ...(options.modelStats ? { modelStats: { totalParams: 1000, convParams: 600, denseParams: 400, flopsPerImage: 5000 } } : {}),
+      ...(options.modelStats
+        ? { modelStats: { totalParams: 1000, convParams: 600, denseParams: 400, flopsPerImage: 5000 } }
+        : {}),
     },
     ...(options.runId ? { runId: options.runId } : {}),
     ...(options.sweepId ? { sweepId: options.sweepId } : {}),

@@ -14,7 +14,7 @@ import type { Trial } from '../../../engine/types.js';
 /** `count` images (uint8 NHWC) of class `i % 10`: a bright band at a class-specific row and channel, plus noise. */
 export function handMadeImages(count: number, seed: number): { images: Uint8Array; labels: Int32Array } {
   let state = seed >>> 0 || 1;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 24);
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 24;
   const images = new Uint8Array(count * IMAGE_BYTES);
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -36,7 +36,11 @@ export function handMadeImages(count: number, seed: number): { images: Uint8Arra
  * Trains a narrowed registry `cnn` with the real trainer on generated data (seedsweep's synthetic
  * dataset, 60 training images, 2 epochs) and returns the saved folder and the model loaded from it.
  */
-export async function trainSmallModelDir(): Promise<{ dir: string; model: tf.LayersModel; manifest: ModelManifest }> {
+export async function trainSmallModelDir(): Promise<{
+  dir: string;
+  model: tf.LayersModel;
+  manifest: ModelManifest;
+}> {
   const spec = { name: 'synthetic', trainSize: 60, testSize: 20 } as const;
   const split = await loadSplit({ spec });
   const trial: Trial = {
@@ -61,7 +65,12 @@ export async function useServingBackend(): Promise<void> {
 
 /** The model's own class probabilities for uint8 images, through the training preprocessing. */
 export function ownProbabilities(model: tf.LayersModel, images: Uint8Array, count: number): number[][] {
-  return tf.tidy(() => (model.predict(tf.tensor4d(normalizeImages({ bytes: images }), [count, 32, 32, 3])) as tf.Tensor).arraySync() as number[][]);
+  return tf.tidy(
+    () =>
+      (
+        model.predict(tf.tensor4d(normalizeImages({ bytes: images }), [count, 32, 32, 3])) as tf.Tensor
+      ).arraySync() as number[][],
+  );
 }
 
 /** uint8 NHWC image `i` as the nested array `/invocations` takes. */

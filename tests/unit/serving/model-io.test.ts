@@ -19,10 +19,24 @@ const manifest: ModelManifest = {
 
 function tinyModel(): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [32, 32, 3],
+      filters: 2,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 4 }));
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+  model.add(
+    tf.layers.dense({
+      units: 3,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }),
+  );
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
   return model;
 }
@@ -50,7 +64,10 @@ async function saved(name: string): Promise<string> {
 }
 
 async function expectUserError(promise: Promise<unknown>, code: string, fragment: string): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(UserError);
   expect((error as UserError).code).toBe(code);
   expect((error as UserError).message).toContain(fragment);
@@ -74,7 +91,9 @@ describe('model folders', () => {
     await saveModelToDir({ model, dir, manifest: { ...manifest, seed: 8 } });
     const files = await import('node:fs/promises').then((fs) => fs.readdir(dir));
     expect(files.sort()).toEqual(['manifest.json', 'model.json', 'weights.bin']);
-    expect((await import('node:fs/promises').then((fs) => fs.readdir(root))).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(
+      (await import('node:fs/promises').then((fs) => fs.readdir(root))).filter((f) => f.startsWith('.')),
+    ).toEqual([]);
     expect((await loadModelFromDir(dir)).manifest.seed).toBe(8);
   });
 

@@ -78,13 +78,19 @@ describe("a run's model through the tracker", () => {
     const tracker = folderTracker({ bare: undefined, partial: noManifest });
     const bare = await errorOf(resolveRunModel({ runId: 'bare', tracker, cacheRoot }));
     expect(bare.code).toBe('E_RUN_HAS_NO_MODEL');
-    expect(bare.message).toContain('MLflow run bare has no model/manifest.json artifact (found nothing under model/)');
+    expect(bare.message).toContain(
+      'MLflow run bare has no model/manifest.json artifact (found nothing under model/)',
+    );
     expect(bare.message).toContain('only trials trained with model saving on have a servable model');
     const partial = await errorOf(resolveRunModel({ runId: 'partial', tracker, cacheRoot }));
     expect(partial.code).toBe('E_RUN_HAS_NO_MODEL');
     expect(partial.message).toContain('found model/model.json under model/');
-    expect((await errorOf(resolveRunModel({ runId: 'unknown', tracker, cacheRoot }))).code).toBe('E_RUN_NOT_FOUND');
-    expect((await errorOf(resolveRunModel({ runId: '../etc', tracker, cacheRoot }))).code).toBe('E_BAD_ARGUMENT');
+    expect((await errorOf(resolveRunModel({ runId: 'unknown', tracker, cacheRoot }))).code).toBe(
+      'E_RUN_NOT_FOUND',
+    );
+    expect((await errorOf(resolveRunModel({ runId: '../etc', tracker, cacheRoot }))).code).toBe(
+      'E_BAD_ARGUMENT',
+    );
     expect(await readdir(path.join(cacheRoot, 'models')).catch(() => [])).toEqual([]); // nothing cached, no staging left
   });
 

@@ -2,7 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JournaledSender, NotReadyError, type Delivery, type DeliveryErrorKind } from '../../../tracking/journaled-sender.js';
+import {
+  JournaledSender,
+  NotReadyError,
+  type Delivery,
+  type DeliveryErrorKind,
+} from '../../../tracking/journaled-sender.js';
 import { Outbox, type OutboxEntry } from '../../../tracking/outbox.js';
 
 /** Entries of a toy protocol: `open` a stream, `add` to it (batchable), a `bad` one the server rejects. */

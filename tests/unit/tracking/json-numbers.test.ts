@@ -7,7 +7,14 @@ import { Outbox } from '../../../tracking/outbox.js';
 
 describe('JSON keeping non-finite numbers', () => {
   it('round-trips NaN and ±Infinity, and leaves everything else as plain JSON', () => {
-    const value = { epoch: 2, loss: Number.NaN, up: Number.POSITIVE_INFINITY, down: Number.NEGATIVE_INFINITY, name: 'NaN', list: [1, Number.NaN] };
+    const value = {
+      epoch: 2,
+      loss: Number.NaN,
+      up: Number.POSITIVE_INFINITY,
+      down: Number.NEGATIVE_INFINITY,
+      name: 'NaN',
+      list: [1, Number.NaN],
+    };
     expect(fromJson(toJson(value))).toEqual(value);
     expect(toJson({ a: 1, b: 'x' })).toBe(JSON.stringify({ a: 1, b: 'x' }));
     expect(fromJson('{"$number":"NaN","other":1}')).toEqual({ $number: 'NaN', other: 1 });

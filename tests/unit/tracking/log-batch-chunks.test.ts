@@ -14,7 +14,9 @@ function expectWithinLimits(batches: LogBatchPayload[]) {
     expect(batch.metrics.length).toBeLessThanOrEqual(LOG_BATCH_LIMITS.metrics);
     expect(batch.params.length).toBeLessThanOrEqual(LOG_BATCH_LIMITS.params);
     expect(batch.tags.length).toBeLessThanOrEqual(LOG_BATCH_LIMITS.tags);
-    expect(batch.metrics.length + batch.params.length + batch.tags.length).toBeLessThanOrEqual(LOG_BATCH_LIMITS.total);
+    expect(batch.metrics.length + batch.params.length + batch.tags.length).toBeLessThanOrEqual(
+      LOG_BATCH_LIMITS.total,
+    );
     expect(batch.metrics.length + batch.params.length + batch.tags.length).toBeGreaterThan(0);
   }
 }
@@ -50,7 +52,8 @@ describe('chunkLogBatch', () => {
 
   it('honours smaller limits', () => {
     const batches = chunkLogBatch(payload(7, 5, 3), { metrics: 4, params: 2, tags: 2, total: 5 });
-    for (const b of batches) expect(b.metrics.length + b.params.length + b.tags.length).toBeLessThanOrEqual(5);
+    for (const b of batches)
+      expect(b.metrics.length + b.params.length + b.tags.length).toBeLessThanOrEqual(5);
     expect(batches.flatMap((b) => b.metrics)).toHaveLength(7);
     expect(batches.flatMap((b) => b.params)).toHaveLength(5);
     expect(batches.flatMap((b) => b.tags)).toHaveLength(3);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialResult } from '../../../domain/trial.js';
-import { EPOCH_METRIC_KEYS, epochMetricValues, finalMetricValues, metricKey } from '../../../tracking/run-data.js';
+import {
+  EPOCH_METRIC_KEYS,
+  epochMetricValues,
+  finalMetricValues,
+  metricKey,
+} from '../../../tracking/run-data.js';
 
 describe('metric keys: one naming rule', () => {
   it('turns camelCase into snake_case and leaves snake_case alone', () => {
@@ -17,8 +22,23 @@ describe('metric keys: one naming rule', () => {
   });
 
   it("keeps the study's metric names exactly as before", () => {
-    expect(EPOCH_METRIC_KEYS).toEqual(['train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'epoch_seconds', 'images_per_second']);
-    const epoch = { epoch: 2, trainLoss: 0.5, trainAccuracy: 0.8, testLoss: 0.6, testAccuracy: 0.7, epochSeconds: 3, imagesPerSecond: 100 };
+    expect(EPOCH_METRIC_KEYS).toEqual([
+      'train_loss',
+      'train_accuracy',
+      'test_loss',
+      'test_accuracy',
+      'epoch_seconds',
+      'images_per_second',
+    ]);
+    const epoch = {
+      epoch: 2,
+      trainLoss: 0.5,
+      trainAccuracy: 0.8,
+      testLoss: 0.6,
+      testAccuracy: 0.7,
+      epochSeconds: 3,
+      imagesPerSecond: 100,
+    };
     const result: TrialResult = {
       epochs: [{ ...epoch, epoch: 1, epochSeconds: 2 }, epoch],
       final: epoch,
@@ -42,11 +62,18 @@ describe('metric keys: one naming rule', () => {
     expect(final['generalization_gap']).toBeCloseTo(0.1);
   });
 
-  it("logs every metric a user trainable reports under its own name, and model stats only when present", () => {
+  it('logs every metric a user trainable reports under its own name, and model stats only when present', () => {
     expect(epochMetricValues({ epoch: 3, value: 1.5 })).toEqual({ value: 1.5 });
-    expect(epochMetricValues({ epoch: 1, loss: 2, val_loss: 3, accuracy: Number.NaN })).toEqual({ loss: 2, val_loss: 3, accuracy: Number.NaN });
+    expect(epochMetricValues({ epoch: 1, loss: 2, val_loss: 3, accuracy: Number.NaN })).toEqual({
+      loss: 2,
+      val_loss: 3,
+      accuracy: Number.NaN,
+    });
     const result: TrialResult = {
-      epochs: [{ epoch: 1, value: 3 }, { epoch: 2, value: 2 }],
+      epochs: [
+        { epoch: 1, value: 3 },
+        { epoch: 2, value: 2 },
+      ],
       final: { epoch: 2, value: 2 },
       backend: { name: 'js', version: '1' },
       resumedFromEpoch: 0,

@@ -23,7 +23,12 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        body,
+      });
       const answer = (answers.length > 1 ? answers.shift() : answers[0]) ?? { status: 200, body: {} };
       if (answer.hang) return;
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
@@ -49,11 +54,18 @@ const PASSWORD = 'pw-SECRET-456';
 
 describe('MlflowClient retries', () => {
   it('retries 5xx and 429 answers, then succeeds', async () => {
-    answers = [{ status: 503 }, { status: 429, headers: { 'retry-after': '0' } }, { status: 500 }, { status: 200, body: {} }];
+    answers = [
+      { status: 503 },
+      { status: 429, headers: { 'retry-after': '0' } },
+      { status: 500 },
+      { status: 200, body: {} },
+    ];
     const client = new MlflowClient({ trackingUri: uri, maxRetries: 5, ...fast });
     await client.setTag({ runId: 'r', key: 'k', value: 'v' });
     expect(seen).toHaveLength(4);
-    expect(seen.every((s) => s.url === '/api/2.0/mlflow/runs/set-tag' && JSON.parse(s.body).key === 'k')).toBe(true);
+    expect(
+      seen.every((s) => s.url === '/api/2.0/mlflow/runs/set-tag' && JSON.parse(s.body).key === 'k'),
+    ).toBe(true);
   });
 
   it('gives up after maxRetries with an unavailable error', async () => {
@@ -62,11 +74,18 @@ describe('MlflowClient retries', () => {
     const error = await client.setTag({ runId: 'r', key: 'k', value: 'v' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowUnavailableError);
     expect(seen).toHaveLength(4);
-    expect((error as Error).message).toMatch(/POST \/api\/2\.0\/mlflow\/runs\/set-tag .*4 attempt\(s\): HTTP 502 bad gateway/);
+    expect((error as Error).message).toMatch(
+      /POST \/api\/2\.0\/mlflow\/runs\/set-tag .*4 attempt\(s\): HTTP 502 bad gateway/,
+    );
   });
 
   it('does not retry a client error, and says what was sent and what the server answered', async () => {
-    answers = [{ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Changing param values is not allowed' } }];
+    answers = [
+      {
+        status: 400,
+        body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Changing param values is not allowed' },
+      },
+    ];
     const client = new MlflowClient({ trackingUri: uri, token: TOKEN, ...fast });
     const error = await client
       .logBatch({ runId: 'abc', params: [{ key: 'lr', value: '0.1' }] })
@@ -86,7 +105,9 @@ describe('MlflowClient retries', () => {
     await expect(client.createRun({ experimentId: '1' })).rejects.toBeInstanceOf(MlflowUnavailableError);
     expect(seen).toHaveLength(1);
     seen = [];
-    await expect(client.logBatch({ runId: 'r', metrics: [{ key: 'm', value: 1, timestamp: 1, step: 1 }] })).rejects.toBeInstanceOf(MlflowUnavailableError);
+    await expect(
+      client.logBatch({ runId: 'r', metrics: [{ key: 'm', value: 1, timestamp: 1, step: 1 }] }),
+    ).rejects.toBeInstanceOf(MlflowUnavailableError);
     expect(seen).toHaveLength(1);
     seen = [];
     answers = [{ status: 503 }, { status: 200, body: {} }];
@@ -117,7 +138,9 @@ describe('MlflowClient credentials', () => {
   it('sends a bearer token, or basic auth from options or from the URL', async () => {
     answers = [{ status: 200, body: { experiment: { experiment_id: '3', lifecycle_stage: 'active' } } }];
     await new MlflowClient({ trackingUri: uri, token: TOKEN }).getOrCreateExperiment('e');
-    await new MlflowClient({ trackingUri: uri, username: 'ann', password: PASSWORD }).getOrCreateExperiment('e');
+    await new MlflowClient({ trackingUri: uri, username: 'ann', password: PASSWORD }).getOrCreateExperiment(
+      'e',
+    );
     const withUserInfo = new MlflowClient({ trackingUri: uri.replace('http://', `http://bob:${PASSWORD}@`) });
     await withUserInfo.getOrCreateExperiment('e');
     expect(seen.map((s) => s.authorization)).toEqual([
@@ -146,16 +169,28 @@ describe('MlflowClient credentials', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(capture);
     vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     for (const method of ['log', 'warn', 'error', 'info', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void output.push(args.map(String).join(' ')));
+      vi.spyOn(console, method).mockImplementation(
+        (...args: unknown[]) => void output.push(args.map(String).join(' ')),
+      );
     }
     const errors: unknown[] = [];
     answers = [{ status: 403, body: { error_code: 'PERMISSION_DENIED', message: 'no' } }];
-    const withToken = new MlflowClient({ trackingUri: uri.replace('http://', `http://bob:${PASSWORD}@`), token: TOKEN, ...fast, maxRetries: 1 });
+    const withToken = new MlflowClient({
+      trackingUri: uri.replace('http://', `http://bob:${PASSWORD}@`),
+      token: TOKEN,
+      ...fast,
+      maxRetries: 1,
+    });
     errors.push(await withToken.getOrCreateExperiment('e').catch((e: unknown) => e));
     answers = [{ status: 500, body: { message: 'boom' } }];
     errors.push(await withToken.setTag({ runId: 'r', key: 'k', value: 'v' }).catch((e: unknown) => e));
     const closed = await findFreePort();
-    const down = new MlflowClient({ trackingUri: `http://bob:${PASSWORD}@127.0.0.1:${closed}`, password: PASSWORD, ...fast, maxRetries: 1 });
+    const down = new MlflowClient({
+      trackingUri: `http://bob:${PASSWORD}@127.0.0.1:${closed}`,
+      password: PASSWORD,
+      ...fast,
+      maxRetries: 1,
+    });
     errors.push(await down.getRun('r').catch((e: unknown) => e));
     expect((errors[0] as MlflowRequestError).code).toBe('E_MLFLOW_AUTH');
     for (const error of errors) {

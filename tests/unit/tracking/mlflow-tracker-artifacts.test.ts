@@ -14,7 +14,18 @@ import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
 import { SWEEP_REPORT_ARTIFACT } from '../../../tracking/types.js';
 
 function run(runId: string, tags: Record<string, string> = {}): MlflowRun {
-  return { runId, experimentId: '7', runName: runId, status: 'FINISHED', startTime: 1, artifactUri: '', lifecycleStage: 'active', tags, params: {}, metrics: {} };
+  return {
+    runId,
+    experimentId: '7',
+    runName: runId,
+    status: 'FINISHED',
+    startTime: 1,
+    artifactUri: '',
+    lifecycleStage: 'active',
+    tags,
+    params: {},
+    metrics: {},
+  };
 }
 
 /** A fake client over runs and their artifact files (path → text); records what it was asked to write. */
@@ -26,7 +37,14 @@ function fakeClient(runs: Map<string, Map<string, string>>, parents: MlflowRun[]
     trackingUri: 'http://mlflow.test',
     getRun: async (runId: string) => {
       if (runs.has(runId)) return run(runId);
-      throw new MlflowRequestError('GET', '/api/2.0/mlflow/runs/get', 404, 'RESOURCE_DOES_NOT_EXIST', `Run '${runId}' not found`, `run_id=${runId}`);
+      throw new MlflowRequestError(
+        'GET',
+        '/api/2.0/mlflow/runs/get',
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Run '${runId}' not found`,
+        `run_id=${runId}`,
+      );
     },
     listArtifacts: async (o: { runId: string; path?: string }): Promise<ArtifactEntry[]> => {
       const prefix = `${o.path ?? ''}/`;
@@ -50,7 +68,8 @@ function fakeClient(runs: Map<string, Map<string, string>>, parents: MlflowRun[]
     },
     listExperimentIds: async () => ['7'],
     getExperimentIdByName: async () => '7',
-    searchRuns: async (o: { filter?: string }) => parents.filter((p) => o.filter?.includes(`'${p.tags['seedsweep.sweep_id']}'`)),
+    searchRuns: async (o: { filter?: string }) =>
+      parents.filter((p) => o.filter?.includes(`'${p.tags['seedsweep.sweep_id']}'`)),
     readArtifactText: async (o: { runId: string; artifactPath: string }) => {
       calls.push(`read:${o.runId}:${o.artifactPath}`);
       return runs.get(o.runId)?.get(o.artifactPath);
@@ -78,7 +97,12 @@ function fakeClient(runs: Map<string, Map<string, string>>, parents: MlflowRun[]
 }
 
 async function trackerOn(client: MlflowClient): Promise<MlflowTracker> {
-  return new MlflowTracker({ client, outboxDir: await mkdtemp(path.join(os.tmpdir(), 'tracker-artifacts-')), autoSync: false, warn: () => {} });
+  return new MlflowTracker({
+    client,
+    outboxDir: await mkdtemp(path.join(os.tmpdir(), 'tracker-artifacts-')),
+    autoSync: false,
+    warn: () => {},
+  });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<UserError> {
@@ -90,7 +114,15 @@ async function errorOf(promise: Promise<unknown>): Promise<UserError> {
 
 describe("MlflowTracker: a trial's model", () => {
   const runs = new Map([
-    ['with-model', new Map([['model/manifest.json', '{}'], ['model/model.json', '{"m":1}'], ['model/sub/weights.bin', 'w'], ['trial.json', '{}']])],
+    [
+      'with-model',
+      new Map([
+        ['model/manifest.json', '{}'],
+        ['model/model.json', '{"m":1}'],
+        ['model/sub/weights.bin', 'w'],
+        ['trial.json', '{}'],
+      ]),
+    ],
     ['without-model', new Map([['trial.json', '{}']])],
   ]);
 
@@ -98,7 +130,11 @@ describe("MlflowTracker: a trial's model", () => {
     const { client } = fakeClient(runs);
     const dest = await mkdtemp(path.join(os.tmpdir(), 'tracker-model-'));
     const got = await (await trackerOn(client)).downloadTrialModel('with-model', dest);
-    expect(got).toEqual({ dir: path.join(dest, 'model'), artifactPath: 'model', files: ['manifest.json', 'model.json', 'sub/weights.bin'] });
+    expect(got).toEqual({
+      dir: path.join(dest, 'model'),
+      artifactPath: 'model',
+      files: ['manifest.json', 'model.json', 'sub/weights.bin'],
+    });
     expect(await readFile(path.join(got.dir, 'model.json'), 'utf8')).toBe('{"m":1}');
   });
 
@@ -119,12 +155,20 @@ describe("MlflowTracker: a sweep's report", () => {
     const parent = run('parent-1', { 'seedsweep.role': 'sweep', 'seedsweep.sweep_id': 'sweep-1' });
     const bare = run('parent-2', { 'seedsweep.role': 'sweep', 'seedsweep.sweep_id': 'sweep-2' });
     const runs = new Map([
-      ['parent-1', new Map([[SWEEP_REPORT_ARTIFACT, '{"objective":{"metric":"value","mode":"min"},"best":{"$number":"NaN"}}']])],
+      [
+        'parent-1',
+        new Map([
+          [SWEEP_REPORT_ARTIFACT, '{"objective":{"metric":"value","mode":"min"},"best":{"$number":"NaN"}}'],
+        ]),
+      ],
       ['parent-2', new Map<string, string>()],
     ]);
     const { client, calls } = fakeClient(runs, [parent, bare]);
     const tracker = await trackerOn(client);
-    expect(await tracker.sweepReport('sweep-1')).toEqual({ objective: { metric: 'value', mode: 'min' }, best: Number.NaN });
+    expect(await tracker.sweepReport('sweep-1')).toEqual({
+      objective: { metric: 'value', mode: 'min' },
+      best: Number.NaN,
+    });
     expect(calls).toContain('read:parent-1:report/report.json');
     expect(await tracker.sweepReport('sweep-2')).toBeUndefined();
     expect(await tracker.sweepReport('no-such-sweep')).toBeUndefined();
@@ -132,8 +176,12 @@ describe("MlflowTracker: a sweep's report", () => {
 
   it('says which sweep and server hold a report that is not JSON', async () => {
     const parent = run('parent-1', { 'seedsweep.role': 'sweep', 'seedsweep.sweep_id': 'sweep-1' });
-    const { client } = fakeClient(new Map([['parent-1', new Map([[SWEEP_REPORT_ARTIFACT, '<html>']])]]), [parent]);
-    await expect((await trackerOn(client)).sweepReport('sweep-1')).rejects.toThrow(/report\/report.json of sweep sweep-1 on http:\/\/mlflow.test is not JSON/);
+    const { client } = fakeClient(new Map([['parent-1', new Map([[SWEEP_REPORT_ARTIFACT, '<html>']])]]), [
+      parent,
+    ]);
+    await expect((await trackerOn(client)).sweepReport('sweep-1')).rejects.toThrow(
+      /report\/report.json of sweep sweep-1 on http:\/\/mlflow.test is not JSON/,
+    );
   });
 });
 
@@ -142,12 +190,17 @@ describe('MlflowTracker: a standalone run', () => {
     const { client, writes } = fakeClient(new Map());
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tracker-standalone-'));
     await writeFile(path.join(dir, 'a.md'), '# a');
-    const logged = await (await trackerOn(client)).logStandaloneRun({
+    const logged = await (
+      await trackerOn(client)
+    ).logStandaloneRun({
       experiment: 'seedsweep-eda',
       runName: 'eda-x',
       tags: { kind: 'eda', long: 'x'.repeat(9000) },
       params: { dataset: 'synthetic' },
-      metrics: [{ key: 'm', value: 0.5 }, { key: 'curve', value: 0.9, step: 3, timestamp: 42 }],
+      metrics: [
+        { key: 'm', value: 0.5 },
+        { key: 'curve', value: 0.9, step: 3, timestamp: 42 },
+      ],
       files: [{ localPath: path.join(dir, 'a.md'), artifactPath: 'eda/a.md' }],
     });
     expect(logged).toEqual({ experimentId: '12', runId: 'new-run' });
@@ -156,7 +209,11 @@ describe('MlflowTracker: a standalone run', () => {
     expect(created.runName).toBe('eda-x');
     expect(created.tags['kind']).toBe('eda');
     expect(created.tags['long']!.length).toBeLessThanOrEqual(8000);
-    const batch = (writes[2] as unknown as { batch: { params: unknown[]; metrics: { key: string; step: number; timestamp: number }[] } }).batch;
+    const batch = (
+      writes[2] as unknown as {
+        batch: { params: unknown[]; metrics: { key: string; step: number; timestamp: number }[] };
+      }
+    ).batch;
     expect(batch.params).toEqual([{ key: 'dataset', value: 'synthetic' }]);
     expect(batch.metrics[0]).toMatchObject({ key: 'm', value: 0.5, step: 0 });
     expect(batch.metrics[0]!.timestamp).toBeGreaterThan(0);
@@ -169,9 +226,13 @@ describe('MlflowTracker: a standalone run', () => {
     const { client, writes, failUploads } = fakeClient(new Map());
     failUploads();
     const tracker = await trackerOn(client);
-    await expect(tracker.logStandaloneRun({ experiment: 'e', runName: 'r', files: [{ localPath: '/nonexistent', artifactPath: 'f' }] })).rejects.toThrow(
-      'upload refused',
-    );
+    await expect(
+      tracker.logStandaloneRun({
+        experiment: 'e',
+        runName: 'r',
+        files: [{ localPath: '/nonexistent', artifactPath: 'f' }],
+      }),
+    ).rejects.toThrow('upload refused');
     expect(writes.at(-1)).toEqual({ op: 'update', runId: 'new-run', status: 'FAILED' });
   });
 });
@@ -179,7 +240,11 @@ describe('MlflowTracker: a standalone run', () => {
 describe('MlflowTracker: a standalone run with no server', () => {
   it('says the run was not logged (nothing is journaled) and what to check', async () => {
     const port = await findFreePort(); // nothing listens there
-    const client = new MlflowClient({ trackingUri: `http://127.0.0.1:${port}`, maxRetries: 1, retryBaseDelayMs: 5 });
+    const client = new MlflowClient({
+      trackingUri: `http://127.0.0.1:${port}`,
+      maxRetries: 1,
+      retryBaseDelayMs: 5,
+    });
     const tracker = await trackerOn(client);
     const error = await errorOf(tracker.logStandaloneRun({ experiment: 'e', runName: 'eda-x' }));
     expect(error.code).toBe('E_MLFLOW_UNAVAILABLE');

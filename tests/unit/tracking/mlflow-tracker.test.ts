@@ -14,9 +14,22 @@ const trial: PlannedTrial = {
   factors: { model: 'fc' },
   seed: 0,
   queue: 'cpu',
-  config: { model: 'fc', modelOptions: {}, train: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 0.001 }, dataset: { name: 'synthetic' } },
+  config: {
+    model: 'fc',
+    modelOptions: {},
+    train: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 0.001 },
+    dataset: { name: 'synthetic' },
+  },
 };
-const epoch = (n: number) => ({ epoch: n, trainLoss: 1, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, epochSeconds: 1, imagesPerSecond: 10 });
+const epoch = (n: number) => ({
+  epoch: n,
+  trainLoss: 1,
+  trainAccuracy: 0.5,
+  testLoss: 1,
+  testAccuracy: 0.5,
+  epochSeconds: 1,
+  imagesPerSecond: 10,
+});
 
 describe('MlflowTracker with no server to talk to', () => {
   it('journals every write without throwing, warns once, and reports what is pending', async () => {
@@ -24,7 +37,11 @@ describe('MlflowTracker with no server to talk to', () => {
     const warnings: string[] = [];
     const outboxDir = mkdtempSync(path.join(os.tmpdir(), 'tracker-down-'));
     const tracker = new MlflowTracker({
-      client: new MlflowClient({ trackingUri: `http://127.0.0.1:${port}`, maxRetries: 1, retryBaseDelayMs: 5 }),
+      client: new MlflowClient({
+        trackingUri: `http://127.0.0.1:${port}`,
+        maxRetries: 1,
+        retryBaseDelayMs: 5,
+      }),
       outboxDir,
       warn: (message) => warnings.push(message),
     });
@@ -36,7 +53,14 @@ describe('MlflowTracker with no server to talk to', () => {
     // A model folder that is already gone is reported, not a reason to fail the write.
     await tracker.finishTrial('s', 'k1', {
       status: 'FINISHED',
-      result: { epochs: [epoch(1)], final: epoch(1), modelStats: { totalParams: 1, convParams: 0, denseParams: 1, flopsPerImage: 2 }, backend: { name: 'cpu', version: '4' }, resumedFromEpoch: 0, modelDir: path.join(outboxDir, 'gone') },
+      result: {
+        epochs: [epoch(1)],
+        final: epoch(1),
+        modelStats: { totalParams: 1, convParams: 0, denseParams: 1, flopsPerImage: 2 },
+        backend: { name: 'cpu', version: '4' },
+        resumedFromEpoch: 0,
+        modelDir: path.join(outboxDir, 'gone'),
+      },
     });
     await tracker.finishSweep('s', { status: 'FAILED' });
     expect(tracker.pendingCount()).toBe(7);
@@ -49,7 +73,11 @@ describe('MlflowTracker with no server to talk to', () => {
     expect(result.error).toContain('ECONNREFUSED');
     await expect(tracker.runIdOf('s', 'k1')).rejects.toThrow(/ECONNREFUSED/);
     // A second tracker on the same folder (another process) sees the same journal.
-    const other = new MlflowTracker({ client: new MlflowClient({ trackingUri: `http://127.0.0.1:${port}` }), outboxDir, autoSync: false });
+    const other = new MlflowTracker({
+      client: new MlflowClient({ trackingUri: `http://127.0.0.1:${port}` }),
+      outboxDir,
+      autoSync: false,
+    });
     expect(other.pendingCount()).toBe(7);
   });
 });

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,7 +56,10 @@ describe('Outbox', () => {
     expect(outbox.read('000000000000001-x')).toBeUndefined();
     expect(outbox.pendingCount()).toBe(0);
     expect(outbox.failedCount()).toBe(2);
-    const failed = JSON.parse(readFileSync(path.join(dir, 'failed', `${id}.json`), 'utf8')) as { reason: string; entry: { body: string } };
+    const failed = JSON.parse(readFileSync(path.join(dir, 'failed', `${id}.json`), 'utf8')) as {
+      reason: string;
+      entry: { body: string };
+    };
     expect(failed).toMatchObject({ reason: 'HTTP 400 INVALID_PARAMETER_VALUE', entry: { body: 'bad' } });
   });
 

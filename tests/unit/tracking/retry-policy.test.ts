@@ -3,7 +3,8 @@ import { backoffDelayMs, isRetryableStatus, retryAfterMs } from '../../../tracki
 
 describe('retry policy', () => {
   it('backs off exponentially with full jitter, capped', () => {
-    const highest = (attempt: number) => backoffDelayMs({ attempt, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 });
+    const highest = (attempt: number) =>
+      backoffDelayMs({ attempt, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 });
     expect([0, 1, 2, 3, 4, 5].map(highest)).toEqual([99, 199, 399, 799, 999, 999]);
     expect(backoffDelayMs({ attempt: 3, baseDelayMs: 100, random: () => 0 })).toBe(0);
     expect(backoffDelayMs({ attempt: 2, baseDelayMs: 100, random: () => 0.5 })).toBe(200);

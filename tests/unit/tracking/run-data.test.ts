@@ -6,7 +6,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlannedTrial } from '../../../spec/types.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { environmentTags, filterLiteral, gitCommit, gitDirty, tagEquals, trialParams, trialTags } from '../../../tracking/run-data.js';
+import {
+  environmentTags,
+  filterLiteral,
+  gitCommit,
+  gitDirty,
+  tagEquals,
+  trialParams,
+  trialTags,
+} from '../../../tracking/run-data.js';
 
 const trial: PlannedTrial = {
   trialKey: 'k',
@@ -63,7 +71,12 @@ describe('trial run data', () => {
         model: 'quadratic',
         modelOptions: { x: 0.5, centered: true },
         train: { epochs: 3 },
-        dataset: { name: 'digits', module: '/home/me/data.ts', export: 'digits', options: { size: 8, labels: ['a', 'b'] } },
+        dataset: {
+          name: 'digits',
+          module: '/home/me/data.ts',
+          export: 'digits',
+          options: { size: 8, labels: ['a', 'b'] },
+        },
         trainable: { module: '/home/me/train.ts', export: 'quadratic' },
       },
     };

@@ -9,7 +9,12 @@ import { parseSweepSpec } from '../../../spec/load.js';
 import { expandSweep } from '../../../spec/expand.js';
 import { MemoryTracker } from '../../integration/orchestration/memory-tracker.js';
 
-const result: TrialResult = { epochs: [{ epoch: 1, value: 1 }], final: { epoch: 1, value: 1 }, backend: { name: 'js', version: '1' }, resumedFromEpoch: 0 };
+const result: TrialResult = {
+  epochs: [{ epoch: 1, value: 1 }],
+  final: { epoch: 1, value: 1 },
+  backend: { name: 'js', version: '1' },
+  resumedFromEpoch: 0,
+};
 
 function trial(trialKey: string): PlannedTrial {
   return {
@@ -23,10 +28,20 @@ function trial(trialKey: string): PlannedTrial {
   };
 }
 
-async function finish(tracker: MemoryTracker, sweepId: string, sweepName: string, key: string, status: 'FINISHED' | 'FAILED' = 'FINISHED') {
+async function finish(
+  tracker: MemoryTracker,
+  sweepId: string,
+  sweepName: string,
+  key: string,
+  status: 'FINISHED' | 'FAILED' = 'FINISHED',
+) {
   await tracker.startSweep({ sweepId, sweepName });
   await tracker.startTrial(sweepId, trial(key));
-  await tracker.finishTrial(sweepId, key, status === 'FINISHED' ? { status, result } : { status, error: 'x' });
+  await tracker.finishTrial(
+    sweepId,
+    key,
+    status === 'FINISHED' ? { status, result } : { status, error: 'x' },
+  );
 }
 
 describe('finishedTrialKeys activity', () => {
@@ -47,13 +62,20 @@ describe('finishedTrialKeys activity', () => {
     const { finishedTrialKeys } = createTrackingActivities(tracker);
     const trialKeys = ['a', 'b', 'c', 'd'];
     expect((await finishedTrialKeys({ sweepName: 'study', trialKeys })).sort()).toEqual(['a', 'b']);
-    expect(await finishedTrialKeys({ sweepName: 'study', trialKeys, reuseAcrossSweeps: false })).toEqual(['a']);
-    expect((await finishedTrialKeys({ sweepName: 'new-name', trialKeys, reuseAcrossSweeps: true })).sort()).toEqual(['a', 'b']);
+    expect(await finishedTrialKeys({ sweepName: 'study', trialKeys, reuseAcrossSweeps: false })).toEqual([
+      'a',
+    ]);
+    expect(
+      (await finishedTrialKeys({ sweepName: 'new-name', trialKeys, reuseAcrossSweeps: true })).sort(),
+    ).toEqual(['a', 'b']);
   });
 });
 
 describe('collectSweepRecords', () => {
-  const spec = parseSweepSpec({ text: readFileSync(path.join(PACKAGE_ROOT, 'sweeps/tests/tiny.yaml'), 'utf8'), file: 'tiny.yaml' });
+  const spec = parseSweepSpec({
+    text: readFileSync(path.join(PACKAGE_ROOT, 'sweeps/tests/tiny.yaml'), 'utf8'),
+    file: 'tiny.yaml',
+  });
   const planned = expandSweep({ spec, datasetFingerprint: 'fp' });
 
   it('includes records of planned trials finished under another sweep name when their keys are given, keeping their sweep id', async () => {
@@ -69,9 +91,14 @@ describe('collectSweepRecords', () => {
     }
     const base = { tracker, spec, datasetFingerprint: 'fp', sweepId: 'now' };
     // reuse: false (a spec's opt-out): only this sweep name's trials.
-    expect((await collectSweepRecords({ ...base, spec: { ...spec, reuse: false } })).map((r) => r.trialKey)).toEqual([own!.trialKey]);
+    expect(
+      (await collectSweepRecords({ ...base, spec: { ...spec, reuse: false } })).map((r) => r.trialKey),
+    ).toEqual([own!.trialKey]);
     // By default (reuse: true) the planned keys are looked up under every sweep name.
-    expect((await collectSweepRecords(base)).map((r) => r.trialKey)).toEqual([own!.trialKey, reused!.trialKey]);
+    expect((await collectSweepRecords(base)).map((r) => r.trialKey)).toEqual([
+      own!.trialKey,
+      reused!.trialKey,
+    ]);
     const records = await collectSweepRecords({ ...base, trialKeys: planned.map((t) => t.trialKey) });
     expect(records.map((r) => [r.trialKey, r.sweepId])).toEqual([
       [own!.trialKey, 'now'],

@@ -7,7 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GpuWorkerFailedError, superviseGpuWorkers, type GpuSupervisorOptions } from '../../../workers/gpu-supervisor.js';
+import {
+  GpuWorkerFailedError,
+  superviseGpuWorkers,
+  type GpuSupervisorOptions,
+} from '../../../workers/gpu-supervisor.js';
 
 /** A child that writes `<dir>/gpu-<n>.json` (its args and CUDA_VISIBLE_DEVICES), then behaves per `FAKE_GPU_<n>`. */
 const CHILD = `
@@ -31,11 +35,16 @@ function setup(behaviour: Record<string, string>) {
     gpus: Object.keys(behaviour),
     childArgs: ['--queue', 'gpu', '--threads', '1'],
     entry: { filename, execArgv: [] },
-    env: { ...process.env, FAKE_DIR: dir, ...Object.fromEntries(Object.entries(behaviour).map(([gpu, how]) => [`FAKE_GPU_${gpu}`, how])) },
+    env: {
+      ...process.env,
+      FAKE_DIR: dir,
+      ...Object.fromEntries(Object.entries(behaviour).map(([gpu, how]) => [`FAKE_GPU_${gpu}`, how])),
+    },
     log: (line) => lines.push(line),
   };
   const started = (gpu: string) => existsSync(path.join(dir, `gpu-${gpu}.json`));
-  const seen = (gpu: string) => JSON.parse(readFileSync(path.join(dir, `gpu-${gpu}.json`), 'utf8')) as { args: string[]; gpu: string };
+  const seen = (gpu: string) =>
+    JSON.parse(readFileSync(path.join(dir, `gpu-${gpu}.json`), 'utf8')) as { args: string[]; gpu: string };
   return { options, lines, started, seen };
 }
 
@@ -57,7 +66,9 @@ describe('GPU worker supervisor', () => {
       ['0', 3],
       ['1', 3],
     ]);
-    expect(error.message).toMatch(/GPU 0 worker \(pid \d+\) exited with code 3; GPU 1 worker \(pid \d+\) exited with code 3/);
+    expect(error.message).toMatch(
+      /GPU 0 worker \(pid \d+\) exited with code 3; GPU 1 worker \(pid \d+\) exited with code 3/,
+    );
     expect(lines.filter((l) => /GPU \d worker \(pid \d+\) exited with code 3/.test(l))).toHaveLength(2);
   });
 

@@ -28,19 +28,31 @@ describe('Temporal connection settings', () => {
         TEMPORAL_API_KEY: 'secret',
       },
     });
-    expect(settings).toMatchObject({ address: 'temporal.example:7233', namespace: 'sweeps', apiKey: 'secret', embedded: false });
+    expect(settings).toMatchObject({
+      address: 'temporal.example:7233',
+      namespace: 'sweeps',
+      apiKey: 'secret',
+      embedded: false,
+    });
     const native = nativeConnectionOptions(settings);
     expect(native.apiKey).toBe('secret');
-    const tls = native.tls as { clientCertPair: { crt: Buffer; key: Buffer }; serverRootCACertificate: Buffer };
+    const tls = native.tls as {
+      clientCertPair: { crt: Buffer; key: Buffer };
+      serverRootCACertificate: Buffer;
+    };
     expect(tls.clientCertPair.crt.toString()).toBe('c.pem-bytes');
     expect(tls.serverRootCACertificate.toString()).toBe('ca.pem-bytes');
   });
 
   it('turns TLS on for an API key alone, and rejects a certificate without its key', async () => {
-    const withKey = await resolveTemporalSettings({ env: { TEMPORAL_ADDRESS: 'a:1', TEMPORAL_API_KEY: 'k' } });
+    const withKey = await resolveTemporalSettings({
+      env: { TEMPORAL_ADDRESS: 'a:1', TEMPORAL_API_KEY: 'k' },
+    });
     expect(withKey.tls).toBe(true);
     expect(withKey.namespace).toBe('default');
-    await expect(resolveTemporalSettings({ env: { TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS_CERT: '/c.pem' } })).rejects.toThrow(/TEMPORAL_TLS_KEY/);
+    await expect(
+      resolveTemporalSettings({ env: { TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS_CERT: '/c.pem' } }),
+    ).rejects.toThrow(/TEMPORAL_TLS_KEY/);
     await expect(resolveTemporalSettings({ env: {}, embedded: false })).rejects.toThrow(/TEMPORAL_ADDRESS/);
   });
 });
@@ -58,11 +70,20 @@ describe('sweep ids', () => {
 describe('worker flags', () => {
   const base = { queue: 'cpu' as const, control: true, trainer: 'engine' as const };
   it('parses threads and GPU lists', () => {
-    expect(workerOptionsFromFlags({ ...base, threads: '3' })).toMatchObject({ queue: 'cpu', threads: 3, control: true });
-    expect(workerOptionsFromFlags({ ...base, queue: 'gpu', gpus: '0, 1' })).toMatchObject({ queue: 'gpu', gpus: ['0', '1'] });
+    expect(workerOptionsFromFlags({ ...base, threads: '3' })).toMatchObject({
+      queue: 'cpu',
+      threads: 3,
+      control: true,
+    });
+    expect(workerOptionsFromFlags({ ...base, queue: 'gpu', gpus: '0, 1' })).toMatchObject({
+      queue: 'gpu',
+      gpus: ['0', '1'],
+    });
   });
   it('rejects bad values with a message naming the flag', () => {
-    expect(() => workerOptionsFromFlags({ ...base, threads: '0' })).toThrow(/--threads must be an integer ≥ 1/);
+    expect(() => workerOptionsFromFlags({ ...base, threads: '0' })).toThrow(
+      /--threads must be an integer ≥ 1/,
+    );
     expect(() => workerOptionsFromFlags({ ...base, queue: 'gpu', gpus: 'a,b' })).toThrow(/--gpus/);
     expect(() => workerOptionsFromFlags({ ...base, gpus: '0' })).toThrow(/--gpus needs --queue gpu/);
   });
@@ -70,7 +91,11 @@ describe('worker flags', () => {
 
 describe('task queues', () => {
   it('route trials by kind and isolate prefixes', () => {
-    expect(DEFAULT_TASK_QUEUES).toEqual({ control: 'seedsweep-control', cpu: 'seedsweep-cpu', gpu: 'seedsweep-gpu' });
+    expect(DEFAULT_TASK_QUEUES).toEqual({
+      control: 'seedsweep-control',
+      cpu: 'seedsweep-cpu',
+      gpu: 'seedsweep-gpu',
+    });
     expect(trainingQueue(taskQueues('t1'), 'gpu')).toBe('t1-gpu');
     expect(trainingQueue(DEFAULT_TASK_QUEUES, 'cpu')).toBe('seedsweep-cpu');
   });

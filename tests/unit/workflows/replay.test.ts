@@ -15,7 +15,8 @@ import { bundleSweepWorkflows } from '../../../workers/sweep-worker.js';
 const historiesDir = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'histories');
 const read = (name: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, name), 'utf8'));
 // fromObject, not the SDK's historyFromJSON: this install has two protobufjs copies, which breaks the latter.
-const load = (name: string) => temporal.api.history.v1.History.fromObject(read(name) as Record<string, unknown>);
+const load = (name: string) =>
+  temporal.api.history.v1.History.fromObject(read(name) as Record<string, unknown>);
 
 let bundle: { code: string };
 beforeAll(async () => {
@@ -26,15 +27,25 @@ beforeAll(async () => {
 describe('recorded sweep histories replay deterministically', () => {
   it.each(['sweep-first-run.json', 'sweep-last-run.json'])('%s', async (file) => {
     const history = load(file);
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'recorded-sweep')).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle }, history, 'recorded-sweep'),
+    ).resolves.toBeUndefined();
   });
 
   it('detects a history that does not match the workflow (the check can fail)', async () => {
-    const history = read('sweep-last-run.json') as { events: { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name: string } } }[] };
+    const history = read('sweep-last-run.json') as {
+      events: {
+        eventType: string;
+        activityTaskScheduledEventAttributes?: { activityType?: { name: string } };
+      }[];
+    };
     const scheduled = history.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
-    if (!scheduled?.activityTaskScheduledEventAttributes?.activityType) throw new Error('fixture has no scheduled activity');
+    if (!scheduled?.activityTaskScheduledEventAttributes?.activityType)
+      throw new Error('fixture has no scheduled activity');
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'someOtherActivity';
     const broken = temporal.api.history.v1.History.fromObject(history as unknown as Record<string, unknown>);
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, broken, 'recorded-sweep')).rejects.toThrow(/[Nn]ondetermin/);
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle }, broken, 'recorded-sweep'),
+    ).rejects.toThrow(/[Nn]ondetermin/);
   });
 });

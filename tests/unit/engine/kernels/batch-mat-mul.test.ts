@@ -25,12 +25,26 @@ const cases: Case[] = [
 describe('BatchMatMul on wasm (seedsweep kernel)', () => {
   it.each(cases)('matches the cpu backend: $a × $b tA=$transposeA tB=$transposeB', async (c) => {
     const inputs = {
-      a: { values: randomFloats(c.a.reduce((x, y) => x * y), 41), shape: c.a },
-      b: { values: randomFloats(c.b.reduce((x, y) => x * y), 42), shape: c.b },
+      a: {
+        values: randomFloats(
+          c.a.reduce((x, y) => x * y),
+          41,
+        ),
+        shape: c.a,
+      },
+      b: {
+        values: randomFloats(
+          c.b.reduce((x, y) => x * y),
+          42,
+        ),
+        shape: c.b,
+      },
     };
-    const { wasm, cpu, error } = await compareWithCpu(BatchMatMul, inputs, { transposeA: c.transposeA, transposeB: c.transposeB });
+    const { wasm, cpu, error } = await compareWithCpu(BatchMatMul, inputs, {
+      transposeA: c.transposeA,
+      transposeB: c.transposeB,
+    });
     expect(wasm.shape).toEqual(cpu.shape);
     expect(error).toBeLessThanOrEqual(1e-5);
   });
-
 });

@@ -33,7 +33,8 @@ export async function runKernelOn(
   await initBackend({ backend });
   return tf.tidy(() => {
     const tensors: Record<string, tf.Tensor> = {};
-    for (const [name, { values, shape }] of Object.entries(inputs)) tensors[name] = tf.tensor(values, shape, 'float32');
+    for (const [name, { values, shape }] of Object.entries(inputs))
+      tensors[name] = tf.tensor(values, shape, 'float32');
     const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
     return { values: out.dataSync() as Float32Array, shape: out.shape };
   });
@@ -57,7 +58,11 @@ export async function compareWithCpu(
   kernel: string,
   inputs: KernelInputs,
   attrs: NamedAttrMap,
-): Promise<{ wasm: { values: Float32Array; shape: number[] }; cpu: { values: Float32Array; shape: number[] }; error: number }> {
+): Promise<{
+  wasm: { values: Float32Array; shape: number[] };
+  cpu: { values: Float32Array; shape: number[] };
+  error: number;
+}> {
   const wasm = await runKernelOn('wasm', kernel, inputs, attrs);
   const cpu = await runKernelOn('cpu', kernel, inputs, attrs);
   return { wasm, cpu, error: relativeError(wasm.values, cpu.values) };
@@ -68,16 +73,40 @@ export async function compareWithCpu(
  * pool 2 → dense → softmax cross-entropy) on seeded data, on the current backend. Exercises every
  * seedsweep kernel through TF.js's own gradient code.
  */
-export function cnnGradients(seed: number, batch = 4): { loss: number; gradients: Record<string, Float32Array> } {
+export function cnnGradients(
+  seed: number,
+  batch = 4,
+): { loss: number; gradients: Record<string, Float32Array> } {
   return tf.tidy(() => {
     const x = tf.tensor4d(randomFloats(batch * 16 * 16 * 3, seed), [batch, 16, 16, 3]);
-    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7 + seed) % 10), 'int32'), 10);
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => (i * 7 + seed) % 10),
+        'int32',
+      ),
+      10,
+    );
     const weights = {
-      w1: tf.variable(tf.tensor4d(randomFloats(3 * 3 * 3 * 8, seed + 1).map((v) => v * 0.5), [3, 3, 3, 8])),
+      w1: tf.variable(
+        tf.tensor4d(
+          randomFloats(3 * 3 * 3 * 8, seed + 1).map((v) => v * 0.5),
+          [3, 3, 3, 8],
+        ),
+      ),
       b1: tf.variable(tf.tensor1d(randomFloats(8, seed + 2).map((v) => v * 0.1))),
-      w2: tf.variable(tf.tensor4d(randomFloats(3 * 3 * 8 * 16, seed + 3).map((v) => v * 0.2), [3, 3, 8, 16])),
+      w2: tf.variable(
+        tf.tensor4d(
+          randomFloats(3 * 3 * 8 * 16, seed + 3).map((v) => v * 0.2),
+          [3, 3, 8, 16],
+        ),
+      ),
       b2: tf.variable(tf.tensor1d(randomFloats(16, seed + 4).map((v) => v * 0.1))),
-      w3: tf.variable(tf.tensor2d(randomFloats(2 * 2 * 16 * 10, seed + 5).map((v) => v * 0.2), [64, 10])),
+      w3: tf.variable(
+        tf.tensor2d(
+          randomFloats(2 * 2 * 16 * 10, seed + 5).map((v) => v * 0.2),
+          [64, 10],
+        ),
+      ),
     };
     const { value, grads } = tf.variableGrads(() => {
       let h = tf.relu(tf.add(tf.conv2d(x, weights.w1, 1, 'valid'), weights.b1)) as tf.Tensor4D;

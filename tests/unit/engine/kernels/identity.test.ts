@@ -10,7 +10,11 @@ beforeAll(async () => {
 
 describe('Identity on wasm (seedsweep kernel)', () => {
   it('matches the cpu backend', async () => {
-    const { wasm, cpu, error } = await compareWithCpu(Identity, { x: { values: randomFloats(60, 3), shape: [3, 4, 5] } }, {});
+    const { wasm, cpu, error } = await compareWithCpu(
+      Identity,
+      { x: { values: randomFloats(60, 3), shape: [3, 4, 5] } },
+      {},
+    );
     expect(wasm.shape).toEqual(cpu.shape);
     expect(error).toBe(0);
   });

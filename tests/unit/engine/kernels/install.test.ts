@@ -1,14 +1,25 @@
 import { Conv2DBackpropFilter, getKernel } from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../engine/backend.js';
-import { installedWasmKernels, installWasmKernels, REPLACED_KERNELS, WasmKernelSet } from '../../../../engine/wasm-kernels/index.js';
+import {
+  installedWasmKernels,
+  installWasmKernels,
+  REPLACED_KERNELS,
+  WasmKernelSet,
+} from '../../../../engine/wasm-kernels/index.js';
 import { originalKernel } from '../../../../engine/wasm-kernels/wasm-heap.js';
 
 describe('installWasmKernels', () => {
   it('replaces kernels keeping their setupFunc, and restores the built-in ones', async () => {
     await initBackend({ backend: 'wasm' });
     expect(installedWasmKernels()).toBe(WasmKernelSet.seedsweep);
-    expect(REPLACED_KERNELS).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum', 'Identity']);
+    expect(REPLACED_KERNELS).toEqual([
+      'Conv2DBackpropInput',
+      'MaxPoolGrad',
+      'BatchMatMul',
+      'Sum',
+      'Identity',
+    ]);
     for (const name of REPLACED_KERNELS) {
       const active = getKernel(name, 'wasm');
       const builtin = originalKernel(name);

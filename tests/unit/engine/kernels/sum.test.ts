@@ -25,7 +25,15 @@ const cases: Case[] = [
 describe('Sum on wasm (seedsweep kernel)', () => {
   it.each(cases)('matches the cpu backend: $shape axis $axis keepDims=$keepDims', async (c) => {
     expect(leadingReductionAxes(c.shape, c.axis)).toBe(c.leading);
-    const inputs = { x: { values: randomFloats(c.shape.reduce((a, b) => a * b), 51), shape: c.shape } };
+    const inputs = {
+      x: {
+        values: randomFloats(
+          c.shape.reduce((a, b) => a * b),
+          51,
+        ),
+        shape: c.shape,
+      },
+    };
     const { wasm, cpu, error } = await compareWithCpu(Sum, inputs, { axis: c.axis, keepDims: c.keepDims });
     expect(wasm.shape).toEqual(cpu.shape);
     // float64 accumulation like the cpu backend: equal up to float32 rounding.

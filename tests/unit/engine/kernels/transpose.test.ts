@@ -13,7 +13,9 @@ beforeAll(async () => {
 function transposeReference(values: Float32Array, batch: number, rows: number, cols: number): Float32Array {
   const out = new Float32Array(values.length);
   for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[b * rows * cols + c * rows + r] = values[b * rows * cols + r * cols + c]!;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++)
+        out[b * rows * cols + c * rows + r] = values[b * rows * cols + r * cols + c]!;
   }
   return out;
 }
@@ -38,7 +40,11 @@ describe('transposeMatrices on wasm', () => {
     const info = transposeMatrices(wasm, x);
     const y = tf.engine().makeTensorFromTensorInfo(info, wasm);
     expect(y.shape).toEqual([batch, cols, rows]);
-    expect(Buffer.from((y.dataSync() as Float32Array).buffer).equals(Buffer.from(transposeReference(values, batch, rows, cols).buffer))).toBe(true);
+    expect(
+      Buffer.from((y.dataSync() as Float32Array).buffer).equals(
+        Buffer.from(transposeReference(values, batch, rows, cols).buffer),
+      ),
+    ).toBe(true);
     tf.dispose([x, y]);
   });
 });

@@ -19,10 +19,16 @@ function tfOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
 }
 
 /** Runs `steps` updates with seeded random gradients; returns the final variable bits. */
-function train(apply: (vars: tf.Variable[], grads: tf.Tensor[]) => void, steps: number, seed: number): Float32Array[] {
+function train(
+  apply: (vars: tf.Variable[], grads: tf.Tensor[]) => void,
+  steps: number,
+  seed: number,
+): Float32Array[] {
   const vars = SHAPES.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', seed + i)));
   for (let step = 0; step < steps; step++) {
-    const grads = SHAPES.map((s, i) => tf.randomNormal(s, 0, step % 3 === 0 ? 1e-3 : 2, 'float32', 100 * step + i + seed));
+    const grads = SHAPES.map((s, i) =>
+      tf.randomNormal(s, 0, step % 3 === 0 ? 1e-3 : 2, 'float32', 100 * step + i + seed),
+    );
     apply(vars, grads);
     tf.dispose(grads);
   }
@@ -40,14 +46,20 @@ describe('fused optimisers', () => {
     it(`${name}: bit-identical to tf.train.${name} on the wasm backend`, () => {
       const lr = name === 'sgd' ? 0.05 : 1e-3;
       const reference = tfOptimizer(name, lr);
-      const expected = train((vars, grads) => reference.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i]! }))), 25, 3);
+      const expected = train(
+        (vars, grads) => reference.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i]! }))),
+        25,
+        3,
+      );
       reference.dispose();
       const fused = createOptimizer({ optimizer: name, learningRate: lr });
       const actual = train((vars, grads) => fused.applyGradients(vars, grads), 25, 3);
       expect(fused.iterations).toBe(25);
       fused.dispose();
       expect(actual.length).toBe(expected.length);
-      actual.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true));
+      actual.forEach((a, i) =>
+        expect(Buffer.from(a.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true),
+      );
     });
 
     it(`${name}: a restored state continues exactly`, () => {
@@ -57,15 +69,21 @@ describe('fused optimisers', () => {
       // Same run, but the optimiser is swapped for a fresh one restored from the state after step 6.
       let current = createOptimizer({ optimizer: name, learningRate: lr });
       let step = 0;
-      const actual = train((vars, grads) => {
-        if (step++ === 6) {
-          const restored = createOptimizer({ optimizer: name, learningRate: lr });
-          restored.setState(current.getState());
-          current = restored;
-        }
-        current.applyGradients(vars, grads);
-      }, 12, 5);
-      actual.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true));
+      const actual = train(
+        (vars, grads) => {
+          if (step++ === 6) {
+            const restored = createOptimizer({ optimizer: name, learningRate: lr });
+            restored.setState(current.getState());
+            current = restored;
+          }
+          current.applyGradients(vars, grads);
+        },
+        12,
+        5,
+      );
+      actual.forEach((a, i) =>
+        expect(Buffer.from(a.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true),
+      );
       expect(current.getState()[0]).toMatchObject({ name: 'iter', data: Int32Array.of(12) });
     });
   }
