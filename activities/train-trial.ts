@@ -81,6 +81,9 @@ export function createTrainTrial(deps: TrainTrialDeps) {
     const keepAliveMs = Math.max(1000, ((ctx.info.heartbeatTimeoutMs ?? 60_000) * 1) / 3);
     const keepAlive = setInterval(() => ctx.heartbeat(heartbeat), keepAliveMs);
     const pending: Promise<unknown>[] = [];
+    // One epoch report in flight per trial, in epoch order: a trainable with millisecond epochs would
+    // otherwise flood the server with concurrent Updates (Temporal caps them per workflow).
+    let reports: Promise<void> = Promise.resolve();
 
     const failAtEpoch = attempt === 1 ? (input.failAtEpoch ?? envFailAtEpoch()) : undefined;
     try {
@@ -101,11 +104,12 @@ export function createTrainTrial(deps: TrainTrialDeps) {
             pending.push(deps.tracker.logEpoch(sweepId, key, metrics).catch(() => undefined));
             // After the last epoch there is nothing left to decide; the result reports it.
             if (metrics.epoch < trial.config.train.epochs) {
-              pending.push(
-                deps.reportEpoch(input.workflowId, { trialKey: key, attempt, metrics }).then((decision) => {
+              reports = reports
+                .then(() => deps.reportEpoch(input.workflowId, { trialKey: key, attempt, metrics }))
+                .then((decision) => {
                   if (decision.action === 'stop') stop(decision.reason ?? StopReason.cancelled);
-                }),
-              );
+                });
+              pending.push(reports);
             }
           },
         },
