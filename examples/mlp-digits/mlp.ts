@@ -30,7 +30,7 @@ export const mlp = defineTrainable<
   Digits
 >({
   name: 'digits-mlp',
-  version: 1,
+  version: 2,
   params: z.object({
     hidden: z.number().int().min(4).max(4096).default(128),
     layers: z.number().int().min(1).max(4).default(1),
@@ -51,10 +51,10 @@ export const mlp = defineTrainable<
         }),
       );
     }
+    // Logits out: the loss applies the softmax itself (a second softmax would flatten the gradients).
     model.add(
       tf.layers.dense({
         units: 10,
-        activation: 'softmax',
         kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed * 10 + params.layers }),
       }),
     );
@@ -82,7 +82,7 @@ export const mlp = defineTrainable<
     const evaluate = (from: number, count: number): [number, number] => {
       const { x, y } = batch(Int32Array.from({ length: count }, (_, k) => from + k));
       const [loss, accuracy] = tf.tidy(() => {
-        const p = model.predict(x) as tf.Tensor2D;
+        const p = tf.softmax(model.predict(x) as tf.Tensor2D);
         return [
           tf.metrics.categoricalCrossentropy(y, p).mean().dataSync()[0]!,
           tf.metrics.categoricalAccuracy(y, p).mean().dataSync()[0]!,
