@@ -27,3 +27,8 @@ export function bestIndex(objective: Objective, values: readonly number[]): numb
   });
   return best;
 }
+
+/** A metric's spelling in a spec (`test_accuracy`) → the name the study's trainable reports (`testAccuracy`). */
+export function metricField(metric: string): string {
+  return metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}

@@ -2,12 +2,10 @@
  * Reading a metric out of an epoch's metrics by name, as the early-stopping rule (workflow) and the
  * training activity (its per-epoch series) both do. Pure and deterministic: workflow code imports it.
  */
+import { metricField } from '../domain/objective.js';
 import type { EpochMetrics } from '../domain/trial.js';
 
-/** `test_accuracy` (spec spelling) → `testAccuracy` (EpochMetrics field). */
-export function metricField(metric: string): string {
-  return metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
+export { metricField };
 
 /** The metric's value (spec or field spelling) in an epoch's metrics, or undefined when it is unknown. */
 export function metricValue(metrics: EpochMetrics, metric: string): number | undefined {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types.js';
 import type { TrainSettings } from '../engine/types.js';
-import { DEFAULT_OBJECTIVE, type Objective } from '../domain/objective.js';
+import { DEFAULT_OBJECTIVE, metricField, type Objective } from '../domain/objective.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
 import type { ParamValue } from './parameters.js';
 import { OPTIMIZERS } from './parameters.js';
@@ -430,7 +430,7 @@ function trainSettingsOf(file: SweepFile): SweepSpec['train'] {
 
 /** Direction of a watched metric: the objective's when it is the objective, else known for the study's names. */
 function higherIsBetter(metric: string, objective: Objective): boolean | undefined {
-  const field = metric.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const field = metricField(metric);
   if (metric === objective.metric || field === objective.metric) return objective.mode === 'max';
   if (/accuracy$/i.test(field)) return true;
   if (/loss$/i.test(field)) return false;
