@@ -104,8 +104,12 @@ function quantize(value: number, q: number | undefined): number {
   return q === undefined ? value : roundSignificant(Math.round(value / q) * q);
 }
 
-/** One draw from a distribution; floats are rounded to 6 significant digits (and kept inside the range). */
-function draw(distribution: Distribution, uniform: Uniform): ParamValue {
+/**
+ * One draw from a distribution, using exactly one uniform of the stream; floats are rounded to 6
+ * significant digits (and kept inside the range). Exported for samplers/ (the random sampler draws
+ * exactly as random search here does); its behaviour is part of every random sweep's trial keys.
+ */
+export function draw(distribution: Distribution, uniform: Uniform): ParamValue {
   const u = uniform();
   switch (distribution.kind) {
     case 'uniform':

@@ -1,0 +1,66 @@
+/**
+ * The sampler registry: samplers by name, created with their options. Pure and workflow-safe; the
+ * adaptive-sweep workflow will name its sampler in the spec and create it here.
+ *
+ * ```ts
+ * const sampler = createSampler('tpe', { nStartupTrials: 10 });
+ * const uniform = seededUniform(0);
+ * const params = sampler.ask({ space, trials, mode: 'min', uniform });
+ * ```
+ */
+import { GridSampler, type GridSamplerOptions } from './grid.js';
+import { RandomSampler, type RandomSamplerOptions } from './random.js';
+import { TpeSampler, type TpeSamplerOptions } from './tpe.js';
+import type { Sampler } from './types.js';
+import { SamplerError } from './types.js';
+
+export { GridSampler, axisOf, type GridSamplerOptions } from './grid.js';
+export { RandomSampler, type RandomSamplerOptions } from './random.js';
+export { TpeSampler, tpeGamma, tpeWeights, type TpeSamplerOptions } from './tpe.js';
+export { validateSpace } from './space.js';
+export * from './types.js';
+
+/** The options each built-in sampler takes, by name. */
+export interface SamplerOptionsByName {
+  grid: GridSamplerOptions;
+  random: RandomSamplerOptions;
+  tpe: TpeSamplerOptions;
+}
+
+/** Names of the built-in samplers. */
+export type SamplerName = keyof SamplerOptionsByName;
+
+const factories = new Map<string, (options: never) => Sampler>([
+  ['grid', (options: GridSamplerOptions) => new GridSampler(options)],
+  ['random', () => new RandomSampler()],
+  ['tpe', (options: TpeSamplerOptions) => new TpeSampler(options)],
+]);
+
+/** Names of every registered sampler, in registration order. */
+export function samplerNames(): string[] {
+  return [...factories.keys()];
+}
+
+/**
+ * Adds a sampler to the registry (at module load, so workflow replays see the same registry).
+ * @throws SamplerError when the name is taken.
+ */
+export function registerSampler<O>(name: string, factory: (options: O) => Sampler): void {
+  if (factories.has(name)) throw new SamplerError(`a sampler named '${name}' is already registered`);
+  factories.set(name, factory as (options: never) => Sampler);
+}
+
+/**
+ * A sampler by name.
+ * @param name `grid`, `random`, `tpe` or a registered name.
+ * @param options That sampler's options (`{}` or omitted for its defaults).
+ * @throws SamplerError for an unknown name (the message lists the known ones) or invalid options.
+ */
+export function createSampler<N extends SamplerName>(name: N, options?: SamplerOptionsByName[N]): Sampler;
+export function createSampler(name: string, options?: unknown): Sampler;
+export function createSampler(name: string, options: unknown = {}): Sampler {
+  const factory = factories.get(name);
+  if (!factory)
+    throw new SamplerError(`unknown sampler '${name}'; known samplers: ${samplerNames().join(', ')}`);
+  return (factory as (options: unknown) => Sampler)(options ?? {});
+}
