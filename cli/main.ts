@@ -23,6 +23,7 @@ import { register as registerModels } from './commands/models.js';
 import { register as registerEda } from './commands/eda.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerCompare } from './commands/compare.js';
+import { register as registerServices } from './commands/services.js';
 
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
@@ -31,8 +32,16 @@ export function buildProgram(): Command {
       'Multi-seed experiment sweeps: Temporal fan-out, TF.js training, MLflow tracking, paired statistics.',
     )
     .version(readPackageVersion())
+    .option(
+      '--verbose',
+      'also show Temporal SDK logs on stderr (same as SEEDSWEEP_VERBOSE=1); they always go to <state>/logs/sdk.log',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Set in the environment so that the SDK runtime (installed later) and worker processes see it.
+  program.hook('preAction', () => {
+    if (program.opts<{ verbose?: boolean }>().verbose) process.env['SEEDSWEEP_VERBOSE'] = '1';
+  });
   for (const register of COMMANDS) register(program);
   return program;
 }
@@ -56,6 +65,7 @@ const COMMANDS: Register[] = [
   registerSync,
   registerServe,
   registerPackage,
+  registerServices,
 ];
 
 /** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */

@@ -1,4 +1,5 @@
 /** How commands talk to the user: one JSON document with --json, human text otherwise. */
+import { embeddedServersInUse, type EmbeddedUse } from '../services/embedded-server.js';
 
 /** Prints one JSON document on stdout (the whole output of a command run with `--json`). */
 export function printJson(value: unknown): void {
@@ -13,4 +14,34 @@ export function isInteractive(): boolean {
 /** Informational line for humans on stderr, so stdout stays clean for --json and piping. */
 export function info(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+let embeddedNoticePrinted = false;
+
+/** The end-of-command note about embedded servers still running, or undefined when none was used. */
+export function embeddedServersNotice(uses: readonly EmbeddedUse[]): string | undefined {
+  if (uses.length === 0) return undefined;
+  const names = uses.map((u) =>
+    u.kind === 'temporal' ? `Temporal dev server (${u.address})` : `MLflow server (${u.address})`,
+  );
+  const what = names.length === 1 ? `the local ${names[0]} keeps` : `the local ${names.join(' and ')} keep`;
+  return `note: ${what} running in the background for the next command; 'seedsweep services' lists them, 'seedsweep services stop' stops them.`;
+}
+
+/** Prints {@link embeddedServersNotice} for the servers this process started or reused, once per process. */
+export function printEmbeddedServersNotice(): void {
+  if (embeddedNoticePrinted) return;
+  const notice = embeddedServersNotice(embeddedServersInUse());
+  if (!notice) return;
+  embeddedNoticePrinted = true;
+  info(notice);
+}
+
+/** Runs a command's work, then (even when it fails) prints {@link printEmbeddedServersNotice}. */
+export async function withEmbeddedServersNotice<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    printEmbeddedServersNotice();
+  }
 }

@@ -5,11 +5,19 @@
  */
 import { isProcessAlive } from '../common/process.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, openSync, closeSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { UserError } from '../common/errors.js';
 import { venvBinDir } from '../common/paths.js';
+import {
+  listProcesses,
+  PROC_ROOT,
+  readProcStat,
+  serverProcesses,
+  type ProcessIdentity,
+  type ProcStat,
+} from './proc.js';
 
 /**
  * Finds an executable: the environment variable `envVar` if set, then the project's `.venv/bin`,
@@ -134,25 +142,95 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   );
 }
 
-/** Stops a process (and its process group when it leads one): SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+/** What {@link stopProcessTree} did. */
+export interface StopOutcome {
+  /** Processes of the server found running when the stop began. */
+  processes: number;
+  /** True when some did not exit within the grace time and were sent SIGKILL. */
+  forced: boolean;
+  /** Pids still alive at the end (normally none). */
+  remaining: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops a server and every process it spawned: SIGTERM to its process group and to each process of
+ * its tree ({@link serverProcesses}), a wait of at most `graceMs` for all of them to exit, then SIGKILL
+ * to whatever is left (and a short wait for the kernel to reap them). Only processes that belong to the
+ * identified server are signalled; a pid reused by another process is left alone.
+ */
+export async function stopProcessTree(
+  identity: ProcessIdentity,
+  options: { graceMs?: number; procRoot?: string } = {},
+): Promise<StopOutcome> {
+  const procRoot = options.procRoot ?? PROC_ROOT;
+  const graceMs = options.graceMs ?? 10_000;
+  if (!existsSync(procRoot)) {
+    // No proc file system: signal the group (or the process) and wait for the leader only.
+    const alive = isProcessAlive(identity.pid);
+    if (alive) await stopGroupWithoutProc(identity.pid, graceMs);
+    const remaining = isProcessAlive(identity.pid) ? [identity.pid] : [];
+    return { processes: alive ? 1 : 0, forced: false, remaining };
+  }
+  const running = () => serverProcesses(identity, listProcesses(procRoot)).filter((p) => p.state !== 'Z');
+  const signalAll = (members: ProcStat[], sig: NodeJS.Signals) => {
+    if (members.some((p) => p.pgrp === identity.pid)) trySignal(-identity.pid, sig);
+    for (const p of members) trySignal(p.pid, sig);
+  };
+  const first = running();
+  if (first.length === 0) return { processes: 0, forced: false, remaining: [] };
+  signalAll(first, 'SIGTERM');
+  const waitGone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    let left = running();
+    while (left.length > 0 && Date.now() < deadline) {
+      await sleep(100);
+      left = running();
+    }
+    return left;
+  };
+  let left = await waitGone(graceMs);
+  let forced = false;
+  if (left.length > 0) {
+    forced = true;
+    signalAll(left, 'SIGKILL');
+    left = await waitGone(3000);
+  }
+  return { processes: first.length, forced, remaining: left.map((p) => p.pid) };
+}
+
+function trySignal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone (or not a group leader)
+  }
+}
+
+async function stopGroupWithoutProc(pid: number, graceMs: number): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
     } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
+      trySignal(pid, sig);
     }
   };
-  if (!isProcessAlive(pid)) return;
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isProcessAlive(pid)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   signal('SIGKILL');
+}
+
+/**
+ * Stops a process and everything it spawned: SIGTERM, then SIGKILL after `graceMs` to whatever is
+ * still running (see {@link stopProcessTree}).
+ */
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  if (!isProcessAlive(pid)) return;
+  const startTime = readProcStat(pid)?.startTime;
+  await stopProcessTree(startTime === undefined ? { pid } : { pid, startTime }, { graceMs });
 }

@@ -1,7 +1,7 @@
 /** The Temporal dev server (`temporal server start-dev`): started by the CLI and by the test setup. */
 import path from 'node:path';
 import { stateDir as defaultStateDir } from '../common/paths.js';
-import { ensureEmbeddedServer } from './embedded-server.js';
+import { ensureEmbeddedServer, noteEmbeddedUse } from './embedded-server.js';
 import { isPortOpen, requireExecutable, spawnServer, type SpawnedServer } from './local-server.js';
 
 const HOW_TO_INSTALL =
@@ -50,24 +50,25 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
  * folder, started now if it is not already running.
  */
 export async function ensureTemporal(
-  options: { stateDir?: string } = {},
-): Promise<{ address: string; embedded: boolean }> {
+  options: {
+    stateDir?: string;
+    /** Port to try first when a server must be started. @default 7233 */
+    preferredPort?: number;
+  } = {},
+): Promise<{ address: string; embedded: boolean; started?: boolean }> {
   const fromEnv = process.env['TEMPORAL_ADDRESS'];
   if (fromEnv) return { address: fromEnv, embedded: false };
-  const dir = options.stateDir ?? defaultStateDir();
+  const dir = path.resolve(options.stateDir ?? defaultStateDir());
+  const logFile = path.join(dir, 'logs', 'temporal.log');
   const endpoint = await ensureEmbeddedServer({
     name: 'temporal',
     stateDir: dir,
-    preferredPort: 7233,
+    preferredPort: options.preferredPort ?? 7233,
+    logFile,
     start: async (host, port) =>
-      (
-        await startTemporalDevServer({
-          host,
-          port,
-          dbFile: path.join(dir, 'temporal.sqlite'),
-          logFile: path.join(dir, 'logs', 'temporal.log'),
-        })
-      ).pid,
+      (await startTemporalDevServer({ host, port, dbFile: path.join(dir, 'temporal.sqlite'), logFile })).pid,
   });
-  return { address: `${endpoint.host}:${endpoint.port}`, embedded: true };
+  const address = `${endpoint.host}:${endpoint.port}`;
+  noteEmbeddedUse({ kind: 'temporal', address, stateDir: dir, started: endpoint.started });
+  return { address, embedded: true, started: endpoint.started };
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { openTemporalSession } from '../../client/session.js';
 import { resumeSweep } from '../../client/sweeps.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
-import { info, printJson } from '../output.js';
+import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
 export function register(program: Command): void {
   program
@@ -18,27 +18,29 @@ export function register(program: Command): void {
     .option('--detach', 'submit and return at once; workers do the training')
     .option('--json', 'print one JSON document')
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
-    .action(async (sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) => {
-      const threads = parseThreadsFlag(flags.threads);
-      const session = await openTemporalSession();
-      try {
-        const resumed = await resumeSweep({ client: session.client, sweepId });
-        if (!flags.json)
-          info(
-            `sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`,
-          );
-        if (flags.detach) {
-          if (flags.json) printJson(resumed);
-          return;
+    .action((sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) =>
+      withEmbeddedServersNotice(async () => {
+        const threads = parseThreadsFlag(flags.threads);
+        const session = await openTemporalSession();
+        try {
+          const resumed = await resumeSweep({ client: session.client, sweepId });
+          if (!flags.json)
+            info(
+              `sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`,
+            );
+          if (flags.detach) {
+            if (flags.json) printJson(resumed);
+            return;
+          }
+          await followSweep({
+            session,
+            sweepId,
+            ...(threads !== undefined ? { threads } : {}),
+            ...(flags.json ? { json: true } : {}),
+          });
+        } finally {
+          await session.close();
         }
-        await followSweep({
-          session,
-          sweepId,
-          ...(threads !== undefined ? { threads } : {}),
-          ...(flags.json ? { json: true } : {}),
-        });
-      } finally {
-        await session.close();
-      }
-    });
+      }),
+    );
 }

@@ -6,7 +6,7 @@ import { fingerprintDataset } from '../../datasets/plugins.js';
 import { expandSweep } from '../../spec/expand.js';
 import { loadSweepSpec } from '../../spec/load.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
-import { info, printJson } from '../output.js';
+import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
 interface RunFlags {
   detach?: boolean;
@@ -38,40 +38,43 @@ export function register(program: Command): void {
       '--no-reuse',
       'train trials again even when a sweep of another name finished the same trial key (same as --set reuse=false)',
     )
-    .action(async (specFile: string, flags: RunFlags) => {
-      const threads = parseThreadsFlag(flags.threads);
-      const overrides = [
-        ...flags.set,
-        ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`]),
-        ...(flags.reuse === false ? ['reuse=false'] : []),
-      ];
-      const spec = await loadSweepSpec(specFile, { overrides });
-      const fingerprint = await fingerprintDataset(spec.dataset);
-      const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
-      const session = await openTemporalSession();
-      try {
-        const { sweepId, runId } = await submitSweep({
-          client: session.client,
-          spec,
-          datasetFingerprint: fingerprint,
-        });
-        if (!flags.json)
-          info(
-            `sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`,
-          );
-        if (flags.detach) {
-          if (flags.json) printJson({ sweepId, runId, trials: planned });
-          else info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
-          return;
+    .action((specFile: string, flags: RunFlags) =>
+      withEmbeddedServersNotice(async () => {
+        const threads = parseThreadsFlag(flags.threads);
+        const overrides = [
+          ...flags.set,
+          ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`]),
+          ...(flags.reuse === false ? ['reuse=false'] : []),
+        ];
+        const spec = await loadSweepSpec(specFile, { overrides });
+        const fingerprint = await fingerprintDataset(spec.dataset);
+        const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
+        const session = await openTemporalSession();
+        try {
+          const { sweepId, runId } = await submitSweep({
+            client: session.client,
+            spec,
+            datasetFingerprint: fingerprint,
+          });
+          if (!flags.json)
+            info(
+              `sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`,
+            );
+          if (flags.detach) {
+            if (flags.json) printJson({ sweepId, runId, trials: planned });
+            else
+              info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
+            return;
+          }
+          await followSweep({
+            session,
+            sweepId,
+            ...(threads !== undefined ? { threads } : {}),
+            ...(flags.json ? { json: true } : {}),
+          });
+        } finally {
+          await session.close();
         }
-        await followSweep({
-          session,
-          sweepId,
-          ...(threads !== undefined ? { threads } : {}),
-          ...(flags.json ? { json: true } : {}),
-        });
-      } finally {
-        await session.close();
-      }
-    });
+      }),
+    );
 }
