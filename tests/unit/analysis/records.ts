@@ -113,6 +113,38 @@ export interface GenerateOptions {
 }
 
 /** Generates one TrialRecord per variant and seed. */
+/** One finished trial's record from its per-epoch metrics (the last epoch is the final one). */
+function finishedRecord(o: {
+  groupKey: string;
+  label: string;
+  factors: TrialRecord['factors'];
+  seed: number;
+  config: TrialConfig;
+  epochs: TrialRecord['result']['epochs'];
+  modelStats?: ModelStats;
+  backend: TrialRecord['result']['backend'];
+  sweepId: string;
+}): TrialRecord {
+  const final = o.epochs[o.epochs.length - 1];
+  if (!final) throw new RangeError('epochs must be at least 1');
+  return {
+    trialKey: `${o.groupKey}-s${o.seed}`,
+    groupKey: o.groupKey,
+    groupLabel: o.label,
+    factors: o.factors,
+    seed: o.seed,
+    config: o.config,
+    result: {
+      epochs: o.epochs,
+      final,
+      ...(o.modelStats ? { modelStats: o.modelStats } : {}),
+      backend: o.backend,
+      resumedFromEpoch: 0,
+    },
+    sweepId: o.sweepId,
+  };
+}
+
 export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
   const variants = options.variants ?? [FC, CNN3, CNN5];
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
@@ -157,24 +189,19 @@ export function generateRecords(options: GenerateOptions = {}): TrialRecord[] {
           imagesPerSecond,
         };
       });
-      const last = perEpoch[perEpoch.length - 1];
-      if (!last) throw new RangeError('epochs must be at least 1');
-      records.push({
-        trialKey: `${groupKey}-s${seed}`,
-        groupKey,
-        groupLabel: v.label,
-        factors: v.factors,
-        seed,
-        config,
-        result: {
+      records.push(
+        finishedRecord({
+          groupKey,
+          label: v.label,
+          factors: v.factors,
+          seed,
+          config,
           epochs: perEpoch,
-          final: last,
           modelStats,
           backend: { name: 'wasm', version: '4.22.0' },
-          resumedFromEpoch: 0,
-        },
-        sweepId: 'sweep-test',
-      });
+          sweepId: 'sweep-test',
+        }),
+      );
     }
   }
   return records;
@@ -240,23 +267,18 @@ export function generateBraninRecords(
         const { value, grad } = branin(x1, x2);
         return { epoch: i + 1, value, x1, x2, gradNorm: Math.hypot(...grad) };
       });
-      const last = perEpoch[perEpoch.length - 1];
-      if (!last) throw new RangeError('epochs must be at least 1');
-      records.push({
-        trialKey: `${groupKey}-s${seed}`,
-        groupKey,
-        groupLabel: v.label,
-        factors: v.factors,
-        seed,
-        config,
-        result: {
+      records.push(
+        finishedRecord({
+          groupKey,
+          label: v.label,
+          factors: v.factors,
+          seed,
+          config,
           epochs: perEpoch,
-          final: last,
           backend: { name: 'js', version: process.versions.node },
-          resumedFromEpoch: 0,
-        },
-        sweepId: 'sweep-branin',
-      });
+          sweepId: 'sweep-branin',
+        }),
+      );
     }
   }
   return records;
