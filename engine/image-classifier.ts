@@ -25,6 +25,7 @@ import type { CheckpointArray } from './checkpoint.js';
 import { MODEL_MANIFEST_FORMAT, saveModelToDir } from './model-io.js';
 import { computeModelStats, NUM_CLASSES } from './model-stats.js';
 import { buildModel } from './models.js';
+import { GraphTrainer, sessionThreads } from './graph/graph-trainer.js';
 import { createOptimizer, type FusedOptimizer } from './optimizers/optimizer.js';
 import { epochPermutation } from './seeding.js';
 import { OptimizerName, type ImageEpochMetrics, type TrainSettings } from './types.js';
@@ -151,34 +152,21 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
   const { model: architecture, modelOptions } = params;
   const modelStats = computeModelStats({ model: architecture, modelOptions });
   const model = buildModel({ model: architecture, modelOptions, seed: ctx.seed });
-  const optimizer = createOptimizer(settings);
+  const batchSize = settings.batchSize;
+  const pixels = new Float32Array(Math.max(batchSize, EVAL_BATCH_SIZE) * IMAGE_BYTES);
+  const labels = new Int32Array(Math.max(batchSize, EVAL_BATCH_SIZE));
+  const runner = createStepRunner(model, settings, pixels, labels);
   try {
     const restored = ctx.restore<ImageClassifierState>();
     if (restored) {
-      const tensors = restored.modelWeights.map((w) => tf.tensor(w.data, w.shape));
-      model.setWeights(tensors);
-      tf.dispose(tensors);
-      if (restored.optimizer !== optimizer.className) {
+      if (restored.optimizer !== runner.optimizer) {
         throw new UserError(
           'E_CHECKPOINT_MISMATCH',
-          `the checkpoint holds ${restored.optimizer} state, not ${optimizer.className}; start without resume.`,
+          `the checkpoint holds ${restored.optimizer} state, not ${runner.optimizer}; start without resume.`,
         );
       }
-      optimizer.setState(restored.optimizerWeights);
+      runner.restore(restored);
     }
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const batchSize = settings.batchSize;
-    const pixels = new Float32Array(Math.max(batchSize, EVAL_BATCH_SIZE) * IMAGE_BYTES);
-    const labels = new Int32Array(Math.max(batchSize, EVAL_BATCH_SIZE));
-    const toTensors = (count: number) => ({
-      x: tf.tensor4d(pixels.subarray(0, count * IMAGE_BYTES), [
-        count,
-        IMAGE_HEIGHT,
-        IMAGE_WIDTH,
-        IMAGE_CHANNELS,
-      ]),
-      y: tf.tensor1d(labels.subarray(0, count), 'int32'),
-    });
 
     while (ctx.epoch < ctx.epochs) {
       const epoch = ctx.epoch + 1;
@@ -190,15 +178,9 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
       for (let start = 0; start < order.length; start += batchSize) {
         const count = Math.min(batchSize, order.length - start);
         fillBatch({ store: split.store, indices: order, start, count, pixels, labels });
-        const { loss, correct } = tf.tidy(() => {
-          const { x, y } = toTensors(count);
-          return trainStep({ model, optimizer, variables, x, y });
-        });
-        // Weight each batch by its size: the epoch mean is over images, the last batch may be short.
-        lossSum += loss.dataSync()[0]! * count;
-        correctSum += correct.dataSync()[0]!;
-        loss.dispose();
-        correct.dispose();
+        const batch = runner.train(count);
+        lossSum += batch.lossSum;
+        correctSum += batch.correct;
       }
       const trainSeconds = (performance.now() - started) / 1000;
       let testLossSum = 0;
@@ -206,14 +188,9 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
       for (let start = 0; start < split.test.length; start += EVAL_BATCH_SIZE) {
         const count = Math.min(EVAL_BATCH_SIZE, split.test.length - start);
         fillBatch({ store: split.store, indices: split.test, start, count, pixels, labels });
-        const [l, c] = tf.tidy(() => {
-          const { x, y } = toTensors(count);
-          const probs = model.apply(x, { training: false }) as tf.Tensor2D;
-          return [crossEntropy(probs, y, 'sum'), countCorrect(probs, y)];
-        });
-        testLossSum += l!.dataSync()[0]!;
-        testCorrect += c!.dataSync()[0]!;
-        tf.dispose([l!, c!]);
+        const batch = runner.evaluate(count);
+        testLossSum += batch.lossSum;
+        testCorrect += batch.correct;
       }
       const metrics: Omit<ImageEpochMetrics, 'epoch'> = {
         trainLoss: lossSum / order.length,
@@ -223,14 +200,15 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
         epochSeconds: (performance.now() - started) / 1000,
         imagesPerSecond: order.length / trainSeconds,
       };
+      runner.syncModel();
       ctx.checkpoint({
         modelWeights: model.getWeights().map((t, i) => ({
           name: model.weights[i]?.originalName ?? `w${i}`,
           shape: t.shape,
           data: copyOf(t),
         })),
-        optimizer: optimizer.className,
-        optimizerWeights: optimizer.getState(),
+        optimizer: runner.optimizer,
+        optimizerWeights: runner.optimizerState(),
       } satisfies ImageClassifierState);
       await ctx.report(metrics);
     }
@@ -263,7 +241,133 @@ async function trainImageClassifier(params: ImageClassifierParams, ctx: Trainabl
     });
     return { modelStats, modelSaved: true };
   } finally {
-    optimizer.dispose();
+    runner.dispose();
     model.dispose();
   }
+}
+
+/** Summed loss and number of correct predictions of one batch. */
+interface BatchOutcome {
+  lossSum: number;
+  correct: number;
+}
+
+/**
+ * How batches are trained: op by op through TF.js (any backend), or as one TensorFlow graph step
+ * per batch (native backend with the graph addon built; see engine/graph/). Both read the batch
+ * from the shared `pixels` / `labels` buffers.
+ */
+interface StepRunner {
+  /** `graph` or `eager`. */
+  readonly mode: 'graph' | 'eager';
+  /** Optimiser class name stored in checkpoints (`Adam`, ...). */
+  readonly optimizer: string;
+  train(count: number): BatchOutcome;
+  evaluate(count: number): BatchOutcome;
+  /** Makes the TF.js model hold the current weights (before a checkpoint or saving). */
+  syncModel(): void;
+  optimizerState(): CheckpointArray[];
+  restore(state: ImageClassifierState): void;
+  dispose(): void;
+}
+
+/** Set `SEEDSWEEP_GRAPH=0` to train op by op on the native backend too (for comparisons). */
+const GRAPH_ENV = 'SEEDSWEEP_GRAPH';
+
+function createStepRunner(
+  model: tf.LayersModel,
+  settings: ImageTrainSettings,
+  pixels: Float32Array,
+  labels: Int32Array,
+): StepRunner {
+  if (tf.getBackend() === 'tensorflow' && process.env[GRAPH_ENV] !== '0') {
+    const graph = GraphTrainer.create({
+      model,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      threads: sessionThreads(),
+    });
+    if (graph instanceof GraphTrainer) return graphRunner(graph, model, pixels, labels);
+    lastGraphFallback = graph.reason;
+  }
+  return eagerRunner(model, settings, pixels, labels);
+}
+
+/** Why the last trial on the native backend trained op by op (for diagnostics), if it did. */
+export let lastGraphFallback: string | undefined;
+
+const IMAGE_SHAPE = [IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS] as const;
+
+function graphRunner(
+  graph: GraphTrainer,
+  model: tf.LayersModel,
+  pixels: Float32Array,
+  labels: Int32Array,
+): StepRunner {
+  const setModelWeights = (weights: readonly Float32Array[]) => {
+    const tensors = weights.map((w, i) => tf.tensor(w, model.trainableWeights[i]!.shape as number[]));
+    model.setWeights(tensors);
+    tf.dispose(tensors);
+  };
+  return {
+    mode: 'graph',
+    optimizer: graph.className,
+    train: (count) => graph.step(pixels, labels, count, IMAGE_SHAPE),
+    evaluate: (count) => graph.evaluate(pixels, labels, count, IMAGE_SHAPE),
+    syncModel: () => setModelWeights(graph.weights()),
+    optimizerState: () => graph.getState(),
+    restore: (state) => {
+      const weights = state.modelWeights.map((w) => Float32Array.from(w.data as ArrayLike<number>));
+      setModelWeights(weights);
+      graph.restore(weights, state.optimizerWeights);
+    },
+    dispose: () => graph.close(),
+  };
+}
+
+function eagerRunner(
+  model: tf.LayersModel,
+  settings: ImageTrainSettings,
+  pixels: Float32Array,
+  labels: Int32Array,
+): StepRunner {
+  const optimizer = createOptimizer(settings);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const toTensors = (count: number) => ({
+    x: tf.tensor4d(pixels.subarray(0, count * IMAGE_BYTES), [count, ...IMAGE_SHAPE]),
+    y: tf.tensor1d(labels.subarray(0, count), 'int32'),
+  });
+  return {
+    mode: 'eager',
+    optimizer: optimizer.className,
+    train: (count) => {
+      const { loss, correct } = tf.tidy(() => {
+        const { x, y } = toTensors(count);
+        return trainStep({ model, optimizer, variables, x, y });
+      });
+      // Weight each batch by its size: the epoch mean is over images, the last batch may be short.
+      const outcome = { lossSum: loss.dataSync()[0]! * count, correct: correct.dataSync()[0]! };
+      tf.dispose([loss, correct]);
+      return outcome;
+    },
+    evaluate: (count) => {
+      const [l, c] = tf.tidy(() => {
+        const { x, y } = toTensors(count);
+        const probs = model.apply(x, { training: false }) as tf.Tensor2D;
+        return [crossEntropy(probs, y, 'sum'), countCorrect(probs, y)];
+      });
+      const outcome = { lossSum: l!.dataSync()[0]!, correct: c!.dataSync()[0]! };
+      tf.dispose([l!, c!]);
+      return outcome;
+    },
+    syncModel: () => undefined,
+    optimizerState: () => optimizer.getState(),
+    restore: (state) => {
+      const tensors = state.modelWeights.map((w) => tf.tensor(w.data, w.shape));
+      model.setWeights(tensors);
+      tf.dispose(tensors);
+      optimizer.setState(state.optimizerWeights);
+    },
+    dispose: () => optimizer.dispose(),
+  };
 }
