@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // Temporal dev server and a real MLflow server started by tests/integration/global-setup.ts.
 export default defineConfig({
   test: {
+    // Tests pin wasm-backend results (and trial keys without a backend); the native backend's own
+    // tests name it explicitly (tests/integration/orchestration/native-training.test.ts).
+    env: { SEEDSWEEP_BACKEND: 'wasm' },
     projects: [
       {
         test: {

@@ -5,6 +5,7 @@
  * tracker, reports each epoch to the workflow and stops at an epoch boundary when told to or when
  * the activity is cancelled: the checkpoint is then on disk, and a cancellation is rethrown.
  */
+import { backendOfConfig } from '../domain/backends.js';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isUserError } from '../common/errors.js';
@@ -90,6 +91,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
       const result = await deps.trainer.run(
         {
           trial: { config: trial.config, seed: trial.seed },
+          backend: backendOfConfig(trial.config),
           checkpointDir,
           resume: true,
           ...(failAtEpoch !== undefined ? { failAtEpoch } : {}),

@@ -7,6 +7,8 @@ import type { EpochMetrics, Trial, TrialResult } from '../engine/types.js';
 /** One trial to train. */
 export interface TrainerTask {
   trial: Trial;
+  /** Train on exactly this backend (a sweep trial's, from its config); omitted ⇒ the trainer's own choice. */
+  backend?: string;
   /** Folder of this trial's per-epoch checkpoints (weights and optimizer state). */
   checkpointDir?: string;
   /** Continue from the latest checkpoint in `checkpointDir` when there is one. */

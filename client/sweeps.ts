@@ -3,6 +3,7 @@
  * finished or stuck sweep. The sweep id is the workflow id (`<name>-<spec hash>-<UTC timestamp>`); it
  * stays the same across continue-as-new and `resume` (which starts a new run of the same workflow id).
  */
+import { withResolvedBackend } from './sweep-backend.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import {
@@ -74,10 +75,12 @@ export interface SubmitSweepOptions {
 /** Starts a sweep workflow; resolves with its ids once Temporal accepted it. */
 export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepId: string; runId: string }> {
   const taskQueues = options.taskQueues ?? DEFAULT_TASK_QUEUES;
-  const sweepId = options.sweepId ?? makeSweepId({ spec: options.spec });
+  // Trial keys include the backend: fix it now, on the submitting host, not in each worker.
+  const spec = withResolvedBackend(options.spec);
+  const sweepId = options.sweepId ?? makeSweepId({ spec });
   const input: SweepWorkflowInput = {
     sweepId,
-    spec: options.spec,
+    spec,
     datasetFingerprint: options.datasetFingerprint,
     taskQueues,
     ...(options.faultInjection ? { faultInjection: options.faultInjection } : {}),
@@ -86,7 +89,7 @@ export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepI
       : {}),
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
   };
-  const memo: SweepMemo = { sweepName: options.spec.name };
+  const memo: SweepMemo = { sweepName: spec.name };
   try {
     const handle = await options.client.workflow.start(SWEEP_WORKFLOW_TYPE, {
       workflowId: sweepId,

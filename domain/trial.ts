@@ -51,6 +51,11 @@ export interface TrialConfig {
   dataset: DatasetSpec;
   /** The trainable's code; omitted ⇒ the built-in image classifier of the study. */
   trainable?: TrainableLocation;
+  /**
+   * Compute backend (`tensorflow`, `tensorflow-gpu`, `cpu`; see domain/backends.ts); omitted ⇒ `wasm`.
+   * Hashed into the key, so results of different backends never count as the same experiment.
+   */
+  backend?: string;
 }
 
 /** A trial: a config and the seed that fixes weight init and data order. */
@@ -107,10 +112,21 @@ export interface ModelStats {
   flopsPerImage: number;
 }
 
-/** The TF.js backend (or plain JS) a trial ran on. */
+/** Where a backend computes. */
+export type ComputeDevice = 'cpu' | 'gpu';
+
+/**
+ * The TF.js backend (or plain JS) a trial ran on. `tfVersion` and `device` are absent in records
+ * written before seedsweep recorded them, and `tfVersion` on backends without TensorFlow (wasm, cpu).
+ */
 export interface BackendInfo {
-  name: 'tensorflow' | 'wasm' | 'cpu' | 'js' | string;
+  name: 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu' | 'js' | string;
+  /** Version of the TF.js package providing the backend (e.g. @tensorflow/tfjs-node). */
   version: string;
+  /** TensorFlow version of the native library the backend runs on (`TF_Version()`), e.g. `2.21.0`. */
+  tfVersion?: string;
+  /** Where the backend computes: `gpu` only when TensorFlow itself reports a GPU device. */
+  device?: ComputeDevice;
 }
 
 /** Outcome of a finished trial. */

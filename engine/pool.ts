@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { resolveWorkerScript } from '../common/worker-script.js';
 import { datasetCacheKey, loadDataset, type LoadedDataset } from '../datasets/plugins.js';
 import type { DatasetSpec } from '../domain/dataset.js';
+import { quietTensorFlowLogs } from './backend.js';
 import { deserializeError } from './errors.js';
 import type { ThreadData, ThreadOutcome, ThreadProgress, ThreadTask } from './trial-thread.js';
 import type { EpochMetrics, Trial, TrialResult } from './types.js';
@@ -16,6 +17,8 @@ import type { EpochMetrics, Trial, TrialResult } from './types.js';
 /** One trial for the pool (the dataset comes from `trial.config.dataset`). */
 export interface TrialTask {
   trial: Trial;
+  /** Train on exactly this backend (failing if it cannot load); omitted ⇒ the pool's backend. */
+  backend?: string;
   /** Folder for the trial's per-epoch checkpoints. */
   checkpointDir?: string;
   /** Continue from the latest checkpoint in `checkpointDir`. @default false */
@@ -34,7 +37,15 @@ export interface TrialPoolOptions {
   backend?: string;
   /** Loads a dataset in this thread; each distinct spec is loaded once per pool. @default `loadDataset` from datasets/ */
   loadDataset?: (spec: DatasetSpec) => Promise<LoadedDataset>;
+  /**
+   * Receives the threads' notices for the user (which backend they train on when automatic selection
+   * fell back from the native one, and why), each distinct one once per process. @default stderr
+   */
+  onNotice?: (line: string) => void;
 }
+
+/** Notices already shown in this process: every thread (and every pool) sends the same one. */
+const shownNotices = new Set<string>();
 
 /** Options of {@link TrialPool.run}. */
 export interface RunTrialOptions {
@@ -53,6 +64,7 @@ export class TrialPool {
   private constructor(
     private readonly piscina: Piscina,
     private readonly loader: (spec: DatasetSpec) => Promise<LoadedDataset>,
+    private readonly onNotice: (line: string) => void,
   ) {}
 
   /** Starts the threads (they load TF.js and the backend on their first task). */
@@ -60,6 +72,8 @@ export class TrialPool {
     const threads = options.threads ?? os.availableParallelism();
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`TrialPool: threads must be an integer ≥ 1; got ${threads}`);
+    // Before the threads start: TensorFlow reads its log level from the process environment.
+    quietTensorFlowLogs();
     const script = resolveWorkerScript(import.meta.url, './trial-thread');
     const workerData: ThreadData = options.backend ? { backend: options.backend } : {};
     const piscina = new Piscina({
@@ -71,12 +85,25 @@ export class TrialPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData,
     });
-    return new TrialPool(piscina, options.loadDataset ?? loadDataset);
+    return new TrialPool(
+      piscina,
+      options.loadDataset ?? loadDataset,
+      options.onNotice ?? ((line) => void process.stderr.write(`${line}\n`)),
+    );
   }
 
   /** Number of training threads. */
   get threads(): number {
     return this.piscina.options.maxThreads;
+  }
+
+  /**
+   * Threads of each trial's TensorFlow session (native backend): the cores shared by the trials
+   * running at once. Measured on 2 cores (bench:peer): two 1-thread trials beat one 2-thread trial
+   * after another for all three study models, so a worker's default of one trial per core stands.
+   */
+  get tfThreads(): number {
+    return Math.max(1, Math.floor(os.availableParallelism() / this.threads));
   }
 
   /** The data of a dataset spec, loaded once per pool (a built-in's store once per process). */
@@ -115,6 +142,7 @@ export class TrialPool {
     const drained = new Promise<void>((resolve) => {
       port1.on('message', (message: ThreadProgress) => {
         if (message.type === 'done') resolve();
+        else if (message.type === 'notice') this.notice(message.text);
         else onEpoch?.(message.metrics);
       });
       port1.on('close', () => resolve());
@@ -122,6 +150,7 @@ export class TrialPool {
     try {
       const threadTask: ThreadTask = {
         ...task,
+        tfThreads: this.tfThreads,
         dataset: dataset.value,
         datasetFingerprint: dataset.fingerprint,
         port: port2,
@@ -135,6 +164,12 @@ export class TrialPool {
       signal?.removeEventListener('abort', requestStop);
       port1.close();
     }
+  }
+
+  private notice(line: string): void {
+    if (shownNotices.has(line)) return;
+    shownNotices.add(line);
+    this.onNotice(line);
   }
 
   /** Stops the threads; trials still running are abandoned (their last checkpoint remains). */

@@ -6,7 +6,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import { initBackend, type BackendName } from './backend.js';
+import { backendNotice, initBackend, type BackendName } from './backend.js';
+import { TF_THREADS_ENV } from './graph/graph-trainer.js';
 import { serializeError, type SerializedError } from './errors.js';
 import { trainTrial } from './trainer.js';
 import type { EpochMetrics, Trial, TrialResult } from './types.js';
@@ -21,14 +22,22 @@ export interface ThreadTask {
   resume?: boolean;
   failAtEpoch?: number;
   modelDir?: string;
+  /** Backend this trial must train on; omitted ⇒ the thread's (see {@link ThreadData}). */
+  backend?: string;
+  /** Threads of the trial's TensorFlow session (native backend). */
+  tfThreads?: number;
   /** Receives {@link ThreadProgress} messages; closed by the thread when the trial ends. */
   port: MessagePort;
   /** `[0] !== 0` asks the trial to stop after the current epoch's checkpoint. */
   stopFlag: Int32Array;
 }
 
-/** Messages on {@link ThreadTask.port}: one per epoch, then `done`. */
-export type ThreadProgress = { type: 'epoch'; metrics: EpochMetrics } | { type: 'done' };
+/**
+ * Messages on {@link ThreadTask.port}: a `notice` for the user (at most once per thread, before the
+ * first epoch), one `epoch` per epoch, then `done`.
+ */
+export type ThreadProgress =
+  { type: 'notice'; text: string } | { type: 'epoch'; metrics: EpochMetrics } | { type: 'done' };
 
 /** What a thread returns for one task. */
 export type ThreadOutcome = { ok: true; result: TrialResult } | { ok: false; error: SerializedError };
@@ -39,11 +48,22 @@ export interface ThreadData {
   backend?: string;
 }
 
+/** This thread already passed on the backend notice. */
+let noticeSent = false;
+
 export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutcome> {
   try {
     const data = (workerData ?? {}) as ThreadData;
-    // initBackend caches per thread: only the first task pays for it.
-    const backend = await initBackend(data.backend ? { backend: data.backend as BackendName } : {});
+    // initBackend caches per thread: only the first task pays for it (a task naming another backend switches).
+    const wanted = task.backend ?? data.backend;
+    const backend = await initBackend(wanted ? { backend: wanted as BackendName, strict: true } : {});
+    // Each worker thread has its own copy of process.env: this sizes only this trial's session.
+    if (task.tfThreads !== undefined) process.env[TF_THREADS_ENV] = String(task.tfThreads);
+    const notice = backendNotice();
+    if (notice !== undefined && !noticeSent) {
+      noticeSent = true;
+      task.port.postMessage({ type: 'notice', text: notice } satisfies ThreadProgress);
+    }
     const result = await trainTrial({
       trial: task.trial,
       dataset: task.dataset,

@@ -5,6 +5,7 @@
  * PURE and WORKFLOW-SAFE: the sweep workflow expands its spec itself, so this module and everything it
  * imports use no Node built-ins, no I/O, no clocks and no Math.random (a test enforces the imports).
  */
+import { withBackend } from '../domain/backends.js';
 import { canonicalModelOptions, optionNameForSpecName } from '../engine/architectures.js';
 import type { TrialConfig } from '../engine/types.js';
 import { canonicalJson, groupKeyOf, trialKeyOf } from './keys.js';
@@ -169,9 +170,14 @@ function applicableValues(spec: SweepSpec, point: Record<string, ParamValue>): R
 
 /**
  * The canonical config of a variant: spec training settings overridden by the variant's training
- * parameters, model options completed with the registry's defaults.
+ * parameters, model options completed with the registry's defaults, and the sweep's backend.
  */
 export function configOf(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
+  const config = configWithoutBackend(spec, values);
+  return spec.backend === undefined ? config : withBackend(config, spec.backend);
+}
+
+function configWithoutBackend(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
   const trainable = spec.trainable;
   if (trainable) {
     const train = { ...spec.train };

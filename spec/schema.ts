@@ -3,6 +3,7 @@
  * error) and the validated, defaults-filled `SweepSpec` it transforms into (camelCase, plain JSON).
  * Field-by-field documentation with examples: docs/sweep-spec.md.
  */
+import { BACKEND_PREFERENCE, type BackendName } from '../domain/backends.js';
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types.js';
 import type { TrainSettings } from '../engine/types.js';
@@ -78,6 +79,11 @@ export interface SweepSpec {
   params?: Record<string, ParamValue>;
   /** Reuse trials finished under other sweep names with equal trial keys. @default true */
   reuse: boolean;
+  /**
+   * Compute backend of every trial (part of its key). Omitted (`auto`) until submission, which fixes
+   * it from `SEEDSWEEP_BACKEND` or what the submitting host has installed (client/sweep-backend.ts).
+   */
+  backend?: BackendName;
 }
 
 /** The trainable a spec names, resolved at load time (the workflow never imports code). */
@@ -249,6 +255,7 @@ export const sweepFileSchema = z.strictObject({
   objective: objectiveSchema.optional(),
   interpretation: z.string().min(1).optional(),
   reuse: z.boolean().default(true),
+  backend: z.enum([...BACKEND_PREFERENCE, 'auto']).optional(),
   /** Required by the image classifier; a trainable without data may leave it out (`name: none`). */
   dataset: datasetSchema.optional(),
   train: trainSchema.prefault({}),
@@ -393,6 +400,7 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   };
   if (file.description !== undefined) spec.description = file.description;
   if (file.interpretation !== undefined) spec.interpretation = file.interpretation;
+  if (file.backend !== undefined && file.backend !== 'auto') spec.backend = file.backend;
   if (file.params !== undefined) spec.params = file.params;
   if (modules.trainable) spec.trainable = modules.trainable;
   if (file.early_stopping) {
