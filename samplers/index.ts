@@ -1,6 +1,7 @@
 /**
  * The sampler registry: samplers by name, created with their options. Pure and workflow-safe; the
- * adaptive-sweep workflow will name its sampler in the spec and create it here.
+ * adaptive-sweep workflow will name its sampler in the spec and create it here. Also re-exports the
+ * pruners (`createPruner`) and adaptive seeds (`decideSeeds`, `completePairs`).
  *
  * ```ts
  * const sampler = createSampler('tpe', { nStartupTrials: 10 });
@@ -19,6 +20,46 @@ export { RandomSampler, type RandomSamplerOptions } from './random.js';
 export { TpeSampler, tpeGamma, tpeWeights, type TpeSamplerOptions } from './tpe.js';
 export { validateSpace } from './space.js';
 export * from './types.js';
+
+// Pruners (early stopping of trials) and adaptive seeds: see docs/samplers.md.
+export { createPruner, prunerRules, NonePruner, type PrunerSpec } from './pruners.js';
+export { MedianPruner, type MedianPrunerOptions } from './median-pruner.js';
+export {
+  AshaPruner,
+  ashaKeep,
+  ashaLadder,
+  ashaRungs,
+  type AshaPrunerOptions,
+  type AshaRungCount,
+} from './asha.js';
+export {
+  PrunerError,
+  percentile,
+  type Pruner,
+  type PruneDecision,
+  type PrunerContext,
+  type TrialReport,
+} from './pruning.js';
+export {
+  firstBoundedN,
+  tConfidenceSequence,
+  tMixtureLogRatio,
+  type ConfidenceSequenceOptions,
+  type MeanInterval,
+} from './confidence-sequence.js';
+export {
+  AdaptiveSeedsError,
+  completePairs,
+  decideSeeds,
+  resolveSeedsSpec,
+  type AdaptiveSeedsSpec,
+  type DroppedSeed,
+  type ResolvedSeedsSpec,
+  type SeedDecision,
+  type SeedOutcome,
+  type SeedPair,
+  type SeedStatus,
+} from './adaptive-seeds.js';
 
 /** The options each built-in sampler takes, by name. */
 export interface SamplerOptionsByName {

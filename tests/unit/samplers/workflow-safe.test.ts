@@ -1,6 +1,7 @@
 /**
  * samplers/ will run inside Temporal workflow code: every module it imports at runtime must use no
- * Node built-ins and no nondeterministic globals. Follows the imports from every sampler file.
+ * Node built-ins and no nondeterministic globals. Follows the imports from every sampler, pruner and
+ * adaptive-seeds file.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,12 @@ describe('samplers/ is workflow-safe', () => {
         'samplers/tpe.ts',
         'samplers/grid.ts',
         'samplers/random.ts',
+        'samplers/pruners.ts',
+        'samplers/median-pruner.ts',
+        'samplers/asha.ts',
+        'samplers/confidence-sequence.ts',
+        'samplers/adaptive-seeds.ts',
+        'samplers/simulate.ts',
       ]),
     );
     expect(importClosure(entries).files).toEqual(
