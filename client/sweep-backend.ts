@@ -5,8 +5,7 @@
  * else wasm. Workers then train every trial on exactly that backend or fail it saying so.
  */
 import { BackendName, isBackendName } from '../domain/backends.js';
-import { backendFromEnv } from '../engine/backend.js';
-import { nativeBackendMissing } from '../engine/native-probe.js';
+import { backendFromEnv, nativeBuildStatus } from '../engine/native-probe.js';
 import type { SweepSpec } from '../spec/schema.js';
 
 /** The backend `auto` means on this host for a sweep on `queue`, and why. */
@@ -14,10 +13,10 @@ export function autoBackend(queue: SweepSpec['queue']): { backend: BackendName; 
   const fromEnv = backendFromEnv();
   if (fromEnv !== undefined) return { backend: fromEnv, why: 'SEEDSWEEP_BACKEND' };
   if (queue === 'gpu') return { backend: BackendName.tensorflowGpu, why: 'the sweep runs on the gpu queue' };
-  const missing = nativeBackendMissing(BackendName.tensorflow);
-  if (missing === undefined)
+  const status = nativeBuildStatus(BackendName.tensorflow);
+  if (status.built)
     return { backend: BackendName.tensorflow, why: 'the native TensorFlow build is installed' };
-  return { backend: BackendName.wasm, why: `${missing}; bash scripts/setup.sh builds it` };
+  return { backend: BackendName.wasm, why: `${status.reason}; bash scripts/setup.sh builds it` };
 }
 
 /** `spec` with its backend resolved (unchanged when the spec names one). */

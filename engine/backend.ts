@@ -1,39 +1,46 @@
 /**
  * TF.js backend selection. The engine is written against `@tensorflow/tfjs` only; at start we pick
  * the first backend that loads: `tfjs-node-gpu` → `tfjs-node` → `wasm` → `cpu`. The native packages
- * are optional dependencies (their install step downloads libtensorflow), so failing to import them
- * is normal and falls through quietly. `SEEDSWEEP_BACKEND` or `options.backend` names one backend;
- * a named backend that cannot load is a `UserError` saying how to install it.
+ * are optional dependencies whose own install step cannot run here (it downloads libtensorflow);
+ * scripts/setup.sh builds their addon instead (scripts/native-tf.sh). A native package without its
+ * addon is skipped without importing it; when automatic selection ends on wasm or cpu for that
+ * reason, {@link backendNotice} says so, once per thread, for the pool to print once per process.
+ * `SEEDSWEEP_BACKEND` or `options.backend` names one backend; a named backend that cannot load is a
+ * `UserError` saying how to build it.
  *
  * Per-thread: TF.js keeps one engine per JS realm, so every piscina thread calls `initBackend` once;
  * repeated calls with the same request return the same promise.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../common/errors.js';
+import {
+  BACKEND_PREFERENCE,
+  BackendName,
+  GPU_SETUP_COMMAND,
+  NATIVE_PACKAGES,
+  NATIVE_SETUP_COMMAND,
+  backendFromEnv,
+  nativeBuildStatus,
+  type NativeBackendName,
+} from './native-probe.js';
 import type { BackendInfo } from './types.js';
 import { installWasmKernels, WasmKernelSet } from './wasm-kernels/index.js';
 
-/** Backends seedsweep can train on. */
-export const BackendName = {
-  tensorflowGpu: 'tensorflow-gpu',
-  tensorflow: 'tensorflow',
-  wasm: 'wasm',
-  cpu: 'cpu',
-} as const;
-export type BackendName = (typeof BackendName)[keyof typeof BackendName];
-
-/** Preference order of automatic selection. */
-export const BACKEND_PREFERENCE: readonly BackendName[] = [
-  BackendName.tensorflowGpu,
-  BackendName.tensorflow,
-  BackendName.wasm,
-  BackendName.cpu,
-];
-
-/** Environment variable that names the backend (`auto` or empty: automatic). */
-export const BACKEND_ENV = 'SEEDSWEEP_BACKEND';
+export {
+  BACKEND_ENV,
+  BACKEND_PREFERENCE,
+  BackendName,
+  GPU_SETUP_COMMAND,
+  NATIVE_PACKAGES,
+  NATIVE_SETUP_COMMAND,
+  backendFromEnv,
+  nativeBuildStatus,
+  type NativeBackendName,
+  type NativeBuildStatus,
+} from './native-probe.js';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -51,8 +58,23 @@ export interface InitBackendOptions {
 
 const require = createRequire(import.meta.url);
 
-/** Why a backend did not load (for the error message of an explicit choice). */
-type LoadResult = { ok: true; info: BackendInfo } | { ok: false; reason: string };
+/**
+ * Why a backend did not load (for the error message of an explicit choice); `notBuilt`, the short
+ * form, when a native backend's addon is missing.
+ */
+type LoadResult = { ok: true; info: BackendInfo } | { ok: false; reason: string; notBuilt?: string };
+
+/**
+ * Hide TensorFlow's C++ INFO logs (the CPU-feature banner; warnings and errors still show) unless
+ * `TF_CPP_MIN_LOG_LEVEL` is set. The oneDNN line printed once per process before logging is set up
+ * ignores it. Only the main thread can do this: a worker thread's `process.env` is a copy that native
+ * code does not see, so call it before starting threads.
+ */
+export function quietTensorFlowLogs(): void {
+  if (isMainThread && process.env['TF_CPP_MIN_LOG_LEVEL'] === undefined) {
+    process.env['TF_CPP_MIN_LOG_LEVEL'] = '1';
+  }
+}
 
 function packageVersion(name: string): string {
   try {
@@ -105,13 +127,31 @@ async function withoutWarnings<T>(action: () => Promise<T>): Promise<T> {
 }
 
 /** Import a native tfjs-node package; it registers the `tensorflow` backend on our TF.js engine. */
-async function loadNative(pkg: string, name: BackendName): Promise<LoadResult> {
+async function loadNative(name: NativeBackendName): Promise<LoadResult> {
+  const pkg = NATIVE_PACKAGES[name];
+  const status = nativeBuildStatus(name);
+  if (!status.built) {
+    const reason = status.detail ? `${status.reason} (${status.detail})` : status.reason;
+    return { ok: false, reason, notBuilt: status.reason };
+  }
   const failure = await importNative(pkg);
   if (failure !== undefined) return { ok: false, reason: failure };
   if (!(await setBackendQuietly('tensorflow'))) {
     return { ok: false, reason: `${pkg} loaded but did not register a working 'tensorflow' backend` };
   }
-  return { ok: true, info: { name, version: packageVersion(pkg) } };
+  // tfjs-node's backend keeps its addon as `binding` (`TF_Version`: TensorFlow's own version string)
+  // and asked it once, at creation, whether TensorFlow's eager context has a GPU device.
+  const backend = tf.backend() as { binding?: { TF_Version?: unknown }; isUsingGpuDevice?: unknown };
+  const tfVersion = backend.binding?.TF_Version;
+  return {
+    ok: true,
+    info: {
+      name,
+      version: packageVersion(pkg),
+      ...(typeof tfVersion === 'string' ? { tfVersion } : {}),
+      device: backend.isUsingGpuDevice === true ? 'gpu' : 'cpu',
+    },
+  };
 }
 
 /** `tf.setBackend` logs init failures with console.warn; we report them ourselves. */
@@ -153,20 +193,19 @@ async function loadWasm(kernels: WasmKernelSet): Promise<LoadResult> {
       reason: 'the wasm backend failed to initialise (are the .wasm files in its dist/ folder?)',
     };
   }
-  return { ok: true, info: { name: BackendName.wasm, version: wasmModule.version_wasm } };
+  return { ok: true, info: { name: BackendName.wasm, version: wasmModule.version_wasm, device: 'cpu' } };
 }
 
 async function loadCpu(): Promise<LoadResult> {
   if (!(await setBackendQuietly('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
-  return { ok: true, info: { name: BackendName.cpu, version: tf.version_cpu } };
+  return { ok: true, info: { name: BackendName.cpu, version: tf.version_cpu, device: 'cpu' } };
 }
 
 function load(name: BackendName, kernels: WasmKernelSet): Promise<LoadResult> {
   switch (name) {
     case BackendName.tensorflowGpu:
-      return loadNative('@tensorflow/tfjs-node-gpu', name);
     case BackendName.tensorflow:
-      return loadNative('@tensorflow/tfjs-node', name);
+      return loadNative(name);
     case BackendName.wasm:
       return loadWasm(kernels);
     case BackendName.cpu:
@@ -179,16 +218,14 @@ export function installHint(name: BackendName): string {
   switch (name) {
     case BackendName.tensorflowGpu:
       return (
-        'It needs Linux x86_64, an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1, and the native binding: run ' +
-        '`npm install @tensorflow/tfjs-node-gpu` with install scripts allowed (set "@tensorflow/tfjs-node-gpu": true ' +
-        'under "allowScripts" in package.json, or `npm rebuild @tensorflow/tfjs-node-gpu`), with internet access ' +
-        'to download libtensorflow.'
+        `It needs Linux x86_64, an NVIDIA GPU with its driver, and the native addon: run \`${GPU_SETUP_COMMAND}\` ` +
+        '(with SEEDSWEEP_NATIVE_TF unset) on that host; it builds @tensorflow/tfjs-node-gpu against TensorFlow ' +
+        'and its CUDA libraries from PyPI (scripts/native-tf.sh; docs/scaling.md).'
       );
     case BackendName.tensorflow:
       return (
-        'Run `npm install @tensorflow/tfjs-node` with install scripts allowed (set "@tensorflow/tfjs-node": true ' +
-        'under "allowScripts" in package.json, or `npm rebuild @tensorflow/tfjs-node`), with internet access to ' +
-        'download libtensorflow.'
+        `Run \`${NATIVE_SETUP_COMMAND}\` (with SEEDSWEEP_NATIVE_TF unset): it builds @tensorflow/tfjs-node's addon ` +
+        'against TensorFlow from PyPI (scripts/native-tf.sh; docs/scaling.md).'
       );
     case BackendName.wasm:
       return 'Run `npm install @tensorflow/tfjs-backend-wasm` (same version as @tensorflow/tfjs) and keep its dist/*.wasm files.';
@@ -197,18 +234,25 @@ export function installHint(name: BackendName): string {
   }
 }
 
-/** The backend named by `SEEDSWEEP_BACKEND`, or undefined for automatic selection. */
-export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
-  const raw = env[BACKEND_ENV]?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === 'auto') return undefined;
-  const known = Object.values(BackendName) as string[];
-  if (!known.includes(raw)) {
-    throw new UserError(
-      'E_BAD_BACKEND',
-      `${BACKEND_ENV}=${env[BACKEND_ENV]} is not a backend; use one of ${known.join(', ')} or auto.`,
-    );
-  }
-  return raw as BackendName;
+/** This thread's last selection fell back from the native backend: what to tell the user. */
+let notice: string | undefined;
+
+/**
+ * One line for the user when this thread's backend selection fell back past the native TensorFlow
+ * backend to wasm or cpu, e.g. `seedsweep: training on wasm (@tensorflow/tfjs-node is not built: run
+ * \`bash scripts/setup.sh\` to build the native TensorFlow backend)`; undefined otherwise (a native
+ * backend loaded, or wasm/cpu were asked for by name). Valid after {@link initBackend} resolved.
+ */
+export function backendNotice(): string | undefined {
+  return notice;
+}
+
+function fallbackNotice(info: BackendInfo, nativeFailure: LoadResult | undefined): string | undefined {
+  if (nativeFailure === undefined || nativeFailure.ok) return undefined;
+  const why = nativeFailure.notBuilt
+    ? `${nativeFailure.notBuilt}: run \`${NATIVE_SETUP_COMMAND}\` to build the native TensorFlow backend`
+    : `${nativeFailure.reason}; \`${NATIVE_SETUP_COMMAND}\` rebuilds the native TensorFlow backend`;
+  return `seedsweep: training on ${info.name} (${why})`;
 }
 
 async function select(
@@ -216,11 +260,17 @@ async function select(
   strict: boolean,
   kernels: WasmKernelSet,
 ): Promise<BackendInfo> {
+  notice = undefined;
   const start = requested === undefined ? 0 : BACKEND_PREFERENCE.indexOf(requested);
   const reasons: string[] = [];
+  let nativeFailure: LoadResult | undefined;
   for (const name of BACKEND_PREFERENCE.slice(start)) {
     const result = await load(name, kernels);
-    if (result.ok) return result.info;
+    if (result.ok) {
+      notice = fallbackNotice(result.info, nativeFailure);
+      return result.info;
+    }
+    if (name === BackendName.tensorflow) nativeFailure = result;
     reasons.push(result.reason);
     if (requested !== undefined && strict) {
       throw new UserError(
@@ -245,6 +295,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   // TF.js production mode only mutes its console advice (the "install tfjs-node" banner printed once per
   // thread, re-registration notices); seedsweep reports the backend it chose in every result instead.
   tf.env().set('PROD', true);
+  quietTensorFlowLogs();
   const requested = options.backend ?? backendFromEnv();
   if (requested !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(requested)) {
     throw new UserError(

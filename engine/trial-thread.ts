@@ -51,6 +51,9 @@ export interface ThreadData {
 /** This thread already passed on the backend notice. */
 let noticeSent = false;
 
+/** `SEEDSWEEP_TF_THREADS` as the user set it (it wins over the pool's share of the cores). */
+const USER_TF_THREADS = process.env[TF_THREADS_ENV];
+
 export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutcome> {
   try {
     const data = (workerData ?? {}) as ThreadData;
@@ -58,7 +61,8 @@ export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutc
     const wanted = task.backend ?? data.backend;
     const backend = await initBackend(wanted ? { backend: wanted as BackendName, strict: true } : {});
     // Each worker thread has its own copy of process.env: this sizes only this trial's session.
-    if (task.tfThreads !== undefined) process.env[TF_THREADS_ENV] = String(task.tfThreads);
+    if (task.tfThreads !== undefined && USER_TF_THREADS === undefined)
+      process.env[TF_THREADS_ENV] = String(task.tfThreads);
     const notice = backendNotice();
     if (notice !== undefined && !noticeSent) {
       noticeSent = true;

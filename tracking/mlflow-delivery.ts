@@ -213,6 +213,8 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       await this.logMissingPoints(runId, points);
       tags[TAG.backend] = result.backend.name;
       tags[TAG.backendVersion] = result.backend.version;
+      if (result.backend.tfVersion !== undefined) tags[TAG.tfVersion] = result.backend.tfVersion;
+      if (result.backend.device !== undefined) tags[TAG.device] = result.backend.device;
       tags[TAG.resumedFromEpoch] = String(result.resumedFromEpoch);
       if (entry.hasModel) {
         await this.client.uploadArtifactDir({

@@ -24,6 +24,10 @@ export const TAG = {
   host: 'seedsweep.host',
   backend: 'seedsweep.backend',
   backendVersion: 'seedsweep.backend_version',
+  /** TensorFlow version under a native backend (absent on wasm and cpu). */
+  tfVersion: 'seedsweep.tf_version',
+  /** `cpu` or `gpu`: where the backend computed. */
+  device: 'seedsweep.device',
   resumedFromEpoch: 'seedsweep.resumed_from_epoch',
   error: 'seedsweep.error',
   /** Content fingerprint of the trial's dataset (what its trial key was computed with). */

@@ -15,6 +15,7 @@ import { initBackend } from '../engine/backend.js';
 import { TrialPool } from '../engine/pool.js';
 import { createTracker } from '../tracking/index.js';
 import type { Tracker } from '../tracking/types.js';
+import { checkGpuHost, requireGpuDevice } from './gpu-check.js';
 import { superviseGpuWorkers } from './gpu-supervisor.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createSweepWorkers } from './sweep-worker.js';
@@ -44,9 +45,6 @@ export interface WorkerProcessOptions {
   log?: (line: string) => void;
 }
 
-const GPU_INSTALL_HINT =
-  'GPU workers need @tensorflow/tfjs-node-gpu (its install step downloads libtensorflow) and CUDA/cuDNN on the host; or run a CPU worker: `seedsweep worker --queue cpu`.';
-
 /**
  * Runs a worker process until it is told to stop. Rejects when it fails; with `gpus`, when any GPU's
  * child worker failed (a `GpuWorkerFailedError`, see ./gpu-supervisor.ts).
@@ -54,6 +52,9 @@ const GPU_INSTALL_HINT =
 export async function runWorkerProcess(options: WorkerProcessOptions = {}): Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const queue = options.queue ?? 'cpu';
+  const kind = options.trainer ?? TrainerKind.engine;
+  // Fail fast, before spawning children or connecting: a GPU needs its driver and the native build.
+  if (queue === 'gpu' && kind === TrainerKind.engine) checkGpuHost(options.gpus);
   if (queue === 'gpu' && options.gpus && options.gpus.length > 0) {
     return superviseGpuWorkers({
       gpus: options.gpus,
@@ -66,18 +67,16 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
   const threads = options.threads ?? (queue === 'gpu' ? 1 : os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1)
     throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got ${threads}.`);
-  const kind = options.trainer ?? TrainerKind.engine;
   if (queue === 'gpu' && kind === TrainerKind.engine) {
+    let backend;
     try {
-      await initBackend({ backend: 'tensorflow-gpu', strict: true });
+      backend = await initBackend({ backend: 'tensorflow-gpu', strict: true });
     } catch (error) {
-      const reason = (error as Error).message.trim().replace(/\.*$/, '');
-      throw new UserError(
-        'E_GPU_BACKEND',
-        `the tensorflow-gpu backend cannot load on this host: ${reason}. ${GPU_INSTALL_HINT}`,
-        { cause: error },
-      );
+      throw new UserError('E_GPU_BACKEND', `GPU worker cannot start: ${(error as Error).message.trim()}`, {
+        cause: error,
+      });
     }
+    requireGpuDevice(backend);
   }
 
   installTemporalRuntime();

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TrialRecord } from '../../../analysis/types.js';
 import { submitSweep } from '../../../client/sweeps.js';
 import { graphAddonPath } from '../../../engine/graph/native.js';
-import { nativeBackendMissing } from '../../../engine/native-probe.js';
+import { nativeBuildStatus } from '../../../engine/native-probe.js';
 import { TrialPool } from '../../../engine/pool.js';
 import { expandSweep } from '../../../spec/expand.js';
 import { createTracker } from '../../../tracking/index.js';
@@ -27,8 +27,12 @@ import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './har
 import { existsSync } from 'node:fs';
 
 const missing =
-  nativeBackendMissing('tensorflow') ??
+  nativeBuildStatusReason() ??
   (existsSync(graphAddonPath()) ? undefined : `${graphAddonPath()} is not built`);
+function nativeBuildStatusReason(): string | undefined {
+  const status = nativeBuildStatus('tensorflow');
+  return status.built ? undefined : status.reason;
+}
 const required = process.env['CI'] === 'true' && process.env['SEEDSWEEP_NATIVE_TF'] !== '0';
 
 const specFor = (name: string) =>

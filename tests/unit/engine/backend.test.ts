@@ -1,27 +1,24 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Piscina } from 'piscina';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUserError } from '../../../common/errors.js';
 import { resolveWorkerScript } from '../../../common/worker-script.js';
-import { BackendName, backendFromEnv, initBackend } from '../../../engine/backend.js';
+import {
+  BackendName,
+  backendFromEnv,
+  backendNotice,
+  initBackend,
+  nativeBuildStatus,
+  type NativeBackendName,
+} from '../../../engine/backend.js';
 import { cnnGradients, relativeError } from './kernels/compare.js';
 
-const require = createRequire(import.meta.url);
-
-/**
- * True when a native tfjs-node package has its binding (built by its install script, which this
- * repo does not allow: then `lib/` is missing and the package cannot load).
- */
-async function nativeLoads(pkg: string): Promise<boolean> {
-  try {
-    return existsSync(path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'lib'));
-  } catch {
-    return false;
-  }
+/** True when scripts/native-tf.sh (run by scripts/setup.sh) built the package's addon. */
+function nativeBuilt(name: NativeBackendName): boolean {
+  return nativeBuildStatus(name).built;
 }
+const anyNative = nativeBuilt(BackendName.tensorflowGpu) || nativeBuilt(BackendName.tensorflow);
+const NEEDS_NATIVE = 'needs the native TensorFlow backend (bash scripts/setup.sh builds it)';
 
 async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
   try {
@@ -39,45 +36,82 @@ afterEach(() => {
 });
 
 describe('initBackend', () => {
-  it('falls through the missing native backends to wasm, once per thread', async () => {
+  it('selects the first backend that loads, once per thread, and says why when it is not native', async () => {
     delete process.env.SEEDSWEEP_BACKEND;
-    const native =
-      (await nativeLoads('@tensorflow/tfjs-node-gpu')) || (await nativeLoads('@tensorflow/tfjs-node'));
     const first = await initBackend();
     const second = await initBackend();
     expect(second).toBe(first);
-    if (!native) {
-      expect(first).toEqual({ name: 'wasm', version: tf.version_core });
+    if (anyNative) {
+      expect(first.name).toMatch(/^tensorflow(-gpu)?$/);
+      expect(first.tfVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(['cpu', 'gpu']).toContain(first.device);
+      expect(backendNotice()).toBeUndefined();
+    } else {
+      expect(first).toEqual({ name: 'wasm', version: tf.version_core, device: 'cpu' });
       expect(tf.getBackend()).toBe('wasm');
+      expect(backendNotice()).toBe(
+        'seedsweep: training on wasm (@tensorflow/tfjs-node is not built: run `bash scripts/setup.sh` to build the native TensorFlow backend)',
+      );
     }
   });
 
+  it('says nothing about the native backend when wasm is asked for by name', async () => {
+    await initBackend({ backend: BackendName.wasm });
+    expect(backendNotice()).toBeUndefined();
+  });
+
   it.each([
-    [BackendName.tensorflow, 'npm install @tensorflow/tfjs-node'],
-    [BackendName.tensorflowGpu, 'CUDA'],
-  ])('rejects an explicit %s that cannot load with install instructions', async (backend, hint) => {
-    if (
-      await nativeLoads(
-        backend === BackendName.tensorflow ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu',
-      )
-    )
-      return;
+    [BackendName.tensorflow, '`bash scripts/setup.sh`'],
+    [BackendName.tensorflowGpu, '`SEEDSWEEP_GPU=1 bash scripts/setup.sh`'],
+  ])('rejects an explicit %s that is not built, saying how to build it', async (backend, command) => {
+    if (nativeBuilt(backend)) return;
     const error = await rejection(initBackend({ backend }));
     expect(isUserError(error)).toBe(true);
     expect(error.code).toBe('E_BACKEND_UNAVAILABLE');
-    expect(error.message).toContain(hint);
-    expect(error.message).toContain('allowScripts');
+    expect(error.message).toContain('is not built');
+    expect(error.message).toContain(command);
+    expect(error.message).toContain('SEEDSWEEP_NATIVE_TF unset');
+    expect(error.message).not.toContain('npm install');
   });
 
+  it('locates the addon where tfjs-node itself looks for it', () => {
+    for (const name of [BackendName.tensorflow, BackendName.tensorflowGpu] as const) {
+      const status = nativeBuildStatus(name);
+      if (status.built) expect(status.bindingPath).toMatch(/lib\/napi-v\d+\/tfjs_binding\.node$/);
+      else {
+        expect(status.reason).toMatch(/^@tensorflow\/tfjs-node(-gpu)? is not (built|installed)$/);
+        if (status.reason.endsWith('built'))
+          expect(status.detail).toMatch(/^no lib\/napi-v\d+\/tfjs_binding\.node$/);
+      }
+    }
+  });
+
+  it.skipIf(!nativeBuilt(BackendName.tensorflow))(
+    `records TensorFlow's version and the device of the native backend (${NEEDS_NATIVE})`,
+    async () => {
+      const info = await initBackend({ backend: BackendName.tensorflow });
+      expect(info).toEqual({
+        name: 'tensorflow',
+        version: '4.22.0',
+        tfVersion: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        device: expect.stringMatching(/^(cpu|gpu)$/),
+      });
+      expect(tf.getBackend()).toBe('tensorflow');
+      expect(tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0])).toBe(3);
+    },
+  );
+
   it('falls back from an unavailable named backend when not strict', async () => {
-    if (await nativeLoads('@tensorflow/tfjs-node')) return;
-    const info = await initBackend({ backend: BackendName.tensorflow, strict: false });
-    expect(info.name).toBe('wasm');
+    const absent = [BackendName.tensorflowGpu, BackendName.tensorflow].find((name) => !nativeBuilt(name));
+    if (absent === undefined) return; // both built: nothing is unavailable
+    const info = await initBackend({ backend: absent, strict: false });
+    expect(info.name).not.toBe(absent);
+    expect(info.name).toBe(nativeBuilt(BackendName.tensorflow) ? 'tensorflow' : 'wasm');
   });
 
   it('honours SEEDSWEEP_BACKEND and rejects unknown names', async () => {
     process.env.SEEDSWEEP_BACKEND = 'cpu';
-    expect(await initBackend()).toEqual({ name: 'cpu', version: tf.version_cpu });
+    expect(await initBackend()).toEqual({ name: 'cpu', version: tf.version_cpu, device: 'cpu' });
     expect(tf.getBackend()).toBe('cpu');
     process.env.SEEDSWEEP_BACKEND = 'tpu';
     const error = await rejection(initBackend());
@@ -103,9 +137,9 @@ describe('initBackend', () => {
   });
 
   it('works inside piscina worker threads with the same results as the main thread', async () => {
-    delete process.env.SEEDSWEEP_BACKEND;
-    if ((await nativeLoads('@tensorflow/tfjs-node')) || (await nativeLoads('@tensorflow/tfjs-node-gpu')))
-      return;
+    // The threads select through the environment they start with, so they use wasm even where the
+    // native backend is built.
+    process.env.SEEDSWEEP_BACKEND = 'wasm';
     await initBackend({ backend: 'wasm' });
     const main = cnnGradients(5);
     const { filename, execArgv } = resolveWorkerScript(import.meta.url, './kernels/backend-thread');
@@ -113,7 +147,7 @@ describe('initBackend', () => {
     try {
       const results = await Promise.all([pool.run(5), pool.run(5)]);
       for (const result of results) {
-        expect(result.first).toEqual({ name: 'wasm', version: tf.version_core });
+        expect(result.first).toEqual({ name: 'wasm', version: tf.version_core, device: 'cpu' });
         expect(result.second).toEqual(result.first);
         expect(result.active).toBe('wasm');
         expect(result.loss).toBe(main.loss);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../common/errors.js';
 import { InjectedFaultError, TrialStoppedError } from '../../../engine/errors.js';
-import { initBackend } from '../../../engine/backend.js';
+import { initBackend, nativeBuildStatus } from '../../../engine/backend.js';
 import { TrialPool } from '../../../engine/pool.js';
 import { trainTrial } from '../../../engine/trainer.js';
 import type { DatasetSpec } from '../../../datasets/types.js';
@@ -96,5 +96,29 @@ describe('TrialPool', () => {
     const error = await pool.run({ trial: bad }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect(error).toMatchObject({ code: 'E_BAD_TRAIN_SETTING' });
+  });
+
+  it('tells the user once per process which backend automatic selection fell back to, and why', async () => {
+    const saved = process.env.SEEDSWEEP_BACKEND;
+    delete process.env.SEEDSWEEP_BACKEND; // threads copy the environment when they start
+    const notices: string[] = [];
+    const auto = await TrialPool.create({ threads: 2, onNotice: (line) => notices.push(line) });
+    try {
+      if (saved !== undefined) process.env.SEEDSWEEP_BACKEND = saved;
+      // Two threads, two trials each: every thread selects on its own.
+      const results = await Promise.all([1, 2, 3, 4].map((seed) => auto.run({ trial: trial(seed, 1) })));
+      const native = nativeBuildStatus('tensorflow');
+      if (native.built) {
+        for (const r of results) expect(r.backend.name).toMatch(/^tensorflow(-gpu)?$/);
+        expect(notices).toEqual([]);
+      } else {
+        expect(results.map((r) => r.backend.name)).toEqual(Array(4).fill('wasm'));
+        expect(notices).toEqual([
+          'seedsweep: training on wasm (@tensorflow/tfjs-node is not built: run `bash scripts/setup.sh` to build the native TensorFlow backend)',
+        ]);
+      }
+    } finally {
+      await auto.destroy();
+    }
   });
 });
