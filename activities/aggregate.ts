@@ -1,6 +1,7 @@
 /**
  * The aggregation activity: finished trials of the sweep's plan → report (statistics, table, files),
- * whose files and status are logged to the sweep's parent run.
+ * whose files and status are logged to the sweep's parent run. Planned trials without a result
+ * (`input.missing`: stopped by a pruner, failed, …) are stated in the report, never silently left out.
  */
 import path from 'node:path';
 import { buildReport, ReportFormat, renderTable, writeReport } from '../analysis/report.js';
@@ -30,6 +31,8 @@ const REPORT_FORMATS: ReportFormat[] = [
 export type AggregateActivityInput = AggregateInput & {
   /** Planned trial keys that, when no sweep of this name finished them, are looked up under any sweep name. */
   trialKeys?: string[];
+  /** An adaptive sweep's plan as it grew (its spec alone gives only the first trials). */
+  plannedKeys?: string[];
 };
 
 /**
@@ -44,11 +47,13 @@ export async function collectSweepRecords(options: {
   datasetFingerprint: string;
   sweepId: string;
   trialKeys?: string[];
+  plannedKeys?: string[];
 }): Promise<TrialRecord[]> {
   const planned = new Set(
-    expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map(
-      (t) => t.trialKey,
-    ),
+    options.plannedKeys ??
+      expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map(
+        (t) => t.trialKey,
+      ),
   );
   const byKey = new Map<string, TrialRecord>();
   for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
@@ -75,7 +80,12 @@ export function createAggregate(deps: AggregateDeps) {
     if (records.length === 0) {
       // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.
       await deps.tracker.finishSweep(input.sweepId, { status: input.status });
-      return { records: 0, reportDir: outDir, files: [], table: '(no finished trials: no report)' };
+      const missing = input.missing?.length ?? 0;
+      const table =
+        missing > 0
+          ? `(no finished trials: no report; ${missing} planned ${missing === 1 ? 'trial' : 'trials'} without a result)`
+          : '(no finished trials: no report)';
+      return { records: 0, reportDir: outDir, files: [], table };
     }
     const report = buildReport({
       sweepName: input.spec.name,
@@ -84,6 +94,8 @@ export function createAggregate(deps: AggregateDeps) {
       comparisons: input.spec.comparisons,
       ...(input.spec.objective ? { objective: input.spec.objective } : {}),
       ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
+      // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
+      ...(input.missing ? { missing: input.missing } : {}),
     });
     const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
     await deps.tracker.finishSweep(input.sweepId, {

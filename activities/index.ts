@@ -47,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     startSweep: nonRetryableUserErrors(tracking.startSweep),
     finishedTrialKeys: nonRetryableUserErrors(tracking.finishedTrialKeys),
+    finishedTrialValues: nonRetryableUserErrors(tracking.finishedTrialValues),
     recordTrialFailure: nonRetryableUserErrors(tracking.recordTrialFailure),
     aggregateSweep: nonRetryableUserErrors(
       createAggregate({ tracker: deps.tracker, reportRoot: deps.reportRoot }),

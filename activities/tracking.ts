@@ -1,6 +1,7 @@
 /** Tracker activities: thin adapters over the `Tracker` (which journals, so these rarely fail). */
 import type { SweepSpec } from '../spec/schema.js';
 import { expandSweep } from '../spec/expand.js';
+import { metricValue } from '../orchestration/metrics.js';
 import type { SweepInfo, Tracker } from '../tracking/types.js';
 
 /** Input of the `finishedTrialKeys` activity. */
@@ -42,6 +43,26 @@ export function createTrackingActivities(tracker: Tracker) {
           for (const record of await tracker.finishedTrialsByKeys(missing)) keys.add(record.trialKey);
       }
       return [...keys];
+    },
+    /**
+     * Final values of `metric` of finished trials: those of sweep `sweepName` and those of `keys`
+     * (reused from other sweeps). An adaptive sweep's plan decides on them after a resume.
+     */
+    async finishedTrialValues(input: {
+      sweepName: string;
+      metric: string;
+      keys?: string[];
+    }): Promise<Record<string, number>> {
+      const records = await tracker.finishedTrials({ sweepName: input.sweepName });
+      const known = new Set(records.map((r) => r.trialKey));
+      const others = (input.keys ?? []).filter((key) => !known.has(key));
+      if (others.length > 0) records.push(...(await tracker.finishedTrialsByKeys(others)));
+      const values: Record<string, number> = {};
+      for (const record of records) {
+        const value = metricValue(record.result.final, input.metric);
+        if (value !== undefined) values[record.trialKey] = value;
+      }
+      return values;
     },
     /** Marks a trial's run failed once the workflow gives up on it (retries exhausted or not retryable). */
     async recordTrialFailure(input: { sweepId: string; trialKey: string; reason: string }): Promise<void> {

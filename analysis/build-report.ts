@@ -7,6 +7,7 @@ import {
   adjustHolm,
   compareGroups,
   comparisonName,
+  comparisonNote,
   defaultComparisonPairs,
   resolveComparisonSpecs,
 } from './comparisons.js';
@@ -14,10 +15,24 @@ import { DEFAULT_CONVERGENCE_FRACTION } from './convergence.js';
 import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
 import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
 import { reportPlugin, type ReportPlugin } from './report-plugins.js';
-import type { BestReport, GroupReport, SweepReport } from './report-types.js';
+import type { BestReport, GroupReport, MissingSeed, SweepReport } from './report-types.js';
 
 /** Bootstrap resamples per comparison. */
 export const BOOTSTRAP_RESAMPLES = 10_000;
+
+/**
+ * A planned trial of the sweep without a finished result, and why (the aggregation activity's
+ * `MissingTrial`): stopped by a pruner, failed, cancelled, not started.
+ */
+export interface MissingTrial {
+  trialKey?: string;
+  groupKey: string;
+  /** The group's label (used when no seed of the group finished). */
+  groupLabel: string;
+  seed: number;
+  /** Short reason, read after `seed <n> `: `stopped at epoch 3 by median: …`, `failed: …`, `cancelled`. */
+  reason: string;
+}
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -42,7 +57,39 @@ export interface BuildReportOptions {
   synthetic?: boolean;
   /** Fraction of a trial's final test accuracy that counts as converged (conv-study). @default 0.95 */
   convergenceFraction?: number;
+  /**
+   * Planned trials without a finished result: each group states how many seeds it misses and why, and
+   * comparisons say which seeds they drop. A trial that has a record anyway (reused) is not missing.
+   */
+  missing?: readonly MissingTrial[];
 }
+
+/** Missing seeds by group key, ascending, one per seed (the first reason given), leaving out seeds that have a record. */
+function missingByGroup(
+  missing: readonly MissingTrial[],
+  recordsByGroup: ReadonlyMap<string, readonly TrialRecord[]>,
+): Map<string, { label: string; missing: MissingSeed[] }> {
+  const byGroup = new Map<string, { label: string; missing: MissingSeed[] }>();
+  for (const m of missing) {
+    if (recordsByGroup.get(m.groupKey)?.some((r) => r.seed === m.seed)) continue;
+    const group = byGroup.get(m.groupKey) ?? { label: m.groupLabel || m.groupKey, missing: [] };
+    if (!group.missing.some((s) => s.seed === m.seed)) group.missing.push({ seed: m.seed, reason: m.reason });
+    byGroup.set(m.groupKey, group);
+  }
+  for (const group of byGroup.values()) group.missing.sort((x, y) => x.seed - y.seed);
+  return byGroup;
+}
+
+/** `seed 3 stopped at epoch 2 by asha: …; seeds 4, 5 not started`: seeds sharing a reason together, in seed order. */
+export function describeMissing(missing: readonly MissingSeed[]): string {
+  const byReason = new Map<string, number[]>();
+  for (const m of missing) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.seed]);
+  return [...byReason]
+    .map(([reason, seeds]) => `${seeds.length === 1 ? 'seed' : 'seeds'} ${seeds.join(', ')} ${reason}`)
+    .join('; ');
+}
+
+const seedCount = (n: number): string => `${n} ${n === 1 ? 'seed' : 'seeds'}`;
 
 /** The best group (by mean) and the best trial by the objective's final value. */
 export function bestOf(options: {
@@ -113,10 +160,10 @@ export function buildReport(options: BuildReportOptions): SweepReport {
         `(they report ${metricNames.length > 0 ? metricNames.join(', ') : 'no metrics'}); set the spec's objective.metric to one of those`,
     );
   }
-  const missing = options.records.filter((r) => !Number.isFinite(finalValue(r, objective.metric))).length;
-  if (missing > 0)
+  const valueless = options.records.filter((r) => !Number.isFinite(finalValue(r, objective.metric))).length;
+  if (valueless > 0)
     notes.push(
-      `${missing} of ${options.records.length} trials have no finite final ${objective.metric}; summaries and tests leave them out`,
+      `${valueless} of ${options.records.length} trials have no finite final ${objective.metric}; summaries and tests leave them out`,
     );
 
   let plugin: ReportPlugin | undefined =
@@ -143,10 +190,26 @@ export function buildReport(options: BuildReportOptions): SweepReport {
   }
 
   const recordsByGroup = groupRecords(options.records);
-  const groups = [...recordsByGroup.values()]
-    .map((records) => summarizeGroup({ records, trialMetrics, curveMetrics: curves }))
-    .sort((x, y) => x.label.localeCompare(y.label, 'en', { numeric: true }));
+  const missing = missingByGroup(options.missing ?? [], recordsByGroup);
+  const byLabel = (x: { label: string }, y: { label: string }): number =>
+    x.label.localeCompare(y.label, 'en', { numeric: true });
+  const groups = [...recordsByGroup]
+    .map(([groupKey, records]) =>
+      summarizeGroup({
+        records,
+        trialMetrics,
+        curveMetrics: curves,
+        missing: missing.get(groupKey)?.missing,
+      }),
+    )
+    .sort(byLabel);
   for (const g of groups) {
+    const absent = g.missing ?? [];
+    if (absent.length > 0) {
+      notes.push(
+        `group ${g.label}: ${seedCount(absent.length)} missing (n = ${g.n} finished) — ${describeMissing(absent)}`,
+      );
+    }
     if (g.n < 2) notes.push(`group ${g.label} has ${g.n} finished seed: no spread, CI or test for it`);
     const records = recordsByGroup.get(g.groupKey) ?? [];
     if (
@@ -156,6 +219,15 @@ export function buildReport(options: BuildReportOptions): SweepReport {
       notes.push(`group ${g.label}: parameter counts differ between seeds; the first seed's are shown`);
     }
   }
+  const missingGroups = [...missing]
+    .filter(([groupKey]) => !recordsByGroup.has(groupKey))
+    .map(([groupKey, g]) => ({ groupKey, label: g.label, missing: g.missing }))
+    .sort(byLabel);
+  for (const g of missingGroups)
+    notes.push(
+      `group ${g.label}: no finished seed (not in the tables or comparisons), ${seedCount(g.missing.length)} missing — ${describeMissing(g.missing)}`,
+    );
+  const missingSeeds = new Map([...missing].map(([groupKey, g]) => [groupKey, g.missing]));
   const requested = options.comparisons ?? [];
   let pairs: { name: string; a: GroupReport; b: GroupReport; requested: boolean }[];
   if (requested.length > 0) {
@@ -171,11 +243,19 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     }));
   }
   const comparisons = pairs.map((p) =>
-    compareGroups({ ...p, recordsByGroup, trialMetrics, compared, seed, resamples: BOOTSTRAP_RESAMPLES }),
+    compareGroups({
+      ...p,
+      recordsByGroup,
+      missing: missingSeeds,
+      trialMetrics,
+      compared,
+      seed,
+      resamples: BOOTSTRAP_RESAMPLES,
+    }),
   );
   for (const c of comparisons) {
-    if (c.design === 'unpaired')
-      notes.push(`comparison ${c.name}: fewer than 2 shared seeds, compared unpaired (Welch)`);
+    const note = comparisonNote(c);
+    if (note !== undefined) notes.push(note);
   }
   adjustHolm(comparisons);
   const interpretation = plugin
@@ -195,6 +275,7 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     plugin: plugin?.name ?? null,
     best: bestOf({ objective, groups, records: groups.flatMap((g) => recordsByGroup.get(g.groupKey) ?? []) }),
     groups,
+    ...(missingGroups.length > 0 ? { missingGroups } : {}),
     comparisons,
     notes,
     interpretation,

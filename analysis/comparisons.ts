@@ -1,8 +1,10 @@
 /**
- * Pairwise comparisons of groups: which pairs to compare, and the paired (shared seeds) or Welch
- * statistics of each compared metric. Holm adjustment happens across comparisons, in {@link adjustHolm}.
+ * Pairwise comparisons of groups: which pairs to compare, and the paired (on complete pairs: seeds both
+ * groups finished) or Welch statistics of each compared metric. Holm adjustment happens across
+ * comparisons, in {@link adjustHolm}.
  */
 import type { ParamValue, TrialRecord } from '../domain/trial.js';
+import { completePairs, type SeedOutcome } from '../samplers/adaptive-seeds.js';
 import type { ComparisonSpec } from '../spec/types.js';
 import { bootstrapMeanDifferenceCi } from './bootstrap.js';
 import { mean, tHalfWidth, variance } from './descriptive.js';
@@ -10,7 +12,7 @@ import { hedgesGUnpaired, pairedEffectSizes } from './effect-size.js';
 import type { TrialMetrics } from './groups.js';
 import { pairedTTest, welchTTest, wilcoxonSignedRank } from './hypothesis-tests.js';
 import { holmAdjust } from './multiple-comparisons.js';
-import type { ComparisonReport, GroupReport, MetricComparison } from './report-types.js';
+import type { ComparisonReport, GroupReport, MetricComparison, MissingSeed } from './report-types.js';
 
 /** A number for JSON: NaN and ±Infinity become null. */
 export function finiteOrNull(x: number): number | null {
@@ -162,7 +164,13 @@ export function compareSamples(options: {
   };
 }
 
-/** Compares two groups on each of `compared`: paired on shared seeds when at least two are shared. */
+/**
+ * Compares two groups on each of `compared`: paired on the complete pairs when there are at least two,
+ * Welch on every finished seed otherwise. A complete pair is a seed both groups finished with a finite
+ * value of the first compared metric (the objective's final value); every other seed of either group,
+ * finished or listed in `missing`, is in `droppedSeeds` with the reason ({@link completePairs}). Unpaired,
+ * `droppedSeeds` holds the seeds of missing trials only (the rest is used).
+ */
 export function compareGroups(options: {
   name: string;
   requested: boolean;
@@ -170,9 +178,11 @@ export function compareGroups(options: {
   b: GroupReport;
   /** Records by group key. */
   recordsByGroup: ReadonlyMap<string, readonly TrialRecord[]>;
+  /** Planned seeds without a finished result, by group key (a seed with a record is not missing). */
+  missing?: ReadonlyMap<string, readonly MissingSeed[]>;
   /** The per-trial metrics (as summarised in the groups). */
   trialMetrics: TrialMetrics;
-  /** Keys of `trialMetrics` to compare, in order. */
+  /** Keys of `trialMetrics` to compare, in order; the first decides which seeds pair. */
   compared: readonly string[];
   /** Bootstrap PRNG seed. @default 0 */
   seed?: number;
@@ -180,17 +190,32 @@ export function compareGroups(options: {
   resamples?: number;
 }): ComparisonReport {
   const { a, b } = options;
-  const recordsA = options.recordsByGroup.get(a.groupKey) ?? [];
-  const recordsB = options.recordsByGroup.get(b.groupKey) ?? [];
-  const seedsB = new Set(recordsB.map((r) => r.seed));
-  const shared = recordsA.map((r) => r.seed).filter((s) => seedsB.has(s));
-  const paired = shared.length >= 2;
-  const pick = (records: readonly TrialRecord[]): readonly TrialRecord[] =>
-    paired
-      ? shared.map((s) => records.find((r) => r.seed === s)).filter((r): r is TrialRecord => r !== undefined)
-      : records;
-  const usedA = pick(recordsA).map((record) => options.trialMetrics(record));
-  const usedB = pick(recordsB).map((record) => options.trialMetrics(record));
+  const pairKey = options.compared[0];
+  const side = (group: GroupReport) => {
+    const records = options.recordsByGroup.get(group.groupKey) ?? [];
+    const metrics = new Map(records.map((r) => [r.seed, options.trialMetrics(r)]));
+    const missing = (options.missing?.get(group.groupKey) ?? []).filter((m) => !metrics.has(m.seed));
+    const outcomes: SeedOutcome[] = [
+      ...[...metrics].map(([seed, m]) => ({ seed, value: pairKey === undefined ? 0 : m[pairKey] })),
+      ...missing.map((m) => ({ seed: m.seed, complete: false, note: m.reason })),
+    ];
+    return { records, metrics, missingSeeds: new Set(missing.map((m) => m.seed)), outcomes };
+  };
+  const sideA = side(a);
+  const sideB = side(b);
+  const { pairs, dropped } = completePairs(sideA.outcomes, sideB.outcomes, [a.label, b.label]);
+  const paired = pairs.length >= 2;
+  const shared = pairs.map((p) => p.seed);
+  const used = (side: typeof sideA): Record<string, number>[] =>
+    (paired ? shared : side.records.map((r) => r.seed)).flatMap((s) => {
+      const m = side.metrics.get(s);
+      return m ? [m] : [];
+    });
+  const usedA = used(sideA);
+  const usedB = used(sideB);
+  const droppedSeeds = paired
+    ? dropped
+    : dropped.filter((d) => sideA.missingSeeds.has(d.seed) || sideB.missingSeeds.has(d.seed));
   const metrics = Object.fromEntries(
     options.compared.map((metric) => [
       metric,
@@ -210,11 +235,31 @@ export function compareGroups(options: {
     a: { groupKey: a.groupKey, label: a.label },
     b: { groupKey: b.groupKey, label: b.label },
     design: paired ? 'paired' : 'unpaired',
-    seeds: paired ? shared : [...recordsA, ...recordsB].map((r) => r.seed),
+    seeds: paired ? shared : [...sideA.records, ...sideB.records].map((r) => r.seed),
     nA: usedA.length,
     nB: usedB.length,
+    ...(droppedSeeds.length > 0 ? { droppedSeeds } : {}),
     metrics,
   };
+}
+
+/**
+ * The note saying which seeds a comparison left out and why, or undefined when it used every seed and
+ * is paired (an unpaired comparison always gets a note).
+ */
+export function comparisonNote(c: ComparisonReport): string | undefined {
+  const dropped = c.droppedSeeds ?? [];
+  const reasons = dropped.map((d) => d.reason).join('; ');
+  if (c.design === 'unpaired') {
+    if (dropped.length === 0)
+      return `comparison ${c.name}: fewer than 2 shared seeds, compared unpaired (Welch)`;
+    return (
+      `comparison ${c.name}: fewer than 2 complete pairs, compared unpaired (Welch) on every finished seed ` +
+      `(n = ${c.nA} and ${c.nB}); not used: ${reasons}`
+    );
+  }
+  if (dropped.length === 0) return undefined;
+  return `comparison ${c.name}: paired on ${c.seeds.length} complete pairs (seeds ${c.seeds.join(', ')}); dropped ${reasons}`;
 }
 
 /** Fills `pHolm` of every t test: one Holm family per compared metric across the given comparisons. */

@@ -15,7 +15,7 @@ import {
 import { formatCount, formatInterval, formatNumber, formatP, formatPercent, formatPoints } from './format.js';
 import { interpretStudy } from './interpretation.js';
 import type { ReportPlugin } from './report-plugins.js';
-import type { ReportColumns, TextTable } from './report-rows.js';
+import { groupSizeCell, type ReportColumns, type TextTable } from './report-rows.js';
 import { ComparedMetric, type SweepReport } from './report-types.js';
 import { studyTrialMetrics } from './study-metrics.js';
 
@@ -50,7 +50,7 @@ export function studyGroupTable(report: SweepReport): TextTable {
       const stats = g.modelStats;
       return [
         g.label,
-        String(g.n),
+        groupSizeCell(g),
         `${formatPercent(m['finalTestAccuracy']?.mean)} ${halfWidth(m['finalTestAccuracy']?.ci95)}`.trim(),
         formatInterval(m['finalTestAccuracy']?.ci95, (x) => formatPercent(x)),
         formatPercent(m['finalTrainAccuracy']?.mean),

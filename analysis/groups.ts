@@ -1,7 +1,7 @@
 /** Groups finished trials by group key and summarises each group's metrics and learning curve. */
 import type { TrialRecord } from '../domain/trial.js';
 import { summarize } from './descriptive.js';
-import type { CurvePoint, GroupReport } from './report-types.js';
+import type { CurvePoint, GroupReport, MissingSeed } from './report-types.js';
 
 /** Records grouped by group key; within a group one record per seed (the last wins), sorted by seed. */
 export function groupRecords(records: readonly TrialRecord[]): Map<string, TrialRecord[]> {
@@ -47,6 +47,8 @@ export function summarizeGroup(options: {
   trialMetrics: TrialMetrics;
   /** Per-epoch metrics whose learning curves to summarise. */
   curveMetrics: readonly string[];
+  /** Planned seeds of the group without a finished result; kept only when there are some. */
+  missing?: readonly MissingSeed[];
 }): GroupReport {
   const { records } = options;
   const first = records[0];
@@ -66,6 +68,7 @@ export function summarizeGroup(options: {
     train: first.config.train,
     seeds: records.map((r) => r.seed),
     n: records.length,
+    ...(options.missing && options.missing.length > 0 ? { missing: [...options.missing] } : {}),
     ...(first.result.modelStats ? { modelStats: first.result.modelStats } : {}),
     metrics,
     curve: curveOf(records, options.curveMetrics),

@@ -1,6 +1,6 @@
 /** The report as one self-contained HTML page: tables, interpretation and inline SVG charts. */
 import { renderSvg } from './charts.js';
-import { bestLine, type TextTable } from './report-rows.js';
+import { bestLine, trialCountText, type TextTable } from './report-rows.js';
 import type { InterpretationReport, SweepReport } from './report-types.js';
 import { reportCharts, reportColumns } from './report-view.js';
 
@@ -59,7 +59,7 @@ export async function renderHtml(report: SweepReport): Promise<string> {
   if (report.synthetic)
     parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(columns.syntheticBanner)}</p>`);
   parts.push(
-    `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${report.trialCount} trials in ${report.groups.length} groups · generated ${escapeHtml(report.generatedAt)}</p>`,
+    `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${escapeHtml(trialCountText(report))} · generated ${escapeHtml(report.generatedAt)}</p>`,
     '<h2>Groups</h2>',
     `<div class="wide">${htmlTable(columns.groups)}</div>`,
   );

@@ -1,5 +1,5 @@
 /** The report as Markdown: tables, the interpretation (with a plug-in) with its decision rule, and notes. */
-import { bestLine, type TextTable } from './report-rows.js';
+import { bestLine, trialCountText, type TextTable } from './report-rows.js';
 import type { SweepReport } from './report-types.js';
 import { reportColumns } from './report-view.js';
 
@@ -21,7 +21,7 @@ export function renderMarkdown(report: SweepReport): string {
   const out: string[] = [`# Sweep report: ${report.sweepName}`, ''];
   if (report.synthetic) out.push(`> **${columns.syntheticBanner}**`, '');
   out.push(
-    `Sweep id \`${report.sweepId}\` · ${report.trialCount} trials in ${report.groups.length} groups · generated ${report.generatedAt}`,
+    `Sweep id \`${report.sweepId}\` · ${trialCountText(report)} · generated ${report.generatedAt}`,
     '',
   );
   out.push('## Groups', '', markdownTable(columns.groups), '');

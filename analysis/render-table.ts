@@ -1,5 +1,11 @@
 /** The report as aligned plain-text tables for a terminal (no colours: safe to pipe and to log). */
-import { bestLine, otherMetrics, TERMINAL_OTHER_METRICS, type TextTable } from './report-rows.js';
+import {
+  bestLine,
+  otherMetrics,
+  TERMINAL_OTHER_METRICS,
+  trialCountText,
+  type TextTable,
+} from './report-rows.js';
 import type { SweepReport } from './report-types.js';
 import { reportColumns } from './report-view.js';
 
@@ -30,10 +36,7 @@ export function renderTable(report: SweepReport): string {
   const columns = reportColumns(report, 'terminal');
   const out: string[] = [];
   if (report.synthetic) out.push(`*** ${columns.syntheticBanner} ***`, '');
-  out.push(
-    `Sweep ${report.sweepName} (${report.sweepId}) — ${report.trialCount} trials in ${report.groups.length} groups`,
-    '',
-  );
+  out.push(`Sweep ${report.sweepName} (${report.sweepId}) — ${trialCountText(report)}`, '');
   out.push(alignColumns(columns.groups), '');
   if (report.plugin === null) {
     const hidden = otherMetrics(report).length > TERMINAL_OTHER_METRICS;

@@ -4,7 +4,7 @@
  */
 import { formatInterval, formatP, formatNumber, formatSignedValue, formatValue } from './format.js';
 import { finalMetricKey } from './metrics.js';
-import type { MetricComparison, SweepReport } from './report-types.js';
+import type { GroupReport, MetricComparison, SweepReport } from './report-types.js';
 
 /** A table: header cells, body rows and which columns are numeric (right-aligned). */
 export interface TextTable {
@@ -45,6 +45,30 @@ export function otherMetrics(report: SweepReport): string[] {
   );
 }
 
+/** A group's `n` cell: its finished seeds, and how many planned seeds it misses (the notes say why). */
+export function groupSizeCell(group: GroupReport): string {
+  const missing = group.missing?.length ?? 0;
+  return missing > 0 ? `${group.n} (${missing} missing)` : String(group.n);
+}
+
+/** Planned trials of the sweep without a finished result: of the reported groups and of groups with none. */
+export function missingTrialCount(report: SweepReport): number {
+  const count = (groups: readonly { missing?: readonly unknown[] }[] | undefined): number =>
+    (groups ?? []).reduce((s, g) => s + (g.missing?.length ?? 0), 0);
+  return count(report.groups) + count(report.missingGroups);
+}
+
+/**
+ * The report's size for its heading: `15 trials in 3 groups`, or with missing trials
+ * `13 finished trials in 3 groups, 2 planned trials missing (see Notes)`.
+ */
+export function trialCountText(report: SweepReport): string {
+  const missing = missingTrialCount(report);
+  const groups = `${report.groups.length} groups`;
+  if (missing === 0) return `${report.trialCount} trials in ${groups}`;
+  return `${report.trialCount} finished trials in ${groups}, ${missing} planned ${missing === 1 ? 'trial' : 'trials'} missing (see Notes)`;
+}
+
 /** One row per group: n, the objective's final mean, sd and 95 % t CI, then other metrics' final means. */
 export function genericGroupTable(report: SweepReport, target: TableTarget): TextTable {
   const { metric, mode } = report.objective;
@@ -57,7 +81,7 @@ export function genericGroupTable(report: SweepReport, target: TableTarget): Tex
       const m = g.metrics[report.objectiveKey];
       return [
         g.label,
-        String(g.n),
+        groupSizeCell(g),
         formatValue(m?.mean),
         formatValue(m?.sd, 3),
         formatInterval(m?.ci95, (x) => formatValue(x)),

@@ -2,6 +2,7 @@
 import type { Objective } from '../domain/objective.js';
 import type { ModelStats, ParamValue, TrainSettings } from '../domain/trial.js';
 import type { SampleSummary } from './descriptive.js';
+import type { DroppedSeed } from '../samplers/adaptive-seeds.js';
 import type { WilcoxonMethod } from './hypothesis-tests.js';
 
 /**
@@ -51,6 +52,19 @@ export function curveStat(point: CurvePoint, metric: string): CurveStat | undefi
   return typeof value === 'object' && value !== null ? value : undefined;
 }
 
+/** A planned trial of a group without a finished result (stopped by a pruner, failed, cancelled, not started). */
+export interface MissingSeed {
+  seed: number;
+  /** Why it has no result, e.g. `stopped at epoch 3 by median: …`, `failed: …`, `cancelled`. */
+  reason: string;
+}
+
+/**
+ * A seed of either group that a comparison leaves out, and why, e.g. `seed 3: model=cnn incomplete
+ * (stopped at epoch 2 by asha: …)`, `seed 4: no model=fc trial`.
+ */
+export type { DroppedSeed };
+
 export interface GroupReport {
   groupKey: string;
   label: string;
@@ -58,8 +72,12 @@ export interface GroupReport {
   model: string;
   modelOptions: Record<string, ParamValue>;
   train: TrainSettings;
+  /** Seeds with a finished result, ascending. */
   seeds: number[];
+  /** Finished seeds: the sample size of every summary. */
   n: number;
+  /** Planned seeds of the group without a finished result and why, ascending; absent when none are (or none were reported). */
+  missing?: MissingSeed[];
   /** Parameter counts and FLOPs (identical across a group's seeds), for models that have them. */
   modelStats?: ModelStats;
   /**
@@ -120,6 +138,12 @@ export interface ComparisonReport {
   seeds: number[];
   nA: number;
   nB: number;
+  /**
+   * Seeds left out, with the reason: when paired, every seed of either group (finished or missing) that
+   * is not a complete pair (both finished, with a finite objective); when unpaired, the seeds of missing
+   * trials. Absent when none is.
+   */
+  droppedSeeds?: DroppedSeed[];
   /** The objective's final value first, then the plug-in's compared metrics. */
   metrics: Record<string, MetricComparison>;
 }
@@ -183,8 +207,10 @@ export interface SweepReport {
   plugin: string | null;
   best: BestReport;
   groups: GroupReport[];
+  /** Planned groups without a single finished seed (so not in `groups`), with their missing seeds; absent when none. */
+  missingGroups?: { groupKey: string; label: string; missing: MissingSeed[] }[];
   comparisons: ComparisonReport[];
-  /** Notes about data problems (unmatched comparison specs, groups with one seed, …). */
+  /** Notes about data problems (missing seeds and why, seeds dropped from comparisons, unmatched comparison specs, groups with one seed, …). */
   notes: string[];
   /** The plug-in's claims with verdicts; null without a plug-in. */
   interpretation: InterpretationReport | null;

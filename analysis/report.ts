@@ -10,7 +10,7 @@ import { renderMarkdown } from './render-markdown.js';
 import { renderTable } from './render-table.js';
 import type { SweepReport } from './report-types.js';
 
-export { bestTrial, buildReport, type BuildReportOptions } from './build-report.js';
+export { bestTrial, buildReport, type BuildReportOptions, type MissingTrial } from './build-report.js';
 export { finalMetricKey } from './metrics.js';
 export { REPORT_PLUGINS, reportPlugin, type ReportPlugin } from './report-plugins.js';
 export { renderHtml } from './render-html.js';

@@ -10,6 +10,7 @@ export function summaryText(summary: SweepSummary): string {
     `sweep ${summary.sweepId} ${summary.status}: ${c.finished} trained, ${c.skipped} already done, ${c.failed} failed` +
       `${c.earlyStopped ? `, ${c.earlyStopped} stopped early` : ''}${c.cancelled ? `, ${c.cancelled} cancelled` : ''} (of ${c.total})`,
   ];
+  if (summary.plan !== undefined) lines.push(`plan: ${summary.plan}`);
   if (summary.report && summary.report.files.length > 0) lines.push(`report: ${summary.report.reportDir}`);
   for (const [key, reason] of Object.entries(summary.failures))
     lines.push(`failed ${key.slice(0, 12)}: ${reason}`);

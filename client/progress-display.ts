@@ -52,7 +52,8 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const bars = new Map<string, cliProgress.SingleBar>();
   return {
     update(p) {
-      const detail = `running ${p.counts.running}, failed ${p.counts.failed}${p.counts.skipped ? `, skipped ${p.counts.skipped}` : ''} [${p.phase}]`;
+      const plan = p.plan !== undefined ? ` plan: ${p.plan}` : '';
+      const detail = `running ${p.counts.running}, failed ${p.counts.failed}${p.counts.skipped ? `, skipped ${p.counts.skipped}` : ''} [${p.phase}]${plan}`;
       if (!overall) overall = multi.create(p.counts.total, done(p), { label: 'sweep', detail });
       else overall.update(done(p), { detail });
       const running = new Set<string>();
@@ -83,13 +84,19 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
 function linesDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const seen = new Map<string, string>();
   let lastOverall = '';
+  let lastPlan: string | undefined;
   return {
     update(p) {
+      // Adaptive sweeps: why the plan grew (or stopped growing), once per change.
+      if (p.plan !== undefined && p.plan !== lastPlan) stream.write(`plan: ${p.plan}\n`);
+      lastPlan = p.plan;
       for (const t of p.trials) {
         const state = t.state === 'running' ? `running epoch ${t.epoch ?? 0}/${t.epochs}` : t.state;
         if (t.state === 'pending' || t.state === 'skipped' || seen.get(t.trialKey) === state) continue;
+        const first = !seen.has(t.trialKey);
         seen.set(t.trialKey, state);
-        const extra = t.state === 'running' ? metricsText(t) : (t.reason ?? '');
+        const chosen = first && t.chosenBy !== undefined ? ` (chosen by ${t.chosenBy})` : '';
+        const extra = (t.state === 'running' ? metricsText(t) : (t.reason ?? '')) + chosen;
         stream.write(
           `trial ${t.trialKey.slice(0, 12)} ${trialLabel(t)}: ${state}${extra ? ` ${extra}` : ''}\n`,
         );

@@ -74,6 +74,8 @@ export interface PlannedTrial extends Trial {
   /** Values of the factors that vary in this sweep. */
   factors: Record<string, ParamValue>;
   queue: QueueKind;
+  /** Why an adaptive sweep planned it (sampler, seed round); absent in fixed plans. */
+  reason?: string;
 }
 
 /**

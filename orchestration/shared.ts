@@ -8,7 +8,7 @@
  * 10,000-trial sweep must fit one continue-as-new).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EpochMetrics, PlannedTrial, QueueKind } from '../domain/trial.js';
+import type { EpochMetrics, ParamValue, PlannedTrial, QueueKind } from '../domain/trial.js';
 import type { SweepSpec } from '../spec/schema.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -91,6 +91,24 @@ export interface CarriedState {
   cancelRequested: boolean;
   /** How many times this sweep continued as new so far. */
   continuedRuns: number;
+  /** Trial key → the pruning rule's reason, for trials it stopped. */
+  stopReasons?: Record<string, string>;
+  /** Adaptive sweeps: the plan's state and the finished trials' values it decides on. */
+  adaptive?: AdaptiveCarried;
+}
+
+/** What an adaptive plan (workflows/adaptive-plan.ts) carries across continue-as-new. */
+export interface AdaptiveCarried {
+  /** Sampler sweeps: every proposed point, in order, with why. */
+  proposals: { values: Record<string, ParamValue>; reason: string }[];
+  /** Uniforms the sampler drew so far (a fresh stream is fast-forwarded by this many). */
+  draws: number;
+  /** Adaptive seeds: the rounds added after the first `min` seeds, with why. */
+  rounds: { seeds: number[]; reason: string }[];
+  /** Why planning ended, once it has. */
+  done?: string;
+  /** Finished trials' objective (or `until.metric`) value, by key. */
+  values?: Record<string, number>;
 }
 
 /** Input of {@link sweepWorkflow}. */
@@ -130,6 +148,8 @@ export interface TrialProgress {
   attempt?: number;
   /** Why the trial failed, was stopped or cancelled. */
   reason?: string;
+  /** Why an adaptive sweep planned it: the sampler's proposal or the seed round. */
+  chosenBy?: string;
   /** Last reported metrics of a running trial. */
   metrics?: EpochMetrics;
 }
@@ -164,6 +184,8 @@ export interface SweepProgress {
   /** Per-trial states; only non-pending ones when the query asked for `{ pending: false }`. */
   trials: TrialProgress[];
   continuedRuns: number;
+  /** Adaptive sweeps: the latest planning note (why the last trials were added, or why planning ended). */
+  plan?: string;
 }
 
 /** Options of the `progress` query. */
@@ -221,6 +243,21 @@ export interface AggregateInput {
   datasetFingerprint: string;
   status: 'FINISHED' | 'FAILED' | 'KILLED';
   reportDir?: string;
+  /**
+   * Planned trials of this sweep without a finished result, and why (stopped by a pruner at epoch k,
+   * failed, cancelled, not started): the report states n per group and the seeds each one misses.
+   */
+  missing?: MissingTrial[];
+}
+
+/** A planned trial that did not finish, for the report. */
+export interface MissingTrial {
+  trialKey: string;
+  groupKey: string;
+  groupLabel: string;
+  seed: number;
+  /** Short reason, e.g. `stopped at epoch 3: 0.41 below the median 0.46 of 5 trials in the group`. */
+  reason: string;
 }
 
 /** Result of the aggregation activity. */
@@ -243,6 +280,8 @@ export interface SweepSummary {
   failures: Record<string, string>;
   report?: AggregateOutput;
   continuedRuns: number;
+  /** Adaptive sweeps: why planning ended (e.g. `settled: CI (0.2, 1.1) excludes 0 after 8 pairs`). */
+  plan?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------

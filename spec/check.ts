@@ -402,9 +402,10 @@ function checkEarlyStopping(problems: SemanticProblem[], spec: SweepSpec, varian
   }
 }
 
+/** Each selector pair must pick one group per side, two different groups. */
 function checkComparisons(
   problems: SemanticProblem[],
-  spec: SweepSpec,
+  pairs: { a: Record<string, ParamValue>; b: Record<string, ParamValue>; path: SpecPath }[],
   variants: Variant[],
   varying: string[],
 ): void {
@@ -416,11 +417,15 @@ function checkComparisons(
         .map(String),
     ),
   ];
-  spec.comparisons.forEach((comparison, i) => {
+  pairs.forEach((comparison) => {
     const selected: Record<'a' | 'b', Variant[]> = { a: [], b: [] };
     for (const side of ['a', 'b'] as const) {
       const selector = comparison[side];
-      const path: SpecPath = ['comparisons', i, side];
+      // comparisons[i].a / .b; seeds.until.compare[0] / [1]
+      const path: SpecPath = [
+        ...comparison.path,
+        comparison.path[0] === 'comparisons' ? side : side === 'a' ? 0 : 1,
+      ];
       const names = Object.keys(selector);
       if (names.length === 0) {
         problems.push({
@@ -466,7 +471,7 @@ function checkComparisons(
     const shared = selected.a.filter((v) => selected.b.includes(v));
     if (shared.length > 0) {
       problems.push({
-        path: ['comparisons', i],
+        path: comparison.path,
         message: `a and b both select ${shared.map((v) => `'${v.label}'`).join(', ')}; a comparison needs two different groups`,
       });
     }
@@ -489,12 +494,24 @@ export interface SpecParts {
 export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   if (parts.variants) {
-    const { grid, random } = parts.variants;
-    if (!grid && !random)
+    const { grid, random, sampler } = parts.variants;
+    if (!grid && !random && !sampler)
       problems.push({
         path: ['variants'],
-        message: "expected a 'grid' and/or 'random' search; found neither",
+        message: "expected a 'grid' and/or 'random' search, or a 'sampler'; found none",
       });
+    if (sampler && (grid || random))
+      problems.push({
+        path: ['variants', 'sampler'],
+        message: "a sampler proposes every variant itself: remove 'grid' and 'random', or the sampler",
+      });
+    if (sampler && !parts.free)
+      problems.push({
+        path: ['variants', 'sampler'],
+        message:
+          'adaptive samplers run on trainables (trainable: ./model.ts#export); for the built-in image classifier use grid or random search',
+      });
+    // The distributions' shapes and ranges were checked by the schema (as random search's are).
     if (grid) checkGrid(problems, grid, parts.free ?? false);
     if (random) checkRandom(problems, random, parts.free ?? false);
     checkExclude(problems, parts.variants);
@@ -517,6 +534,15 @@ export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
   }
   // The remaining checks expand the variants, which needs valid names and values.
   if (problems.length > 0) return problems;
+  // A sampler's variants exist only once the sweep runs: nothing to expand.
+  if (spec.variants.sampler) {
+    if (spec.adaptiveSeeds)
+      problems.push({
+        path: ['seeds'],
+        message: 'adaptive seeds compare two fixed groups; a sampler sweep has none: give a seed list',
+      });
+    return problems;
+  }
 
   const expansion = expandVariants(spec);
   expansion.excludeMatches.forEach((count, i) => {
@@ -559,6 +585,15 @@ export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
     });
   }
   checkEarlyStopping(problems, spec, expansion.variants);
-  checkComparisons(problems, spec, expansion.variants, expansion.varying);
+  checkComparisons(
+    problems,
+    spec.comparisons.map((c, i) => ({ a: c.a, b: c.b, path: ['comparisons', i] as SpecPath })),
+    expansion.variants,
+    expansion.varying,
+  );
+  if (spec.adaptiveSeeds) {
+    const [a, b] = spec.adaptiveSeeds.until.compare;
+    checkComparisons(problems, [{ a, b, path: ['seeds', 'until', 'compare'] }], expansion.variants, expansion.varying);
+  }
   return problems;
 }

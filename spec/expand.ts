@@ -304,14 +304,17 @@ export function expandSweep(options: {
   spec: SweepSpec;
   /** Content fingerprint of the dataset slice (`datasetFingerprint(spec.dataset)`); part of every key. */
   datasetFingerprint: string;
+  /** Seeds to plan. @default spec.seeds */
+  seeds?: readonly number[];
 }): PlannedTrial[] {
   const { spec, datasetFingerprint } = options;
+  if (spec.variants.sampler) return []; // a sampler's variants are proposed while the sweep runs
   const variants = expandVariants(spec).variants.map((variant) => ({
     variant,
     groupKey: groupKeyOf({ config: variant.config, datasetFingerprint }),
   }));
   const trials: PlannedTrial[] = [];
-  for (const seed of spec.seeds) {
+  for (const seed of options.seeds ?? spec.seeds) {
     for (const { variant, groupKey } of variants) {
       trials.push({
         trialKey: trialKeyOf({ config: variant.config, seed, datasetFingerprint }),
@@ -325,6 +328,34 @@ export function expandSweep(options: {
     }
   }
   return trials;
+}
+
+/**
+ * The trials of one proposed point (an adaptive sampler's), one per seed: conditions applied, the
+ * config completed, every drawn parameter a factor. `reason` says why it was planned.
+ */
+export function trialsOfPoint(options: {
+  spec: SweepSpec;
+  datasetFingerprint: string;
+  point: Record<string, ParamValue>;
+  seeds: readonly number[];
+  reason: string;
+}): PlannedTrial[] {
+  const { spec, datasetFingerprint, point, reason } = options;
+  const values = applicableValues(spec, applyConditions(point, spec.variants.when));
+  const config = configOf(spec, values);
+  const groupKey = groupKeyOf({ config, datasetFingerprint });
+  const label = labelOf(values, config.model);
+  return options.seeds.map((seed) => ({
+    trialKey: trialKeyOf({ config, seed, datasetFingerprint }),
+    groupKey,
+    groupLabel: label,
+    factors: { ...values },
+    seed,
+    config,
+    queue: spec.queue,
+    reason,
+  }));
 }
 
 /**

@@ -29,23 +29,74 @@ export interface VariantsSpec {
   /** Seeded random search: `samples` draws, each parameter from its distribution. */
   random?: { samples: number; seed: number; params: Record<string, Distribution> };
   /**
+   * Adaptive search: the workflow asks the named sampler (samplers/) for each next configuration as
+   * results come in, up to `trials` configurations (each run on every seed).
+   */
+  sampler?: SamplerSpec;
+  /**
    * Conditional parameters: parameter → the values of other parameters it applies under, e.g.
    * `{ momentum: { optimizer: ['sgd'] } }`. A parameter whose condition fails is dropped from that variant.
    */
   when?: Record<string, Record<string, ParamValue[]>>;
 }
 
-/** The median early-stopping rule, evaluated over the trials of a sweep epoch by epoch. */
+/** An adaptive search: sampler name, budget of configurations, its seed, search space and options. */
+export interface SamplerSpec {
+  name: 'grid' | 'random' | 'tpe';
+  /** Configurations to try (each on every seed of the sweep). */
+  trials: number;
+  /** Seed of the sampler's uniform stream (not a training seed). */
+  seed: number;
+  params: Record<string, Distribution>;
+  /** Options of the sampler (e.g. TPE's `nStartupTrials`), passed as written. */
+  options: Record<string, ParamValue>;
+}
+
+/** Which trials a pruner compares a trial with (at the same epoch). */
+export type PruneWithin = 'group' | 'seed' | 'sweep';
+
+/** A pruning rule, evaluated by the workflow after every epoch report (samplers/pruners.ts). */
 export interface EarlyStoppingSpec {
-  rule: 'median';
+  /** `median` (percentile rule) or `asha` (asynchronous successive halving). */
+  rule: 'median' | 'asha';
   /** A reported metric (the objective's by default); `test_accuracy` spells `testAccuracy`. */
   metric: string;
   /** Whether larger values of `metric` are better (from the objective, or the study's metric names). */
   higherIsBetter?: boolean;
-  /** Never stop a trial before this epoch (1-based). */
+  /**
+   * Compared with trials of the same `group` (the same config: other seeds), of the same `seed`
+   * (other configs on common random numbers) or of the whole `sweep`.
+   * @default `group` for median, `sweep` for asha
+   */
+  within: PruneWithin;
+  /** median: never stop a trial before this epoch (1-based). */
   minEpochs: number;
-  /** Decide only once this many trials have reported the epoch. */
+  /** median: decide only once this many comparable trials have reported the epoch. */
   minTrials: number;
+  /** median: the percentile below which a trial stops (50 = median). */
+  percentile: number;
+  /** asha: η, the reduction factor. */
+  reductionFactor: number;
+  /** asha: the first rung's epoch. */
+  minResource: number;
+}
+
+/** Adaptive seeds: add seeds in rounds until a comparison is settled or the budget is spent. */
+export interface AdaptiveSeedsSpec {
+  min: number;
+  max: number;
+  /** First seed; rounds take the next ones. */
+  start: number;
+  perRound: number;
+  alpha: number;
+  until: {
+    /** Selectors of the two groups compared (like `comparisons`' a and b). */
+    compare: [Record<string, ParamValue>, Record<string, ParamValue>];
+    /** The metric compared (the objective's by default). */
+    metric: string;
+    ciExcludes?: number;
+    widthBelow?: number;
+  };
 }
 
 /** A validated sweep spec with every default filled in. Plain JSON (it is a Temporal payload). */
@@ -59,6 +110,8 @@ export interface SweepSpec {
   variants: VariantsSpec;
   /** Seeds of every variant: distinct non-negative integers, in run order. */
   seeds: number[];
+  /** Adaptive seeds (`seeds: {min, max, until}`); `seeds` then holds the first `min` seeds. */
+  adaptiveSeeds?: AdaptiveSeedsSpec;
   /** Trials in flight at once. */
   concurrency: number;
   retries: { maxAttempts: number; initialIntervalSeconds: number; backoffCoefficient: number };
@@ -198,10 +251,19 @@ export const randomSchema = z.strictObject({
   params: z.record(z.string(), distributionSchema),
 });
 
+export const samplerSchema = z.strictObject({
+  name: z.enum(['grid', 'random', 'tpe']),
+  trials: positiveInt.max(100_000),
+  seed: nonNegativeInt.default(0),
+  params: z.record(z.string(), distributionSchema),
+  options: z.record(z.string(), scalar).default({}),
+});
+
 export const variantsSchema = z.strictObject({
   grid: z.record(z.string(), z.array(scalar).min(1)).optional(),
   exclude: z.array(z.record(z.string(), z.union([scalar, z.array(scalar).min(1)]))).default([]),
   random: randomSchema.optional(),
+  sampler: samplerSchema.optional(),
   when: z.record(z.string(), z.record(z.string(), z.union([scalar, z.array(scalar).min(1)]))).optional(),
 });
 
@@ -209,6 +271,26 @@ export const seedsObjectSchema = z.strictObject({
   count: positiveInt.max(MAX_SEEDS),
   start: seed.default(0),
 });
+
+export const adaptiveSeedsSchema = z
+  .strictObject({
+    min: z.number().int().min(2).max(MAX_SEEDS),
+    max: positiveInt.max(MAX_SEEDS),
+    start: seed.default(0),
+    per_round: positiveInt.default(1),
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    until: z
+      .strictObject({
+        compare: z.tuple([z.record(z.string(), scalar), z.record(z.string(), scalar)]),
+        metric: z.string().min(1).optional(),
+        ci_excludes: z.number().optional(),
+        width_below: z.number().positive().optional(),
+      })
+      .refine((u) => (u.ci_excludes === undefined) !== (u.width_below === undefined), {
+        message: 'give exactly one of ci_excludes (e.g. 0) and width_below',
+      }),
+  })
+  .refine((s) => s.max >= s.min, { message: 'max must be ≥ min', path: ['max'] });
 
 export const retriesSchema = z.strictObject({
   max_attempts: positiveInt.max(100).default(3),
@@ -222,10 +304,14 @@ export const timeoutsSchema = z.strictObject({
 });
 
 export const earlyStoppingSchema = z.strictObject({
-  rule: z.literal('median').default('median'),
+  rule: z.enum(['median', 'asha']).default('median'),
   metric: z.string().min(1).optional(),
+  within: z.enum(['group', 'seed', 'sweep']).optional(),
   min_epochs: positiveInt.default(2),
   min_trials: positiveInt.default(3),
+  percentile: z.number().min(0).max(100).default(50),
+  reduction_factor: z.number().int().min(2).default(3),
+  min_resource: positiveInt.default(1),
 });
 
 export const comparisonSchema = z.strictObject({
@@ -260,7 +346,7 @@ export const sweepFileSchema = z.strictObject({
   dataset: datasetSchema.optional(),
   train: trainSchema.prefault({}),
   variants: variantsSchema,
-  seeds: z.union([z.array(seed).min(1), seedsObjectSchema]),
+  seeds: z.union([z.array(seed).min(1), seedsObjectSchema, adaptiveSeedsSchema]),
   concurrency: positiveInt.max(10_000).default(2),
   retries: retriesSchema.prefault({}),
   timeouts: timeoutsSchema.prefault({}),
@@ -281,7 +367,10 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   variants: Object.keys(variantsSchema.shape),
   'variants.random': Object.keys(randomSchema.shape),
   'variants.random.params.*': [...DISTRIBUTION_KINDS, 'q'],
-  seeds: Object.keys(seedsObjectSchema.shape),
+  'variants.sampler': Object.keys(samplerSchema.shape),
+  'variants.sampler.params.*': [...DISTRIBUTION_KINDS, 'q'],
+  seeds: [...new Set([...Object.keys(seedsObjectSchema.shape), ...Object.keys(adaptiveSeedsSchema.shape)])],
+  'seeds.until': ['compare', 'metric', 'ci_excludes', 'width_below'],
   retries: Object.keys(retriesSchema.shape),
   timeouts: Object.keys(timeoutsSchema.shape),
   early_stopping: Object.keys(earlyStoppingSchema.shape),
@@ -358,14 +447,42 @@ export function toVariantsSpec(file: SweepFile['variants']): VariantsSpec {
       params: Object.fromEntries(Object.entries(r.params).map(([k, d]) => [k, toDistribution(d)])),
     };
   }
+  if (file.sampler) {
+    const s = file.sampler;
+    variants.sampler = {
+      name: s.name,
+      trials: s.trials,
+      seed: s.seed,
+      params: Object.fromEntries(Object.entries(s.params).map(([k, d]) => [k, toDistribution(d)])),
+      options: s.options,
+    };
+  }
   return variants;
 }
 
-/** `seeds` as a list (`{count, start}` expanded). */
+/** `seeds` as a list (`{count, start}` expanded; adaptive seeds: the first `min`). */
 export function toSeedList(file: SweepFile['seeds']): number[] {
   if (Array.isArray(file)) return file;
-  const { count, start } = file;
-  return Array.from({ length: count }, (_, i) => start + i);
+  const count = 'count' in file ? file.count : file.min;
+  return Array.from({ length: count }, (_, i) => file.start + i);
+}
+
+function toAdaptiveSeeds(file: SweepFile['seeds'], objective: Objective): AdaptiveSeedsSpec | undefined {
+  if (Array.isArray(file) || !('min' in file)) return undefined;
+  const u = file.until;
+  return {
+    min: file.min,
+    max: file.max,
+    start: file.start,
+    perRound: file.per_round,
+    alpha: file.alpha,
+    until: {
+      compare: u.compare,
+      metric: metricField(u.metric ?? objective.metric),
+      ...(u.ci_excludes !== undefined ? { ciExcludes: u.ci_excludes } : {}),
+      ...(u.width_below !== undefined ? { widthBelow: u.width_below } : {}),
+    },
+  };
 }
 
 /** The validated file in its camelCase, defaults-filled form (no semantic checks: see spec/check.ts). */
@@ -403,6 +520,8 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   if (file.backend !== undefined && file.backend !== 'auto') spec.backend = file.backend;
   if (file.params !== undefined) spec.params = file.params;
   if (modules.trainable) spec.trainable = modules.trainable;
+  const adaptiveSeeds = toAdaptiveSeeds(file.seeds, spec.objective);
+  if (adaptiveSeeds) spec.adaptiveSeeds = adaptiveSeeds;
   if (file.early_stopping) {
     const metric =
       file.early_stopping.metric ??
@@ -413,8 +532,12 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
       ...(higherIsBetter(metric, spec.objective) !== undefined
         ? { higherIsBetter: higherIsBetter(metric, spec.objective)! }
         : {}),
+      within: file.early_stopping.within ?? (file.early_stopping.rule === 'asha' ? 'sweep' : 'group'),
       minEpochs: file.early_stopping.min_epochs,
       minTrials: file.early_stopping.min_trials,
+      percentile: file.early_stopping.percentile,
+      reductionFactor: file.early_stopping.reduction_factor,
+      minResource: file.early_stopping.min_resource,
     };
   }
   return spec;

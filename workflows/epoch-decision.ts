@@ -1,16 +1,13 @@
 /**
  * The workflow's answer to a training activity's per-epoch report (the `reportEpoch` update): check
  * the report, record it on the running trial, and decide whether the trial goes on or stops at this
- * epoch boundary (cancel, pause, or the early-stopping rule). Pure: unit-tested without Temporal.
+ * epoch boundary (cancel, pause, or the pruning rule). Pure: unit-tested without Temporal.
  */
-import type { EarlyStoppingSpec } from '../spec/schema.js';
-import {
-  StopReason,
-  type CarriedState,
-  type EpochDecision,
-  type EpochReport,
-} from '../orchestration/shared.js';
-import { metricValue, shouldStopEarly } from './early-stopping.js';
+import type { EarlyStoppingSpec, PruneWithin } from '../spec/schema.js';
+import { StopReason, type EpochDecision, type EpochReport } from '../orchestration/shared.js';
+import { createPruner, type PruneDecision, type Pruner, type TrialReport } from '../samplers/index.js';
+import type { PlannedTrial } from '../spec/types.js';
+import { metricValue } from '../orchestration/metrics.js';
 import type { RunningTrial, SweepState } from './sweep-state.js';
 
 /**
@@ -40,48 +37,78 @@ export function recordEpochReport(
   }
 }
 
-/** What {@link decideEpoch} looks at. */
-export interface EpochDecisionInput {
-  /** 1-based epoch just reported. */
-  epoch: number;
-  /** Epochs the trial trains for. */
-  epochs: number;
-  /** The running trial's early-stopping metric per epoch (may run past `epoch` after a retry). */
-  series: number[];
-  /** The sweep's pause/cancel flags and finished trials' metric history. */
-  sweep: Pick<CarriedState, 'cancelRequested' | 'paused' | 'metricHistory'>;
-  /** The spec's early-stopping rule, if any. */
-  earlyStopping: EarlyStoppingSpec | undefined;
-}
-
 /**
- * Stop when the sweep is cancelling or paused (in that order), or when the early-stopping rule says
- * so before the trial's last epoch; otherwise continue.
+ * The spec's pruning rule as a {@link Pruner} (samplers/): median keeps Optuna's semantics (a trial's
+ * best value so far against the percentile of the comparable trials' values at the same epoch, no
+ * stop before `minEpochs`); ASHA stops at its rungs.
  */
-export function decideEpoch(input: EpochDecisionInput): EpochDecision {
-  const { epoch, earlyStopping, sweep } = input;
-  if (sweep.cancelRequested) return { action: 'stop', reason: StopReason.cancelled };
-  if (sweep.paused) return { action: 'stop', reason: StopReason.paused };
-  if (
-    earlyStopping &&
-    epoch < input.epochs &&
-    shouldStopEarly({
-      metric: earlyStopping.metric,
-      ...(earlyStopping.higherIsBetter !== undefined ? { higherIsBetter: earlyStopping.higherIsBetter } : {}),
-      minEpochs: earlyStopping.minEpochs,
-      minTrials: earlyStopping.minTrials,
-      current: input.series.slice(0, epoch),
-      finished: Object.values(sweep.metricHistory),
-    })
-  ) {
-    return { action: 'stop', reason: StopReason.earlyStopped };
+export function prunerOf(rule: EarlyStoppingSpec, epochs: number): Pruner {
+  if (rule.rule === 'asha') {
+    return createPruner({
+      rule: 'asha',
+      reductionFactor: rule.reductionFactor,
+      minResource: rule.minResource,
+      maxResource: epochs,
+    });
   }
-  return { action: 'continue' };
+  return createPruner({
+    rule: 'median',
+    percentile: rule.percentile,
+    minTrials: rule.minTrials,
+    warmupEpochs: rule.minEpochs - 1,
+  });
+}
+
+/** The pool a trial is compared within (`within`): its config, its seed, or the whole sweep. */
+export function pruneGroup(trial: PlannedTrial, within: PruneWithin): string {
+  return within === 'group' ? trial.groupKey : within === 'seed' ? `seed ${trial.seed}` : 'sweep';
+}
+
+const asValues = (series: readonly number[]): Record<number, number> =>
+  Object.fromEntries(series.flatMap((v, i) => (v === undefined ? [] : [[i + 1, v]])));
+
+/**
+ * Whether the rule stops `running` after `epoch`: every trial of the sweep with a reported series
+ * (running ones, finished and stopped ones) is in the pruner's context, grouped by `within`.
+ */
+export function pruneDecision(
+  sweep: SweepState,
+  running: RunningTrial,
+  epoch: number,
+  rule: EarlyStoppingSpec,
+): PruneDecision {
+  const reports: TrialReport[] = [];
+  for (const r of sweep.running.values()) {
+    reports.push({
+      key: r.trial.trialKey,
+      group: pruneGroup(r.trial, rule.within),
+      config: r.trial.groupKey,
+      values: asValues(r.series),
+    });
+  }
+  for (const [key, series] of Object.entries(sweep.carried.metricHistory)) {
+    const trial = sweep.plannedTrial(key);
+    if (!trial || sweep.running.has(key)) continue;
+    reports.push({
+      key,
+      group: pruneGroup(trial, rule.within),
+      config: trial.groupKey,
+      values: asValues(series),
+    });
+  }
+  return prunerOf(rule, running.trial.config.train.epochs).decide({
+    trials: reports,
+    mode: rule.higherIsBetter === false ? 'min' : 'max',
+    trial: running.trial.trialKey,
+    epoch,
+  });
 }
 
 /**
- * The `reportEpoch` update's handler body: record the report on its running trial, then decide. A
- * trial that settled meanwhile (the validator let the report in before that) is told to stop.
+ * The `reportEpoch` update's handler body: record the report on its running trial, then decide: stop
+ * when the sweep is cancelling or paused (in that order), or when the pruning rule says so before the
+ * trial's last epoch (its reason is kept for progress and the report); otherwise continue. A trial
+ * that settled meanwhile (the validator let the report in before that) is told to stop.
  */
 export function answerEpochReport(
   sweep: SweepState,
@@ -91,11 +118,15 @@ export function answerEpochReport(
   const running = sweep.running.get(report.trialKey);
   if (!running) return { action: 'stop', reason: StopReason.cancelled };
   recordEpochReport(running, report, earlyStopping);
-  return decideEpoch({
-    epoch: report.metrics.epoch,
-    epochs: running.trial.config.train.epochs,
-    series: running.series,
-    sweep: sweep.carried,
-    earlyStopping,
-  });
+  if (sweep.carried.cancelRequested) return { action: 'stop', reason: StopReason.cancelled };
+  if (sweep.carried.paused) return { action: 'stop', reason: StopReason.paused };
+  const epoch = report.metrics.epoch;
+  if (earlyStopping && epoch < running.trial.config.train.epochs && running.series[epoch - 1] !== undefined) {
+    const decision = pruneDecision(sweep, running, epoch, earlyStopping);
+    if (decision.action === 'stop') {
+      (sweep.carried.stopReasons ??= {})[report.trialKey] = decision.reason;
+      return { action: 'stop', reason: StopReason.earlyStopped };
+    }
+  }
+  return { action: 'continue' };
 }

@@ -15,6 +15,7 @@ import {
   type SweepProgress,
   type SweepSummary,
   type TrainTrialOutput,
+  type MissingTrial,
   type TrialProgress,
 } from '../orchestration/shared.js';
 
@@ -89,6 +90,8 @@ export class SweepState {
   readonly sweepId: string;
   readonly sweepName: string;
   readonly trials: PlannedTrial[];
+  /** Adaptive sweeps: the latest planning note, for the progress query. */
+  planNote: (() => string | undefined) | undefined;
   /** Carried across continue-as-new: failures, early stops, metric history, pause/cancel flags. */
   readonly carried: CarriedState;
   /** Started and not yet settled, by trial key. */
@@ -104,11 +107,13 @@ export class SweepState {
   /** Trial key → why it was cancelled (not carried: a cancelled sweep does not continue). */
   private readonly cancelled = new Map<string, string>();
   private readonly planIndex: Map<string, number>;
+  private readonly starts = new Map<string, number>();
 
   constructor(options: SweepStateOptions) {
     this.sweepId = options.sweepId;
     this.sweepName = options.sweepName;
-    this.trials = options.trials;
+    this.trials = [...options.trials];
+    this.planNote = undefined;
     this.carried = options.carried ?? initialCarriedState();
     this.alreadyFinished = new Set(this.carried.alreadyFinished);
     this.finished = new Set(this.carried.finished);
@@ -130,6 +135,23 @@ export class SweepState {
     const done = new Set(keys);
     for (const t of this.trials) if (done.has(t.trialKey)) this.alreadyFinished.add(t.trialKey);
     this.carried.alreadyFinished = [...this.alreadyFinished];
+  }
+
+  /** Counts a start of trial `key` in this run (1 = first; a paused trial starts again). */
+  countStart(key: string): number {
+    const n = (this.starts.get(key) ?? 0) + 1;
+    this.starts.set(key, n);
+    return n;
+  }
+
+  /** Adds trials an adaptive plan proposed: planned and queued (those already settled are not queued). */
+  addTrials(trials: readonly PlannedTrial[]): void {
+    for (const t of trials) {
+      if (this.planIndex.has(t.trialKey)) continue;
+      this.planIndex.set(t.trialKey, this.trials.length);
+      this.trials.push(t);
+      if (!this.isSettled(t.trialKey)) this.queue.push(t);
+    }
   }
 
   /** Enters the running phase with every unsettled trial queued in plan order. */
@@ -186,6 +208,10 @@ export class SweepState {
       this.queue.unshift(trial);
     } else if (out.reason === StopReason.earlyStopped) {
       this.carried.earlyStopped[key] = out.epoch;
+      // Stopped trials stay in the pruner's history: ASHA counts them at the rungs they reached.
+      const series = this.running.get(key)?.series;
+      if (keepSeries && series && series.length > 0)
+        this.carried.metricHistory[key] = series.slice(0, out.epoch);
     } else {
       this.cancelled.set(key, `cancelled after epoch ${out.epoch}`);
     }
@@ -227,6 +253,12 @@ export class SweepState {
 
   // ---- the progress query ----
 
+  /** The planned trial of `key`, if this sweep planned it. */
+  plannedTrial(key: string): PlannedTrial | undefined {
+    const index = this.planIndex.get(key);
+    return index === undefined ? undefined : this.trials[index];
+  }
+
   isSettled(key: string): boolean {
     return (
       this.alreadyFinished.has(key) ||
@@ -245,6 +277,7 @@ export class SweepState {
       groupLabel: trial.groupLabel,
       seed: trial.seed,
       epochs: trial.config.train.epochs,
+      ...(trial.reason !== undefined ? { chosenBy: trial.reason } : {}),
     };
     const r = this.running.get(key);
     if (r)
@@ -265,7 +298,7 @@ export class SweepState {
         ...base,
         state: TrialState.earlyStopped,
         epoch: stoppedAt,
-        reason: `early-stopped at epoch ${stoppedAt}`,
+        reason: this.carried.stopReasons?.[key] ?? `early-stopped at epoch ${stoppedAt}`,
       };
     const why = this.cancelled.get(key);
     if (why !== undefined) return { ...base, state: TrialState.cancelled, reason: why };
@@ -311,6 +344,24 @@ export class SweepState {
         ? list
         : list.filter((t) => t.state !== TrialState.pending && t.state !== TrialState.skipped),
       continuedRuns: this.carried.continuedRuns,
+      ...(this.planNote?.() !== undefined ? { plan: this.planNote()! } : {}),
     };
+  }
+
+  /** Planned trials that did not finish, and why (for the report). */
+  missingTrials(): MissingTrial[] {
+    return this.trials.flatMap((t) => {
+      const p = this.trialProgress(t);
+      if (p.state === TrialState.finished || p.state === TrialState.skipped) return [];
+      const reason =
+        p.state === TrialState.earlyStopped
+          ? `stopped: ${p.reason}`
+          : p.state === TrialState.failed
+            ? `failed: ${p.reason}`
+            : p.state === TrialState.cancelled
+              ? (p.reason ?? 'cancelled')
+              : 'not run';
+      return [{ trialKey: t.trialKey, groupKey: t.groupKey, groupLabel: t.groupLabel, seed: t.seed, reason }];
+    });
   }
 }

@@ -19,7 +19,6 @@ import {
 } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/index.js';
 import type { EarlyStoppingSpec } from '../spec/schema.js';
-import { expandSweep } from '../spec/expand.js';
 import {
   DEFAULT_TASK_QUEUES,
   SweepPhase,
@@ -27,7 +26,8 @@ import {
   type SweepWorkflowInput,
 } from '../orchestration/shared.js';
 import { answerEpochReport, validateEpochReport } from './epoch-decision.js';
-import { SweepState, finalStatus } from './sweep-state.js';
+import { AdaptivePlan, initialAdaptiveState, type PlanOutcomes } from './adaptive-plan.js';
+import { SweepState, finalStatus, initialCarriedState } from './sweep-state.js';
 import { trainingActivities, trialRunner, type RunTrial } from './trial-runner.js';
 
 import {
@@ -63,28 +63,41 @@ export const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 /** The sweep workflow. Its id is the sweep id; see {@link SweepWorkflowInput}. */
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSummary> {
   const { spec, sweepId } = input;
-  const trials = expandSweep({ spec, datasetFingerprint: input.datasetFingerprint });
+  const carried = input.state ?? initialCarriedState();
+  const plan = new AdaptivePlan(
+    spec,
+    input.datasetFingerprint,
+    (carried.adaptive ??= initialAdaptiveState()),
+  );
   const training = trainingActivities(spec, input.taskQueues ?? DEFAULT_TASK_QUEUES);
-  const sweep = new SweepState({ sweepId, sweepName: spec.name, trials, carried: input.state });
+  const sweep = new SweepState({ sweepId, sweepName: spec.name, trials: plan.plannedTrials(), carried });
+  if (plan.adaptive) sweep.planNote = () => plan.note;
 
   // Handlers first, before the first await, so no early signal, query or update is lost.
   registerHandlers(sweep, spec.earlyStopping);
 
   // First run only: open the parent run and skip what earlier sweeps already finished.
-  if (!input.state) await startSweep(input, sweep);
+  if (!input.state) await startSweep(input, sweep, plan);
   sweep.startRunning();
 
   // Start trials while there is room; stop starting on cancel, when done, or when history is long.
-  await runSlidingWindow(sweep, {
+  await runSlidingWindow(sweep, plan, {
     concurrency: Math.max(1, spec.concurrency),
     maxEvents: input.maxHistoryEventsBeforeContinue ?? DEFAULT_MAX_HISTORY_EVENTS,
-    runTrial: trialRunner({ input, sweep, training, tracker }),
+    runTrial: trialRunner({
+      input,
+      sweep,
+      training,
+      tracker,
+      ...(plan.adaptive ? { valueMetric: adaptiveMetric(spec) } : {}),
+    }),
   });
 
-  // Trials left and not cancelled: the history is long, so go on in a fresh run.
-  if (!sweep.cancelRequested && sweep.queue.length > 0) return continueSweepAsNew(input, sweep);
+  // Trials left (or an adaptive plan not done) and not cancelled: the history is long, so go on fresh.
+  const planOpen = plan.adaptive && plan.conclusion === undefined;
+  if (!sweep.cancelRequested && (sweep.queue.length > 0 || planOpen)) return continueSweepAsNew(input, sweep);
 
-  return aggregate(input, sweep);
+  return aggregate(input, sweep, plan);
 }
 
 /** The progress query, the cancel/pause/resume signals and the epoch-report update. */
@@ -99,7 +112,7 @@ function registerHandlers(sweep: SweepState, earlyStopping: EarlyStoppingSpec | 
 }
 
 /** Opens the sweep's parent run in the tracker and marks trials finished by earlier sweeps as skipped. */
-async function startSweep(input: SweepWorkflowInput, sweep: SweepState): Promise<void> {
+async function startSweep(input: SweepWorkflowInput, sweep: SweepState, plan: AdaptivePlan): Promise<void> {
   const { spec, sweepId } = input;
   await tracker.startSweep({
     sweepId,
@@ -115,6 +128,20 @@ async function startSweep(input: SweepWorkflowInput, sweep: SweepState): Promise
       ...(spec.reuse !== false ? { plan: { spec, datasetFingerprint: input.datasetFingerprint } } : {}),
     }),
   );
+  // An adaptive sweep decides on values: a resumed one gets those of its trials finished before.
+  if (plan.adaptive) {
+    const values = await tracker.finishedTrialValues({
+      sweepName: spec.name,
+      metric: adaptiveMetric(spec),
+      keys: sweep.carried.alreadyFinished,
+    });
+    plan.state.values = { ...values, ...plan.state.values };
+  }
+}
+
+/** The metric an adaptive plan decides on: adaptive seeds' `until.metric`, else the objective's. */
+function adaptiveMetric(spec: SweepWorkflowInput['spec']): string {
+  return spec.adaptiveSeeds?.until.metric ?? spec.objective.metric;
 }
 
 interface SlidingWindowOptions {
@@ -130,8 +157,14 @@ interface SlidingWindowOptions {
  * until the sweep is cancelled, has nothing left, or should continue as new; then drains: running
  * trials finish (or stop, when cancelling) and every handler returns before the run ends or continues.
  */
-async function runSlidingWindow(sweep: SweepState, options: SlidingWindowOptions): Promise<void> {
+async function runSlidingWindow(
+  sweep: SweepState,
+  plan: AdaptivePlan,
+  options: SlidingWindowOptions,
+): Promise<void> {
   const { concurrency, maxEvents, runTrial } = options;
+  const view = () => ({ queued: sweep.queue.length, running: sweep.running.size, concurrency });
+  const outcomes = planOutcomes(sweep);
   // Continue only after this run settled something, so a tiny threshold can never loop without progress.
   const continueDue = () =>
     sweep.settledThisRun > 0 &&
@@ -139,15 +172,40 @@ async function runSlidingWindow(sweep: SweepState, options: SlidingWindowOptions
   const inFlight: Promise<void>[] = [];
   for (;;) {
     await condition(
-      () => sweep.cancelRequested || continueDue() || sweep.idle || sweep.canStartTrial(concurrency),
+      () =>
+        sweep.cancelRequested ||
+        continueDue() ||
+        sweep.idle ||
+        sweep.canStartTrial(concurrency) ||
+        (!sweep.paused && plan.wantsToGrow(view())),
     );
-    if (sweep.cancelRequested || continueDue() || sweep.idle) break;
+    if (sweep.cancelRequested || continueDue()) break;
+    // Adaptive plans grow here, deterministically from what history recorded.
+    if (!sweep.paused && plan.wantsToGrow(view())) {
+      sweep.addTrials(plan.grow(sweep.trials, outcomes));
+      continue;
+    }
+    if (sweep.idle) break;
+    if (!sweep.canStartTrial(concurrency)) continue;
     const scope = new CancellationScope();
     const trial = sweep.startNext(scope);
     inFlight.push(runTrial(trial, scope));
   }
   await Promise.all(inFlight);
   await condition(allHandlersFinished);
+}
+
+/** The plan's view of outcomes: values of finished trials, reasons of the others. */
+function planOutcomes(sweep: SweepState): PlanOutcomes {
+  return {
+    value: (key) => sweep.carried.adaptive?.values?.[key],
+    missing: (key) => {
+      const trial = sweep.plannedTrial(key);
+      if (!trial || !sweep.isSettled(key)) return undefined;
+      const p = sweep.trialProgress(trial);
+      return p.state === 'finished' || p.state === 'skipped' ? undefined : (p.reason ?? p.state);
+    },
+  };
 }
 
 /** Continues as new with the carried state, keeping the memo (spec, name) so `list` and `resume` find it. */
@@ -160,7 +218,11 @@ function continueSweepAsNew(input: SweepWorkflowInput, sweep: SweepState): Promi
 }
 
 /** Marks unstarted trials cancelled (when cancelling), writes the report and returns the summary. */
-async function aggregate(input: SweepWorkflowInput, sweep: SweepState): Promise<SweepSummary> {
+async function aggregate(
+  input: SweepWorkflowInput,
+  sweep: SweepState,
+  plan: AdaptivePlan,
+): Promise<SweepSummary> {
   const { spec, sweepId } = input;
   sweep.phase = SweepPhase.aggregating;
   sweep.cancelQueued();
@@ -171,6 +233,8 @@ async function aggregate(input: SweepWorkflowInput, sweep: SweepState): Promise<
     datasetFingerprint: input.datasetFingerprint,
     status: status.run,
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
+    missing: sweep.missingTrials(),
+    ...(plan.adaptive ? { plannedKeys: sweep.trials.map((t) => t.trialKey) } : {}),
   });
   sweep.phase = SweepPhase.done;
   return {
@@ -181,5 +245,6 @@ async function aggregate(input: SweepWorkflowInput, sweep: SweepState): Promise<
     failures: { ...sweep.carried.failed },
     report,
     continuedRuns: sweep.carried.continuedRuns,
+    ...(plan.note !== undefined ? { plan: plan.note } : {}),
   };
 }

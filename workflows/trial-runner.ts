@@ -7,6 +7,7 @@ import {
   ActivityCancellationType,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,6 +15,7 @@ import type { SweepActivities } from '../activities/index.js';
 import type { QueueKind, PlannedTrial } from '../spec/types.js';
 import type { SweepSpec } from '../spec/schema.js';
 import { trainingQueue, type SweepWorkflowInput, type TaskQueues } from '../orchestration/shared.js';
+import { metricValue } from '../orchestration/metrics.js';
 import { failureReason } from './failure-reason.js';
 import type { SweepState } from './sweep-state.js';
 import { trainTrialInput } from './trial-input.js';
@@ -23,9 +25,10 @@ import { trainTrialInput } from './trial-input.js';
  * workflow makes them once per run (not at module top). Cancelling waits for the activity to stop,
  * so its checkpoint is written before the trial counts as cancelled.
  */
-export function trainingActivities(spec: SweepSpec, queues: TaskQueues): Record<QueueKind, SweepActivities> {
-  const forKind = (kind: QueueKind) =>
+export function trainingActivities(spec: SweepSpec, queues: TaskQueues): TrainingActivities {
+  const forKind = (kind: QueueKind, activityId?: string) =>
     proxyActivities<SweepActivities>({
+      ...(activityId !== undefined ? { activityId } : {}),
       taskQueue: trainingQueue(queues, kind),
       startToCloseTimeout: `${spec.timeouts.trialMinutes} minutes`,
       heartbeatTimeout: `${spec.timeouts.heartbeatSeconds} seconds`,
@@ -37,15 +40,28 @@ export function trainingActivities(spec: SweepSpec, queues: TaskQueues): Record<
         nonRetryableErrorTypes: ['UserError', 'BadTrialConfig'],
       },
     });
-  return { cpu: forKind('cpu'), gpu: forKind('gpu') };
+  return forKind;
 }
+
+/** The training activities of a queue kind, scheduled under `activityId` when given. */
+export type TrainingActivities = (kind: QueueKind, activityId?: string) => SweepActivities;
+
+/**
+ * Training activities are scheduled under an id naming the trial (`trial-<key>-<start>`), so that
+ * replaying a history checks WHICH trials ran, not only how many: an adaptive sweep's sampler,
+ * pruner and seed-round decisions are all visible in it. Histories from before this change used
+ * Temporal's sequence numbers; the patch marker keeps them replayable.
+ */
+export const TRIAL_ACTIVITY_IDS_PATCH = 'trial-activity-ids';
 
 export interface TrialRunnerOptions {
   input: SweepWorkflowInput;
   sweep: SweepState;
-  training: Record<QueueKind, SweepActivities>;
+  training: TrainingActivities;
   /** Tracker activities (records a trial's final failure). */
   tracker: Pick<SweepActivities, 'recordTrialFailure'>;
+  /** Adaptive sweeps: keep each finished trial's final value of this metric for the plan. */
+  valueMetric?: string;
 }
 
 /** Runs one started trial to its end; never throws. */
@@ -63,8 +79,10 @@ export function trialRunner(options: TrialRunnerOptions): RunTrial {
   return async (trial, scope) => {
     const key = trial.trialKey;
     try {
+      const start = sweep.countStart(key);
+      const activityId = patched(TRIAL_ACTIVITY_IDS_PATCH) ? `trial-${key}-${start}` : undefined;
       const out = await scope.run(() =>
-        training[trial.queue].trainTrial(
+        training(trial.queue, activityId).trainTrial(
           trainTrialInput({
             sweepId,
             trial,
@@ -76,6 +94,10 @@ export function trialRunner(options: TrialRunnerOptions): RunTrial {
         ),
       );
       sweep.recordOutcome(trial, out, Boolean(earlyStopping));
+      if (out.status === 'finished' && options.valueMetric !== undefined) {
+        const value = metricValue(out.final, options.valueMetric);
+        if (value !== undefined) (sweep.carried.adaptive!.values ??= {})[key] = value;
+      }
     } catch (error) {
       if (isCancellation(error) || sweep.cancelRequested) {
         sweep.recordCancelled(key);

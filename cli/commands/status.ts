@@ -25,9 +25,10 @@ export function register(program: Command): void {
           out.push(
             `  ${p.phase}: ${c.finished} finished, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.skipped} already done (of ${c.total})`,
           );
+          if (p.plan !== undefined) out.push(`  plan: ${p.plan}`);
           for (const t of p.trials.filter((t) => t.state === 'running' || t.state === 'failed')) {
             out.push(
-              `  ${t.trialKey.slice(0, 12)} ${t.groupLabel} seed=${t.seed}: ${t.state}${t.state === 'running' ? ` epoch ${t.epoch ?? 0}/${t.epochs}${(t.attempt ?? 1) > 1 ? ` attempt ${t.attempt}` : ''}` : ` (${t.reason ?? ''})`}`,
+              `  ${t.trialKey.slice(0, 12)} ${t.groupLabel} seed=${t.seed}: ${t.state}${t.state === 'running' ? ` epoch ${t.epoch ?? 0}/${t.epochs}${(t.attempt ?? 1) > 1 ? ` attempt ${t.attempt}` : ''}` : ` (${t.reason ?? ''})`}${t.chosenBy !== undefined ? ` — chosen by ${t.chosenBy}` : ''}`,
             );
           }
         } else if (status.status === 'RUNNING') {

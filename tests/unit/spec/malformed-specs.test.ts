@@ -368,7 +368,7 @@ const CASES: Case[] = [
     expected: {
       path: 'variants',
       line: 9,
-      includes: ["expected a 'grid' and/or 'random' search; found neither"],
+      includes: ["expected a 'grid' and/or 'random' search, or a 'sampler'; found none"],
     },
   },
   {

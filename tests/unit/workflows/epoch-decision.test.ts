@@ -5,14 +5,22 @@ import type { EpochReport } from '../../../orchestration/shared.js';
 import { StopReason } from '../../../orchestration/shared.js';
 import {
   answerEpochReport,
-  decideEpoch,
   recordEpochReport,
   validateEpochReport,
 } from '../../../workflows/epoch-decision.js';
 import { SweepState, type RunningTrial } from '../../../workflows/sweep-state.js';
 import { plannedTrial } from './fixtures.js';
 
-const median: EarlyStoppingSpec = { rule: 'median', metric: 'test_accuracy', minEpochs: 1, minTrials: 2 };
+const median: EarlyStoppingSpec = {
+  rule: 'median',
+  metric: 'test_accuracy',
+  within: 'sweep',
+  minEpochs: 1,
+  minTrials: 2,
+  percentile: 50,
+  reductionFactor: 3,
+  minResource: 1,
+};
 const running = (attempt = 1): RunningTrial => ({
   trial: plannedTrial('a', 0, 3),
   scope: { cancel: () => undefined },
@@ -25,7 +33,6 @@ const report = (epoch: number, attempt = 1, testAccuracy?: number): EpochReport 
   attempt,
   metrics: testAccuracy === undefined ? { epoch } : { epoch, testAccuracy },
 });
-const flags = { cancelRequested: false, paused: false, metricHistory: {} };
 const finishedHistory = { x: [0.5, 0.6, 0.7], y: [0.4, 0.5, 0.6], z: [0.3, 0.45, 0.5] };
 
 describe('epoch report validation', () => {
@@ -61,58 +68,81 @@ describe('recording an epoch report', () => {
 });
 
 describe('the epoch decision', () => {
-  const decide = (over: Partial<Parameters<typeof decideEpoch>[0]>) =>
-    decideEpoch({ epoch: 2, epochs: 3, series: [0.2, 0.3], sweep: flags, earlyStopping: undefined, ...over });
+  /** A sweep running trial `a` (3 epochs) whose finished trials x, y, z reported `finishedHistory`. */
+  const sweepWith = (
+    options: { cancel?: boolean; pause?: boolean; group?: (key: string) => string } = {},
+  ) => {
+    const keys = ['x', 'y', 'z', 'a'];
+    const trials = keys.map((k, i) => ({ ...plannedTrial(k, i, 3), groupKey: options.group?.(k) ?? 'g' }));
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
+    sweep.skipAlreadyFinished([]);
+    Object.assign(sweep.carried.metricHistory, finishedHistory);
+    sweep.startRunning();
+    sweep.queue.splice(0, 3); // x, y, z finished before: only `a` runs
+    sweep.startNext({ cancel: () => undefined });
+    if (options.cancel) sweep.carried.cancelRequested = true;
+    if (options.pause) sweep.carried.paused = true;
+    return sweep;
+  };
+  const answer = (sweep: SweepState, series: number[], rule: EarlyStoppingSpec | undefined = median) => {
+    for (let e = 1; e < series.length; e++) answerEpochReport(sweep, report(e, 1, series[e - 1]), undefined);
+    sweep.running.get('a')!.series = series.slice(0, -1);
+    return answerEpochReport(sweep, report(series.length, 1, series.at(-1)), rule);
+  };
 
   it('continues by default', () => {
-    expect(decide({})).toEqual({ action: 'continue' });
+    expect(answer(sweepWith(), [0.6, 0.7], undefined)).toEqual({ action: 'continue' });
   });
 
-  it('stops for cancel before pause, and for pause before the early-stopping rule', () => {
-    const all = { ...flags, metricHistory: finishedHistory };
-    expect(decide({ sweep: { ...all, cancelRequested: true, paused: true }, earlyStopping: median })).toEqual(
-      {
-        action: 'stop',
-        reason: StopReason.cancelled,
-      },
-    );
-    expect(decide({ sweep: { ...all, paused: true }, earlyStopping: median })).toEqual({
+  it('stops for cancel before pause, and for pause before the pruning rule', () => {
+    expect(answer(sweepWith({ cancel: true, pause: true }), [0.2, 0.3])).toEqual({
+      action: 'stop',
+      reason: StopReason.cancelled,
+    });
+    expect(answer(sweepWith({ pause: true }), [0.2, 0.3])).toEqual({
       action: 'stop',
       reason: StopReason.paused,
     });
-    expect(decide({ sweep: all, earlyStopping: median })).toEqual({
-      action: 'stop',
-      reason: StopReason.earlyStopped,
-    });
+    const sweep = sweepWith();
+    expect(answer(sweep, [0.2, 0.3])).toEqual({ action: 'stop', reason: StopReason.earlyStopped });
+    // The rule's reason is kept for progress and the report.
+    expect(sweep.carried.stopReasons?.['a']).toMatch(/epoch 2: .*0\.3.*median/);
   });
 
-  it('never stops early at the last epoch, and looks only at epochs up to the reported one', () => {
-    const sweep = { ...flags, metricHistory: finishedHistory };
-    expect(decide({ sweep, earlyStopping: median, epoch: 3, series: [0, 0, 0] })).toEqual({
-      action: 'continue',
-    });
-    // After a retry the series can hold later epochs from the failed attempt: they do not count.
-    expect(decide({ sweep, earlyStopping: median, epoch: 1, series: [0.45, 0.9] })).toEqual({
-      action: 'continue',
-    });
-    expect(decide({ sweep, earlyStopping: median, epoch: 1, series: [0.2, 0.9] })).toEqual({
-      action: 'stop',
-      reason: StopReason.earlyStopped,
-    });
+  it('never stops at the last epoch, and compares only values up to the reported epoch', () => {
+    expect(answer(sweepWith(), [0, 0, 0])).toEqual({ action: 'continue' });
+    expect(answer(sweepWith(), [0.45])).toEqual({ action: 'continue' });
+    expect(answer(sweepWith(), [0.2])).toEqual({ action: 'stop', reason: StopReason.earlyStopped });
   });
 
   it('honours an explicit higherIsBetter', () => {
-    const sweep = { ...flags, metricHistory: finishedHistory };
-    const lowerIsBetter = { ...median, higherIsBetter: false };
-    expect(decide({ sweep, earlyStopping: lowerIsBetter, series: [0.2, 0.3] })).toEqual({
+    expect(answer(sweepWith(), [0.2, 0.3], { ...median, higherIsBetter: false })).toEqual({
       action: 'continue',
     });
+  });
+
+  it("compares within the trial's group only (within: group)", () => {
+    // x, y, z belong to another config: a group of one has nothing to compare with.
+    const sweep = sweepWith({ group: (k) => (k === 'a' ? 'mine' : 'other') });
+    expect(answer(sweep, [0.2, 0.3], { ...median, within: 'group' })).toEqual({ action: 'continue' });
+    const pooled = sweepWith({ group: (k) => (k === 'a' ? 'mine' : 'other') });
+    expect(answer(pooled, [0.2, 0.3], { ...median, within: 'sweep' })).toEqual({
+      action: 'stop',
+      reason: StopReason.earlyStopped,
+    });
+  });
+
+  it('ASHA stops a trial outside the top 1/η at a rung', () => {
+    const asha: EarlyStoppingSpec = { ...median, rule: 'asha', reductionFactor: 3, minResource: 1 };
+    expect(answer(sweepWith(), [0.2], asha)).toEqual({ action: 'stop', reason: StopReason.earlyStopped });
+    expect(answer(sweepWith(), [0.9], asha)).toEqual({ action: 'continue' });
   });
 });
 
 describe('answering an epoch report', () => {
   it('tells a trial that is no longer running to stop, and records and decides for a running one', () => {
-    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials: [plannedTrial('a', 0, 3)] });
+    const trials = ['a', 'x', 'y', 'z'].map((k, i) => plannedTrial(k, i, 3));
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
     expect(answerEpochReport(sweep, report(1, 1, 0.1), median)).toEqual({
       action: 'stop',
       reason: StopReason.cancelled,

@@ -27,7 +27,16 @@ describe('training activity input', () => {
     const full = trainTrialInput({
       ...base,
       faultInjection: { failAtEpoch: 1 },
-      earlyStopping: { rule: 'median', metric: 'test_loss', minEpochs: 1, minTrials: 1 },
+      earlyStopping: {
+        rule: 'median',
+        metric: 'test_loss',
+        within: 'sweep',
+        minEpochs: 1,
+        minTrials: 1,
+        percentile: 50,
+        reductionFactor: 3,
+        minResource: 1,
+      },
     });
     expect(Object.keys(full)).toEqual([
       'sweepId',
