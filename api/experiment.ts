@@ -23,7 +23,7 @@ export interface ExperimentDefinition {
   trainable?: ModuleReference;
   /** Folder (or a module's `import.meta.url`) that relative references resolve against. @default process.cwd() */
   baseDir?: string | URL;
-  /** The search space: `grid`, `random`, `exclude`, `when` (as a spec's `variants`). */
+  /** The search space: `grid`, `random`, `sampler` (adaptive), `exclude`, `when` (as a spec's `variants`). */
   space: Record<string, unknown>;
   /** Fixed parameters under every variant's values. */
   params?: Record<string, number | string | boolean>;
@@ -35,8 +35,8 @@ export interface ExperimentDefinition {
   dataset?: Record<string, unknown> & { module?: ModuleReference };
   /** `{ epochs }` and, for the image classifier, `batch_size`, `optimizer`, `learning_rate`. */
   train?: Record<string, unknown>;
-  /** A list of seeds or `{ count, start }`. */
-  seeds: number[] | { count: number; start?: number };
+  /** A list of seeds, `{ count, start }`, or adaptive seeds `{ min, max, until }` (as in a spec). */
+  seeds: number[] | { count: number; start?: number } | Record<string, unknown>;
   concurrency?: number;
   retries?: Record<string, unknown>;
   timeouts?: Record<string, unknown>;

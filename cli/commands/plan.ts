@@ -28,6 +28,19 @@ export interface PlanSummary {
   groups: { groupKey: string; label: string; factors: Record<string, ParamValue>; trials: number }[];
   trials: { groupLabel: string; seed: number; trialKey: string; groupKey: string; queue: QueueKind }[];
   comparisons: { name: string; a: string; b: string }[];
+  /** Adaptive sweeps: what grows the plan while it runs (the trials listed are only the first). */
+  adaptive?: string;
+}
+
+/** How an adaptive spec grows its plan, in one line; undefined for a fixed plan. */
+function adaptiveText(spec: SweepSpec): string | undefined {
+  const sampler = spec.variants.sampler;
+  if (sampler)
+    return `sampler ${sampler.name} proposes ${sampler.trials} configuration(s) while the sweep runs, each on every seed (up to ${sampler.trials * spec.seeds.length} trials)`;
+  const seeds = spec.adaptiveSeeds;
+  if (seeds)
+    return `adaptive seeds: ${seeds.min} seed(s) first, then ${seeds.perRound} more per round until ${selectorText(seeds.until.compare[0])} vs ${selectorText(seeds.until.compare[1])} is settled, at most ${seeds.max} seeds`;
+  return undefined;
 }
 
 function selectorText(selector: Record<string, ParamValue>): string {
@@ -84,6 +97,8 @@ export function summarizePlan(options: {
     })),
   };
   if (spec.controlled && varying.length === 1) summary.controlledFactor = varying[0];
+  const adaptive = adaptiveText(spec);
+  if (adaptive !== undefined) summary.adaptive = adaptive;
   return summary;
 }
 
@@ -109,6 +124,7 @@ export function formatPlan(summary: PlanSummary): string {
   ];
   if (summary.controlledFactor !== undefined)
     lines.push(`controlled: exactly one factor varies: ${summary.controlledFactor}`);
+  if (summary.adaptive !== undefined) lines.push(`adaptive: ${summary.adaptive}`);
   lines.push(`dataset fingerprint: ${summary.datasetFingerprint.slice(0, 16)}…`, '');
   lines.push(
     table([
