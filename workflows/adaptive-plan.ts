@@ -27,6 +27,8 @@ export interface PlanOutcomes {
   value(key: string): number | undefined;
   /** Why a settled trial has no value (stopped, failed…), by key; undefined if it has one or is unsettled. */
   missing(key: string): string | undefined;
+  /** A pruned trial's last reported value of the objective, when pruning watches the objective. */
+  lastReported(key: string): number | undefined;
 }
 
 export function initialAdaptiveState(): AdaptiveCarried {
@@ -130,8 +132,14 @@ export class AdaptivePlan {
       const params = trials[0]!.factors;
       if (!settled) pending.push({ params });
       else {
+        // A pruned configuration still tells the sampler something: its last reported value (an early
+        // epoch's, so ranked low, as Optuna's TPE ranks pruned trials below complete ones).
         const got = values.filter((v): v is number => v !== undefined);
-        finished.push({ params, value: got.length > 0 ? got.reduce((a, b) => a + b, 0) / got.length : NaN });
+        const pruned = trials
+          .map((t) => outcomes.lastReported(t.trialKey))
+          .filter((v): v is number => v !== undefined);
+        const use = got.length > 0 ? got : pruned;
+        finished.push({ params, value: use.length > 0 ? use.reduce((a, b) => a + b, 0) / use.length : NaN });
       }
     }
     const n = this.state.proposals.length + 1;

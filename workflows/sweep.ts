@@ -26,6 +26,7 @@ import {
   type SweepWorkflowInput,
 } from '../orchestration/shared.js';
 import { answerEpochReport, validateEpochReport } from './epoch-decision.js';
+import { metricField } from '../orchestration/metrics.js';
 import { AdaptivePlan, initialAdaptiveState, type PlanOutcomes } from './adaptive-plan.js';
 import { SweepState, finalStatus, initialCarriedState } from './sweep-state.js';
 import { trainingActivities, trialRunner, type RunTrial } from './trial-runner.js';
@@ -82,6 +83,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
 
   // Start trials while there is room; stop starting on cancel, when done, or when history is long.
   await runSlidingWindow(sweep, plan, {
+    spec,
     concurrency: Math.max(1, spec.concurrency),
     maxEvents: input.maxHistoryEventsBeforeContinue ?? DEFAULT_MAX_HISTORY_EVENTS,
     runTrial: trialRunner({
@@ -145,6 +147,7 @@ function adaptiveMetric(spec: SweepWorkflowInput['spec']): string {
 }
 
 interface SlidingWindowOptions {
+  spec: SweepWorkflowInput['spec'];
   /** Trials in flight at once (at least 1). */
   concurrency: number;
   /** Stop starting trials once the history holds this many events (or Temporal suggests it). */
@@ -164,7 +167,7 @@ async function runSlidingWindow(
 ): Promise<void> {
   const { concurrency, maxEvents, runTrial } = options;
   const view = () => ({ queued: sweep.queue.length, running: sweep.running.size, concurrency });
-  const outcomes = planOutcomes(sweep);
+  const outcomes = planOutcomes(sweep, options.spec);
   // Continue only after this run settled something, so a tiny threshold can never loop without progress.
   const continueDue = () =>
     sweep.settledThisRun > 0 &&
@@ -196,9 +199,17 @@ async function runSlidingWindow(
 }
 
 /** The plan's view of outcomes: values of finished trials, reasons of the others. */
-function planOutcomes(sweep: SweepState): PlanOutcomes {
+function planOutcomes(sweep: SweepState, spec: SweepWorkflowInput['spec']): PlanOutcomes {
+  // Asked only by adaptive plans (older specs in replayed histories may lack an objective).
+  const watchesObjective = () =>
+    spec.earlyStopping !== undefined &&
+    metricField(spec.earlyStopping.metric) === metricField(adaptiveMetric(spec));
   return {
     value: (key) => sweep.carried.adaptive?.values?.[key],
+    lastReported: (key) =>
+      key in sweep.carried.earlyStopped && watchesObjective()
+        ? sweep.carried.metricHistory[key]?.at(-1)
+        : undefined,
     missing: (key) => {
       const trial = sweep.plannedTrial(key);
       if (!trial || !sweep.isSettled(key)) return undefined;
