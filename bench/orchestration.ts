@@ -7,6 +7,7 @@
  * Options: --trials N (part 1), --skip-scaling, --scaling-trials N, --scaling-train-size N (images per
  *          trial, default 4,000: trials long enough that per-trial tracking does not dominate).
  */
+import { workerProcessArgs } from '../workers/options.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -140,29 +141,17 @@ try {
         const children: ChildProcess[] = [];
         const ready: Promise<void>[] = [];
         for (let i = 0; i < processes; i++) {
-          const child = spawn(
-            process.execPath,
-            [
-              '--import',
-              'tsx',
-              path.join(PACKAGE_ROOT, 'workers', 'main.ts'),
-              '--queue-prefix',
-              prefix,
-              '--threads',
-              '1',
-            ],
-            {
-              cwd: PACKAGE_ROOT,
-              stdio: ['ignore', 'ignore', 'pipe'],
-              env: {
-                ...process.env,
-                TEMPORAL_ADDRESS: address,
-                MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}`,
-                SEEDSWEEP_STATE_DIR: path.join(dir, `state-${prefix}-${i}`),
-                SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
-              },
+          const child = spawn(process.execPath, workerProcessArgs({ queuePrefix: prefix, threads: 1 }), {
+            cwd: PACKAGE_ROOT,
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: {
+              ...process.env,
+              TEMPORAL_ADDRESS: address,
+              MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}`,
+              SEEDSWEEP_STATE_DIR: path.join(dir, `state-${prefix}-${i}`),
+              SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
             },
-          );
+          });
           children.push(child);
           ready.push(
             new Promise<void>((resolve, reject) => {

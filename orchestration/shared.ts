@@ -93,6 +93,8 @@ export interface CarriedState {
   continuedRuns: number;
   /** Trial key → the pruning rule's reason, for trials it stopped. */
   stopReasons?: Record<string, string>;
+  /** Trial key → the epoch at which the pruning rule decided to stop it (the recorded outcome). */
+  stopEpochs?: Record<string, number>;
   /** Adaptive sweeps: the plan's state and the finished trials' values it decides on. */
   adaptive?: AdaptiveCarried;
 }
@@ -248,6 +250,8 @@ export interface AggregateInput {
    * failed, cancelled, not started): the report states n per group and the seeds each one misses.
    */
   missing?: MissingTrial[];
+  /** Trials the pruner stopped: a tracker record of one (finished anyway after a retry) is not a result. */
+  stoppedKeys?: string[];
 }
 
 /** A planned trial that did not finish, for the report. */

@@ -2,6 +2,7 @@
  * The worker's command line: its options and their parsing into {@link WorkerProcessOptions}. Used by
  * the worker's own entry (workers/main.ts, also what GPU supervisors spawn) and by `seedsweep worker`.
  */
+import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { UserError } from '../common/errors.js';
 import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from './process.js';
@@ -72,4 +73,21 @@ export function defineWorkerCommand(command: Command): Command {
     .action(async (flags: WorkerFlags) => {
       await runWorkerProcess(workerOptionsFromFlags(flags));
     });
+}
+
+/**
+ * The command line of a worker process serving queues `<queuePrefix>-*` with `threads` training
+ * threads, run from the sources (`node --import tsx workers/main.ts …`): for tests and benchmarks that
+ * start workers as separate processes.
+ */
+export function workerProcessArgs(options: { queuePrefix: string; threads: number }): string[] {
+  return [
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('./main.ts', import.meta.url)),
+    '--queue-prefix',
+    options.queuePrefix,
+    '--threads',
+    String(options.threads),
+  ];
 }

@@ -119,12 +119,16 @@ export function answerEpochReport(
   if (!running) return { action: 'stop', reason: StopReason.cancelled };
   recordEpochReport(running, report, earlyStopping);
   if (sweep.carried.cancelRequested) return { action: 'stop', reason: StopReason.cancelled };
+  // Decided once, answered to every later report (a retried attempt included).
+  if (sweep.carried.stopEpochs?.[report.trialKey] !== undefined)
+    return { action: 'stop', reason: StopReason.earlyStopped };
   if (sweep.carried.paused) return { action: 'stop', reason: StopReason.paused };
   const epoch = report.metrics.epoch;
   if (earlyStopping && epoch < running.trial.config.train.epochs && running.series[epoch - 1] !== undefined) {
     const decision = pruneDecision(sweep, running, epoch, earlyStopping);
     if (decision.action === 'stop') {
       (sweep.carried.stopReasons ??= {})[report.trialKey] = decision.reason;
+      (sweep.carried.stopEpochs ??= {})[report.trialKey] = epoch;
       return { action: 'stop', reason: StopReason.earlyStopped };
     }
   }

@@ -201,6 +201,20 @@ export class SweepState {
    */
   recordOutcome(trial: PlannedTrial, out: TrainTrialOutput, keepSeries: boolean): void {
     const key = trial.trialKey;
+    // The pruner's decision is the outcome, at the epoch it was made: the trainer does not wait for the
+    // answer, so it may stop an epoch later, or (retried after a lost worker) not at all. Recording
+    // the decision keeps a sweep's results and later decisions the same however the attempts ran.
+    const stopAt = this.carried.stopEpochs?.[key];
+    if (stopAt !== undefined && !(out.status === 'stopped' && out.reason === StopReason.cancelled)) {
+      this.carried.earlyStopped[key] = stopAt;
+      const series =
+        out.status === 'finished'
+          ? (out.series ?? this.running.get(key)?.series)
+          : this.running.get(key)?.series;
+      if (keepSeries && series && series.length > 0)
+        this.carried.metricHistory[key] = series.slice(0, stopAt);
+      return;
+    }
     if (out.status === 'finished') {
       this.finished.add(key);
       if (keepSeries) this.carried.metricHistory[key] = out.series ?? this.running.get(key)?.series ?? [];
@@ -346,6 +360,11 @@ export class SweepState {
       continuedRuns: this.carried.continuedRuns,
       ...(this.planNote?.() !== undefined ? { plan: this.planNote()! } : {}),
     };
+  }
+
+  /** Keys of trials the pruner stopped (their tracker runs, if finished anyway, are not results). */
+  stoppedKeys(): string[] {
+    return Object.keys(this.carried.earlyStopped);
   }
 
   /** Planned trials that did not finish, and why (for the report). */

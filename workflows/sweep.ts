@@ -245,6 +245,7 @@ async function aggregate(
     status: status.run,
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
     missing: sweep.missingTrials(),
+    ...(sweep.stoppedKeys().length > 0 ? { stoppedKeys: sweep.stoppedKeys() } : {}),
     ...(plan.adaptive ? { plannedKeys: sweep.trials.map((t) => t.trialKey) } : {}),
   });
   sweep.phase = SweepPhase.done;

@@ -24,8 +24,9 @@ export const curves = defineTrainable({
   }),
   metrics: ['accuracy'],
   async run(p, ctx) {
-    const uniform = mulberry32(ctx.seed * 7919 + ctx.epoch);
     while (ctx.epoch < ctx.epochs) {
+      // A stream per (seed, epoch): a trial resumed from a checkpoint reports what an undisturbed one does.
+      const uniform = mulberry32(ctx.seed * 7919 + ctx.epoch);
       if (p.epoch_ms > 0) await new Promise((resolve) => setTimeout(resolve, p.epoch_ms));
       const gaussian = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
       const accuracy = curveAccuracy({ logLr: p.log_lr, width: p.width }, ctx.epoch + 1) + p.noise * gaussian;

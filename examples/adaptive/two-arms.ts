@@ -14,6 +14,8 @@ export const twoArms = defineTrainable({
     mean_b: z.number().default(0.6),
     seed_sd: z.number().min(0).default(0.03),
     noise_sd: z.number().min(0).default(0.01),
+    /** Milliseconds each epoch takes (so a sweep can be watched, or a worker killed mid-trial). */
+    epoch_ms: z.number().min(0).default(0),
   }),
   metrics: ['accuracy'],
   async run(p, ctx) {
@@ -23,6 +25,7 @@ export const twoArms = defineTrainable({
     const value =
       (p.arm === 'a' ? p.mean_a : p.mean_b) + p.seed_sd * normal(shared) + p.noise_sd * normal(own);
     while (ctx.epoch < ctx.epochs) {
+      if (p.epoch_ms > 0) await new Promise((resolve) => setTimeout(resolve, p.epoch_ms));
       ctx.checkpoint({ epoch: ctx.epoch + 1 });
       await ctx.report({ accuracy: value });
     }

@@ -2,18 +2,26 @@
  * Shared set-up of the orchestration suites: a connection to the test Temporal server, in-process
  * sweep workers on unique task queues, and small sweep specs.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { TrialTrainer } from '../../../activities/trainer.js';
+import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { datasetFingerprint } from '../../../datasets/index.js';
 import { parseSweepSpec } from '../../../spec/load.js';
 import type { SweepSpec } from '../../../spec/schema.js';
 import type { Tracker } from '../../../tracking/types.js';
-import { createSweepWorkers, type SweepWorkers } from '../../../workers/sweep-worker.js';
+import { createTracker } from '../../../tracking/index.js';
+import { workerProcessArgs } from '../../../workers/options.js';
+import {
+  bundleSweepWorkflows,
+  createSweepWorkers,
+  type SweepWorkers,
+} from '../../../workers/sweep-worker.js';
 import { installTemporalRuntime } from '../../../workers/runtime.js';
 import { taskQueues, type TaskQueues } from '../../../orchestration/shared.js';
 
@@ -104,4 +112,70 @@ ${options.extra ?? ''}
 
 export async function fingerprintOf(spec: SweepSpec): Promise<string> {
   return datasetFingerprint(spec.dataset);
+}
+
+/** A worker process (`workers/main.ts`) spawned by a test. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Spawns `node --import tsx workers/main.ts` serving the queues of `queues` against the test servers,
+ * with its own (or a shared) state and checkpoint folder and the workflow bundle at `bundleFile`.
+ */
+export function startWorkerProcess(options: {
+  queues: TaskQueues;
+  bundleFile: string;
+  /** Holds `state/` (the tracker's outbox) and `checkpoints/`; processes that take over share it. */
+  dir: string;
+  /** @default 1 */
+  threads?: number;
+}): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    workerProcessArgs({
+      queuePrefix: options.queues.control.replace(/-control$/, ''),
+      threads: options.threads ?? 1,
+    }),
+    {
+      cwd: PACKAGE_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        MLFLOW_TRACKING_URI: inject('mlflowUri'),
+        SEEDSWEEP_STATE_DIR: path.join(options.dir, 'state'),
+        SEEDSWEEP_CHECKPOINT_DIR: path.join(options.dir, 'checkpoints'),
+        SEEDSWEEP_WORKFLOW_BUNDLE: options.bundleFile,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited };
+}
+
+/** What the suites that run real sweeps with worker processes share: servers, bundle on disk, tracker. */
+export interface RealSweepSetup {
+  bundle: { code: string };
+  /** The bundle written to a file, for worker processes (`SEEDSWEEP_WORKFLOW_BUNDLE`). */
+  bundleFile: string;
+  connection: NativeConnection;
+  client: Client;
+  tracker: Tracker;
+}
+
+/** Points MLflow at the test server, bundles the workflows (also to a file), connects, makes a tracker. */
+export async function realSweepSetup(): Promise<RealSweepSetup> {
+  process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
+  const bundle = await bundleSweepWorkflows();
+  const bundleFile = path.join(
+    mkdtempSync(path.join(os.tmpdir(), 'seedsweep-bundle-')),
+    'workflow-bundle.js',
+  );
+  writeFileSync(bundleFile, bundle.code);
+  const { connection, client } = await connect();
+  const tracker = await createTracker({ stateDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-state-')) });
+  return { bundle, bundleFile, connection, client, tracker };
 }

@@ -4,7 +4,7 @@
  * mid-trial is replaced by another process; both end with the metrics of an undisturbed run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -15,11 +15,10 @@ import { querySweepProgress, submitSweep } from '../../../client/sweeps.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { TrialPool } from '../../../engine/pool.js';
 import type { SweepSpec } from '../../../spec/schema.js';
-import { createTracker } from '../../../tracking/index.js';
 import type { Tracker } from '../../../tracking/types.js';
-import { bundleSweepWorkflows } from '../../../workers/sweep-worker.js';
 import { taskQueues, type SweepSummary } from '../../../orchestration/shared.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
+import { fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
+import { realSweepSetup } from './harness.js';
 
 /** The metrics that must be identical between a disturbed and an undisturbed run. */
 function outcome(record: TrialRecord) {
@@ -49,12 +48,7 @@ let fingerprint: string;
 let reference: Map<string, TrialRecord>;
 
 beforeAll(async () => {
-  process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
-  bundle = await bundleSweepWorkflows();
-  bundleFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'seedsweep-bundle-')), 'workflow-bundle.js');
-  writeFileSync(bundleFile, bundle.code);
-  ({ connection, client } = await connect());
-  tracker = await createTracker({ stateDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-state-')) });
+  ({ bundle, bundleFile, connection, client, tracker } = await realSweepSetup());
   pool = await TrialPool.create({ threads: 2 });
 
   // The undisturbed reference run.

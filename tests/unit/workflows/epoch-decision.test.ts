@@ -162,3 +162,37 @@ describe('answering an epoch report', () => {
     });
   });
 });
+
+describe('a pruning decision is the outcome', () => {
+  const setup = () => {
+    const trials = ['a', 'x', 'y', 'z'].map((k, i) => plannedTrial(k, i, 3));
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
+    Object.assign(sweep.carried.metricHistory, finishedHistory);
+    sweep.startRunning();
+    sweep.startNext({ cancel: () => undefined });
+    return sweep;
+  };
+
+  it('answers stop to every later report, a retried attempt included, and records the decision epoch', () => {
+    const sweep = setup();
+    expect(answerEpochReport(sweep, report(1, 1, 0.45), median)).toEqual({ action: 'continue' });
+    expect(answerEpochReport(sweep, report(2, 1, 0.2), median)).toMatchObject({ action: 'stop' });
+    expect(sweep.carried.stopEpochs).toEqual({ a: 2 });
+    // The worker died; the retry resumes from epoch 2 and reports epoch 3 with a better value.
+    expect(answerEpochReport(sweep, report(3, 2, 0.99), median)).toEqual({
+      action: 'stop',
+      reason: StopReason.earlyStopped,
+    });
+    // Even if that attempt ran to the end, the sweep records the stop at epoch 2.
+    sweep.recordOutcome(
+      sweep.trials[0]!,
+      { status: 'finished', final: { epoch: 3 }, resumedFromEpoch: 2, series: [0.45, 0.2, 0.99] },
+      true,
+    );
+    expect(sweep.carried.earlyStopped).toEqual({ a: 2 });
+    expect(sweep.carried.metricHistory['a']).toEqual([0.45, 0.2]);
+    expect(sweep.stoppedKeys()).toEqual(['a']);
+    sweep.release('a');
+    expect(sweep.counts()).toMatchObject({ earlyStopped: 1, finished: 0 });
+  });
+});
