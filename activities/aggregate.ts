@@ -48,6 +48,8 @@ export async function collectSweepRecords(options: {
   sweepId: string;
   trialKeys?: string[];
   plannedKeys?: string[];
+  /** Trials the pruner stopped: not results, even if an attempt finished anyway. */
+  stoppedKeys?: string[];
 }): Promise<TrialRecord[]> {
   const planned = new Set(
     options.plannedKeys ??
@@ -55,6 +57,7 @@ export async function collectSweepRecords(options: {
         (t) => t.trialKey,
       ),
   );
+  for (const key of options.stoppedKeys ?? []) planned.delete(key);
   const byKey = new Map<string, TrialRecord>();
   for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
     if (!planned.has(record.trialKey)) continue;

@@ -105,5 +105,22 @@ describe('collectSweepRecords', () => {
       [reused!.trialKey, 'before'],
     ]);
     expect(records.some((r) => r.trialKey === missing!.trialKey)).toBe(false);
+    // A trial the pruner stopped is not a result, even with a finished run (an attempt after a lost worker).
+    expect(
+      (await collectSweepRecords({ ...base, stoppedKeys: [own!.trialKey] })).map((r) => r.trialKey),
+    ).toEqual([reused!.trialKey]);
+  });
+
+  it("takes an adaptive sweep's plan as given (its spec alone names only the first trials)", async () => {
+    const tracker = new MemoryTracker();
+    const later = { ...planned[0]!, trialKey: 'added-later', seed: 99 };
+    await tracker.startSweep({ sweepId: 'now', sweepName: spec.name });
+    await tracker.startTrial('now', later);
+    await tracker.finishTrial('now', later.trialKey, { status: 'FINISHED', result });
+    const base = { tracker, spec: { ...spec, reuse: false }, datasetFingerprint: 'fp', sweepId: 'now' };
+    expect(await collectSweepRecords(base)).toEqual([]);
+    expect(
+      (await collectSweepRecords({ ...base, plannedKeys: ['added-later'] })).map((r) => r.trialKey),
+    ).toEqual(['added-later']);
   });
 });
