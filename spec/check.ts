@@ -593,7 +593,12 @@ export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
   );
   if (spec.adaptiveSeeds) {
     const [a, b] = spec.adaptiveSeeds.until.compare;
-    checkComparisons(problems, [{ a, b, path: ['seeds', 'until', 'compare'] }], expansion.variants, expansion.varying);
+    checkComparisons(
+      problems,
+      [{ a, b, path: ['seeds', 'until', 'compare'] }],
+      expansion.variants,
+      expansion.varying,
+    );
   }
   return problems;
 }
