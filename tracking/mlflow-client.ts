@@ -293,6 +293,11 @@ export class MlflowClient {
     return toRun(data.run);
   }
 
+  /** Marks a run deleted (searches leave it out; `mlflow gc` removes it for good). */
+  async deleteRun(runId: string): Promise<void> {
+    await this.request({ method: 'POST', endpoint: `${API}/runs/delete`, data: { run_id: runId } });
+  }
+
   /** Sets a run's status, end time (ms since the epoch) and/or name. */
   async updateRun(options: {
     runId: string;

@@ -162,12 +162,18 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     const identity = trialTags(entry.sweepId, entry.trial);
     let run = await this.index.findTrialRun(sweep.experimentId, entry.sweepId, entry.trial.trialKey);
     if (!run) {
-      run = await this.client.createRun({
+      // Look-up then create is not atomic: two hosts (a restarted worker re-sending its journal and
+      // the retry's worker) may both create. Each then keeps the EARLIEST-created run, which both see
+      // once both exist, and deletes its own if it lost: one run per trial, whoever writes.
+      const created = await this.client.createRun({
         experimentId: sweep.experimentId,
         runName: trialRunName(entry.trial),
-        startTime: entry.time,
+        startTime: Date.now(),
         tags: { ...identity, [TAG.parentRunId]: sweep.parentRunId },
       });
+      run =
+        (await this.index.findTrialRun(sweep.experimentId, entry.sweepId, entry.trial.trialKey)) ?? created;
+      if (run.runId !== created.runId) await this.client.deleteRun(created.runId);
     } else if (run.status === 'FAILED' || run.status === 'KILLED') {
       // The trial is being retried: same run, running again.
       await this.client.updateRun({ runId: run.runId, status: 'RUNNING' });

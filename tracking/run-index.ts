@@ -118,9 +118,12 @@ export class RunIndex {
         tagEquals(TAG.trialKey, trialKey),
       ].join(' and '),
       orderBy: ['attributes.start_time ASC'],
-      maxResults: 1,
+      maxResults: 10,
     });
-    return runs[0];
+    // The earliest, ties broken by run id: every host picks the same run when several exist.
+    return runs.sort(
+      (a, b) => a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0),
+    )[0];
   }
 
   /** The run id of a trial, or {@link NotReadyError} when its sweep or its run does not exist yet. */

@@ -295,6 +295,29 @@ describe('MlflowTracker against a real MLflow server', () => {
     expect(await steps(client, runId, 'final_test_accuracy')).toEqual([0]);
   });
 
+  it('two hosts starting the same trial at once end with one run, which both write to', async () => {
+    // A worker restarted after SIGKILL re-sends its journaled start while another host's retry starts
+    // the same trial: both look the run up, find none, and create one.
+    const [hostA, hostB] = [newTracker(), newTracker()];
+    const sweepName = unique('study');
+    const sweepId = unique('sweep');
+    const trial = plannedTrial({ trialKey: 'raced', seed: 1 });
+    await hostA.startSweep({ sweepId, sweepName });
+    await hostB.startSweep({ sweepId, sweepName });
+    await Promise.all([hostA.startTrial(sweepId, trial), hostB.startTrial(sweepId, trial)]);
+    await hostA.logEpoch(sweepId, trial.trialKey, epochMetrics(1, 2));
+    await hostB.logEpoch(sweepId, trial.trialKey, epochMetrics(2, 2));
+    const experimentId = (await client.getExperimentIdByName(sweepName))!;
+    const trialRuns = (await client.searchRuns({ experimentIds: [experimentId] })).filter(
+      (r) => r.tags['seedsweep.trial_key'] === 'raced',
+    );
+    expect(trialRuns).toHaveLength(1);
+    const runId = trialRuns[0]!.runId;
+    expect(await hostA.runIdOf(sweepId, trial.trialKey)).toBe(runId);
+    expect(await hostB.runIdOf(sweepId, trial.trialKey)).toBe(runId);
+    for (const key of EPOCH_METRIC_KEYS) expect(await steps(client, runId, key)).toEqual([1, 2]);
+  });
+
   it('concurrent writes from one process (several trials training at once) are each sent once', async () => {
     const tracker = newTracker();
     const sweepId = unique('sweep');
