@@ -4,6 +4,7 @@
  * (`input.missing`: stopped by a pruner, failed, …) are stated in the report, never silently left out.
  */
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { buildReport, ReportFormat, renderTable, writeReport } from '../analysis/report.js';
 import type { TrialRecord } from '../analysis/types.js';
 import { expandSweep } from '../spec/expand.js';
@@ -75,10 +76,44 @@ export async function collectSweepRecords(options: {
   return [...byKey.values()];
 }
 
+/** How long aggregation waits for finished trials' records to reach the tracking server. */
+const RECORDS_WAIT_MS = 20 * 60_000;
+
+/**
+ * Trials the workflow saw finish whose records are not on the tracking server yet: their writes are
+ * journaled on the worker that ran them (the server was away) and still on their way.
+ */
+function recordsNotArrived(input: AggregateActivityInput, records: TrialRecord[]): string[] {
+  const planned =
+    input.plannedKeys ??
+    expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint }).map((t) => t.trialKey);
+  const without = new Set([...(input.missing ?? []).map((m) => m.trialKey), ...(input.stoppedKeys ?? [])]);
+  const have = new Set(records.map((r) => r.trialKey));
+  return planned.filter((key) => !without.has(key) && !have.has(key));
+}
+
+/** Milliseconds since this activity was first scheduled (0 outside an activity, e.g. in tests). */
+function sinceFirstScheduled(): number {
+  try {
+    return Date.now() - Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 /** Builds the `aggregateSweep` activity. */
 export function createAggregate(deps: AggregateDeps) {
   return async function aggregateSweep(input: AggregateActivityInput): Promise<AggregateOutput> {
     const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
+    const notArrived = recordsNotArrived(input, records);
+    if (notArrived.length > 0 && sinceFirstScheduled() < RECORDS_WAIT_MS) {
+      // Retried by Temporal: a report without them would quietly count fewer seeds.
+      throw new Error(
+        `${notArrived.length} finished trial(s) of sweep ${input.sweepId} have no record on the tracking server yet ` +
+          `(e.g. ${notArrived[0]?.slice(0, 12)}): their writes are journaled on the worker that ran them and are sent ` +
+          `once the server answers; aggregation is retried for up to ${RECORDS_WAIT_MS / 60_000} minutes, then reports without them.`,
+      );
+    }
     const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
     if (records.length === 0) {
       // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.

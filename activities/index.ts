@@ -25,7 +25,10 @@ export interface ActivityDeps {
   reportRoot: string;
 }
 
-/** Bad input is not fixed by retrying: a UserError becomes a non-retryable failure of the activity. */
+/**
+ * Bad input is not fixed by retrying: a UserError becomes a non-retryable failure of the activity —
+ * unless it is transient (the tracking server is down), which Temporal retries.
+ */
 function nonRetryableUserErrors<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
 ): (...args: A) => Promise<R> {
@@ -33,7 +36,7 @@ function nonRetryableUserErrors<A extends unknown[], R>(
     try {
       return await fn(...args);
     } catch (error) {
-      if (isUserError(error))
+      if (isUserError(error) && !error.transient)
         throw ApplicationFailure.nonRetryable(`${error.code}: ${error.message}`, 'UserError');
       throw error;
     }

@@ -6,6 +6,7 @@
  * the activity is cancelled: the checkpoint is then on disk, and a cancellation is rethrown.
  */
 import { backendOfConfig } from '../domain/backends.js';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { isUserError } from '../common/errors.js';
@@ -159,7 +160,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
         // Bad configuration: retrying cannot help.
         throw ApplicationFailure.nonRetryable(`${error.code}: ${error.message}`, 'UserError');
       }
-      throw error;
+      throw withDiskContext(error, key, checkpointDir);
     } finally {
       clearInterval(keepAlive);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
@@ -170,4 +171,20 @@ export function createTrainTrial(deps: TrainTrialDeps) {
 /** The trainer stopped at an epoch boundary because we asked it to. */
 function isStop(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TrialStoppedError' || error.name === 'AbortError');
+}
+
+/**
+ * A full or read-only disk says only "ENOSPC: no space left on device, write": name the trial, the
+ * host and the checkpoint folder, and what to do. Still retryable: another worker may have room.
+ */
+function withDiskContext(error: unknown, trialKey: string, checkpointDir: string): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = /\b(ENOSPC|EDQUOT|EROFS)\b/.exec(message)?.[1];
+  if (!code) return error;
+  const what = code === 'EROFS' ? 'is read-only' : 'is full';
+  return new Error(
+    `trial ${trialKey.slice(0, 12)} on host ${os.hostname()}: the disk of its checkpoint folder ${checkpointDir} ${what} (${message}). ` +
+      'Free space there or point SEEDSWEEP_CHECKPOINT_DIR at a larger disk; Temporal retries the trial, on another worker if one takes it first.',
+    { cause: error },
+  );
 }

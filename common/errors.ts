@@ -8,12 +8,15 @@ export class UserError extends Error {
    * @param code Stable machine-readable code such as `E_BAD_ARGUMENT` or `E_SPEC_INVALID`.
    * @param message What was wrong and what to do about it.
    */
+  /** True when the cause may go away by itself (a server that is down): worth retrying later. */
+  readonly transient: boolean;
   constructor(
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; transient?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.transient = options?.transient ?? false;
   }
 }
 

@@ -66,7 +66,7 @@ export interface SyncResult {
 }
 
 /** Initial and longest pause of automatic sends after the server was found unreachable, in ms. */
-const OUTAGE_BACKOFF_MS = { first: 5_000, max: 60_000 } as const;
+const OUTAGE_BACKOFF_MS = { first: 5_000, max: 30_000 } as const;
 
 export class JournaledSender<T> {
   readonly outbox: Outbox<T>;
@@ -80,6 +80,8 @@ export class JournaledSender<T> {
   private autoPausedUntil = 0;
   private outageBackoffMs: number = OUTAGE_BACKOFF_MS.first;
   private outageReported = false;
+  /** After an outage, the next automatic attempt: journaled writes go out once the server is back even if nothing new is written. */
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: JournaledSenderOptions<T>) {
     this.outbox = options.outbox;
@@ -167,6 +169,7 @@ export class JournaledSender<T> {
     const message = error instanceof Error ? error.message : String(error);
     if (outage) {
       this.autoPausedUntil = Date.now() + this.outageBackoffMs;
+      this.retryLater(this.outageBackoffMs);
       this.outageBackoffMs = Math.min(OUTAGE_BACKOFF_MS.max, this.outageBackoffMs * 2);
       if (!this.outageReported) {
         this.outageReported = true;
@@ -176,6 +179,26 @@ export class JournaledSender<T> {
       this.warn(message);
     }
     return message;
+  }
+
+  /** Tries again in `ms` (automatic sends only; unref'd, so it never keeps a process alive). */
+  private retryLater(ms: number): void {
+    if (!this.autoSync || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule(false).catch((error: unknown) =>
+        this.warn(
+          `sending journaled writes failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }, ms);
+    this.retryTimer.unref();
+  }
+
+  /** Stops the automatic retry after an outage (what is journaled stays for the next process or `sync`). */
+  close(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private noteSuccess(): void {

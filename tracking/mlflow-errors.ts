@@ -43,6 +43,7 @@ export class MlflowUnavailableError extends UserError {
       'E_MLFLOW_UNAVAILABLE',
       `MLflow ${method} ${endpoint} at ${trackingUri} failed after ${attempts} attempt(s): ${status === undefined ? '' : `HTTP ${status} `}${reason}. ` +
         'Is the tracking server running and MLFLOW_TRACKING_URI right? Tracking writes stay in the outbox; run `seedsweep sync` once it is back.',
+      { transient: true },
     );
   }
 }

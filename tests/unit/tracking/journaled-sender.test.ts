@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   JournaledSender,
   NotReadyError,
@@ -80,5 +80,29 @@ describe('JournaledSender (knows nothing of MLflow)', () => {
     delivery.down = false;
     expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 1 });
     expect(warnings.at(-1)).toBe('fake server is reachable again; journaled writes sent.');
+  });
+
+  it('after an outage, sends what is journaled once the server is back, with nothing new written', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const delivery = new FakeDelivery();
+      const warnings: string[] = [];
+      const outbox = new Outbox<Entry>({ dir: mkdtempSync(path.join(os.tmpdir(), 'sender-')) });
+      const sender = new JournaledSender<Entry>({ outbox, delivery, warn: (m) => warnings.push(m) });
+      delivery.down = true;
+      await sender.write({ kind: 'open', stream: 'a' });
+      expect(outbox.pendingCount()).toBe(1);
+      delivery.down = false;
+      // The first automatic retry comes 5 s after the outage was seen.
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(delivery.delivered).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(delivery.delivered).toEqual(['a:open']);
+      expect(outbox.pendingCount()).toBe(0);
+      expect(warnings.at(-1)).toBe('fake server is reachable again; journaled writes sent.');
+      sender.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
