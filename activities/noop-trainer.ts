@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { faultPoint } from '../common/fault-points.js';
 import { InjectedFaultError, TrialStoppedError } from '../engine/errors.js';
 import type { EpochMetrics, TrialResult } from '../engine/types.js';
 import type { TrainerRunOptions, TrainerTask, TrialTrainer } from './trainer.js';
@@ -69,6 +70,7 @@ async function writeCheckpoint(dir: string, checkpoint: NoopCheckpoint): Promise
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, CHECKPOINT_FILE);
   await writeFile(`${file}.tmp`, JSON.stringify(checkpoint));
+  faultPoint('checkpoint-rename');
   await rename(`${file}.tmp`, file);
 }
 

@@ -10,6 +10,7 @@ import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { UserError } from '../common/errors.js';
+import { faultPoint } from '../common/fault-points.js';
 import type { EpochMetrics } from './types.js';
 
 /** Format tag of `checkpoint.json`; bumped when its meaning changes (2: generic trainable state). */
@@ -88,6 +89,7 @@ export async function writeCheckpoint(options: WriteCheckpointOptions): Promise<
   try {
     await writeFileSynced(path.join(tmp, STATE_FILE), blob);
     await writeFileSynced(path.join(tmp, JSON_FILE), `${JSON.stringify(json, null, 1)}\n`);
+    faultPoint('checkpoint-rename');
     const target = path.join(dir, epochDirName(state.epoch));
     await rm(target, { recursive: true, force: true });
     await rename(tmp, target);

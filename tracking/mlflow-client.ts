@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { UserError } from '../common/errors.js';
+import { faultPoint } from '../common/fault-points.js';
 import { chunkLogBatch, type KeyValue, type MetricPoint } from './log-batch-chunks.js';
 import { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
 import { backoffDelayMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
@@ -333,7 +334,8 @@ export class MlflowClient {
       params: options.params ?? [],
       tags: options.tags ?? [],
     });
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      if (index > 0) faultPoint('log-batch-between-chunks');
       await this.request({
         method: 'POST',
         endpoint: `${API}/runs/log-batch`,

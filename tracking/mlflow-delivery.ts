@@ -10,6 +10,7 @@
  *   with the same content.
  */
 import { isUserError } from '../common/errors.js';
+import { faultPoint } from '../common/fault-points.js';
 import type { EpochMetrics, PlannedTrial, TrialRecord, TrialResult } from '../domain/trial.js';
 import type { Delivery, DeliveryErrorKind } from './journaled-sender.js';
 import { NotReadyError } from './journaled-sender.js';
@@ -114,7 +115,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
             ? metricPoints(epochMetricValues(member.metrics), member.metrics.epoch, member.time)
             : [],
         );
-        return this.logMissingPoints(runId, points);
+        await this.logMissingPoints(runId, points);
+        faultPoint('log-batch'); // the sender marks the group delivered right after this returns
+        return;
       }
       case 'finishTrial':
         return this.finishTrial(body, (name) => outbox.blobPath(first.id, name));
