@@ -3,12 +3,14 @@
 # Temporal dev server and MLflow, N worker hosts each running `seedsweep worker` with its own state
 # folder (and checkpoints), and a "laptop" host that submits and reads results. Needs root.
 #
-#   scripts/cluster.sh up [--workers N] [--shared-checkpoints] [--fresh] [-- <extra worker flags>]
+#   scripts/cluster.sh up [--workers N] [--shared-checkpoints] [--fault-proxy] [--fresh] [-- <worker flags>]
 #   scripts/cluster.sh status
 #   scripts/cluster.sh laptop -- <command…>        e.g. laptop -- npx seedsweep run quickstart --detach
 #   scripts/cluster.sh on <host> -- <command…>     run a command on server, workerN or laptop
-#   scripts/cluster.sh kill <proc> [SIGNAL]        proc: temporal, mlflow, workerN (default SIGKILL)
+#   scripts/cluster.sh kill <proc> [SIGNAL]        proc: temporal, mlflow, proxy, workerN (default SIGKILL)
 #   scripts/cluster.sh start <proc>                (re)start one process after a kill
+#   scripts/cluster.sh link <host> down|up         cut a host from the network / reconnect it
+#   scripts/cluster.sh faults pass|500|429         what the fault proxy (up --fault-proxy) does
 #   scripts/cluster.sh down [--purge]              --purge also deletes .seedsweep/cluster (data, logs)
 #
 # Network: bridge ss-br0 (no address, no route out of the machine), one veth pair per host, addresses
@@ -23,15 +25,30 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DIR="$ROOT/.seedsweep/cluster"
-BRIDGE=ss-br0
-NET=10.77.0
+# SEEDSWEEP_CLUSTER_ID=K (1…9) makes a second, independent cluster beside the default one (0): its
+# own namespaces (sK-…), bridge, addresses 10.77.K.0/24 and state folder .seedsweep/cluster-K.
+ID=${SEEDSWEEP_CLUSTER_ID:-0}
+[[ $ID =~ ^[0-9]$ ]] || {
+  echo "cluster: SEEDSWEEP_CLUSTER_ID must be one digit 0…9; got '$ID'" >&2
+  exit 2
+}
+if [ "$ID" = 0 ]; then
+  PREFIX=ss
+  DIR="$ROOT/.seedsweep/cluster"
+else
+  PREFIX=s$ID
+  DIR="$ROOT/.seedsweep/cluster-$ID"
+fi
+BRIDGE=$PREFIX-br0
+NET=10.77.$ID
 SERVER_IP=$NET.2
 LAPTOP_IP=$NET.100
 TEMPORAL_PORT=7233
 MLFLOW_PORT=5000
 TEMPORAL_ADDRESS=$SERVER_IP:$TEMPORAL_PORT
 MLFLOW_URI=http://$SERVER_IP:$MLFLOW_PORT
+PROXY_PORT=5001 # up --fault-proxy: workers reach MLflow through scripts/fault-proxy.ts here
+PROXY_URI=http://$SERVER_IP:$PROXY_PORT
 VENV_BIN="$ROOT/.venv/bin"
 MAX_WORKERS=8
 TICK=0.5 # every wait loop sleeps this long per round, for a bounded number of rounds
@@ -41,7 +58,7 @@ die() {
   exit 1
 }
 usage() {
-  sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -55,7 +72,7 @@ hosts() {
   for ((i = 1; i <= n; i++)); do echo "worker$i"; done
   echo laptop
 }
-ns_of() { echo "ss-$1"; }
+ns_of() { echo "$PREFIX-$1"; }
 ip_of() {
   case $1 in
     server) echo "$SERVER_IP" ;;
@@ -66,9 +83,9 @@ ip_of() {
 }
 host_of_proc() {
   case $1 in
-    temporal | mlflow) echo server ;;
+    temporal | mlflow | proxy) echo server ;;
     worker[1-9]) echo "$1" ;;
-    *) die "unknown process '$1' (temporal, mlflow, worker1…)" ;;
+    *) die "unknown process '$1' (temporal, mlflow, proxy, worker1…)" ;;
   esac
 }
 is_up() { [ -f "$DIR/made" ]; }
@@ -79,18 +96,27 @@ host_env() {
   local host=$1
   local state="$DIR/$host"
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
-  echo "MLFLOW_TRACKING_URI=$MLFLOW_URI"
+  if [[ $host == worker* ]] && has_proxy; then
+    echo "MLFLOW_TRACKING_URI=$PROXY_URI"
+  else
+    echo "MLFLOW_TRACKING_URI=$MLFLOW_URI"
+  fi
   echo "SEEDSWEEP_STATE_DIR=$state"
   echo "SEEDSWEEP_CLUSTER_DIR=$DIR"
   echo "SEEDSWEEP_CLUSTER_HOST=$host"
+  echo "SEEDSWEEP_CLUSTER_ID=$ID"
   if [[ $host == worker* ]]; then
     if grep -q '^SHARED=1$' "$DIR/config"; then
       echo "SEEDSWEEP_CHECKPOINT_DIR=$DIR/shared-checkpoints"
     else
       echo "SEEDSWEEP_CHECKPOINT_DIR=$state/checkpoints"
     fi
+    # `SEEDSWEEP_FAULT=<point>[@n] scripts/cluster.sh start workerN`: that worker SIGKILLs itself
+    # at a named instant (common/fault-points.ts); the chaos suite uses it.
+    if [ -n "${SEEDSWEEP_FAULT:-}" ]; then echo "SEEDSWEEP_FAULT=$SEEDSWEEP_FAULT"; fi
   fi
 }
+has_proxy() { grep -q '^PROXY=1$' "$DIR/config" 2>/dev/null; }
 
 # ---- processes ----------------------------------------------------------------------------------
 
@@ -139,6 +165,10 @@ start_proc() {
         --backend-store-uri "sqlite:///$DIR/server/mlflow/mlflow.sqlite"
         --artifacts-destination "$DIR/server/mlflow/artifacts" --serve-artifacts --workers 1)
       mkdir -p "$DIR/server/mlflow"
+      ;;
+    proxy)
+      cmd=(node --import tsx "$ROOT/scripts/fault-proxy.ts" --listen "$SERVER_IP:$PROXY_PORT" --target "$MLFLOW_URI"
+        --mode-file "$DIR/server/fault-proxy.mode")
       ;;
     worker*)
       local -a extra=()
@@ -193,13 +223,14 @@ last_log() { awk '/^=== .* start /{buf=""} {buf=buf $0 "\n"} END{printf "%s", bu
 
 temporal_ok() {
   local out
-  out=$(ip netns exec ss-laptop timeout 5 "$VENV_BIN/temporal" operator cluster health \
+  out=$(ip netns exec "$PREFIX-laptop" timeout 5 "$VENV_BIN/temporal" operator cluster health \
     --address "$TEMPORAL_ADDRESS" 2>/dev/null) || return 1
   [[ $out == *SERVING* ]]
 }
 mlflow_ok() {
-  [ "$(ip netns exec ss-laptop curl -s -m 3 -o /dev/null -w '%{http_code}' "$MLFLOW_URI/health" 2>/dev/null)" = 200 ]
+  [ "$(ip netns exec "$PREFIX-laptop" curl -s -m 3 -o /dev/null -w '%{http_code}' "$MLFLOW_URI/health" 2>/dev/null)" = 200 ]
 }
+proxy_ok() { [[ $(last_log proxy) == *"fault-proxy: listening"* ]]; }
 worker_ok() { [[ $(last_log "$1") == *" ready: Temporal"* ]]; }
 
 # wait_for <rounds> <what> <process> <check command…>: polls until the check passes, at most
@@ -220,6 +251,7 @@ wait_ready() {
   case $1 in
     temporal) wait_for 240 "Temporal on $TEMPORAL_ADDRESS" temporal temporal_ok ;;
     mlflow) wait_for 240 "MLflow on $MLFLOW_URI" mlflow mlflow_ok ;;
+    proxy) wait_for 40 "fault proxy on $PROXY_URI" proxy proxy_ok ;;
     worker*) wait_for 240 "$1 startup" "$1" worker_ok "$1" ;;
   esac
 }
@@ -266,15 +298,15 @@ make_network() {
   ip link set "$BRIDGE" up
   for host in $(hosts); do
     ns=$(ns_of "$host")
-    veth="ss-v$host"
+    veth="$PREFIX-v$host"
     ip=$(ip_of "$host")
     ip netns add "$ns"
     made netns "$ns"
-    ip link add "$veth" type veth peer name "ss-p$host"
+    ip link add "$veth" type veth peer name "$PREFIX-p$host"
     made link "$veth"
     no_ipv6 "$veth"
-    ip link set "ss-p$host" netns "$ns"
-    ip -n "$ns" link set "ss-p$host" name eth0
+    ip link set "$PREFIX-p$host" netns "$ns"
+    ip -n "$ns" link set "$PREFIX-p$host" name eth0
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 2>/dev/null || true
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set lo up
@@ -286,7 +318,7 @@ make_network() {
 # ---- commands -----------------------------------------------------------------------------------
 
 cmd_up() {
-  local workers=2 shared=0 fresh=0
+  local workers=2 shared=0 fresh=0 proxy=0
   local -a extra=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -307,6 +339,10 @@ cmd_up() {
         fresh=1
         shift
         ;;
+      --fault-proxy)
+        proxy=1
+        shift
+        ;;
       --)
         shift
         extra=("$@")
@@ -325,7 +361,8 @@ cmd_up() {
   fi
   if [ "$fresh" = 1 ]; then rm -rf "$DIR"; fi
   mkdir -p "$DIR/server" "$DIR/logs" "$DIR/pids"
-  printf 'WORKERS=%s\nSHARED=%s\n' "$workers" "$shared" >"$DIR/config"
+  printf 'WORKERS=%s\nSHARED=%s\nPROXY=%s\n' "$workers" "$shared" "$proxy" >"$DIR/config"
+  echo pass >"$DIR/server/fault-proxy.mode"
   if [ ${#extra[@]} -gt 0 ]; then printf '%s\n' "${extra[@]}" >"$DIR/worker-args"; else rm -f "$DIR/worker-args"; fi
   : >"$DIR/made"
   # Whatever fails from here on, take down what was made so far.
@@ -335,11 +372,15 @@ cmd_up() {
   start_proc mlflow
   wait_ready temporal
   wait_ready mlflow
+  if [ "$proxy" = 1 ]; then
+    start_proc proxy
+    wait_ready proxy
+  fi
   local i
   for ((i = 1; i <= workers; i++)); do start_proc "worker$i"; done
   for ((i = 1; i <= workers; i++)); do wait_ready "worker$i"; done
   trap - EXIT
-  echo "cluster: up: Temporal $TEMPORAL_ADDRESS, MLflow $MLFLOW_URI, $workers worker host(s)$([ "$shared" = 1 ] && echo ', shared checkpoints' || echo ', checkpoints per host'); state in ${DIR#"$ROOT"/}"
+  echo "cluster: up: Temporal $TEMPORAL_ADDRESS, MLflow $MLFLOW_URI, $workers worker host(s)$([ "$shared" = 1 ] && echo ', shared checkpoints' || echo ', checkpoints per host')$([ "$proxy" = 1 ] && echo ", workers reach MLflow through the fault proxy $PROXY_URI"); state in ${DIR#"$ROOT"/}"
   echo "cluster: submit with: bash scripts/cluster.sh laptop -- npx seedsweep run sweeps/quickstart.yaml --detach"
 }
 
@@ -402,7 +443,7 @@ cmd_status() {
       ok=1
     fi
     case $host in
-      server) procs="temporal mlflow" ;;
+      server) procs="temporal mlflow$(has_proxy && echo ' proxy')" ;;
       laptop) procs="" ;;
       *) procs=$host ;;
     esac
@@ -417,6 +458,7 @@ cmd_status() {
       line+=" $(count_dirs "$DIR/$host/checkpoints") trial checkpoint folder(s);"
     fi
     [ "$host" = laptop ] && line+=" (scripts/cluster.sh laptop -- <command>)"
+    if [ -e "/run/netns/$ns" ] && ip -n "$ns" link show eth0 2>/dev/null | grep -q 'state DOWN'; then line+=" LINK DOWN (scripts/cluster.sh link $host up)"; fi
     echo "$line"
   done
   if grep -q '^SHARED=1$' "$DIR/config"; then
@@ -459,6 +501,28 @@ cmd_kill() {
   echo "cluster: sent SIG${sig#SIG} to $proc (pid $pid)"
 }
 
+# link <host> down|up: takes the host's network interface down (every connection it holds stalls, as
+# when a cable is pulled) or up again.
+cmd_link() {
+  local host=${1:-} state=${2:-}
+  [ -n "$host" ] && { [ "$state" = down ] || [ "$state" = up ]; } || usage
+  require_up
+  ip_of "$host" >/dev/null
+  ip -n "$(ns_of "$host")" link set eth0 "$state"
+  echo "cluster: $host ($(ip_of "$host")) link $state"
+}
+
+# faults pass|500|429: what the fault proxy answers from now on (pass: forwards everything).
+cmd_faults() {
+  local mode=${1:-}
+  case $mode in pass | 500 | 429) ;; *) usage ;; esac
+  require_up
+  has_proxy || die "the cluster runs no fault proxy: take it down and bring it up with --fault-proxy"
+  echo "$mode" >"$DIR/server/fault-proxy.mode.tmp"
+  mv "$DIR/server/fault-proxy.mode.tmp" "$DIR/server/fault-proxy.mode"
+  echo "cluster: fault proxy mode $mode"
+}
+
 cmd_start() {
   local proc=${1:-}
   [ -n "$proc" ] || usage
@@ -483,5 +547,7 @@ case ${1:-} in
   on) shift && cmd_on "$@" ;;
   kill) shift && cmd_kill "$@" ;;
   start) shift && cmd_start "$@" ;;
+  link) shift && cmd_link "$@" ;;
+  faults) shift && cmd_faults "$@" ;;
   *) usage ;;
 esac
