@@ -8,6 +8,8 @@ import type { SweepProgress, TrialProgress } from '../orchestration/shared.js';
 
 export interface ProgressDisplay {
   update(progress: SweepProgress): void;
+  /** Shows one line of its own (above the bars on a terminal). */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -50,6 +52,7 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   );
   let overall: cliProgress.SingleBar | undefined;
   const bars = new Map<string, cliProgress.SingleBar>();
+  let stopped = false;
   return {
     update(p) {
       const plan = p.plan !== undefined ? ` plan: ${p.plan}` : '';
@@ -75,7 +78,13 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
         }
       }
     },
+    log(line) {
+      // Before the first bar, and after the last redraw, the bars would not print it: write it then.
+      if (overall && !stopped) multi.log(`${line}\n`);
+      else stream.write(`${line}\n`);
+    },
     stop() {
+      stopped = true;
       multi.stop();
     },
   };
@@ -104,6 +113,9 @@ function linesDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
       const overall = `sweep ${p.sweepId}: ${done(p)}/${p.counts.total} done (finished ${p.counts.finished}, failed ${p.counts.failed}, skipped ${p.counts.skipped}), running ${p.counts.running} [${p.phase}]`;
       if (overall !== lastOverall) stream.write(`${overall}\n`);
       lastOverall = overall;
+    },
+    log(line) {
+      stream.write(`${line}\n`);
     },
     stop() {},
   };

@@ -4,8 +4,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { UserError } from '../common/errors.js';
+import { isUserError, UserError } from '../common/errors.js';
 import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from './process.js';
+import {
+  DEFAULT_RECONNECT_MINUTES,
+  parseReconnectMinutes,
+  RECONNECT_MINUTES_ENV,
+} from './reconnect-window.js';
 
 /** Raw commander options of the worker command. */
 export interface WorkerFlags {
@@ -16,6 +21,7 @@ export interface WorkerFlags {
   trainer: TrainerKind;
   noopEpochMs?: string;
   queuePrefix?: string;
+  reconnectMinutes?: string;
 }
 
 /** Turns the command's flags into {@link WorkerProcessOptions}; bad values are UserErrors. */
@@ -42,6 +48,10 @@ export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions
   }
   const threads = int('threads', flags.threads, 1);
   const noopEpochMs = int('noop-epoch-ms', flags.noopEpochMs, 0);
+  const reconnectMinutes =
+    flags.reconnectMinutes === undefined
+      ? undefined
+      : parseReconnectMinutes(flags.reconnectMinutes, `--reconnect-minutes (or ${RECONNECT_MINUTES_ENV})`);
   return {
     queue: flags.queue,
     control: flags.control,
@@ -50,6 +60,7 @@ export function workerOptionsFromFlags(flags: WorkerFlags): WorkerProcessOptions
     ...(gpus && gpus.length > 0 ? { gpus } : {}),
     ...(noopEpochMs !== undefined ? { noopEpochMs } : {}),
     ...(flags.queuePrefix ? { queuePrefix: flags.queuePrefix } : {}),
+    ...(reconnectMinutes !== undefined ? { reconnectMinutes } : {}),
   };
 }
 
@@ -70,8 +81,22 @@ export function defineWorkerCommand(command: Command): Command {
     )
     .addOption(new Option('--noop-epoch-ms <ms>', 'milliseconds per epoch of the noop trainer').hideHelp())
     .option('--queue-prefix <prefix>', 'task-queue name prefix (isolates deployments)', 'seedsweep')
+    .addOption(
+      new Option(
+        '--reconnect-minutes <n>',
+        `when Temporal is lost, keep reconnecting for up to n minutes (fractions allowed), then exit with code 2 (E_TEMPORAL_UNREACHABLE) so that a supervisor restarts the worker (default: ${DEFAULT_RECONNECT_MINUTES})`,
+      ).env(RECONNECT_MINUTES_ENV),
+    )
     .action(async (flags: WorkerFlags) => {
-      await runWorkerProcess(workerOptionsFromFlags(flags));
+      try {
+        await runWorkerProcess(workerOptionsFromFlags(flags));
+      } catch (error) {
+        // Workers stuck on a lost server may keep the process alive: the caller prints the error at
+        // once, and the process must then end even so (2 for a UserError such as
+        // E_TEMPORAL_UNREACHABLE, else 1), so that a supervisor restarts it.
+        setTimeout(() => process.exit(isUserError(error) ? 2 : 1), 2000).unref();
+        throw error;
+      }
     });
 }
 

@@ -17,8 +17,11 @@ import { createTracker } from '../tracking/index.js';
 import type { Tracker } from '../tracking/types.js';
 import { checkGpuHost, requireGpuDevice } from './gpu-check.js';
 import { superviseGpuWorkers } from './gpu-supervisor.js';
+import { createConnectionMonitor, probeTemporal } from './connection-monitor.js';
+import { formatMinutes, reconnectMinutesFromEnv } from './reconnect-window.js';
 import { installTemporalRuntime } from './runtime.js';
-import { createSweepWorkers } from './sweep-worker.js';
+import { bundleSweepWorkflows, createSweepWorkers } from './sweep-worker.js';
+import { superviseWorkers } from './worker-supervisor.js';
 
 /** Trainers a worker can host. `noop` trains nothing (orchestration benchmarks and drills). */
 export const TrainerKind = { engine: 'engine', noop: 'noop' } as const;
@@ -43,6 +46,12 @@ export interface WorkerProcessOptions {
   tracker?: Tracker;
   /** Log lines go here. @default stderr */
   log?: (line: string) => void;
+  /**
+   * Minutes a lost Temporal server is waited for (the Workers reconnect and poll again when it is
+   * back); beyond that the worker gives up with `E_TEMPORAL_UNREACHABLE`. The first connection is not
+   * retried. @default SEEDSWEEP_RECONNECT_MINUTES, else 10
+   */
+  reconnectMinutes?: number;
 }
 
 /**
@@ -79,29 +88,76 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
     requireGpuDevice(backend);
   }
 
+  const reconnectMinutes = options.reconnectMinutes ?? reconnectMinutesFromEnv();
   installTemporalRuntime();
   const settings = await resolveTemporalSettings();
   const connection = await connectTemporal(settings);
   const tracker = options.tracker ?? (await createTracker());
+  // The connection of the current generation of Workers (a new one after a failure).
+  let current = connection;
+  const monitor = createConnectionMonitor({
+    address: settings.address,
+    reconnectMinutes,
+    probe: () => probeTemporal(current, settings.address),
+    log,
+  });
   let trainer: TrialTrainer | undefined;
   try {
+    const serveControl = options.control ?? true;
+    // Bundle once: a new generation of Workers reuses the bundle.
+    const workflowBundle =
+      serveControl && !process.env['SEEDSWEEP_WORKFLOW_BUNDLE'] ? await bundleSweepWorkflows() : undefined;
     trainer =
       kind === TrainerKind.noop
         ? createNoopTrainer({ epochMilliseconds: options.noopEpochMs ?? 0 })
         : await TrialPool.create({ threads, ...(queue === 'gpu' ? { backend: 'tensorflow-gpu' } : {}) });
+    const poolTrainer = trainer;
     const queues = taskQueues(options.queuePrefix ?? 'seedsweep');
-    const workers = await createSweepWorkers({
-      connection,
-      namespace: settings.namespace,
-      taskQueues: queues,
-      trainingQueue: queue,
-      serveControl: options.control ?? true,
-      trainer,
-      maxConcurrentTrials: threads,
-      tracker,
-      checkpointRoot: checkpointRoot(),
-      modelRoot: modelRoot(),
-      reportRoot: reportRoot(),
+    let ready = false;
+    const workers = superviseWorkers({
+      monitor,
+      log,
+      // Ready once the first Workers exist (their creation checks the namespace on the server).
+      onStarted: () => {
+        if (ready) return;
+        ready = true;
+        log(
+          `worker ${process.pid} ready: Temporal ${settings.address} namespace ${settings.namespace}; ` +
+            `queues ${options.control === false ? '' : `${queues.control}, `}${queue === 'gpu' ? queues.gpu : queues.cpu}; ${threads} training thread(s)` +
+            `${kind === TrainerKind.noop ? ' (noop trainer)' : ''}${process.env['CUDA_VISIBLE_DEVICES'] !== undefined ? `; CUDA_VISIBLE_DEVICES=${process.env['CUDA_VISIBLE_DEVICES']}` : ''}` +
+            `; reconnects for up to ${formatMinutes(reconnectMinutes)} when Temporal is lost`,
+        );
+      },
+      start: async (generation) => {
+        // Generation 0 uses the first connection; later ones a fresh one, so that nothing of a
+        // failed generation's channel is reused.
+        const own = generation === 0 ? connection : await connectTemporal(settings);
+        try {
+          const workers = await createSweepWorkers({
+            connection: own,
+            namespace: settings.namespace,
+            taskQueues: queues,
+            trainingQueue: queue,
+            serveControl,
+            trainer: poolTrainer,
+            maxConcurrentTrials: threads,
+            tracker,
+            checkpointRoot: checkpointRoot(),
+            modelRoot: modelRoot(),
+            reportRoot: reportRoot(),
+            ...(workflowBundle ? { workflowBundle } : {}),
+            log,
+          });
+          const previous = current;
+          current = own;
+          // Fails (and the connection is left to the process's end) while old Workers still hold it.
+          if (previous !== connection) void previous.close().catch(() => undefined);
+          return { workers };
+        } catch (error) {
+          if (own !== connection) await own.close().catch(() => undefined);
+          throw error;
+        }
+      },
     });
     const stop = (signal: NodeJS.Signals) => {
       log(
@@ -111,11 +167,6 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    log(
-      `worker ${process.pid} ready: Temporal ${settings.address} namespace ${settings.namespace}; ` +
-        `queues ${options.control === false ? '' : `${queues.control}, `}${queue === 'gpu' ? queues.gpu : queues.cpu}; ${threads} training thread(s)` +
-        `${kind === TrainerKind.noop ? ' (noop trainer)' : ''}${process.env['CUDA_VISIBLE_DEVICES'] !== undefined ? `; CUDA_VISIBLE_DEVICES=${process.env['CUDA_VISIBLE_DEVICES']}` : ''}`,
-    );
     try {
       await workers.run();
     } finally {
@@ -124,8 +175,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
     }
     log(`worker ${process.pid}: stopped`);
   } finally {
+    monitor.stop();
     await trainer?.destroy();
-    await connection.close();
+    // Fails while a Worker that never stopped still holds it (a give-up): nothing left to do then.
+    await current.close().catch(() => undefined);
+    if (current !== connection) await connection.close().catch(() => undefined);
   }
 }
 
@@ -135,5 +189,7 @@ function gpuChildArgs(options: WorkerProcessOptions): string[] {
   if (options.queuePrefix) args.push('--queue-prefix', options.queuePrefix);
   if (options.trainer) args.push('--trainer', options.trainer);
   if (options.noopEpochMs !== undefined) args.push('--noop-epoch-ms', String(options.noopEpochMs));
+  if (options.reconnectMinutes !== undefined)
+    args.push('--reconnect-minutes', String(options.reconnectMinutes));
   return args;
 }

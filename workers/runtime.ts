@@ -81,8 +81,11 @@ export function createSdkLogSink(options: SdkLogSinkOptions): {
         if (options.verbose || entry.level === 'ERROR' || entry.level === 'WARN') stderr(`${line}\n`);
         return;
       }
-      if (entry.level === 'ERROR' && !shown.has(entry.message)) {
-        shown.add(entry.message);
+      // Counts vary between repeats ("gRPC call poll_workflow_task_queue retried 17 times" while
+      // Temporal is down): one line per message with its numbers left out.
+      const repeat = entry.message.replace(/\d+/g, 'N');
+      if (entry.level === 'ERROR' && !shown.has(repeat)) {
+        shown.add(repeat);
         stderr(`temporal sdk error: ${entry.message} (details in ${options.file})\n`);
       }
     },

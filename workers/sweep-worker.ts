@@ -8,14 +8,16 @@ import { Client } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   Worker,
+  type InjectedSinks,
   type NativeConnection,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { clientEpochReporter } from '../activities/epoch-reporter.js';
 import type { TrialTrainer } from '../activities/trainer.js';
+import { faultPoint, type FaultPointSinks } from '../common/fault-points.js';
 import type { Tracker } from '../tracking/types.js';
 import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../orchestration/shared.js';
+import { deadlineEpochReporter } from './epoch-report-deadline.js';
 
 /** Path of the workflows entry the bundler reads (`.ts` from source, `.js` from dist). */
 export function workflowsPath(): string {
@@ -24,6 +26,15 @@ export function workflowsPath(): string {
     ? fileURLToPath(ts)
     : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
+
+/**
+ * The worker side of the workflows' fault-point sink (common/fault-points.ts). The SDK runs sinks after
+ * the activation and before its commands go to Temporal (never while replaying history): a kill there
+ * loses the continue-as-new command; the workflow task times out and another worker redoes it.
+ */
+const faultPointSinks: InjectedSinks<FaultPointSinks> = {
+  faultPoints: { reach: { fn: (_info, point) => faultPoint(point), callDuringReplay: false } },
+};
 
 /** Bundles the sweep workflows once (tests and benchmarks reuse one bundle across workers). */
 export async function bundleSweepWorkflows(): Promise<{ code: string }> {
@@ -66,13 +77,22 @@ export interface SweepWorkerOptions {
   shutdownGraceTime?: string;
   /** Worker identity shown in Temporal. @default `<pid>@<host>` */
   identity?: string;
+  /** Deadline of one epoch report (the `reportEpoch` update). @default 60 s, see ./epoch-report-deadline.ts */
+  epochReportTimeoutMs?: number;
+  /** Where the worker's own lines go (late epoch reports). @default stderr */
+  log?: (line: string) => void;
 }
 
 /** A running set of Workers; `run` resolves once all have shut down. */
 export interface SweepWorkers {
+  /** Runs every Worker; rejects as soon as one fails (the others are then shut down). */
   run(): Promise<void>;
   /** Stops polling; running trials stop at their next epoch boundary, then `run` resolves. */
   shutdown(): void;
+  /** Resolves once every Worker has stopped, failed ones included (after `run`). */
+  settled(): Promise<void>;
+  /** Why the Workers no longer all poll when nobody asked them to stop (e.g. `control Worker DRAINING`), else undefined. */
+  problem(): string | undefined;
 }
 
 /** Creates the process's Workers (does not start polling until `run`). */
@@ -83,7 +103,10 @@ export async function createSweepWorkers(options: SweepWorkerOptions): Promise<S
   const activities = createActivities({
     tracker: options.tracker,
     ...(options.trainer ? { trainer: options.trainer } : {}),
-    reportEpoch: clientEpochReporter(client),
+    reportEpoch: deadlineEpochReporter(client, {
+      ...(options.epochReportTimeoutMs !== undefined ? { timeoutMs: options.epochReportTimeoutMs } : {}),
+      log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
+    }),
     checkpointRoot: options.checkpointRoot,
     ...(options.modelRoot ? { modelRoot: options.modelRoot } : {}),
     reportRoot: options.reportRoot,
@@ -109,6 +132,7 @@ export async function createSweepWorkers(options: SweepWorkerOptions): Promise<S
         ...workflowSource,
         taskQueue: queues.control,
         maxConcurrentActivityTaskExecutions: 20,
+        sinks: faultPointSinks,
       }),
     );
   }
@@ -124,20 +148,33 @@ export async function createSweepWorkers(options: SweepWorkerOptions): Promise<S
   }
   if (workers.length === 0)
     throw new Error('createSweepWorkers: nothing to serve (no control queue, no training queue)');
+  let runs: Promise<unknown>[] = [];
+  let shutdownRequested = false;
   return {
     async run() {
       // If one Worker fails, stop the others so the process does not half-serve.
-      await Promise.all(
-        workers.map((w) =>
-          w.run().catch((error: unknown) => {
-            for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
-            throw error;
-          }),
-        ),
+      const running = workers.map((w) =>
+        w.run().catch((error: unknown) => {
+          for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
+          throw error;
+        }),
       );
+      runs = running;
+      await Promise.all(running);
     },
     shutdown() {
+      shutdownRequested = true;
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    async settled() {
+      await Promise.allSettled(runs);
+    },
+    problem() {
+      if (shutdownRequested) return undefined;
+      const stuck = workers.filter((w) => !['INITIALIZED', 'RUNNING'].includes(w.getState()));
+      return stuck.length === 0
+        ? undefined
+        : stuck.map((w) => `${w.options.taskQueue} Worker ${w.getState()}`).join(', ');
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { openTemporalSession } from '../../client/session.js';
 import { resumeSweep } from '../../client/sweeps.js';
+import { reconnectMinutesFromEnv } from '../../workers/reconnect-window.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
@@ -21,6 +22,8 @@ export function register(program: Command): void {
     .action((sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) =>
       withEmbeddedServersNotice(async () => {
         const threads = parseThreadsFlag(flags.threads);
+        // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
+        if (!flags.detach) reconnectMinutesFromEnv();
         const session = await openTemporalSession();
         try {
           const resumed = await resumeSweep({ client: session.client, sweepId });

@@ -5,6 +5,7 @@ import { submitSweep } from '../../client/sweeps.js';
 import { fingerprintDataset } from '../../datasets/plugins.js';
 import { expandSweep } from '../../spec/expand.js';
 import { loadSweepSpec } from '../../spec/load.js';
+import { reconnectMinutesFromEnv } from '../../workers/reconnect-window.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
@@ -41,6 +42,8 @@ export function register(program: Command): void {
     .action((specFile: string, flags: RunFlags) =>
       withEmbeddedServersNotice(async () => {
         const threads = parseThreadsFlag(flags.threads);
+        // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
+        if (!flags.detach) reconnectMinutesFromEnv();
         const overrides = [
           ...flags.set,
           ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`]),
