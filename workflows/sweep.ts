@@ -14,10 +14,12 @@ import {
   condition,
   makeContinueAsNewFunc,
   proxyActivities,
+  proxySinks,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/index.js';
+import type { FaultPointSinks } from '../common/fault-points.js';
 import type { EarlyStoppingSpec } from '../spec/schema.js';
 import {
   DEFAULT_TASK_QUEUES,
@@ -41,21 +43,37 @@ import {
 
 export { cancelSignal, pauseSignal, progressQuery, reportEpochUpdate, resumeSignal };
 
-/** Tracker calls: short, idempotent, retried for a while (the tracker journals, so they rarely fail). */
+/**
+ * Tracker calls: short and idempotent. Writes are journaled, so only reads fail, when the tracking
+ * server is away: they are retried for up to an hour (a restart or an outage of minutes is waited out).
+ */
 const tracker = proxyActivities<SweepActivities>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-/** Aggregation: statistics and report files; longer, retried a few times. */
+/**
+ * The start's look-ups of trials finished before (`finishedTrialKeys`, `finishedTrialValues`): with
+ * reuse they search the tracking server once per planned trial key, so they take time in proportion to
+ * the plan (a 10,000-trial sweep: ~3 min on the namespace cluster, `npm run bench:load`). Under the
+ * tracker calls' 1-minute limit every attempt of such a sweep's start timed out (and each abandoned
+ * attempt kept searching), so the sweep never started a trial. Same retries as the tracker calls.
+ */
+const lookups = proxyActivities<SweepActivities>({
+  startToCloseTimeout: '30 minutes',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * Aggregation: statistics and report files from the tracking server's records; retried for up to an
+ * hour while the server is away or finished trials' records are still on their way (journaled writes).
+ */
 const aggregation = proxyActivities<SweepActivities>({
   startToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /** @default for {@link SweepWorkflowInput.maxHistoryEventsBeforeContinue} */
@@ -125,14 +143,14 @@ async function startSweep(input: SweepWorkflowInput, sweep: SweepState, plan: Ad
   // Trials finished under this sweep name, and (unless the spec says reuse: false) equal trial keys
   // finished under any other name: both are skipped, and the report includes them.
   sweep.skipAlreadyFinished(
-    await tracker.finishedTrialKeys({
+    await lookups.finishedTrialKeys({
       sweepName: spec.name,
       ...(spec.reuse !== false ? { plan: { spec, datasetFingerprint: input.datasetFingerprint } } : {}),
     }),
   );
   // An adaptive sweep decides on values: a resumed one gets those of its trials finished before.
   if (plan.adaptive) {
-    const values = await tracker.finishedTrialValues({
+    const values = await lookups.finishedTrialValues({
       sweepName: spec.name,
       metric: adaptiveMetric(spec),
       keys: sweep.carried.alreadyFinished,
@@ -219,12 +237,17 @@ function planOutcomes(sweep: SweepState, spec: SweepWorkflowInput['spec']): Plan
   };
 }
 
+/** Chaos tests' fault points (common/fault-points.ts), run by the worker; a sink call adds no command. */
+const { faultPoints } = proxySinks<FaultPointSinks>();
+
 /** Continues as new with the carried state, keeping the memo (spec, name) so `list` and `resume` find it. */
 function continueSweepAsNew(input: SweepWorkflowInput, sweep: SweepState): Promise<SweepSummary> {
   const state = sweep.carryOver();
   const continueWithState = makeContinueAsNewFunc<typeof sweepWorkflow>({
     memo: workflowInfo().memo ?? {},
   });
+  // Not while replaying: the worker would drop the call anyway, and replay tests register no sinks.
+  if (!workflowInfo().unsafe.isReplaying) faultPoints.reach('continue-as-new');
   return continueWithState({ ...input, state });
 }
 
