@@ -104,7 +104,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
             lastMetrics = metrics;
             heartbeat = { epoch: metrics.epoch, checkpointDir };
             ctx.heartbeat(heartbeat);
-            pending.push(deps.tracker.logEpoch(sweepId, key, metrics).catch(() => undefined));
+            pending.push(deps.tracker.logEpoch(sweepId, key, metrics, attempt).catch(() => undefined));
             // After the last epoch there is nothing left to decide; the result reports it.
             if (metrics.epoch < trial.config.train.epochs) {
               reports = reports
@@ -118,7 +118,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
         },
       );
       await Promise.all(pending);
-      await deps.tracker.finishTrial(sweepId, key, { status: 'FINISHED', result });
+      await deps.tracker.finishTrial(sweepId, key, { status: 'FINISHED', result, attempt });
       const series = input.seriesMetric
         ? result.epochs.map((m) => metricValue(m, input.seriesMetric as string) ?? Number.NaN)
         : undefined;

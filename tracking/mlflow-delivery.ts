@@ -36,12 +36,21 @@ import type { RunStatus, SweepInfo } from './types.js';
 export type TrackingEntry =
   | { kind: 'startSweep'; time: number; sweep: SweepInfo }
   | { kind: 'startTrial'; time: number; sweepId: string; trial: PlannedTrial; tags: Record<string, string> }
-  | { kind: 'logEpoch'; time: number; sweepId: string; trialKey: string; metrics: EpochMetrics }
+  | {
+      kind: 'logEpoch';
+      time: number;
+      sweepId: string;
+      trialKey: string;
+      metrics: EpochMetrics;
+      /** The trial attempt that wrote it (see {@link MlflowDelivery.superseded}). */
+      attempt?: number;
+    }
   | {
       kind: 'finishTrial';
       time: number;
       sweepId: string;
       trialKey: string;
+      attempt?: number;
       status: RunStatus;
       result?: TrialResult;
       error?: string;
@@ -59,10 +68,12 @@ export type TrackingEntry =
 export class MlflowDelivery implements Delivery<TrackingEntry> {
   private readonly client: MlflowClient;
   private readonly index: RunIndex;
+  private readonly warn: (message: string) => void;
 
-  constructor(options: { client: MlflowClient; index: RunIndex }) {
+  constructor(options: { client: MlflowClient; index: RunIndex; warn?: (message: string) => void }) {
     this.client = options.client;
     this.index = options.index;
+    this.warn = options.warn ?? (() => undefined);
   }
 
   get target(): string {
@@ -110,8 +121,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         return this.startTrial(body);
       case 'logEpoch': {
         const runId = await this.index.trialRunId(body.sweepId, body.trialKey);
+        const current = await this.superseded(runId, body);
         const points = group.flatMap(({ body: member }) =>
-          member.kind === 'logEpoch'
+          member.kind === 'logEpoch' && !(current !== undefined && (member.attempt ?? current) < current)
             ? metricPoints(epochMetricValues(member.metrics), member.metrics.epoch, member.time)
             : [],
         );
@@ -189,9 +201,14 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     // The sweep's dataset fingerprint, unless the caller gave the trial's own.
     const inherited: Record<string, string> =
       sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {};
+    // The attempt tag only grows: a superseded attempt's start, sent late, does not take the trial back.
+    const { [TAG.attempt]: attempt, ...callerTags } = entry.tags;
+    const latest = Number(run.tags[TAG.attempt]);
+    const keepAttempt = attempt !== undefined && !(Number.isInteger(latest) && Number(attempt) < latest);
     const tags = keyValues({
       ...inherited,
-      ...entry.tags,
+      ...callerTags,
+      ...(keepAttempt ? { [TAG.attempt]: attempt } : {}),
       ...identity,
       [TAG.parentRunId]: sweep.parentRunId,
     });
@@ -210,6 +227,8 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     const runId = entry.result
       ? await this.index.trialRunId(entry.sweepId, entry.trialKey)
       : await this.trialRunIdOrCreate(entry.sweepId, entry.trialKey, entry.time);
+    const current = await this.superseded(runId, entry);
+    if (current !== undefined && entry.attempt !== undefined && entry.attempt < current) return;
     const tags: Record<string, string> = {};
     if (entry.error !== undefined) tags[TAG.error] = clampTag(entry.error);
     const result = entry.result;
@@ -279,6 +298,27 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       });
     }
     await this.client.updateRun({ runId: sweep.parentRunId, status: entry.status, endTime: entry.time });
+  }
+
+  /**
+   * Fencing for a trial retried while its earlier attempt still runs (a host cut off from Temporal but
+   * not from MLflow, or everyone during a Temporal outage): the run's `seedsweep.attempt` tag names the
+   * latest attempt that started it, and writes of an earlier attempt are dropped. Returns that latest
+   * attempt when `entry` carries an attempt, else undefined (no check: older journals, other callers).
+   */
+  private async superseded(
+    runId: string,
+    entry: { attempt?: number; trialKey: string },
+  ): Promise<number | undefined> {
+    if (entry.attempt === undefined) return undefined;
+    const run = await this.index.findRun(runId);
+    const latest = Number(run?.tags[TAG.attempt] ?? NaN);
+    if (!Number.isInteger(latest)) return undefined;
+    if (entry.attempt < latest)
+      this.warn(
+        `dropped late writes of trial ${entry.trialKey.slice(0, 12)} attempt ${entry.attempt}: attempt ${latest} has taken it over`,
+      );
+    return latest;
   }
 
   /**

@@ -64,7 +64,7 @@ export class MlflowTracker implements Tracker {
     this.index = new RunIndex({ client: this.client, indexDir: path.join(this.outbox.dir, 'sweeps') });
     this.sender = new JournaledSender<TrackingEntry>({
       outbox: this.outbox,
-      delivery: new MlflowDelivery({ client: this.client, index: this.index }),
+      delivery: new MlflowDelivery({ client: this.client, index: this.index, warn: this.warn }),
       warn: this.warn,
       ...(options.autoSync !== undefined ? { autoSync: options.autoSync } : {}),
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
@@ -89,14 +89,21 @@ export class MlflowTracker implements Tracker {
     });
   }
 
-  async logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics): Promise<void> {
-    await this.sender.write({ kind: 'logEpoch', time: Date.now(), sweepId, trialKey, metrics });
+  async logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics, attempt?: number): Promise<void> {
+    await this.sender.write({
+      kind: 'logEpoch',
+      time: Date.now(),
+      sweepId,
+      trialKey,
+      metrics,
+      ...(attempt !== undefined ? { attempt } : {}),
+    });
   }
 
   async finishTrial(
     sweepId: string,
     trialKey: string,
-    outcome: { status: RunStatus; result?: TrialResult; error?: string },
+    outcome: { status: RunStatus; result?: TrialResult; error?: string; attempt?: number },
   ): Promise<void> {
     const modelDir = outcome.result?.modelDir;
     const blobs: BlobSource[] =
@@ -110,6 +117,7 @@ export class MlflowTracker implements Tracker {
       hasModel: blobs.length > 0,
       ...(outcome.result ? { result: outcome.result } : {}),
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      ...(outcome.attempt !== undefined ? { attempt: outcome.attempt } : {}),
     };
     await this.sender.write(entry, blobs);
   }

@@ -29,6 +29,8 @@ export const TAG = {
   /** `cpu` or `gpu`: where the backend computed. */
   device: 'seedsweep.device',
   resumedFromEpoch: 'seedsweep.resumed_from_epoch',
+  /** Temporal's attempt of the trial that last started it: only that attempt's writes count. */
+  attempt: 'seedsweep.attempt',
   error: 'seedsweep.error',
   /** Content fingerprint of the trial's dataset (what its trial key was computed with). */
   datasetFingerprint: 'seedsweep.dataset_fingerprint',

@@ -74,13 +74,20 @@ export interface Tracker {
    * caller passes win over the tracker's own (e.g. `seedsweep.dataset_fingerprint` over the sweep's).
    */
   startTrial(sweepId: string, trial: PlannedTrial, tags?: Record<string, string>): Promise<void>;
-  /** Log one epoch's metrics with step = epoch. Logging the same epoch twice keeps one point. */
-  logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics): Promise<void>;
-  /** Final metrics, model stats, model artifacts (if `result.modelDir`), then the run's end status. */
+  /**
+   * Log one epoch's metrics with step = epoch. Logging the same epoch twice keeps one point. With
+   * `attempt` (the trial's `seedsweep.attempt` tag at its start), the write is dropped once a later
+   * attempt has started the trial: a superseded attempt still running must not log beside it.
+   */
+  logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics, attempt?: number): Promise<void>;
+  /**
+   * Final metrics, model stats, model artifacts (if `result.modelDir`), then the run's end status;
+   * dropped, like `logEpoch`, when `outcome.attempt` was superseded.
+   */
   finishTrial(
     sweepId: string,
     trialKey: string,
-    outcome: { status: RunStatus; result?: TrialResult; error?: string },
+    outcome: { status: RunStatus; result?: TrialResult; error?: string; attempt?: number },
   ): Promise<void>;
   /** Log summary files (report JSON/HTML) to the parent run and set its end status. */
   finishSweep(

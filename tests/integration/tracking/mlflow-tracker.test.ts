@@ -318,6 +318,43 @@ describe('MlflowTracker against a real MLflow server', () => {
     for (const key of EPOCH_METRIC_KEYS) expect(await steps(client, runId, key)).toEqual([1, 2]);
   });
 
+  it("a superseded attempt's late writes are dropped: one point per (metric, step), the latest attempt's", async () => {
+    // Temporal retried the trial on host B (attempt 2) while attempt 1 still ran on host A (cut off from
+    // Temporal, not from MLflow): A's later epochs and its result must not land beside B's.
+    const [hostA, hostB] = [newTracker(), newTracker()];
+    const sweepName = unique('study');
+    const sweepId = unique('sweep');
+    const trial = plannedTrial({ trialKey: 'fenced', seed: 1 });
+    await hostA.startSweep({ sweepId, sweepName });
+    await hostA.startTrial(sweepId, trial, { 'seedsweep.attempt': '1' });
+    await hostA.logEpoch(sweepId, trial.trialKey, epochMetrics(1, 1), 1);
+    await hostB.startTrial(sweepId, trial, { 'seedsweep.attempt': '2' });
+    await hostB.logEpoch(sweepId, trial.trialKey, epochMetrics(1, 1), 2);
+    // Attempt 1 goes on: seed 9's values would show if any of its writes landed.
+    await hostA.logEpoch(sweepId, trial.trialKey, epochMetrics(2, 9), 1);
+    await hostA.finishTrial(sweepId, trial.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 3, seed: 9 }),
+      attempt: 1,
+    });
+    // Attempt 1's start, re-sent late, does not take the trial back.
+    await hostA.startTrial(sweepId, trial, { 'seedsweep.attempt': '1' });
+    await hostB.logEpoch(sweepId, trial.trialKey, epochMetrics(2, 1), 2);
+    await hostB.logEpoch(sweepId, trial.trialKey, epochMetrics(3, 1), 2);
+    await hostB.finishTrial(sweepId, trial.trialKey, {
+      status: 'FINISHED',
+      result: trialResult({ epochs: 3, seed: 1 }),
+      attempt: 2,
+    });
+    const runId = (await hostB.runIdOf(sweepId, trial.trialKey))!;
+    for (const key of EPOCH_METRIC_KEYS) expect(await steps(client, runId, key)).toEqual([1, 2, 3]);
+    const history = await client.getMetricHistory({ runId, key: 'train_loss' });
+    expect(history.map((p) => p.value).sort()).toEqual(
+      [1, 2, 3].map((e) => epochMetrics(e, 1).trainLoss).sort(),
+    );
+    expect((await client.getRun(runId)).tags['seedsweep.attempt']).toBe('2');
+  });
+
   it('concurrent writes from one process (several trials training at once) are each sent once', async () => {
     const tracker = newTracker();
     const sweepId = unique('sweep');
