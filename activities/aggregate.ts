@@ -104,6 +104,15 @@ function sinceFirstScheduled(): number {
 /** Builds the `aggregateSweep` activity. */
 export function createAggregate(deps: AggregateDeps) {
   return async function aggregateSweep(input: AggregateActivityInput): Promise<AggregateOutput> {
+    const stopHeartbeats = keepAlive();
+    try {
+      return await aggregate(input);
+    } finally {
+      stopHeartbeats();
+    }
+  };
+
+  async function aggregate(input: AggregateActivityInput): Promise<AggregateOutput> {
     const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
     const notArrived = recordsNotArrived(input, records);
     if (notArrived.length > 0 && sinceFirstScheduled() < RECORDS_WAIT_MS) {
@@ -141,5 +150,18 @@ export function createAggregate(deps: AggregateDeps) {
       files: files.map((localPath) => ({ localPath, artifactPath: `report/${path.basename(localPath)}` })),
     });
     return { records: records.length, reportDir: outDir, files, table: renderTable(report) };
-  };
+  }
+}
+
+/** Heartbeats every 5 s while inside an activity (none in tests); returns the stop function. */
+function keepAlive(): () => void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return () => undefined;
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  return () => clearInterval(timer);
 }

@@ -72,6 +72,9 @@ const lookups = proxyActivities<SweepActivities>({
  */
 const aggregation = proxyActivities<SweepActivities>({
   startToCloseTimeout: '15 minutes',
+  // It heartbeats every 5 s while it works (between synchronous statistics steps): a worker killed
+  // mid-aggregation is noticed in 2 minutes, not 15.
+  heartbeatTimeout: '2 minutes',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
