@@ -89,6 +89,9 @@ export class JournaledSender<T> {
     this.autoSync = options.autoSync ?? true;
     this.warn = options.warn;
     this.lockWaitMs = options.lockWaitMs ?? 300_000;
+    // Left by an earlier process (killed, or stopped during an outage): send it now, in the background,
+    // rather than when this process first writes — a restarted worker may write nothing for a while.
+    if (this.autoSync && this.outbox.pendingCount() > 0) this.retryLater(0);
   }
 
   /** Journals an entry (blobs copied first), then sends if automatic sends are on and not paused. Never throws for the send. */

@@ -105,4 +105,19 @@ describe('JournaledSender (knows nothing of MLflow)', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a new sender sends what an earlier process left journaled, without a write of its own', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sender-'));
+    const earlier = new Outbox<Entry>({ dir });
+    earlier.append({ kind: 'open', stream: 'a' });
+    const delivery = new FakeDelivery();
+    const sender = new JournaledSender<Entry>({
+      outbox: new Outbox<Entry>({ dir }),
+      delivery,
+      warn: () => undefined,
+    });
+    await vi.waitFor(() => expect(delivery.delivered).toEqual(['a:open']));
+    expect(sender.outbox.pendingCount()).toBe(0);
+    sender.close();
+  });
 });
