@@ -139,6 +139,8 @@ export function createTrainTrial(deps: TrainTrialDeps) {
             await deps.tracker.finishTrial(sweepId, key, {
               status: 'KILLED',
               error: `cancelled after epoch ${epoch}`,
+              // A superseded attempt is cancelled too (its heartbeat finds a newer one): not its say.
+              attempt,
             });
           }
           throw new CancelledFailure(`trial ${key} stopped after epoch ${epoch} (checkpoint kept)`);
@@ -147,6 +149,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
           await deps.tracker.finishTrial(sweepId, key, {
             status: 'KILLED',
             error: `${stopReason} after epoch ${epoch}`,
+            attempt,
           });
         }
         return {

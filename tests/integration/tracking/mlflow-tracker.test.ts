@@ -346,13 +346,17 @@ describe('MlflowTracker against a real MLflow server', () => {
       result: trialResult({ epochs: 3, seed: 1 }),
       attempt: 2,
     });
+    // Attempt 1, cancelled once its heartbeat finds attempt 2, records itself KILLED afterwards: dropped too.
+    await hostA.finishTrial(sweepId, trial.trialKey, { status: 'KILLED', error: 'cancelled', attempt: 1 });
     const runId = (await hostB.runIdOf(sweepId, trial.trialKey))!;
     for (const key of EPOCH_METRIC_KEYS) expect(await steps(client, runId, key)).toEqual([1, 2, 3]);
     const history = await client.getMetricHistory({ runId, key: 'train_loss' });
     expect(history.map((p) => p.value).sort()).toEqual(
       [1, 2, 3].map((e) => epochMetrics(e, 1).trainLoss).sort(),
     );
-    expect((await client.getRun(runId)).tags['seedsweep.attempt']).toBe('2');
+    const finished = await client.getRun(runId);
+    expect(finished.tags['seedsweep.attempt']).toBe('2');
+    expect(finished.status).toBe('FINISHED');
   });
 
   it('concurrent writes from one process (several trials training at once) are each sent once', async () => {
