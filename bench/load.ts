@@ -15,8 +15,9 @@
  * `dataset.slice_seed`, so its trial keys are new and nothing is reused from earlier runs.
  *
  * Parts:
- *  - sweep: ONE sweep of `--trials` trials (grid `model: [fc, cnn]` × `--trials`/2 seeds, 1 epoch,
- *    `--concurrency` trials in flight, default 4 × the worker slots), once per `--tracking`:
+ *  - sweep: ONE sweep of `--trials` trials (grid `model: [fc, cnn]` × `--trials`/2 seeds, 1 epoch, and
+ *    above 20,000 trials a grid `learning_rate` too, as `seeds.count` stops at 10,000; `--concurrency`
+ *    trials in flight, default 4 × the worker slots), once per `--tracking`:
  *      mlflow: on the cluster's workers, tracking to the cluster's MLflow as usual;
  *      none:   on one extra worker process per worker host (this script, `--as-worker`, started with
  *              `scripts/cluster.sh on workerN`, same flags, own task queues) whose tracker only appends
@@ -28,7 +29,9 @@
  *    `seedsweep status` asks) halfway, size and latency; RSS of the worker processes (they host the
  *    workflow) from /proc/<pid>/status every second: before, max and at the end, VmHWM and RssAnon; CPU
  *    seconds per process (Temporal server, MLflow with its uvicorn child, each worker) during the sweep;
- *    the trial records the tracker holds (MLflow: trial runs, FINISHED, distinct keys).
+ *    MLflow requests per trial by endpoint (the server's access log); workflow tasks per worker; blob
+ *    size warnings of the Temporal server; the trial records the tracker holds (MLflow: trial runs,
+ *    FINISHED, distinct keys). The bench workers log to the cluster's logs/bench-load-workerN.log.
  *  - clients: `--clients` client processes on the laptop host, each submitting `--sweeps-per-client`
  *    sweeps of `--trials-per-sweep` trials (distinct names and seeds, MLflow tracking) at the same instant
  *    (a start barrier), then waiting for their results. Checked per sweep: completed, counts (finished =
@@ -126,6 +129,9 @@ const THREADS = intFlag('threads', 1);
 const TIMEOUT_S = intFlag('timeout', 30);
 const PARTS = listFlag('parts', ['sweep', 'clients'] as const);
 const TRACKING = listFlag('tracking', ['mlflow', 'none'] as const);
+/** Largest `seeds.count` a spec takes. */
+const MAX_SEEDS = 10_000;
+const SHAPE = bigSweepShape(TRIALS);
 type Tracking = (typeof TRACKING)[number];
 
 /** The clients' sweeps take seeds from here on: apart from the big sweep's (0 …). */
@@ -532,20 +538,42 @@ async function startBenchWorkers(prefix: string, trackerDir: string, threads: nu
 
 // ---- specs -------------------------------------------------------------------------------------------
 
+/**
+ * The big sweep's grid: `model: [fc, cnn]`, and above 2 × {@link MAX_SEEDS} trials also `learning_rate`
+ * with as many values as it takes; seeds fill the rest.
+ */
+function bigSweepShape(trials: number): { learningRates: number; seeds: number; text: string } {
+  const learningRates = Math.ceil(trials / 2 / MAX_SEEDS);
+  const seeds = trials / 2 / learningRates;
+  if (!Number.isInteger(seeds)) {
+    process.stderr.write(`bench:load: --trials ${trials} must be a multiple of ${2 * learningRates}\n`);
+    process.exit(2);
+  }
+  const lr = learningRates > 1 ? ` × ${learningRates} learning rates` : '';
+  return { learningRates, seeds, text: `2 models${lr} × ${seeds} seeds` };
+}
+
 function loadSpec(options: {
   name: string;
   seeds: number;
   seedStart: number;
   sliceSeed: number;
   concurrency: number;
+  /** Grid `learning_rate` values (0.001, 0.002, …) when above 1. */
+  learningRates?: number;
 }): SweepSpec {
+  const rates = options.learningRates ?? 1;
+  const grid =
+    rates > 1
+      ? `{ model: [fc, cnn], learning_rate: [${Array.from({ length: rates }, (_, i) => (i + 1) / 1000).join(', ')}] }`
+      : '{ model: [fc, cnn] }';
   return parseSweepSpec({
     file: `${options.name}.yaml`,
     text: `
 name: ${options.name}
 dataset: { name: synthetic, train_size: 200, test_size: 100, slice_seed: ${options.sliceSeed} }
 train: { epochs: 1, batch_size: 50 }
-variants: { grid: { model: [fc, cnn] } }
+variants: { grid: ${grid} }
 seeds: { count: ${options.seeds}, start: ${options.seedStart} }
 concurrency: ${options.concurrency}
 timeouts: { trial_minutes: 30, heartbeat_seconds: 60 }
@@ -706,10 +734,17 @@ async function bigSweep(
   try {
     const concurrency = CONCURRENCY > 0 ? CONCURRENCY : 4 * slots;
     const name = `load-${tracking}-${TRIALS}-${stamp}`;
-    const spec = loadSpec({ name, seeds: TRIALS / 2, seedStart: 0, sliceSeed, concurrency });
+    const spec = loadSpec({
+      name,
+      seeds: SHAPE.seeds,
+      learningRates: SHAPE.learningRates,
+      seedStart: 0,
+      sliceSeed,
+      concurrency,
+    });
     const datasetFingerprint = await fingerprintDataset(spec.dataset);
     log(
-      `part sweep (tracking ${tracking}): ${name}: ${TRIALS} no-op trials (2 models × ${TRIALS / 2} seeds, 1 epoch), concurrency ${concurrency}, ${slots} worker slot(s); load average ${loadAverage()}`,
+      `part sweep (tracking ${tracking}): ${name}: ${TRIALS} no-op trials (${SHAPE.text}, 1 epoch), concurrency ${concurrency}, ${slots} worker slot(s); load average ${loadAverage()}`,
     );
     values.set(
       'worker slots (hosts × threads); concurrency',
