@@ -617,6 +617,11 @@ interface RunFacts {
   aggregationMs?: number;
   /** Workflow tasks by the identity of the worker that ran them (`<pid>@<host>`). */
   workflowTasks: Map<string, number>;
+  /** ms from started to completed of the run's first workflow task (it expands the plan) and of its longest. */
+  firstTaskMs?: number;
+  longestTaskMs: number;
+  /** Failure messages of the run's failed workflow tasks (the first failure of a task is recorded). */
+  failedTasks: string[];
 }
 
 // @temporalio/proto is CommonJS: its namespaces come through the default export under ESM.
@@ -646,14 +651,33 @@ async function runChain(client: Client, sweepId: string, firstRunId: string): Pr
         description.historySize ?? protos.temporal.api.history.v1.History.encode(history).finish().length,
       inputBytes: input?.length ?? 0,
       workflowTasks: new Map(),
+      longestTaskMs: 0,
+      failedTasks: [],
     };
     const scheduled = new Map<number, { type: string; at: number }>();
+    const taskStarts = new Map<number, number>();
     for (const event of events) {
       const task = event.workflowTaskStartedEventAttributes;
-      if (task)
+      if (task) {
         facts.workflowTasks.set(
           task.identity ?? '?',
           (facts.workflowTasks.get(task.identity ?? '?') ?? 0) + 1,
+        );
+        taskStarts.set(Number(event.eventId), eventMs(event));
+      }
+      const completed = event.workflowTaskCompletedEventAttributes;
+      const started = completed ? taskStarts.get(Number(completed.startedEventId)) : undefined;
+      if (started !== undefined) {
+        const ms = eventMs(event) - started;
+        facts.firstTaskMs ??= ms;
+        facts.longestTaskMs = Math.max(facts.longestTaskMs, ms);
+      }
+      const failed = event.workflowTaskFailedEventAttributes;
+      if (failed)
+        facts.failedTasks.push(
+          failed.failure?.message ??
+            protos.temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ??
+            String(failed.cause),
         );
       const attrs = event.activityTaskScheduledEventAttributes;
       if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && attrs) {
@@ -825,7 +849,11 @@ async function bigSweep(
       `  ${clock()} ${sweepId}: ${summary ? summary.status : `failed: ${failure}`} after ${seconds(wallMs)}`,
     );
 
-    const chain = await runChain(session.client, sweepId, runId);
+    const chain = await runChain(session.client, sweepId, runId).catch((error: unknown) => {
+      ok = false;
+      notes.push(`${tracking}: reading the sweep's history failed: ${(error as Error).message}`);
+      return [] as RunFacts[];
+    });
     const firstTrialMs = chain[0]?.firstTrialMs;
     const aggregationMs = chain.at(-1)?.aggregationMs;
     const trialsMs = wallMs - (firstTrialMs ?? 0) - (aggregationMs ?? 0);
@@ -857,15 +885,26 @@ async function bigSweep(
       `${((TRIALS * 1000) / wallMs).toFixed(1)} / ${((TRIALS * 1000) / trialsMs).toFixed(1)} trials/s`,
     );
     values.set('continue-as-new chain', `${chain.length} runs`);
+    const failedTasks = chain.flatMap((r) => r.failedTasks);
+    values.set(
+      'workflow task: longest / 1st of a run (plan expansion), max',
+      `${seconds(Math.max(0, ...chain.map((r) => r.longestTaskMs)))} / ${seconds(Math.max(0, ...chain.map((r) => r.firstTaskMs ?? 0)))}`,
+    );
+    values.set('workflow tasks failed', String(failedTasks.length));
+    if (failedTasks.length > 0)
+      notes.push(`${tracking}: failed workflow tasks: ${[...new Set(failedTasks)].join('; ')}`);
     values.set(
       'max history of one run',
-      `${Math.max(...chain.map((r) => r.events))} events, ${kib(Math.max(...chain.map((r) => r.bytes)))}`,
+      `${Math.max(0, ...chain.map((r) => r.events))} events, ${kib(Math.max(0, ...chain.map((r) => r.bytes)))}`,
     );
     values.set(
       'history of all runs',
       `${chain.reduce((s, r) => s + r.events, 0)} events, ${kib(chain.reduce((s, r) => s + r.bytes, 0))}`,
     );
-    values.set('largest run input (spec + carried state)', kib(Math.max(...chain.map((r) => r.inputBytes))));
+    values.set(
+      'largest run input (spec + carried state)',
+      kib(Math.max(0, ...chain.map((r) => r.inputBytes))),
+    );
     values.set(
       'full progress query halfway (`seedsweep status`)',
       fullQuery

@@ -443,7 +443,7 @@ cmd_status() {
       ok=1
     fi
     case $host in
-      server) procs="temporal mlflow$(has_proxy && echo ' proxy')" ;;
+      server) procs="temporal mlflow$(has_proxy && echo ' proxy' || true)" ;;
       laptop) procs="" ;;
       *) procs=$host ;;
     esac
