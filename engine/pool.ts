@@ -10,6 +10,7 @@ import { resolveWorkerScript } from '../common/worker-script.js';
 import { datasetCacheKey, loadDataset, type LoadedDataset } from '../datasets/plugins.js';
 import type { DatasetSpec } from '../domain/dataset.js';
 import { quietTensorFlowLogs } from './backend.js';
+import { keepNativeLibraryLoaded } from './native-library-pin.js';
 import { deserializeError } from './errors.js';
 import type { ThreadData, ThreadOutcome, ThreadProgress, ThreadTask } from './trial-thread.js';
 import type { EpochMetrics, Trial, TrialResult } from './types.js';
@@ -143,6 +144,7 @@ export class TrialPool {
       port1.on('message', (message: ThreadProgress) => {
         if (message.type === 'done') resolve();
         else if (message.type === 'notice') this.notice(message.text);
+        else if (message.type === 'native-loaded') keepNativeLibraryLoaded(message.backend);
         else onEpoch?.(message.metrics);
       });
       port1.on('close', () => resolve());

@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import { backendNotice, initBackend, type BackendName } from './backend.js';
+import { backendNotice, initBackend, type BackendName, type NativeBackendName } from './backend.js';
 import { TF_THREADS_ENV } from './graph/graph-trainer.js';
 import { serializeError, type SerializedError } from './errors.js';
 import { trainTrial } from './trainer.js';
@@ -37,7 +37,10 @@ export interface ThreadTask {
  * first epoch), one `epoch` per epoch, then `done`.
  */
 export type ThreadProgress =
-  { type: 'notice'; text: string } | { type: 'epoch'; metrics: EpochMetrics } | { type: 'done' };
+  | { type: 'notice'; text: string }
+  | { type: 'native-loaded'; backend: NativeBackendName }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'done' };
 
 /** What a thread returns for one task. */
 export type ThreadOutcome = { ok: true; result: TrialResult } | { ok: false; error: SerializedError };
@@ -50,6 +53,8 @@ export interface ThreadData {
 
 /** This thread already passed on the backend notice. */
 let noticeSent = false;
+/** This thread already told the pool that it loaded libtensorflow. */
+let nativeReported = false;
 
 /** `SEEDSWEEP_TF_THREADS` as the user set it (it wins over the pool's share of the cores). */
 const USER_TF_THREADS = process.env[TF_THREADS_ENV];
@@ -63,6 +68,11 @@ export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutc
     // Each worker thread has its own copy of process.env: this sizes only this trial's session.
     if (task.tfThreads !== undefined && USER_TF_THREADS === undefined)
       process.env[TF_THREADS_ENV] = String(task.tfThreads);
+    if (!nativeReported && (backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu')) {
+      // The pool pins the library in the main thread before this thread can end (engine/native-library-pin.ts).
+      nativeReported = true;
+      task.port.postMessage({ type: 'native-loaded', backend: backend.name } satisfies ThreadProgress);
+    }
     const notice = backendNotice();
     if (notice !== undefined && !noticeSent) {
       noticeSent = true;
