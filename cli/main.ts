@@ -15,6 +15,7 @@ import { register as registerStatus } from './commands/status.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerList } from './commands/list.js';
 import { register as registerCancel } from './commands/cancel.js';
+import { register as registerPause } from './commands/pause.js';
 import { register as registerResume } from './commands/resume.js';
 import { register as registerWorker } from './commands/worker.js';
 import { register as registerPlan } from './commands/plan.js';
@@ -56,6 +57,7 @@ const COMMANDS: Register[] = [
   registerCompare,
   registerList,
   registerCancel,
+  registerPause,
   registerResume,
   registerWorker,
   registerEda,

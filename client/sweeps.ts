@@ -19,6 +19,7 @@ import {
   cancelSignal,
   DEFAULT_TASK_QUEUES,
   pauseSignal,
+  SweepPhase,
   progressQuery,
   resumeSignal,
   type FaultInjection,
@@ -254,15 +255,22 @@ export async function pauseSweep(options: {
  * Resumes a sweep that ended with failed trials, was cancelled, terminated, failed or timed out, or
  * is still open but stuck (its workers died): a new run of the same workflow id and spec, which runs
  * only trials not finished yet, resuming from their checkpoints. A stuck open run is terminated first.
+ * A paused sweep is un-paused instead (same run; `previousStatus: 'PAUSED'`).
  */
 export async function resumeSweep(options: {
   client: Client;
   sweepId: string;
-}): Promise<{ sweepId: string; runId: string; previousStatus: ExecutionStatus }> {
+}): Promise<{ sweepId: string; runId: string; previousStatus: ExecutionStatus | 'PAUSED' }> {
   const { client, sweepId } = options;
   const info = await describe(client, sweepId);
   const input = await latestInput(client, sweepId);
   if (info.status.name === 'RUNNING') {
+    // A paused sweep is not stuck: un-pause it in place rather than replacing its run.
+    const progress = await querySweepProgress({ client, sweepId });
+    if (progress?.phase === SweepPhase.paused) {
+      await client.workflow.getHandle(sweepId).signal(resumeSignal);
+      return { sweepId, runId: info.runId, previousStatus: 'PAUSED' };
+    }
     await client.workflow.getHandle(sweepId).terminate('seedsweep resume: replaced by a new run');
   }
   // Same spec, queues and settings; no carried state (the tracker says what finished) and no fault injection.

@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('resume')
     .description(
-      'Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials.',
+      'Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials. A paused sweep is un-paused.',
     )
     .argument('<sweep-id>', 'the sweep to resume (its id stays the same)')
     .option('--detach', 'submit and return at once; workers do the training')
@@ -29,7 +29,9 @@ export function register(program: Command): void {
           const resumed = await resumeSweep({ client: session.client, sweepId });
           if (!flags.json)
             info(
-              `sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`,
+              resumed.previousStatus === 'PAUSED'
+                ? `sweep ${sweepId}: un-paused (same run ${resumed.runId}); queued trials start again, from their checkpoints.`
+                : `sweep ${sweepId}: new run ${resumed.runId} (previous run ${resumed.previousStatus}); finished trials are skipped.`,
             );
           if (flags.detach) {
             if (flags.json) printJson(resumed);

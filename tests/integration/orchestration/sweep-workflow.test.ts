@@ -245,7 +245,7 @@ describe('sweep workflow (noop trainer)', () => {
     }
   });
 
-  it('pause holds new trials and stops running ones at an epoch boundary; resume continues from checkpoints', async () => {
+  it('pause holds new trials and stops running ones at an epoch boundary; resume un-pauses the same run, continuing from checkpoints', async () => {
     const tracker = new MemoryTracker();
     const trainer = countingTrainer(createNoopTrainer({ epochMilliseconds: 400 }));
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 2 });
@@ -271,7 +271,10 @@ describe('sweep workflow (noop trainer)', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(trainer.runs).toBe(runsWhilePaused);
 
-      await pauseSweep({ client, sweepId, pause: false });
+      // `seedsweep resume` on a paused sweep un-pauses the same run instead of replacing it.
+      const runId = (await client.workflow.getHandle(sweepId).describe()).runId;
+      const resumed = await resumeSweep({ client, sweepId });
+      expect(resumed).toMatchObject({ previousStatus: 'PAUSED', runId });
       const summary = await resultOf(sweepId);
       expect(summary.counts).toMatchObject({ finished: 4, failed: 0 });
       const resumedEpochs = tracker.runsOf(sweepId).map((r) => r.result?.resumedFromEpoch ?? 0);
