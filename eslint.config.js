@@ -15,6 +15,25 @@ export default tseslint.config(
     },
   },
   {
+    // TF.js through engine/tfjs.ts only: it sets production mode before any backend exists (no banner).
+    files: ['**/*.ts'],
+    ignores: ['engine/tfjs.ts', 'tests/**', 'bench/**', 'examples/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@tensorflow/tfjs',
+              message: 'Import TF.js through engine/tfjs.ts (it sets production mode first).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code must stay deterministic: no Node built-ins, no side-effect modules at runtime.
     files: ['workflows/**/*.ts'],
     rules: {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { buildReport, ReportFormat, renderTable, writeReport } from '../analysis/report.js';
 import type { TrialRecord } from '../analysis/types.js';
+import { backendUsage } from '../results/backends.js';
 import { expandSweep } from '../spec/expand.js';
 import type { Tracker } from '../tracking/types.js';
 import type { AggregateInput, AggregateOutput } from '../orchestration/shared.js';
@@ -149,7 +150,13 @@ export function createAggregate(deps: AggregateDeps) {
       status: input.status,
       files: files.map((localPath) => ({ localPath, artifactPath: `report/${path.basename(localPath)}` })),
     });
-    return { records: records.length, reportDir: outDir, files, table: renderTable(report) };
+    return {
+      records: records.length,
+      reportDir: outDir,
+      files,
+      table: renderTable(report),
+      backends: backendUsage(records),
+    };
   }
 }
 

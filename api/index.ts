@@ -8,7 +8,21 @@ export type {
   TrainableContext,
   TrainableDefinition,
   TrainableOutput,
+  TrainFunction,
 } from '../domain/trainable.js';
+export { defineModelTrainable } from '../engine/fit/define.js';
+export type {
+  ArrayData,
+  ArraySource,
+  CompileSettings,
+  DataSource,
+  FitData,
+  FitInfo,
+  IndexedSource,
+  ModelTrainableDefinition,
+} from '../engine/fit/define.js';
+export type { HostBatch, LossSpec, MetricSpec, OptimizerSpec } from '../engine/training-path.js';
+export type { SweepCallback, SweepCallbackOptions } from '../engine/fit/callback.js';
 export { defineDataset, isDatasetPlugin } from '../domain/dataset.js';
 export type { DatasetPlugin, DatasetSpec } from '../domain/dataset.js';
 export type {
@@ -34,12 +48,13 @@ export { loadSweepSpec } from '../spec/load.js';
 export { defineExperiment, experimentSpec } from './experiment.js';
 export type { Experiment, ExperimentDefinition, ModuleReference } from './experiment.js';
 export type { RunSweepOptions, SweepRun } from './sweeps.js';
-export type { RunTrialOptions } from './trial.js';
+export type { RunTrialDataset, RunTrialOptions } from './trial.js';
 
 // The running side (Temporal, TF.js, reports) loads on first use, so that a trainable module importing
 // `defineTrainable` from here stays cheap to load in every training thread.
 import type * as Sweeps from './sweeps.js';
 import type * as Trials from './trial.js';
+import type * as Callbacks from '../engine/fit/callback.js';
 import type { ReportFormat } from '../analysis/report.js';
 import type { SweepReport as Report } from '../analysis/report-types.js';
 
@@ -70,6 +85,16 @@ export async function listSweeps(
   ...args: Parameters<typeof Sweeps.listSweeps>
 ): ReturnType<typeof Sweeps.listSweeps> {
   return (await import('./sweeps.js')).listSweeps(...args);
+}
+
+/**
+ * A `model.fit` callback that joins an existing Keras-style loop to the sweep (reports, checkpoints,
+ * resumes, stops); async so that importing `seedsweep` does not load TF.js. See engine/fit/callback.ts.
+ */
+export async function sweepCallback(
+  ...args: Parameters<typeof Callbacks.sweepCallback>
+): Promise<ReturnType<typeof Callbacks.sweepCallback>> {
+  return (await import('../engine/fit/callback.js')).sweepCallback(...args);
 }
 
 /** Trains one trial in this process, outside any sweep. */

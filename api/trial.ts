@@ -6,7 +6,9 @@
 import { initBackend, type BackendName } from '../engine/backend.js';
 import { trainTrial } from '../engine/trainer.js';
 import { loadDataset } from '../datasets/plugins.js';
+import { UserError } from '../common/errors.js';
 import { parseModuleRef } from '../common/user-module.js';
+import { resolveSpecModules } from '../spec/load.js';
 import type { DatasetSpec } from '../domain/dataset.js';
 import { isTrainable, type Trainable } from '../domain/trainable.js';
 import type { EpochMetrics, TrainSettings, TrialConfig, TrialResult } from '../domain/trial.js';
@@ -15,19 +17,28 @@ import { BUILTIN_TRAINABLE } from '../engine/trainables.js';
 /** Options of {@link runTrial}. */
 export interface RunTrialOptions {
   /**
-   * The trainable: a module reference `path/to/model.ts#export` (what a sweep's workers would load) or
-   * the built-in image classifier object. A trainable object other than the built-in cannot be
-   * located by module, so pass its reference.
+   * The trainable: a module reference `path/to/model.ts#export` (relative to `process.cwd()`; what a
+   * sweep's workers would load) whose export is a `defineTrainable` result or a plain training function
+   * `(params, ctx)`, or the built-in image classifier object. A trainable object other than the built-in
+   * cannot be located by module, so pass its reference.
    */
   trainable: string | Pick<Trainable, 'kind' | 'name'>;
-  /** Its parameters (checked by its schema). For the image classifier: `{ model: 'cnn', kernelSize: 3 }`. */
+  /**
+   * Its parameters: checked by its schema (a plain function gets them unchecked). For the image
+   * classifier: `{ model: 'cnn', kernelSize: 3 }`.
+   */
   params: Record<string, number | string | boolean>;
   /** @default 0 */
   seed?: number;
   /** `epochs` and, for the image classifier, `batchSize`, `optimizer`, `learningRate`. */
   train: TrainSettings;
-  /** The data (camelCase fields, as in a sweep's trial config). @default { name: 'none' } */
-  dataset?: DatasetSpec;
+  /**
+   * The data: a built-in (`{ name: 'synthetic', trainSize: 200 }`, camelCase fields as in a sweep's
+   * trial config) or a dataset plug-in as a spec names it, `{ module: './data.ts#blobs', options }`
+   * (relative to `process.cwd()`, like `trainable`; `name` may be left out and is then the plug-in's;
+   * `{ module, export }` as two fields also works). @default { name: 'none' }
+   */
+  dataset?: RunTrialDataset;
   /** Checkpoint folder; with `resume`, continue from its latest checkpoint. */
   checkpointDir?: string;
   resume?: boolean;
@@ -36,10 +47,36 @@ export interface RunTrialOptions {
   onEpoch?: (metrics: EpochMetrics) => void;
 }
 
+/** {@link RunTrialOptions.dataset}: a built-in's spec, or a plug-in's module reference (its name then optional). */
+export type RunTrialDataset = DatasetSpec | (Omit<DatasetSpec, 'name'> & { name?: string; module: string });
+
+/**
+ * A plug-in dataset as a trial config holds it: `module` split at `#` into module and export (a separate
+ * `export` also works), resolved against `process.cwd()`, imported and checked as a spec's would be
+ * (its name filled in when left out).
+ */
+async function datasetSpecOf(dataset: RunTrialDataset | undefined): Promise<DatasetSpec> {
+  if (dataset === undefined) return { name: 'none' };
+  if (dataset.module === undefined) return dataset as DatasetSpec;
+  const { module, export: exportName, name, ...rest } = dataset;
+  const ref =
+    exportName === undefined || module.endsWith(`#${exportName}`) ? module : `${module}#${exportName}`;
+  const { dataset: plugin } = await resolveSpecModules(
+    { dataset: { module: ref, ...(name !== undefined ? { name } : {}) } },
+    process.cwd(),
+  );
+  if (!plugin)
+    throw new UserError(
+      'E_BAD_MODULE_REF',
+      "runTrial: dataset.module is empty; write it as path/to/data.ts#exportName, e.g. './data.ts#blobs'.",
+    );
+  return { ...rest, name: plugin.name, module: plugin.module, export: plugin.export };
+}
+
 /** Trains one trial and returns its per-epoch metrics. */
 export async function runTrial(options: RunTrialOptions): Promise<TrialResult> {
   await initBackend(options.backend ? { backend: options.backend } : {});
-  const dataset = options.dataset ?? { name: 'none' };
+  const dataset = await datasetSpecOf(options.dataset);
   let config: TrialConfig;
   if (typeof options.trainable === 'string') {
     const location = parseModuleRef(options.trainable, process.cwd());

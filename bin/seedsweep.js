@@ -12,4 +12,9 @@ if (existsSync(compiled)) {
   register();
   cli = await import(new URL('../cli/main.ts', import.meta.url).href);
 }
-process.exitCode = await cli.main();
+const code = await cli.main();
+// A command that failed may leave a handle open that no one will close (the Temporal SDK's runtime,
+// installed for a connection that never came, keeps the event loop alive and takes over SIGTERM):
+// once the error is printed, end the process.
+if (code !== 0) process.exit(code);
+process.exitCode = code;

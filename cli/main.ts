@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { isUserError } from '../common/errors.js';
+import { CommandVerdict } from './output.js';
 import { readPackageVersion } from './version.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerPackage } from './commands/package.js';
@@ -25,6 +26,8 @@ import { register as registerEda } from './commands/eda.js';
 import { register as registerExport } from './commands/export.js';
 import { register as registerCompare } from './commands/compare.js';
 import { register as registerServices } from './commands/services.js';
+import { register as registerSetup } from './commands/setup.js';
+import { register as registerDoctor } from './commands/doctor.js';
 
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
@@ -68,6 +71,8 @@ const COMMANDS: Register[] = [
   registerServe,
   registerPackage,
   registerServices,
+  registerSetup,
+  registerDoctor,
 ];
 
 /** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */
@@ -81,6 +86,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // commander already printed help/version or the parse error.
       return error.exitCode === 0 ? 0 : 2;
     }
+    if (error instanceof CommandVerdict) return error.exitCode; // the answer is printed already
     if (isUserError(error)) {
       process.stderr.write(`error[${error.code}]: ${error.message}\n`);
       return 2;
@@ -94,5 +100,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 
 // Run when this file is the entry (`tsx cli/main.ts …`); bin/seedsweep.js imports it and calls main() itself.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await main();
+  const code = await main();
+  // As bin/seedsweep.js: after an error nothing may keep the process alive.
+  if (code !== 0) process.exit(code);
 }

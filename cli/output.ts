@@ -1,6 +1,20 @@
 /** How commands talk to the user: one JSON document with --json, human text otherwise. */
 import { embeddedServersInUse, type EmbeddedUse } from '../services/embedded-server.js';
 
+/**
+ * Thrown by a command that has printed its answer when that answer is "no" (`compare`: the sweeps do not
+ * reproduce): the CLI exits with `exitCode` and prints nothing more. Not an error: those exit 2.
+ */
+export class CommandVerdict extends Error {
+  override readonly name = 'CommandVerdict';
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Prints one JSON document on stdout (the whole output of a command run with `--json`). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

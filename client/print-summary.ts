@@ -1,6 +1,7 @@
 /** How `run`, `resume` and `status` print a finished sweep. */
 import { UserError } from '../common/errors.js';
 import type { SweepSummary } from '../orchestration/shared.js';
+import { backendLine } from '../results/backends.js';
 
 /** The summary as human text: results table, counts, report location, failures. */
 export function summaryText(summary: SweepSummary): string {
@@ -9,6 +10,8 @@ export function summaryText(summary: SweepSummary): string {
     summary.report?.table ?? '',
     `sweep ${summary.sweepId} ${summary.status}: ${c.finished} trained, ${c.skipped} already done, ${c.failed} failed` +
       `${c.earlyStopped ? `, ${c.earlyStopped} stopped early` : ''}${c.cancelled ? `, ${c.cancelled} cancelled` : ''} (of ${c.total})`,
+    // What the reported trials (trained now or reused) ran on, from their recorded results.
+    backendLine(summary.report?.backends ?? []) ?? '',
   ];
   if (summary.plan !== undefined) lines.push(`plan: ${summary.plan}`);
   if (summary.report && summary.report.files.length > 0) lines.push(`report: ${summary.report.reportDir}`);

@@ -18,8 +18,10 @@ export interface TemporalSession {
 
 /** Opens a session (starting the embedded dev server when `TEMPORAL_ADDRESS` is unset). */
 export async function openTemporalSession(): Promise<TemporalSession> {
-  installTemporalRuntime();
+  // Settings first: they may start the embedded server and fail, and an installed runtime that never
+  // gets a connection keeps the process alive.
   const settings = await resolveTemporalSettings();
+  installTemporalRuntime();
   const connection = await connectTemporal(settings);
   const client = createTemporalClient(connection, settings);
   return { settings, connection, client, close: () => connection.close() };

@@ -5,7 +5,7 @@
  * else wasm. Workers then train every trial on exactly that backend or fail it saying so.
  */
 import { BackendName, isBackendName } from '../domain/backends.js';
-import { backendFromEnv, nativeBuildStatus } from '../engine/native-probe.js';
+import { backendFromEnv, NATIVE_SETUP_COMMAND, nativeBuildStatus } from '../engine/native-probe.js';
 import type { SweepSpec } from '../spec/schema.js';
 
 /** The backend `auto` means on this host for a sweep on `queue`, and why. */
@@ -16,7 +16,7 @@ export function autoBackend(queue: SweepSpec['queue']): { backend: BackendName; 
   const status = nativeBuildStatus(BackendName.tensorflow);
   if (status.built)
     return { backend: BackendName.tensorflow, why: 'the native TensorFlow build is installed' };
-  return { backend: BackendName.wasm, why: `${status.reason}; bash scripts/setup.sh builds it` };
+  return { backend: BackendName.wasm, why: `${status.reason}; ${NATIVE_SETUP_COMMAND} builds it` };
 }
 
 /** `spec` with its backend resolved (unchanged when the spec names one). */

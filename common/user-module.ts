@@ -46,7 +46,7 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
   if (isPath && !existsSync(ref.module)) {
     throw new UserError(
       'E_MODULE_NOT_FOUND',
-      `${what} module ${ref.module} does not exist; check the path (relative paths are resolved from the spec file's folder).`,
+      `${what} module ${ref.module} does not exist; check the path (a spec's relative paths are resolved from the spec file's folder, runTrial's from the working folder).`,
     );
   }
   let mod: Record<string, unknown>;

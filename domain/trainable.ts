@@ -5,13 +5,15 @@
  * next report) and finds it again with `ctx.restore()` when a trial resumes after a failure or a pause.
  * The study's own image classifier is written against this contract like any user trainable.
  */
-import type { ZodType } from 'zod';
-import type { EpochMetrics, ModelStats, TrainSettings } from './trial.js';
+import { z, type ZodType } from 'zod';
+import type { EpochMetrics, ModelStats, TrainingPathMode, TrainSettings } from './trial.js';
 
 /** What a trainable gets besides its parameters. One context per trial; not shared between threads. */
 export interface TrainableContext<D = unknown> {
   /** The trial seed (non-negative integer): seed every random choice from it. */
   readonly seed: number;
+  /** The trial's key (what MLflow tags it with): name it in errors about this trial. */
+  readonly trialKey: string;
   /** Epochs to train in all (the trial's budget). A report of epoch `epochs` finishes the trial. */
   readonly epochs: number;
   /**
@@ -48,6 +50,8 @@ export interface TrainableOutput {
   modelStats?: ModelStats;
   /** True when the trainable saved its model into `ctx.modelDir` (the tracker then uploads it). */
   modelSaved?: boolean;
+  /** How its steps ran: one TensorFlow graph per step, or op by op through TF.js (`defineModelTrainable`). */
+  trainingPath?: TrainingPathMode;
 }
 
 /** A trainable: what `defineTrainable` returns and what a spec's `trainable: file.ts#name` must export. */
@@ -66,7 +70,35 @@ export interface Trainable<P = Record<string, unknown>, D = unknown> {
   readonly metrics?: readonly string[];
   /** Trains one trial. */
   run(params: P, ctx: TrainableContext<D>): Promise<TrainableOutput | void>;
+  /**
+   * `function` when this is a plain exported function taken as a trainable (see {@link trainableOf}):
+   * it declares no schema, so its parameters are passed through unchecked. Absent for `defineTrainable`'s.
+   */
+  readonly form?: TrainableForm;
 }
+
+/** How a trainable was written, when not with `defineTrainable`: a plain training function. */
+export type TrainableForm = 'function';
+
+/**
+ * A plain training function, the form Ray Tune and Optuna take (`export async function train(params,
+ * ctx)`): seedsweep calls it with the trial's parameters, unchecked, and the same context a
+ * `defineTrainable`'s `run` gets. `defineTrainable` adds a name, a version and a parameter schema.
+ */
+export type TrainFunction<P = Record<string, unknown>, D = unknown> = (
+  params: P,
+  ctx: TrainableContext<D>,
+) => Promise<TrainableOutput | void> | TrainableOutput | void;
+
+/** The version of every plain-function trainable: it cannot declare one. */
+export const FUNCTION_TRAINABLE_VERSION = '0';
+
+/** What a module export must be to be taken as a trainable, for error messages. */
+export const TRAINABLE_EXPORT_HINT =
+  "export the result of defineTrainable({ name, params, run }) from 'seedsweep', or a training function (params, ctx) => Promise<void>";
+
+/** Any object of parameters, as they come: a plain function declares no schema. */
+const UNCHECKED_PARAMS: ZodType<Record<string, unknown>> = z.record(z.string(), z.unknown());
 
 /** Name rule shared by trainables and dataset plug-ins (they become MLflow params and file names). */
 export const PLUGIN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -104,4 +136,40 @@ export function isTrainable(value: unknown): value is Trainable<unknown, unknown
     value !== null &&
     (value as { kind?: unknown }).kind === 'seedsweep.trainable'
   );
+}
+
+/** True for a class (also `typeof 'function'`, but not something to call as `train(params, ctx)`). */
+function isClass(fn: (...args: never[]) => unknown): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+/**
+ * The trainable a module export stands for: a {@link defineTrainable} result as it is; a plain function
+ * taking at most (params, ctx) as a trainable of `form: 'function'`, named after its export (a default
+ * export after the function's own name, when it has a usable one), version
+ * {@link FUNCTION_TRAINABLE_VERSION}, parameters unchecked. Undefined for anything else (a class, a
+ * function of more parameters, a name that is not letters, digits, `.`, `_`, `-`).
+ */
+export function trainableOf(value: unknown, exportName: string): Trainable<unknown, unknown> | undefined {
+  if (isTrainable(value)) return value;
+  if (typeof value !== 'function') return undefined;
+  const fn = value as TrainFunction<unknown, unknown>;
+  if (fn.length > 2 || isClass(fn)) return undefined;
+  const name =
+    exportName === 'default' && PLUGIN_NAME_PATTERN.test(fn.name) && fn.name !== 'default'
+      ? fn.name
+      : exportName;
+  if (!PLUGIN_NAME_PATTERN.test(name)) return undefined;
+  return Object.freeze({
+    kind: 'seedsweep.trainable' as const,
+    form: 'function' as const,
+    name,
+    version: FUNCTION_TRAINABLE_VERSION,
+    params: UNCHECKED_PARAMS as ZodType<unknown>,
+    async run(params: unknown, ctx: TrainableContext<unknown>): Promise<TrainableOutput | void> {
+      const output = await fn(params, ctx);
+      // Optuna's objectives return their value: only a TrainableOutput object means anything here.
+      return typeof output === 'object' && output !== null ? output : undefined;
+    },
+  });
 }

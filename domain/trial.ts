@@ -107,12 +107,24 @@ export function isImageEpochMetrics(m: EpochMetrics): m is ImageEpochMetrics {
 
 /** Parameter counts and cost of a built model, derived from layer shapes. */
 export interface ModelStats {
+  /** Trainable parameters (the sum of the per-kind counts). */
   totalParams: number;
   convParams: number;
   denseParams: number;
-  /** Forward-pass floating point operations per image (a multiply-add counts as 2). */
+  /** Trainable parameters of normalisation layers (batch/layer norm's γ and β); absent in older records. */
+  normParams?: number;
+  /** Embedding tables; absent in older records. */
+  embeddingParams?: number;
+  /** Every other layer's trainable parameters (recurrent, PReLU…); absent in older records. */
+  otherParams?: number;
+  /** Non-trainable weights (batch norm's moving statistics); absent in older records. */
+  nonTrainableParams?: number;
+  /** Forward-pass floating point operations per image, or per example (a multiply-add counts as 2). */
   flopsPerImage: number;
 }
+
+/** How a trial's training steps ran: one TensorFlow graph per step, or op by op through TF.js. */
+export type TrainingPathMode = 'graph' | 'eager';
 
 /** Where a backend computes. */
 export type ComputeDevice = 'cpu' | 'gpu';
@@ -144,6 +156,8 @@ export interface TrialResult<M extends EpochMetrics = EpochMetrics> {
   resumedFromEpoch: number;
   /** Folder holding the trained model in TF.js layers format, when saving was asked for. */
   modelDir?: string;
+  /** How the training steps ran, when the trainable says (`defineModelTrainable` does). */
+  trainingPath?: TrainingPathMode;
 }
 
 /** One finished trial as analysis, export and compare consume it. */

@@ -2,7 +2,7 @@
  * TF.js backend selection. The engine is written against `@tensorflow/tfjs` only; at start we pick
  * the first backend that loads: `tfjs-node-gpu` → `tfjs-node` → `wasm` → `cpu`. The native packages
  * are optional dependencies whose own install step cannot run here (it downloads libtensorflow);
- * scripts/setup.sh builds their addon instead (scripts/native-tf.sh). A native package without its
+ * `seedsweep setup` builds their addon instead (setup/native.ts). A native package without its
  * addon is skipped without importing it; when automatic selection ends on wasm or cpu for that
  * reason, {@link backendNotice} says so, once per thread, for the pool to print once per process.
  * `SEEDSWEEP_BACKEND` or `options.backend` names one backend; a named backend that cannot load is a
@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { UserError } from '../common/errors.js';
 import {
   BACKEND_PREFERENCE,
@@ -292,9 +292,7 @@ let current: { key: string; promise: Promise<BackendInfo> } | undefined;
  *   a named backend cannot load (with `strict`) or nothing loads at all.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  // TF.js production mode only mutes its console advice (the "install tfjs-node" banner printed once per
-  // thread, re-registration notices); seedsweep reports the backend it chose in every result instead.
-  tf.env().set('PROD', true);
+  // TF.js is in production mode from its first import (./tfjs.ts): no "install tfjs-node" banner.
   quietTensorFlowLogs();
   const requested = options.backend ?? backendFromEnv();
   if (requested !== undefined && !(BACKEND_PREFERENCE as readonly string[]).includes(requested)) {

@@ -7,7 +7,7 @@
  * user's trainable; its dataset is a built-in image split (CIFAR-10 or synthetic).
  */
 import { performance } from 'node:perf_hooks';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { defineTrainable, type TrainableContext } from '../domain/trainable.js';

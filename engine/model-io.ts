@@ -1,13 +1,17 @@
 /**
  * Trained models on the local filesystem in the TF.js layers format (`model.json` + `weights.bin`),
- * plus seedsweep's `manifest.json` (class names, input shape, preprocessing, provenance).
+ * plus seedsweep's `manifest.json` (class names, input shape, preprocessing, provenance). Two
+ * manifest formats: `seedsweep-model/1` describes an image classifier (32×32×3 input, class names,
+ * pixel scaling: what `seedsweep serve` serves), optionally with the general `signature`;
+ * `seedsweep-model/2` describes any model by its `signature` (inputs and outputs), the image fields
+ * optional. `defineModelTrainable` writes /1 when the model fits it, /2 otherwise.
  * Written with pure `@tensorflow/tfjs` through a small in-memory IOHandler, so it works on the wasm
  * and cpu backends where `file://` handlers (tfjs-node) are not available.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { UserError } from '../common/errors.js';
 
 /** Format tag of `manifest.json`; bumped when its meaning changes. */
@@ -19,6 +23,32 @@ export const MODEL_FILES = {
   weights: 'weights.bin',
   manifest: 'manifest.json',
 } as const;
+
+/** Format tag of the general manifest ({@link SignatureManifest}). */
+export const SIGNATURE_MANIFEST_FORMAT = 'seedsweep-model/2';
+
+/** One model input or output: its name in the model, per-example shape (no batch dimension), dtype. */
+export interface TensorSignature {
+  name: string;
+  /** E.g. `[28, 28, 1]` for a batch of `[n, 28, 28, 1]`; `null` for a dimension the model leaves open. */
+  shape: (number | null)[];
+  dtype: 'float32' | 'int32';
+}
+
+/** What a caller feeds a model and gets back, in `model.inputs` / `model.outputs` order. */
+export interface ModelSignature {
+  inputs: TensorSignature[];
+  outputs: TensorSignature[];
+}
+
+/**
+ * Preprocessing applied to raw inputs before the model (what a server must repeat), e.g.
+ * `{ kind: 'scale', scale: 1 / 255 }` (input = raw × scale + offset); other kinds are descriptive.
+ */
+export interface PreprocessingDescription {
+  kind: string;
+  [field: string]: unknown;
+}
 
 /** What a served model needs besides its weights: how to turn pixels into inputs and outputs into labels. */
 export interface ModelManifest {
@@ -43,7 +73,38 @@ export interface ModelManifest {
   metrics?: Record<string, number>;
   /** Integrity of `weights.bin`, filled in by `saveModelToDir` (callers need not set it). */
   weights?: { bytes: number; sha256: string };
+  /** Inputs and outputs (written by `defineModelTrainable`; older manifests lack it). */
+  signature?: ModelSignature;
+  /** The trainable that trained it, `name@version`. */
+  trainable?: string;
 }
+
+/**
+ * The general manifest (`seedsweep-model/2`) of a model that is not a 32×32×3 image classifier:
+ * - `signature`: per input its name, per-example shape and dtype; per output the same;
+ * - `classNames`: labels by index of the (last) output's last dimension, when the data named them;
+ * - `preprocessing`: what to apply to raw inputs first, when the data said (absent: feed as trained);
+ * - `synthetic`: true when trained on generated data;
+ * - provenance: `trainable` (`name@version`), `model` and `modelOptions` (the trainable's name and
+ *   its parameters), `trialKey`, `seed`, final `metrics`; `weights`: integrity of `weights.bin`.
+ */
+export interface SignatureManifest {
+  format: typeof SIGNATURE_MANIFEST_FORMAT;
+  signature: ModelSignature;
+  classNames?: string[];
+  preprocessing?: PreprocessingDescription;
+  synthetic?: boolean;
+  trainable?: string;
+  trialKey?: string;
+  model?: string;
+  modelOptions?: Record<string, number | string>;
+  seed?: number;
+  metrics?: Record<string, number>;
+  weights?: { bytes: number; sha256: string };
+}
+
+/** A manifest of either format. */
+export type AnyModelManifest = ModelManifest | SignatureManifest;
 
 /** The TF.js layers `model.json` as written by `saveModelToDir` (the format `tf.loadLayersModel` reads over HTTP too). */
 interface ModelJson {
@@ -61,7 +122,7 @@ export interface SaveModelOptions {
   model: tf.LayersModel;
   /** Target folder; replaced as a whole if it exists. Parent folders are created. */
   dir: string;
-  manifest: ModelManifest;
+  manifest: AnyModelManifest;
 }
 
 /**
@@ -90,7 +151,7 @@ export async function saveModelToDir(options: SaveModelOptions): Promise<void> {
     ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
     weightsManifest: [{ paths: [`./${MODEL_FILES.weights}`], weights: artifacts.weightSpecs }],
   };
-  const manifest: ModelManifest = {
+  const manifest: AnyModelManifest = {
     ...options.manifest,
     weights: { bytes: weights.byteLength, sha256: sha256Hex(weights) },
   };
@@ -122,13 +183,37 @@ export async function saveModelToDir(options: SaveModelOptions): Promise<void> {
 }
 
 /**
- * Loads a model folder written by {@link saveModelToDir} (or any TF.js layers `model.json` with its
- * weight files plus a seedsweep `manifest.json`).
- * @throws UserError `E_MODEL_MISSING` when a file is missing, `E_MODEL_CORRUPT` when one cannot be read as expected.
+ * Loads an image-classifier model folder written by {@link saveModelToDir} (or any TF.js layers
+ * `model.json` with its weight files plus a seedsweep `manifest.json` of format /1).
+ * @throws UserError `E_MODEL_MISSING` when a file is missing, `E_MODEL_CORRUPT` when one cannot be read
+ * as expected, `E_MODEL_NOT_SERVABLE` for a general model (manifest /2).
  */
 export async function loadModelFromDir(
   dir: string,
 ): Promise<{ model: tf.LayersModel; manifest: ModelManifest }> {
+  const { model, manifest } = await loadSavedModel(dir);
+  if (manifest.format === SIGNATURE_MANIFEST_FORMAT) {
+    model.dispose();
+    throw new UserError(
+      'E_MODEL_NOT_SERVABLE',
+      `${path.resolve(dir)} holds a general TF.js model (manifest ${SIGNATURE_MANIFEST_FORMAT}, inputs ${describeSignature(manifest.signature.inputs)}); seedsweep serves image classifiers (32×32×3 input with class names) so far: load it with tf.loadLayersModel instead.`,
+    );
+  }
+  return { model, manifest };
+}
+
+function describeSignature(tensors: readonly TensorSignature[]): string {
+  return tensors.map((t) => `${t.name} [${t.shape.map((d) => d ?? '?').join('×')}] ${t.dtype}`).join(', ');
+}
+
+/**
+ * Loads a model folder written by {@link saveModelToDir} with a manifest of either format: checks the
+ * files' integrity and that the model's inputs match the manifest.
+ * @throws UserError `E_MODEL_MISSING` when a file is missing, `E_MODEL_CORRUPT` when one cannot be read as expected.
+ */
+export async function loadSavedModel(
+  dir: string,
+): Promise<{ model: tf.LayersModel; manifest: AnyModelManifest }> {
   const root = path.resolve(dir);
   const manifestPath = path.join(root, MODEL_FILES.manifest);
   const modelJsonPath = path.join(root, MODEL_FILES.modelJson);
@@ -197,6 +282,18 @@ export async function loadModelFromDir(
       `TF.js could not build the model from it (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+  if (manifest.format === SIGNATURE_MANIFEST_FORMAT) {
+    const actual = model.inputs.map((input) => JSON.stringify(input.shape.slice(1)));
+    const expected = manifest.signature.inputs.map((input) => JSON.stringify(input.shape));
+    if (actual.join() !== expected.join()) {
+      model.dispose();
+      throw corrupt(
+        modelJsonPath,
+        `the model's input shapes ${actual.join(', ')} do not match the manifest's signature ${expected.join(', ')}`,
+      );
+    }
+    return { model, manifest };
+  }
   const shape = model.inputs[0]?.shape;
   if (
     !shape ||
@@ -214,14 +311,37 @@ export async function loadModelFromDir(
   return { model, manifest };
 }
 
-/** Throws `E_MODEL_CORRUPT` (or `E_MODEL_MANIFEST` before saving) unless `value` is a valid manifest. */
-function checkManifest(value: unknown, where: string): asserts value is ModelManifest {
+function checkSignature(value: unknown, fail: (what: string) => UserError): void {
+  const s = value as Partial<ModelSignature> | undefined;
+  const valid = (list: unknown) =>
+    Array.isArray(list) &&
+    list.length > 0 &&
+    list.every(
+      (t: Partial<TensorSignature>) =>
+        typeof t?.name === 'string' &&
+        Array.isArray(t.shape) &&
+        t.shape.every((d) => d === null || (Number.isInteger(d) && d >= 0)) &&
+        (t.dtype === 'float32' || t.dtype === 'int32'),
+    );
+  if (typeof s !== 'object' || s === null || !valid(s.inputs) || !valid(s.outputs))
+    throw fail(
+      '"signature" must hold non-empty "inputs" and "outputs" arrays of { name, shape, dtype: float32|int32 }',
+    );
+}
+
+/** Throws `E_MODEL_CORRUPT` unless `value` is a valid manifest of either format. */
+function checkManifest(value: unknown, where: string): asserts value is AnyModelManifest {
   const fail = (what: string) =>
     new UserError('E_MODEL_CORRUPT', `${where}: ${what}. Re-save the model with seedsweep.`);
   if (typeof value !== 'object' || value === null) throw fail('not a JSON object');
   const m = value as Partial<ModelManifest>;
+  if (m.signature !== undefined || (value as { format?: unknown }).format === SIGNATURE_MANIFEST_FORMAT)
+    checkSignature(m.signature, fail);
+  if ((value as { format?: unknown }).format === SIGNATURE_MANIFEST_FORMAT) return;
   if (m.format !== MODEL_MANIFEST_FORMAT)
-    throw fail(`"format" is ${JSON.stringify(m.format)}, expected "${MODEL_MANIFEST_FORMAT}"`);
+    throw fail(
+      `"format" is ${JSON.stringify(m.format)}, expected "${MODEL_MANIFEST_FORMAT}" or "${SIGNATURE_MANIFEST_FORMAT}"`,
+    );
   if (
     !Array.isArray(m.classNames) ||
     m.classNames.length === 0 ||

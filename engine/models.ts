@@ -3,7 +3,7 @@
  * weight initialisation: each weighted layer gets its own seed derived from the trial seed, with
  * Keras' defaults (Glorot-uniform kernels, zero biases, `valid` padding, stride 1, 2×2 pooling).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '../datasets/types.js';
 import { canonicalModelOptions } from './architectures.js';
 import { NUM_CLASSES, layerCosts } from './model-stats.js';

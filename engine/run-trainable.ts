@@ -5,7 +5,7 @@
  * Knows nothing of Temporal, threads or TF.js: the thread entry and `trainTrial` call it.
  */
 import { UserError } from '../common/errors.js';
-import { canonicalJson, identityOf } from '../domain/keys.js';
+import { canonicalJson, identityOf, trialKeyOf } from '../domain/keys.js';
 import type { Trainable, TrainableContext } from '../domain/trainable.js';
 import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../domain/trial.js';
 import {
@@ -122,6 +122,11 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
 
   const ctx: TrainableContext<unknown> = {
     seed: trial.seed,
+    trialKey: trialKeyOf({
+      config: trial.config,
+      seed: trial.seed,
+      datasetFingerprint: options.datasetFingerprint,
+    }),
     epochs: budget,
     get epoch() {
       return epochs.length;
@@ -174,6 +179,7 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   const result: TrialResult = { epochs, final, backend: options.backend, resumedFromEpoch };
   if (output?.modelStats) result.modelStats = output.modelStats;
   if (options.modelDir && output?.modelSaved) result.modelDir = options.modelDir;
+  if (output?.trainingPath) result.trainingPath = output.trainingPath;
   return result;
 }
 

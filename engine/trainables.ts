@@ -1,10 +1,11 @@
 /**
- * Finds the trainable a trial runs: the module and export in its config, or the built-in image
- * classifier when it names none. Loaded once per thread and location.
+ * Finds the trainable a trial runs: the module and export in its config (a `defineTrainable` result or a
+ * plain training function, see `trainableOf`), or the built-in image classifier when it names none.
+ * Loaded once per thread and location.
  */
 import { UserError } from '../common/errors.js';
 import { importExport } from '../common/user-module.js';
-import { isTrainable, type Trainable } from '../domain/trainable.js';
+import { TRAINABLE_EXPORT_HINT, trainableOf, type Trainable } from '../domain/trainable.js';
 import type { TrainableLocation } from '../domain/trial.js';
 import { imageClassifier } from './image-classifier.js';
 
@@ -22,14 +23,11 @@ export function resolveTrainable(
   let pending = loaded.get(key);
   if (!pending) {
     pending = (async () => {
-      const value = await importExport(location, 'trainable');
-      if (!isTrainable(value)) {
-        throw new UserError(
-          'E_NOT_A_TRAINABLE',
-          `${key} is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`,
-        );
+      const trainable = trainableOf(await importExport(location, 'trainable'), location.export);
+      if (!trainable) {
+        throw new UserError('E_NOT_A_TRAINABLE', `${key} is not a trainable; ${TRAINABLE_EXPORT_HINT}.`);
       }
-      return value;
+      return trainable;
     })();
     loaded.set(key, pending);
     pending.catch(() => loaded.delete(key));

@@ -3,7 +3,7 @@
  * built-in image classifier) and runs it with checkpoints and resume (engine/run-trainable.ts).
  * Knows nothing of Temporal or threads; the pool's thread entry and `seedsweep train` call it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import type { TrialResult } from './types.js';
 import { runTrainable, type RunTrainableOptions } from './run-trainable.js';
 import { resolveTrainable } from './trainables.js';

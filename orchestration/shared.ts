@@ -10,6 +10,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EpochMetrics, ParamValue, PlannedTrial, QueueKind } from '../domain/trial.js';
 import type { SweepSpec } from '../spec/schema.js';
+import type { BackendUsage } from '../results/backends.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Task queues. Sweep workflows and the light activities (tracker calls, aggregation) run on the control
@@ -272,6 +273,8 @@ export interface AggregateOutput {
   files: string[];
   /** The results table as text (renderTable). */
   table: string;
+  /** The backends the reported trials trained on, with counts (absent in summaries of older versions). */
+  backends?: BackendUsage[];
 }
 
 /** What a sweep workflow returns. */

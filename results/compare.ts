@@ -97,6 +97,11 @@ export interface SweepComparison {
   compared: number;
   /** Compared trials whose every epoch and final metric is bit-identical. */
   identical: number;
+  /**
+   * The verdict of the reproducibility check: every compared trial is bit-identical (`identical ===
+   * compared`). Trials only one sweep has are listed but do not count against it: they were not rerun.
+   */
+  reproduced: boolean;
   onlyInA: TrialRef[];
   onlyInB: TrialRef[];
   perMetric: MetricSummary[];
@@ -250,6 +255,7 @@ export function compareSweeps(options: {
     sameRun: pairs.length - comparedPairs.length,
     compared: comparedPairs.length,
     identical: trials.filter((t) => t.identical).length,
+    reproduced: trials.every((t) => t.identical),
     onlyInA,
     onlyInB,
     perMetric,
@@ -349,7 +355,7 @@ export function renderComparison(c: SweepComparison, options: { maxListed?: numb
     out.push(
       `${c.sameRun} matched trials are the same tracked run on both sides (a reused result, not a rerun): left out below`,
     );
-  const verdict = c.identical === c.compared ? 'all reproduce exactly' : `${c.compared - c.identical} differ`;
+  const verdict = c.reproduced ? 'all reproduce exactly' : `${c.compared - c.identical} differ`;
   out.push(
     `bit-identical trials (every metric of every epoch): ${c.identical} of ${c.compared} compared, ${verdict}`,
   );

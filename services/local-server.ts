@@ -5,11 +5,11 @@
  */
 import { isProcessAlive } from '../common/process.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { UserError } from '../common/errors.js';
-import { venvBinDir } from '../common/paths.js';
+import { cacheVenvBinDir, venvBinDir } from '../common/paths.js';
 import {
   listProcesses,
   PROC_ROOT,
@@ -20,20 +20,25 @@ import {
 } from './proc.js';
 
 /**
- * Finds an executable: the environment variable `envVar` if set, then the project's `.venv/bin`,
- * then PATH. Returns undefined when none is found.
+ * Where an executable is looked for, in order: the environment variable `envVar` (alone when set: an
+ * explicit choice is never replaced by another), the repository's `.venv/bin` (development), the
+ * per-user cache's venv (`seedsweep setup`), then PATH.
  */
-export function findExecutable(name: string, envVar?: string): string | undefined {
-  const candidates: string[] = [];
+export function executableCandidates(name: string, envVar?: string): string[] {
   const fromEnv = envVar ? process.env[envVar] : undefined;
-  if (fromEnv) candidates.push(fromEnv);
-  candidates.push(path.join(venvBinDir(), name));
+  if (fromEnv) return [fromEnv];
+  const candidates = [path.join(venvBinDir(), name), path.join(cacheVenvBinDir(), name)];
   for (const dir of (process.env['PATH'] ?? '').split(path.delimiter))
     if (dir) candidates.push(path.join(dir, name));
-  for (const candidate of candidates) {
+  return candidates;
+}
+
+/** The first of {@link executableCandidates} that is an executable file, or undefined. */
+export function findExecutable(name: string, envVar?: string): string | undefined {
+  for (const candidate of executableCandidates(name, envVar)) {
     try {
       accessSync(candidate, constants.X_OK);
-      return candidate;
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // not this one
     }
@@ -45,9 +50,12 @@ export function findExecutable(name: string, envVar?: string): string | undefine
 export function requireExecutable(name: string, envVar: string, howToInstall: string): string {
   const found = findExecutable(name, envVar);
   if (!found) {
+    const fromEnv = process.env[envVar];
     throw new UserError(
       'E_EXECUTABLE_MISSING',
-      `'${name}' was not found in $${envVar}, ${venvBinDir()} or PATH. ${howToInstall}`,
+      fromEnv
+        ? `$${envVar} is ${fromEnv}, which is not an executable file. Unset it or point it at a ${name} executable.`
+        : `'${name}' was not found in ${venvBinDir()}, ${cacheVenvBinDir()} or PATH. ${howToInstall}`,
     );
   }
   return found;

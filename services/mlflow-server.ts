@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import axios from 'axios';
-import { stateDir as defaultStateDir } from '../common/paths.js';
+import { cacheVenvDir, setupCommand, stateDir as defaultStateDir } from '../common/paths.js';
 import { ensureEmbeddedServer, noteEmbeddedUse } from './embedded-server.js';
 import { requireExecutable, spawnServer, type SpawnedServer } from './local-server.js';
 
-const HOW_TO_INSTALL =
-  'Run scripts/setup.sh (installs the PyPI package mlflow into .venv), or set MLFLOW_CLI_PATH to an mlflow executable, or point MLFLOW_TRACKING_URI at a running tracking server.';
+const howToInstall = () =>
+  `Run \`${setupCommand()}\` (installs the PyPI package mlflow into ${cacheVenvDir()}), or set MLFLOW_CLI_PATH to an mlflow executable, or point MLFLOW_TRACKING_URI at a running tracking server.`;
 
 export interface MlflowServerOptions {
   /** @default '127.0.0.1' */
@@ -33,7 +33,7 @@ export const LEAN_MLFLOW_ENV: Readonly<Record<string, string>> = {
 
 /** Starts `mlflow server` (SQLite store, proxied local artifacts, loopback) and waits for `/health`. */
 export async function startMlflowServer(options: MlflowServerOptions): Promise<SpawnedServer> {
-  const executable = requireExecutable('mlflow', 'MLFLOW_CLI_PATH', HOW_TO_INSTALL);
+  const executable = requireExecutable('mlflow', 'MLFLOW_CLI_PATH', howToInstall());
   const host = options.host ?? '127.0.0.1';
   mkdirSync(options.dataDir, { recursive: true });
   const url = `http://${host}:${options.port}`;

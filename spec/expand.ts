@@ -177,6 +177,17 @@ export function configOf(spec: SweepSpec, values: Record<string, ParamValue>): T
   return spec.backend === undefined ? config : withBackend(config, spec.backend);
 }
 
+/**
+ * What a trial config's `model` says for a trainable, hashed into every trial key: its name, with
+ * `@version` when it declares one. A plain function's is `function:<name>@0`: its trials never share keys
+ * with a `defineTrainable` of the same name and version, which is other code that happens to share a name.
+ */
+export function trainableModelName(trainable: NonNullable<SweepSpec['trainable']>): string {
+  const versioned =
+    trainable.version === undefined ? trainable.name : `${trainable.name}@${trainable.version}`;
+  return trainable.form === 'function' ? `function:${versioned}` : versioned;
+}
+
 function configWithoutBackend(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
   const trainable = spec.trainable;
   if (trainable) {
@@ -187,7 +198,7 @@ function configWithoutBackend(spec: SweepSpec, values: Record<string, ParamValue
       else modelOptions[name] = value;
     }
     return {
-      model: trainable.version === undefined ? trainable.name : `${trainable.name}@${trainable.version}`,
+      model: trainableModelName(trainable),
       modelOptions,
       train,
       dataset: { ...spec.dataset },

@@ -12,7 +12,7 @@ import type { z, ZodType } from 'zod';
 import { UserError } from '../common/errors.js';
 import { importExport, parseModuleRef } from '../common/user-module.js';
 import { isDatasetPlugin } from '../domain/dataset.js';
-import { isTrainable } from '../domain/trainable.js';
+import { TRAINABLE_EXPORT_HINT, trainableOf } from '../domain/trainable.js';
 import { expandVariants } from './expand.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { checkSpecParts, checkSweepSpec } from './check.js';
@@ -402,11 +402,11 @@ export async function resolveSpecModules(
   const modules: NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']> = {};
   if (typeof doc.trainable === 'string' && doc.trainable.length > 0) {
     const ref = parseModuleRef(doc.trainable, baseDir);
-    const trainable = await importExport(ref, 'trainable');
-    if (!isTrainable(trainable)) {
+    const trainable = trainableOf(await importExport(ref, 'trainable'), ref.export);
+    if (!trainable) {
       throw new UserError(
         'E_NOT_A_TRAINABLE',
-        `trainable ${doc.trainable}: the export is not a trainable; export the result of defineTrainable({ name, params, run }) from 'seedsweep'.`,
+        `trainable ${doc.trainable}: the export is not a trainable; ${TRAINABLE_EXPORT_HINT}.`,
       );
     }
     modules.trainable = {
@@ -414,8 +414,10 @@ export async function resolveSpecModules(
       module: ref.module,
       export: ref.export,
       ...(trainable.version !== undefined ? { version: String(trainable.version) } : {}),
+      ...(trainable.form !== undefined ? { form: trainable.form } : {}),
     };
-    modules.trainableParams = trainable.params as ZodType<unknown>;
+    // A plain function declares no schema: its parameters go to it as they are.
+    if (trainable.form === undefined) modules.trainableParams = trainable.params as ZodType<unknown>;
   }
   if (typeof doc.dataset?.module === 'string' && doc.dataset.module.length > 0) {
     const ref = parseModuleRef(doc.dataset.module, baseDir);

@@ -6,6 +6,7 @@
 import { BACKEND_PREFERENCE, type BackendName } from '../domain/backends.js';
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types.js';
+import type { TrainableForm } from '../domain/trainable.js';
 import type { TrainSettings } from '../engine/types.js';
 import { DEFAULT_OBJECTIVE, metricField, type Objective } from '../domain/objective.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
@@ -145,6 +146,8 @@ export interface TrainableSpec {
   name: string;
   /** The trainable's `version`, when it declares one (part of every trial key). */
   version?: string;
+  /** `function` for a plain training function (no schema: parameters unchecked; part of every trial key). */
+  form?: TrainableForm;
   /** Absolute path, file URL or package specifier of the module, and the export. */
   module: string;
   export: string;

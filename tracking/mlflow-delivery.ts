@@ -244,6 +244,7 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       if (result.backend.tfVersion !== undefined) tags[TAG.tfVersion] = result.backend.tfVersion;
       if (result.backend.device !== undefined) tags[TAG.device] = result.backend.device;
       tags[TAG.resumedFromEpoch] = String(result.resumedFromEpoch);
+      if (result.trainingPath !== undefined) tags[TAG.trainingPath] = result.trainingPath;
       if (entry.hasModel) {
         await this.client.uploadArtifactDir({
           runId,

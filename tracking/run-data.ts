@@ -29,6 +29,8 @@ export const TAG = {
   /** `cpu` or `gpu`: where the backend computed. */
   device: 'seedsweep.device',
   resumedFromEpoch: 'seedsweep.resumed_from_epoch',
+  /** `graph` or `eager`: how the trial's training steps ran, when the trainable says. */
+  trainingPath: 'seedsweep.training_path',
   /** Temporal's attempt of the trial that last started it: only that attempt's writes count. */
   attempt: 'seedsweep.attempt',
   error: 'seedsweep.error',

@@ -89,8 +89,9 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
   }
 
   const reconnectMinutes = options.reconnectMinutes ?? reconnectMinutesFromEnv();
-  installTemporalRuntime();
+  // Settings first (see client/session.ts): an installed runtime without a connection keeps the process alive.
   const settings = await resolveTemporalSettings();
+  installTemporalRuntime();
   const connection = await connectTemporal(settings);
   const tracker = options.tracker ?? (await createTracker());
   // The connection of the current generation of Workers (a new one after a failure).

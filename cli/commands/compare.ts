@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { compareSweeps, renderComparison, type SweepComparison } from '../../results/compare.js';
 import { loadSweep, requireRecords, withSweepLookup, type SweepLookup } from '../../client/sweep-records.js';
+import { CommandVerdict } from '../output.js';
 
 export interface CompareFlags {
   metric?: string;
@@ -36,6 +37,15 @@ export async function runCompare(options: {
   return comparison;
 }
 
+/** Exit status 1 (after the comparison was printed) when a compared trial differs; see `--help`. */
+export function throwUnlessReproduced(comparison: SweepComparison): void {
+  if (comparison.reproduced) return;
+  throw new CommandVerdict(
+    1,
+    `${comparison.compared - comparison.identical} of ${comparison.compared} compared trials differ`,
+  );
+}
+
 export function register(program: Command): void {
   program
     .command('compare')
@@ -53,9 +63,13 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
-      '\nExits 0 whether or not the sweeps agree: read `identical` and `compared` (or the text) to decide.',
+      '\nExit status: 0 when every trial key both sweeps finished (in different runs) gave bit-identical results,\n' +
+        '1 when any of them differs (`reproduced: false` in --json), 2 for a user error (an unknown sweep, no trial\n' +
+        'key in common, or only results one sweep reused from the other). Trials only one sweep has are listed\n' +
+        'but do not change the status: they were not rerun, so they say nothing about reproduction.',
     )
     .action(async (refA: string, refB: string, flags: CompareFlags) => {
-      await withSweepLookup((lookup) => runCompare({ refA, refB, flags, lookup }));
+      const comparison = await withSweepLookup((lookup) => runCompare({ refA, refB, flags, lookup }));
+      throwUnlessReproduced(comparison);
     });
 }

@@ -2,10 +2,11 @@
  * `seedsweep plan <spec>`: validate a sweep spec and print its expansion (groups, trials, keys, the
  * varying factors) without running anything. Needs no Temporal or MLflow server.
  */
+import path from 'node:path';
 import type { ParamValue } from '../../domain/trial.js';
 import type { Command } from 'commander';
 import { fingerprintDataset } from '../../datasets/plugins.js';
-import { expandSweep, varyingFactors } from '../../spec/expand.js';
+import { expandSweep, trainableModelName, varyingFactors } from '../../spec/expand.js';
 import { displaySpecPath, loadSweepSpec, resolveSpecPath } from '../../spec/load.js';
 import type { SweepSpec } from '../../spec/schema.js';
 import type { PlannedTrial, QueueKind } from '../../spec/types.js';
@@ -30,6 +31,54 @@ export interface PlanSummary {
   comparisons: { name: string; a: string; b: string }[];
   /** Adaptive sweeps: what grows the plan while it runs (the trials listed are only the first). */
   adaptive?: string;
+  /** The spec's own trainable; absent for the built-in image classifier. */
+  trainable?: PlannedTrainable;
+}
+
+/** What `plan` says of a spec's trainable. */
+export interface PlannedTrainable {
+  name: string;
+  version?: string;
+  /** `defineTrainable` (parameters checked by its schema at load) or a plain `function` (unchecked). */
+  form: 'defineTrainable' | 'function';
+  /** False for a plain function: it declares no schema, so its parameters reach it as the spec gives them. */
+  paramsChecked: boolean;
+  /** Where it is: `module#export`. */
+  ref: string;
+  /** What the trial configs' `model` says (part of every trial key). */
+  model: string;
+}
+
+/** The spec's trainable as `plan` reports it. */
+function plannedTrainable(trainable: NonNullable<SweepSpec['trainable']>): PlannedTrainable {
+  return {
+    name: trainable.name,
+    ...(trainable.version !== undefined ? { version: trainable.version } : {}),
+    form: trainable.form === 'function' ? 'function' : 'defineTrainable',
+    paramsChecked: trainable.form !== 'function',
+    ref: `${trainable.module}#${trainable.export}`,
+    model: trainableModelName(trainable),
+  };
+}
+
+/** `ref` relative to the working folder when it is inside it (`./model.ts#train`), else as it is. */
+function shortRef(ref: string): string {
+  if (!path.isAbsolute(ref)) return ref;
+  const relative = path.relative(process.cwd(), ref);
+  return relative.startsWith('..') ? ref : `./${relative}`;
+}
+
+/** One line about the trainable: what it is and whether its parameters were checked. */
+function trainableText(t: PlannedTrainable): string {
+  const where = shortRef(t.ref);
+  const what =
+    t.form === 'function'
+      ? `a plain function, ${where}; keys as model ${t.model}`
+      : `defineTrainable${t.version !== undefined ? ` version ${t.version}` : ''}, ${where}`;
+  const params = t.paramsChecked
+    ? 'parameters checked by its schema'
+    : 'parameters unchecked (no schema: they reach it as the spec gives them; defineTrainable adds one)';
+  return `trainable: ${t.name} (${what}): ${params}`;
 }
 
 /** How an adaptive spec grows its plan, in one line; undefined for a fixed plan. */
@@ -99,6 +148,7 @@ export function summarizePlan(options: {
   if (spec.controlled && varying.length === 1) summary.controlledFactor = varying[0];
   const adaptive = adaptiveText(spec);
   if (adaptive !== undefined) summary.adaptive = adaptive;
+  if (spec.trainable) summary.trainable = plannedTrainable(spec.trainable);
   return summary;
 }
 
@@ -125,6 +175,7 @@ export function formatPlan(summary: PlanSummary): string {
   if (summary.controlledFactor !== undefined)
     lines.push(`controlled: exactly one factor varies: ${summary.controlledFactor}`);
   if (summary.adaptive !== undefined) lines.push(`adaptive: ${summary.adaptive}`);
+  if (summary.trainable !== undefined) lines.push(trainableText(summary.trainable));
   lines.push(`dataset fingerprint: ${summary.datasetFingerprint.slice(0, 16)}…`, '');
   lines.push(
     table([

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildReport, parseReportFormat, renderReport, writeReport } from '../../analysis/report.js';
+import { backendLine, backendUsage } from '../../results/backends.js';
 import { info } from '../output.js';
 import { loadSweep, requireRecords, withSweepLookup } from '../../client/sweep-records.js';
 
@@ -44,5 +45,8 @@ export function register(program: Command): void {
       }
       process.stdout.write(await renderReport({ report, format }));
       if (format !== 'json') process.stdout.write('\n');
+      // The table is for people reading a terminal: say what the trials ran on (from their results).
+      const backends = format === 'table' ? backendLine(backendUsage(records)) : undefined;
+      if (backends !== undefined) process.stdout.write(`\n${backends}\n`);
     });
 }

@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { initBackend } from '../../engine/backend.js';
+import { loadSweep, withSweepLookup } from '../../client/sweep-records.js';
 import {
   describeResolvedModel,
+  resolveBestModel,
   resolveModel,
+  type ModelTracker,
   type ResolvedModel,
-  type ResolveModelOptions,
 } from '../../serving/model-source.js';
 import {
   DEFAULT_MAX_BATCH,
@@ -21,7 +23,7 @@ import { info } from '../output.js';
 export interface ServeOptions {
   /** MLflow run id: serve its `model/` artifacts (downloaded into the cache). */
   run?: string;
-  /** Sweep id: serve its finished trial with the highest final test accuracy. */
+  /** Sweep id or name: serve its best finished trial by the sweep's objective (reused trials included). */
   best?: string;
   /** Serve a local model folder. */
   modelDir?: string;
@@ -39,15 +41,38 @@ export interface ServeOptions {
    * The tracker `--run` and `--best` read through (not a flag: for callers and tests).
    * @default the tracker of `MLFLOW_TRACKING_URI`, or of the embedded local server (see resolveModel)
    */
-  tracker?: ResolveModelOptions['tracker'];
+  tracker?: ModelTracker;
 }
 
-/** Resolves the model, initialises the TF.js backend and starts the server (what the command does before waiting). */
+/**
+ * `--best <sweep>`: the sweep's finished trials found as `report` finds them (through Temporal, its
+ * plan's trials, including those reused from earlier sweeps, whose models live on those sweeps' runs;
+ * else in the tracker by sweep id or name), the best of them by the sweep's objective.
+ */
+async function resolveBestOfSweep(ref: string, tracker: ModelTracker | undefined): Promise<ResolvedModel> {
+  const { sweep, lookupTracker } = await withSweepLookup(async (lookup) => ({
+    sweep: await loadSweep(lookup, ref),
+    lookupTracker: lookup.tracker,
+  }));
+  const objective = sweep.input?.spec.objective;
+  return resolveBestModel({
+    sweepId: sweep.sweepId ?? sweep.ref,
+    trials: sweep.records,
+    tracker: tracker ?? lookupTracker,
+    ...(objective ? { objective } : {}),
+  });
+}
+
+/** Initialises the TF.js backend, resolves the model and starts the server (what the command does before waiting). */
 export async function serveModel(
   options: ServeOptions,
 ): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
-  const resolved = await resolveModel(options);
+  // The backend first, so that the model is checked on the backend that will serve it.
   const backend = await initBackend();
+  const onlyBest = options.best !== undefined && options.run === undefined && options.modelDir === undefined;
+  const resolved = onlyBest
+    ? await resolveBestOfSweep(options.best!, options.tracker)
+    : await resolveModel(options);
   info(`serving ${describeResolvedModel(resolved)} (TF.js backend ${backend.name})`);
   const server = await startInferenceServer({
     modelDir: resolved.dir,
@@ -85,7 +110,10 @@ export function register(program: Command): void {
       '--run <mlflow-run-id>',
       "serve the run's model/ artifacts (downloaded from MLflow into the cache)",
     )
-    .option('--best <sweep-id>', 'serve the finished trial of the sweep with the highest final test accuracy')
+    .option(
+      '--best <sweep>',
+      "serve the sweep's best finished trial by its objective (default: highest final test accuracy), trials reused from earlier sweeps included; a sweep id or name",
+    )
     .option('--model-dir <dir>', 'serve a local model folder (model.json, weights.bin, manifest.json)')
     .option(
       '--port <port>',

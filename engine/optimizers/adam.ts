@@ -2,7 +2,7 @@
  * Adam in one pass per variable, bit-identical to `tf.train.adam(lr)` (β1 0.9, β2 0.999, ε 1e-7):
  * the same float32 operations in the same order, β1^t and β2^t kept as running float32 products.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import { UserError } from '../../common/errors.js';
 import type { CheckpointArray } from '../checkpoint.js';
 import type { FusedOptimizer } from './optimizer.js';

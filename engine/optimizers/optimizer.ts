@@ -6,7 +6,7 @@
  * bit-identical to `tf.train.adam` / `rmsprop` / `sgd` on backends whose elementwise ops are
  * IEEE float32 (cpu, wasm). The state is plain `Float32Array`s, saved and restored exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import type { CheckpointArray } from '../checkpoint.js';
 import { OptimizerName } from '../types.js';
 import { FusedAdam } from './adam.js';

@@ -4,7 +4,7 @@
  * place): the wasm backend caches XNNPACK operators with packed weights by tensor id, so an
  * in-place write would leave a stale packed copy behind.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 export { emscripten, heapPointer } from '../wasm-kernels/wasm-asm.js';

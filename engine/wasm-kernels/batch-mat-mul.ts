@@ -4,7 +4,7 @@
  * layers' backward pass). An explicit transpose first (SIMD, see transpose-simd.ts), then a plain
  * product, is ~10× faster. Products without transposes go straight to the built-in kernel.
  */
-import { BatchMatMul } from '@tensorflow/tfjs';
+import { BatchMatMul } from '../tfjs.js';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { transposeMatrices } from './transpose-simd.js';

@@ -5,7 +5,7 @@
  * one plain XNNPACK matmul: [KH·KW·Ci, N] · [N, Co] with N = B·OH·OW. Any stride and padding.
  * Single-threaded and order-fixed, so results are bit-identical run to run.
  */
-import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
+import { backend_util, Conv2DBackpropFilter } from '../tfjs.js';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdFilterAccumulators } from './conv2d-backprop-filter-simd.js';

@@ -4,7 +4,7 @@
  * K−1−pad on each side, with the spatially flipped, in/out-swapped filter. Other cases (strides
  * above 1, NCHW, pads larger than the filter) fall back to the built-in kernel.
  */
-import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs';
+import { backend_util, Conv2DBackpropInput } from '../tfjs.js';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, originalKernel, runOriginal, WASM } from './wasm-heap.js';

@@ -4,7 +4,7 @@
  * each activation once more. Like the cpu backend's Identity (and the wasm `Reshape`), this one
  * shares the data and counts a reference: tensors are immutable, so sharing is safe.
  */
-import { Identity } from '@tensorflow/tfjs';
+import { Identity } from '../tfjs.js';
 import type { IdentityInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { originalKernel, WASM } from './wasm-heap.js';

@@ -17,7 +17,7 @@
  * The SIMD paths are WebAssembly modules assembled at run time (wasm-asm.ts) that work on the
  * backend's heap in place; without wasm SIMD they are skipped and the scalar paths run.
  */
-import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '../tfjs.js';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';

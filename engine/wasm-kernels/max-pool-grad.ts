@@ -7,7 +7,7 @@
  * the built-in kernel (4.22) is slower and drops some gradients of overlapping windows (a 3×3,
  * stride-2 pool on a 9×9 input loses the gradient at row 4, column 0).
  */
-import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs';
+import { backend_util, MaxPoolGrad } from '../tfjs.js';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdPoolRowRouter } from './max-pool-grad-simd.js';

@@ -6,7 +6,7 @@
  * up to float64 error, like the cpu backend's. Other reductions (e.g. over the last axis) use the
  * built-in kernel.
  */
-import { backend_util, Sum, util } from '@tensorflow/tfjs';
+import { backend_util, Sum, util } from '../tfjs.js';
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, originalKernel, WASM } from './wasm-heap.js';

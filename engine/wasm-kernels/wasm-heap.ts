@@ -5,7 +5,7 @@
  * Kernels run inside `engine.runKernel`, so they must work on `TensorInfo`s of the wasm backend
  * directly (as the built-in kernels do) and free every intermediate with `disposeData`.
  */
-import { getKernel } from '@tensorflow/tfjs';
+import { getKernel } from '../tfjs.js';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 

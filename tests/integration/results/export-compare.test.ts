@@ -166,15 +166,17 @@ describe('seedsweep export / compare against the real tracker', () => {
     ]);
   });
 
-  it('compares a sweep with its rerun: matched, only-in-B, bit-identical counts, |Δ| and per-group paired differences', async () => {
+  it('compares a sweep with its rerun: matched, only-in-B, bit-identical counts, |Δ| and per-group paired differences; exits 1 as one trial differs', async () => {
     const result = await seedsweep(['compare', sweepA, sweepB, '--json']);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toBe('');
     const c = JSON.parse(result.stdout) as SweepComparison;
     expect(c).toMatchObject({
       matched: 4,
       compared: 4,
       sameRun: 0,
       identical: 3,
+      reproduced: false,
       metric: 'testAccuracy',
       onlyInA: [],
     });
@@ -189,7 +191,7 @@ describe('seedsweep export / compare against the real tracker', () => {
     expect(c.groups[0]!.ci95).toEqual([0, 0]);
 
     const text = await seedsweep(['compare', sweepA, `${name}-rerun`]);
-    expect(text.code, text.stderr).toBe(0);
+    expect(text.code, text.stderr).toBe(1);
     expect(text.stdout).toMatch(/matched trial keys: 4 {3}only in A: 0 {3}only in B: 1/);
     expect(text.stdout).toMatch(/3 of 4 compared, 1 differ/);
   });
@@ -231,12 +233,13 @@ concurrency: 2
     }
     const [a, b] = ids as [string, string];
     const compared = await seedsweep(['compare', a, b, '--json']);
-    expect(compared.code, compared.stderr).toBe(0);
+    expect(compared.code, compared.stderr).toBe(0); // every trial reproduced
     const c = JSON.parse(compared.stdout) as SweepComparison;
     expect(c).toMatchObject({
       matched: 2,
       compared: 2,
       identical: 2,
+      reproduced: true,
       onlyInA: [],
       onlyInB: [],
       metric: 'testAccuracy',

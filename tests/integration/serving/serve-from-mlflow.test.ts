@@ -40,9 +40,11 @@ beforeAll(async () => {
   await useServingBackend();
   trained = await trainSmallModelDir();
   work = await mkdtemp(path.join(os.tmpdir(), 'seedsweep-serve-it-'));
-  for (const key of ['MLFLOW_TRACKING_URI', 'SEEDSWEEP_CACHE_DIR', 'SEEDSWEEP_STATE_DIR'])
+  for (const key of ['MLFLOW_TRACKING_URI', 'TEMPORAL_ADDRESS', 'SEEDSWEEP_CACHE_DIR', 'SEEDSWEEP_STATE_DIR'])
     saved[key] = process.env[key];
   process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
+  // `--best` looks the sweep up as `report` does: Temporal first (these sweeps it does not know), then the tracker.
+  process.env['TEMPORAL_ADDRESS'] = inject('temporalAddress');
   process.env['SEEDSWEEP_CACHE_DIR'] = path.join(work, 'cache');
   process.env['SEEDSWEEP_STATE_DIR'] = path.join(work, 'state');
   client = new MlflowClient({ trackingUri: inject('mlflowUri') });
@@ -277,7 +279,7 @@ describe('serve --best', () => {
     expect(error.message).toMatch(/--run <mlflow-run-id> or --model-dir <dir>/);
   });
 
-  it('reports a sweep without finished trials', async () => {
-    expect((await errorOf(serveModel({ best: 'no-such-sweep', port: 0 }))).code).toBe('E_NO_FINISHED_TRIALS');
+  it('reports a sweep that neither Temporal nor the tracker knows', async () => {
+    expect((await errorOf(serveModel({ best: 'no-such-sweep', port: 0 }))).code).toBe('E_SWEEP_NOT_FOUND');
   });
 });

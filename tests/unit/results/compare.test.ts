@@ -1,5 +1,8 @@
 /** Comparing two sweeps' trials on equal trial keys: counts, bit-identity, |Δ| per metric, per-group paired differences. */
 import { describe, expect, it } from 'vitest';
+import { throwUnlessReproduced } from '../../../cli/commands/compare.js';
+import { CommandVerdict } from '../../../cli/output.js';
+import { isUserError } from '../../../common/errors.js';
 import { compareSweeps, formatValue, renderComparison } from '../../../results/compare.js';
 import { cnnRecord, record } from './fixtures.js';
 
@@ -180,5 +183,31 @@ describe('renderComparison', () => {
       formatValue(null),
       formatValue(12345678),
     ]).toEqual(['0', '0.5123', '−0.0123', '1.00e-9', '–', '1.23e+7']);
+  });
+});
+
+describe('the reproducibility verdict (compare’s exit status)', () => {
+  it('reproduced when every compared trial is bit-identical, whatever only one side has', () => {
+    const b = [...sweepA('b'), cnnRecord({ kernelSize: 5, seed: 7, runId: 'b-extra' })];
+    const c = compareSweeps({ a: sweepA('a').slice(1), b });
+    expect(c).toMatchObject({ compared: 4, identical: 4, reproduced: true });
+    expect(c.onlyInB).toHaveLength(2);
+    expect(() => throwUnlessReproduced(c)).not.toThrow();
+  });
+
+  it('not reproduced when one equal trial key gave another result: exit status 1, not a user error', () => {
+    const b = sweepA('b');
+    b[0] = cnnRecord({ kernelSize: 3, seed: 0, runId: 'b-k3-0', offset: 1e-7 });
+    const c = compareSweeps({ a: sweepA('a'), b });
+    expect(c).toMatchObject({ compared: 5, identical: 4, reproduced: false });
+    let thrown: unknown;
+    try {
+      throwUnlessReproduced(c);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CommandVerdict);
+    expect(thrown).toMatchObject({ exitCode: 1, message: '1 of 5 compared trials differ' });
+    expect(isUserError(thrown)).toBe(false);
   });
 });
