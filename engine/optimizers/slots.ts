@@ -1,8 +1,8 @@
 /**
- * Per-variable optimiser state ("slots", e.g. Adam's first and second moments), zero-filled at the
- * first step like `tf.train`'s, and their checkpoint form. A slot lives either in a JS
- * `Float32Array` or, for the SIMD kernels, in a block of the wasm backend's heap that this set
- * allocates and frees ({@link SlotSet.dispose}).
+ * Per-variable optimiser state ("slots", e.g. Adam's first and second moments), zero-filled (or
+ * filled with a given initial value) at the first step like `tf.train`'s, and their checkpoint
+ * form. A slot lives either in a JS `Float32Array` or, for the SIMD kernels, in a block of the wasm
+ * backend's heap that this set allocates and frees ({@link SlotSet.dispose}).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -29,8 +29,14 @@ function heapView(slot: Slot): Float32Array {
 export class SlotSet {
   private slots: Slot[] = [];
 
-  /** @param suffix name suffix in checkpoints, as `tf.train` writes it (`m` ⇒ `<variable>/m`). */
-  constructor(private readonly suffix: string) {}
+  /**
+   * @param suffix name suffix in checkpoints, as `tf.train` writes it (`m` ⇒ `<variable>/m`).
+   * @param initialValue what a new slot holds before the first step (Adagrad's accumulator starts at 0.1).
+   */
+  constructor(
+    private readonly suffix: string,
+    private readonly initialValue = 0,
+  ) {}
 
   private slot(index: number, variable: tf.Variable): Slot {
     let slot = this.slots[index];
@@ -39,7 +45,7 @@ export class SlotSet {
         name: `${variable.name}/${this.suffix}`,
         shape: [...variable.shape],
         size: variable.size,
-        data: new Float32Array(variable.size),
+        data: new Float32Array(variable.size).fill(this.initialValue),
       };
       this.slots[index] = slot;
     } else if (slot.size !== variable.size) {
