@@ -2,7 +2,15 @@
  * The report's tables as rows of text, shared by the terminal, Markdown and HTML renderers. Without a
  * plug-in the tables are generic: the objective's final value, then the other reported metrics' means.
  */
-import { formatInterval, formatP, formatNumber, formatSignedValue, formatValue } from './format.js';
+import type { ModelStats } from '../domain/trial.js';
+import {
+  formatCount,
+  formatInterval,
+  formatP,
+  formatNumber,
+  formatSignedValue,
+  formatValue,
+} from './format.js';
 import { finalMetricKey } from './metrics.js';
 import type { GroupReport, MetricComparison, SweepReport } from './report-types.js';
 
@@ -69,14 +77,53 @@ export function trialCountText(report: SweepReport): string {
   return `${report.trialCount} finished trials in ${groups}, ${missing} planned ${missing === 1 ? 'trial' : 'trials'} missing (see Notes)`;
 }
 
-/** One row per group: n, the objective's final mean, sd and 95 % t CI, then other metrics' final means. */
+/** A model-size column of the group table: header and the value from a group's model stats. */
+interface ModelStatsColumn {
+  header: string;
+  value: (stats: ModelStats) => number | undefined;
+  format: (value: number | undefined) => string;
+}
+
+const count = (x: number | undefined) => (x === undefined ? '–' : formatCount(x));
+const mflops = (x: number | undefined) => (x === undefined ? '–' : (x / 1e6).toFixed(x < 1e7 ? 2 : 1));
+
+/** Per-kind parameter counts: shown in documents when some group has parameters of that kind. */
+const PARAMETER_KIND_COLUMNS: readonly ModelStatsColumn[] = [
+  { header: 'conv', value: (s) => s.convParams, format: count },
+  { header: 'dense', value: (s) => s.denseParams, format: count },
+  { header: 'norm', value: (s) => s.normParams, format: count },
+  { header: 'embedding', value: (s) => s.embeddingParams, format: count },
+  { header: 'other', value: (s) => s.otherParams, format: count },
+];
+
+/**
+ * The model-size columns of a report whose trainables returned model stats (any trainable, not only
+ * the study's): parameters and forward MFLOPs per example everywhere; in documents also the
+ * parameter counts per layer kind that are non-zero somewhere. None when no group has stats.
+ */
+export function modelStatsColumns(report: SweepReport, target: TableTarget): ModelStatsColumn[] {
+  const stats = report.groups.map((g) => g.modelStats).filter((s): s is ModelStats => s !== undefined);
+  if (!stats.some((s) => s.totalParams > 0)) return [];
+  const kinds =
+    target === 'terminal'
+      ? []
+      : PARAMETER_KIND_COLUMNS.filter((c) => stats.some((s) => (c.value(s) ?? 0) > 0));
+  return [
+    { header: 'params', value: (s) => s.totalParams, format: count },
+    ...kinds,
+    { header: 'MFLOPs', value: (s) => s.flopsPerImage, format: mflops },
+  ];
+}
+
+/** One row per group: n, the objective's final mean, sd and 95 % t CI, other metrics' final means, model size. */
 export function genericGroupTable(report: SweepReport, target: TableTarget): TextTable {
   const { metric, mode } = report.objective;
   const all = otherMetrics(report);
   const others = target === 'terminal' ? all.slice(0, TERMINAL_OTHER_METRICS) : all;
+  const sizes = modelStatsColumns(report, target);
   return {
-    header: ['group', 'n', `${metric} (${mode})`, 'sd', '95 % CI', ...others],
-    numeric: [false, true, true, true, true, ...others.map(() => true)],
+    header: ['group', 'n', `${metric} (${mode})`, 'sd', '95 % CI', ...others, ...sizes.map((c) => c.header)],
+    numeric: [false, true, true, true, true, ...others.map(() => true), ...sizes.map(() => true)],
     rows: report.groups.map((g) => {
       const m = g.metrics[report.objectiveKey];
       return [
@@ -86,6 +133,7 @@ export function genericGroupTable(report: SweepReport, target: TableTarget): Tex
         formatValue(m?.sd, 3),
         formatInterval(m?.ci95, (x) => formatValue(x)),
         ...others.map((o) => formatValue(g.metrics[finalMetricKey(o)]?.mean)),
+        ...sizes.map((c) => c.format(g.modelStats ? c.value(g.modelStats) : undefined)),
       ];
     }),
   };
@@ -153,7 +201,10 @@ export function genericColumns(report: SweepReport, target: TableTarget): Report
     groupsLegend:
       `Final values (last epoch of each trial), means over seeds. \`${metric}\` is the objective (${directionWord(report)}): ` +
       `mean, standard deviation and 95 % confidence interval from the t distribution.` +
-      (others.length > 0 ? ` Other columns: mean final value of each reported metric.` : ''),
+      (others.length > 0 ? ` Other columns: mean final value of each reported metric.` : '') +
+      (modelStatsColumns(report, target).length > 0
+        ? ' params: trainable parameters (per layer kind where shown: conv, dense, norm, embedding, other); MFLOPs: forward-pass FLOPs per example, a multiply-add counting 2.'
+        : ''),
     comparisonsLegend:
       `Differences a − b in final \`${metric}\` (${directionWord(report)}). Paired on shared seeds (paired t test, Wilcoxon signed-rank: ` +
       `exact without ties, normal approximation otherwise), Welch's t otherwise. Holm–Bonferroni across the comparisons. ` +

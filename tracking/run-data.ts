@@ -180,6 +180,12 @@ export function finalMetricValues(result: TrialResult): Record<string, number> {
     values['conv_params'] = result.modelStats.convParams;
     values['dense_params'] = result.modelStats.denseParams;
     values['flops_per_image'] = result.modelStats.flopsPerImage;
+    // Kinds that records before the fit-style trainable did not have: logged only when present.
+    const { normParams, embeddingParams, otherParams, nonTrainableParams } = result.modelStats;
+    if (normParams !== undefined) values['norm_params'] = normParams;
+    if (embeddingParams !== undefined) values['embedding_params'] = embeddingParams;
+    if (otherParams !== undefined) values['other_params'] = otherParams;
+    if (nonTrainableParams !== undefined) values['non_trainable_params'] = nonTrainableParams;
   }
   return values;
 }

@@ -261,3 +261,37 @@ describe('formatting a generic metric', () => {
     expect(formatSignedValue(-0.5)).toBe('−0.5000');
   });
 });
+
+describe('model stats in a report without a plug-in (any trainable that returns them)', () => {
+  const stats = {
+    totalParams: 12_345,
+    convParams: 0,
+    denseParams: 12_000,
+    normParams: 345,
+    embeddingParams: 0,
+    otherParams: 0,
+    nonTrainableParams: 690,
+    flopsPerImage: 24_690,
+  };
+  const withStats = buildReport({
+    sweepName: 'branin',
+    sweepId: 'sweep-b',
+    records: records.map((r) => ({ ...r, result: { ...r.result, modelStats: stats } })),
+    objective: BRANIN_OBJECTIVE,
+    synthetic: true,
+  });
+
+  it('shows parameters and MFLOPs in the terminal table and the non-zero kinds in documents', () => {
+    const table = renderTable(withStats);
+    expect(table).toMatch(/params\s+MFLOPs/);
+    expect(table).toContain('12,345');
+    expect(table).toContain('0.02');
+    const markdown = renderMarkdown(withStats);
+    expect(markdown).toMatch(/\| params \| dense \| norm \| MFLOPs \|/);
+    expect(markdown).toContain('forward-pass FLOPs per example');
+  });
+
+  it('shows no model columns when the trainable returned none', () => {
+    expect(renderTable(report)).not.toContain('MFLOPs');
+  });
+});

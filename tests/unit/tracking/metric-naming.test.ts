@@ -60,6 +60,23 @@ describe('metric keys: one naming rule', () => {
       flops_per_image: 20,
     });
     expect(final['generalization_gap']).toBeCloseTo(0.1);
+    expect(final).not.toHaveProperty('norm_params');
+    const perKind = finalMetricValues({
+      ...result,
+      modelStats: {
+        ...result.modelStats!,
+        normParams: 2,
+        embeddingParams: 0,
+        otherParams: 1,
+        nonTrainableParams: 4,
+      },
+    });
+    expect(perKind).toMatchObject({
+      norm_params: 2,
+      embedding_params: 0,
+      other_params: 1,
+      non_trainable_params: 4,
+    });
   });
 
   it('logs every metric a user trainable reports under its own name, and model stats only when present', () => {
