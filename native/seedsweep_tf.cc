@@ -9,13 +9,31 @@
 //   open(graphDef: Uint8Array, config: Uint8Array) -> session   (config: serialised ConfigProto)
 //   run(session, feeds: [name, dtype, shape, data][], fetches: string[], targets: string[])
 //     -> { dtype, shape, data }[]                         data copied into new typed arrays
-//   close(session)
+//   close(session)                                        closes the session and frees its graph
+//
+// A graph can also be assembled in steps before its session starts (the model compiler does: forward
+// pass and loss, then TensorFlow's own gradients, then the optimiser's updates that consume them):
+//   graph() -> session                                    an empty graph, no session yet
+//   importGraph(session, graphDef, inputMap: [src, dst][], controlMap: [src, dstOp][], device?: string)
+//     nodes of graphDef may use outputs it does not define: each `src` ("node:k") is mapped to the
+//     existing `dst`, and control inputs "^src" to the existing op `dstOp`; device, when given and
+//     not empty, is set on every imported node that has none
+//   addGradients(session, prefix, ys: string[], xs: string[]) -> (string | null)[]
+//     TF_AddGradientsWithPrefix: names of d(sum ys)/d(x) for each x, from TensorFlow's C++
+//     gradient registry (null: no gradient flows to x, e.g. through StopGradient); throws naming
+//     the op when one has no registered gradient, and when an x is unreachable from the ys.
+//     ReluGrad / Relu6Grad read the activation's output, as Python's gradients do (see
+//     GradientsReadActivationOutputs: it lets grappler fuse the forward Relu)
+//   outputShape(session, name) -> number[] | null        static shape (-1 unknown; null unknown rank)
+//   graphDef(session) -> Uint8Array                       the graph as assembled (serialised GraphDef)
+//   start(session, config)                                opens the session on the graph as it is
 //
 // Names are "op" or "op:index". dtype is TF_DataType (1 float, 3 int32, 9 int64). Runs are
 // synchronous on the calling thread, which is the trial's own worker thread.
 #include <node_api.h>
 #include <tensorflow/c/c_api.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -55,17 +73,29 @@ bool GetBytes(napi_env env, napi_value value, void** data, size_t* length) {
   return napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) == napi_ok;
 }
 
-// "op" or "op:index" to a TF_Output of the graph; false when the op does not exist.
-bool FindOutput(TF_Graph* graph, const std::string& name, TF_Output* out) {
-  std::string op = name;
-  int index = 0;
+// Splits "op" or "op:index" into the op name and output index; false when the index is not a number
+// (no exceptions: they must not cross the N-API boundary).
+bool SplitName(const std::string& name, std::string* op, int* index) {
+  *op = name;
+  *index = 0;
   size_t colon = name.rfind(':');
-  if (colon != std::string::npos) {
-    op = name.substr(0, colon);
-    index = std::stoi(name.substr(colon + 1));
-  }
+  if (colon == std::string::npos) return true;
+  const std::string digits = name.substr(colon + 1);
+  if (digits.empty() || digits.size() > 6) return false;
+  for (char c : digits)
+    if (c < '0' || c > '9') return false;
+  *op = name.substr(0, colon);
+  *index = std::atoi(digits.c_str());
+  return true;
+}
+
+// "op" or "op:index" to a TF_Output of the graph; false when the op or that output does not exist.
+bool FindOutput(TF_Graph* graph, const std::string& name, TF_Output* out) {
+  std::string op;
+  int index = 0;
+  if (!SplitName(name, &op, &index)) return false;
   TF_Operation* operation = TF_GraphOperationByName(graph, op.c_str());
-  if (operation == nullptr) return false;
+  if (operation == nullptr || index >= TF_OperationNumOutputs(operation)) return false;
   *out = TF_Output{operation, index};
   return true;
 }
@@ -90,7 +120,7 @@ Session* GetSession(napi_env env, napi_value value) {
   }
   auto* s = static_cast<Session*>(data);
   if (s->session == nullptr) {
-    napi_throw_error(env, nullptr, "seedsweep_tf: the session is closed");
+    napi_throw_error(env, nullptr, "seedsweep_tf: the session is closed or not started");
     return nullptr;
   }
   return s;
@@ -331,13 +361,301 @@ napi_value Close(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == nullptr) return nullptr;
   auto* s = static_cast<Session*>(data);
+  // The graph goes too (its constants can be large); the external itself is freed by the GC.
+  TF_Status* status = TF_NewStatus();
   if (s->session != nullptr) {
-    TF_Status* status = TF_NewStatus();
     TF_CloseSession(s->session, status);
     TF_DeleteSession(s->session, status);
-    TF_DeleteStatus(status);
     s->session = nullptr;
   }
+  if (s->graph != nullptr) {
+    TF_DeleteGraph(s->graph);
+    s->graph = nullptr;
+  }
+  TF_DeleteStatus(status);
+  return nullptr;
+}
+
+
+// Reads a JS array of strings.
+bool GetStringArray(napi_env env, napi_value value, std::vector<std::string>* out) {
+  bool is_array = false;
+  if (napi_is_array(env, value, &is_array) != napi_ok || !is_array) return false;
+  uint32_t count = 0;
+  if (napi_get_array_length(env, value, &count) != napi_ok) return false;
+  out->resize(count);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    if (napi_get_element(env, value, i, &element) != napi_ok || !GetString(env, element, &(*out)[i])) return false;
+  }
+  return true;
+}
+
+// Reads a JS array of [string, string] pairs.
+bool GetPairs(napi_env env, napi_value value, std::vector<std::pair<std::string, std::string>>* out) {
+  bool is_array = false;
+  if (napi_is_array(env, value, &is_array) != napi_ok || !is_array) return false;
+  uint32_t count = 0;
+  if (napi_get_array_length(env, value, &count) != napi_ok) return false;
+  out->resize(count);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value pair, first, second;
+    if (napi_get_element(env, value, i, &pair) != napi_ok || napi_get_element(env, pair, 0, &first) != napi_ok ||
+        napi_get_element(env, pair, 1, &second) != napi_ok || !GetString(env, first, &(*out)[i].first) ||
+        !GetString(env, second, &(*out)[i].second))
+      return false;
+  }
+  return true;
+}
+
+// A graph without a session yet (run/close refuse it until start()).
+Session* GetGraph(napi_env env, napi_value value) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == nullptr) {
+    napi_throw_type_error(env, nullptr, "seedsweep_tf: expected a graph");
+    return nullptr;
+  }
+  auto* s = static_cast<Session*>(data);
+  if (s->graph == nullptr) {
+    napi_throw_error(env, nullptr, "seedsweep_tf: the graph is closed");
+    return nullptr;
+  }
+  return s;
+}
+
+napi_value NewGraph(napi_env env, napi_callback_info) {
+  auto* s = new Session();
+  s->graph = TF_NewGraph();
+  napi_value result;
+  CHECK_NAPI(env, napi_create_external(env, s, FinalizeSession, nullptr, &result));
+  return result;
+}
+
+napi_value ImportGraph(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const char* usage = "seedsweep_tf.importGraph(graph, graphDef: Uint8Array, inputMap: [src, dst][], controlMap: [src, dst][], device?: string)";
+  if (argc < 4) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  Session* s = GetGraph(env, argv[0]);
+  if (s == nullptr) return nullptr;
+  if (s->session != nullptr) {
+    napi_throw_error(env, nullptr, "seedsweep_tf.importGraph: the session has started; import before start()");
+    return nullptr;
+  }
+  void* bytes;
+  size_t length;
+  std::vector<std::pair<std::string, std::string>> inputs, controls;
+  std::string device;
+  if (!GetBytes(env, argv[1], &bytes, &length) || !GetPairs(env, argv[2], &inputs) ||
+      !GetPairs(env, argv[3], &controls) || (argc >= 5 && !GetString(env, argv[4], &device))) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  TF_ImportGraphDefOptions* options = TF_NewImportGraphDefOptions();
+  auto fail = [&](const std::string& message) -> napi_value {
+    TF_DeleteImportGraphDefOptions(options);
+    napi_throw_error(env, "E_TF_GRAPH", message.c_str());
+    return nullptr;
+  };
+  for (const auto& [src, dst] : inputs) {
+    TF_Output output;
+    if (!FindOutput(s->graph, dst, &output)) return fail("seedsweep_tf.importGraph: no graph node '" + dst + "' to map '" + src + "' to");
+    std::string op;
+    int index = 0;
+    if (!SplitName(src, &op, &index)) return fail("seedsweep_tf.importGraph: '" + src + "' is not a tensor name");
+    TF_ImportGraphDefOptionsAddInputMapping(options, op.c_str(), index, output);
+  }
+  for (const auto& [src, dst] : controls) {
+    TF_Operation* operation = TF_GraphOperationByName(s->graph, dst.c_str());
+    if (operation == nullptr) return fail("seedsweep_tf.importGraph: no graph op '" + dst + "' to map '^" + src + "' to");
+    TF_ImportGraphDefOptionsRemapControlDependency(options, src.c_str(), operation);
+  }
+  if (!device.empty()) TF_ImportGraphDefOptionsSetDefaultDevice(options, device.c_str());
+  TF_Status* status = TF_NewStatus();
+  TF_Buffer* buffer = TF_NewBufferFromString(bytes, length);
+  TF_GraphImportGraphDef(s->graph, buffer, options, status);
+  TF_DeleteBuffer(buffer);
+  TF_DeleteImportGraphDefOptions(options);
+  if (TF_GetCode(status) != TF_OK) {
+    napi_value ignored = ThrowStatus(env, "importing a graph", status);
+    TF_DeleteStatus(status);
+    return ignored;
+  }
+  TF_DeleteStatus(status);
+  return nullptr;
+}
+
+// TensorFlow's C++ gradients of Relu and Relu6 read the activation's input (Python's read its
+// output). Both give the same result (relu(x) > 0 exactly when x > 0, and 0 < relu6(x) < 6 exactly
+// when 0 < x < 6), but reading the input keeps the pre-activation alive for the backward pass, so
+// grappler cannot fuse Conv2D/MatMul + BiasAdd + Relu into one kernel. Rewire the gradient ops that
+// `prefix` added to read the activation's output instead, as Python's graphs do.
+void GradientsReadActivationOutputs(TF_Graph* graph, const std::string& prefix, TF_Status* status) {
+  size_t pos = 0;
+  std::vector<TF_Input> consumers;
+  for (TF_Operation* op; (op = TF_GraphNextOperation(graph, &pos)) != nullptr;) {
+    const std::string type = TF_OperationOpType(op);
+    if ((type != "ReluGrad" && type != "Relu6Grad") || std::string(TF_OperationName(op)).rfind(prefix + "/", 0) != 0)
+      continue;
+    const std::string activation = type.substr(0, type.size() - 4);  // "Relu" or "Relu6"
+    const TF_Input features{op, 1};
+    const TF_Output x = TF_OperationInput(features);
+    consumers.resize(TF_OperationOutputNumConsumers(x));
+    const int count = TF_OperationOutputConsumers(x, consumers.data(), static_cast<int>(consumers.size()));
+    for (int i = 0; i < count; i++) {
+      if (activation != TF_OperationOpType(consumers[i].oper)) continue;
+      TF_UpdateEdge(graph, TF_Output{consumers[i].oper, 0}, features, status);
+      if (TF_GetCode(status) != TF_OK) return;
+      break;
+    }
+  }
+}
+
+napi_value AddGradients(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const char* usage = "seedsweep_tf.addGradients(graph, prefix: string, ys: string[], xs: string[])";
+  std::string prefix;
+  std::vector<std::string> y_names, x_names;
+  if (argc < 4) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  Session* s = GetGraph(env, argv[0]);
+  if (s == nullptr) return nullptr;
+  if (!GetString(env, argv[1], &prefix) || !GetStringArray(env, argv[2], &y_names) ||
+      !GetStringArray(env, argv[3], &x_names)) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  std::vector<TF_Output> ys(y_names.size()), xs(x_names.size()), dxs(x_names.size());
+  for (size_t i = 0; i < y_names.size(); i++)
+    if (!FindOutput(s->graph, y_names[i], &ys[i])) {
+      napi_throw_error(env, "E_TF_GRAPH", ("seedsweep_tf.addGradients: no graph node '" + y_names[i] + "'").c_str());
+      return nullptr;
+    }
+  for (size_t i = 0; i < x_names.size(); i++)
+    if (!FindOutput(s->graph, x_names[i], &xs[i])) {
+      napi_throw_error(env, "E_TF_GRAPH", ("seedsweep_tf.addGradients: no graph node '" + x_names[i] + "'").c_str());
+      return nullptr;
+    }
+  TF_Status* status = TF_NewStatus();
+  TF_AddGradientsWithPrefix(s->graph, prefix.c_str(), ys.data(), static_cast<int>(ys.size()), xs.data(),
+                            static_cast<int>(xs.size()), nullptr, status, dxs.data());
+  if (TF_GetCode(status) == TF_OK) GradientsReadActivationOutputs(s->graph, prefix, status);
+  if (TF_GetCode(status) != TF_OK) {
+    napi_value ignored = ThrowStatus(env, "adding gradients", status);
+    TF_DeleteStatus(status);
+    return ignored;
+  }
+  TF_DeleteStatus(status);
+  napi_value result;
+  CHECK_NAPI(env, napi_create_array_with_length(env, dxs.size(), &result));
+  for (size_t i = 0; i < dxs.size(); i++) {
+    // No gradient flows to this x (StopGradient on every path): null.
+    napi_value name;
+    if (dxs[i].oper == nullptr) {
+      CHECK_NAPI(env, napi_get_null(env, &name));
+    } else {
+      std::string text = std::string(TF_OperationName(dxs[i].oper)) + ":" + std::to_string(dxs[i].index);
+      CHECK_NAPI(env, napi_create_string_utf8(env, text.c_str(), text.size(), &name));
+    }
+    CHECK_NAPI(env, napi_set_element(env, result, i, name));
+  }
+  return result;
+}
+
+napi_value OutputShape(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Session* s = argc >= 1 ? GetGraph(env, argv[0]) : nullptr;
+  if (s == nullptr) return nullptr;
+  std::string name;
+  TF_Output output;
+  if (argc < 2 || !GetString(env, argv[1], &name) || !FindOutput(s->graph, name, &output)) {
+    napi_throw_error(env, "E_TF_GRAPH", ("seedsweep_tf.outputShape: no graph node '" + name + "'").c_str());
+    return nullptr;
+  }
+  TF_Status* status = TF_NewStatus();
+  int rank = TF_GraphGetTensorNumDims(s->graph, output, status);
+  napi_value result;
+  if (TF_GetCode(status) != TF_OK || rank < 0) {
+    TF_DeleteStatus(status);
+    CHECK_NAPI(env, napi_get_null(env, &result));
+    return result;
+  }
+  std::vector<int64_t> dims(rank);
+  TF_GraphGetTensorShape(s->graph, output, dims.data(), rank, status);
+  TF_DeleteStatus(status);
+  CHECK_NAPI(env, napi_create_array_with_length(env, rank, &result));
+  for (int d = 0; d < rank; d++) {
+    napi_value dim;
+    CHECK_NAPI(env, napi_create_int64(env, dims[d], &dim));
+    CHECK_NAPI(env, napi_set_element(env, result, d, dim));
+  }
+  return result;
+}
+
+napi_value GraphDef(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Session* s = argc >= 1 ? GetGraph(env, argv[0]) : nullptr;
+  if (s == nullptr) return nullptr;
+  TF_Buffer* buffer = TF_NewBuffer();
+  TF_Status* status = TF_NewStatus();
+  TF_GraphToGraphDef(s->graph, buffer, status);
+  if (TF_GetCode(status) != TF_OK) {
+    napi_value ignored = ThrowStatus(env, "serialising the graph", status);
+    TF_DeleteStatus(status);
+    TF_DeleteBuffer(buffer);
+    return ignored;
+  }
+  TF_DeleteStatus(status);
+  void* copy = nullptr;
+  napi_value bytes, result;
+  napi_status made = napi_create_arraybuffer(env, buffer->length, &copy, &bytes);
+  if (made == napi_ok && buffer->length > 0) std::memcpy(copy, buffer->data, buffer->length);
+  const size_t length = buffer->length;
+  TF_DeleteBuffer(buffer);
+  CHECK_NAPI(env, made);
+  CHECK_NAPI(env, napi_create_typedarray(env, napi_uint8_array, length, bytes, 0, &result));
+  return result;
+}
+
+napi_value Start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Session* s = argc >= 1 ? GetGraph(env, argv[0]) : nullptr;
+  if (s == nullptr) return nullptr;
+  void* config_bytes;
+  size_t config_length;
+  if (argc < 2 || !GetBytes(env, argv[1], &config_bytes, &config_length)) {
+    napi_throw_type_error(env, nullptr, "seedsweep_tf.start(graph, config: Uint8Array)");
+    return nullptr;
+  }
+  if (s->session != nullptr) {
+    napi_throw_error(env, nullptr, "seedsweep_tf.start: the session has already started");
+    return nullptr;
+  }
+  TF_Status* status = TF_NewStatus();
+  TF_SessionOptions* options = TF_NewSessionOptions();
+  TF_SetConfig(options, config_bytes, config_length, status);
+  if (TF_GetCode(status) == TF_OK) s->session = TF_NewSession(s->graph, options, status);
+  TF_DeleteSessionOptions(options);
+  if (TF_GetCode(status) != TF_OK) {
+    napi_value ignored = ThrowStatus(env, "opening a TensorFlow session", status);
+    TF_DeleteStatus(status);
+    return ignored;
+  }
+  TF_DeleteStatus(status);
   return nullptr;
 }
 
@@ -347,6 +665,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"graph", nullptr, NewGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"importGraph", nullptr, ImportGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addGradients", nullptr, AddGradients, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"outputShape", nullptr, OutputShape, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"graphDef", nullptr, GraphDef, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok)
     return nullptr;

@@ -4,16 +4,33 @@
  */
 import { attr, DataType, encodeGraphDef, type AttrValue, type NodeDef } from './proto.js';
 
+/** Options of {@link GraphBuilder}. */
+export interface GraphBuilderOptions {
+  /** Device of every node, e.g. `/device:GPU:0`. @default none: TensorFlow's placer chooses */
+  device?: string;
+}
+
 export class GraphBuilder {
   private readonly nodes: NodeDef[] = [];
   private readonly used = new Set<string>();
+  private readonly device: string | undefined;
+
+  constructor(options: GraphBuilderOptions = {}) {
+    this.device = options.device;
+  }
 
   /** Adds a node of op `op`; `name` is made unique. Returns the node name (its output 0). */
   op(op: string, name: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
     let unique = name;
     for (let i = 1; this.used.has(unique); i++) unique = `${name}_${i}`;
     this.used.add(unique);
-    this.nodes.push({ name: unique, op, input: [...inputs], attr: attrs });
+    this.nodes.push({
+      name: unique,
+      op,
+      input: [...inputs],
+      attr: attrs,
+      ...(this.device === undefined ? {} : { device: this.device }),
+    });
     return unique;
   }
 

@@ -53,6 +53,8 @@ export interface GraphAddon {
   ): (string | null)[];
   /** Static shape of an output (-1 where unknown), null when even its rank is unknown. */
   outputShape(graph: SessionHandle, name: string): number[] | null;
+  /** The graph as assembled so far, gradients included (a serialised GraphDef; diagnostics, tests). */
+  graphDef(graph: SessionHandle): Uint8Array;
   /** Opens the session on the graph as assembled (`config`: a serialised ConfigProto). */
   start(graph: SessionHandle, config: Uint8Array): void;
   run(

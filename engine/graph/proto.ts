@@ -52,6 +52,7 @@ const root = protobuf.Root.fromJSON({
             name: { type: 'string', id: 1 },
             op: { type: 'string', id: 2 },
             input: { rule: 'repeated', type: 'string', id: 3 },
+            device: { type: 'string', id: 4 },
             attr: { keyType: 'string', type: 'AttrValue', id: 5 } as protobuf.IField,
           },
         },
@@ -62,10 +63,14 @@ const root = protobuf.Root.fromJSON({
             versions: { type: 'VersionDef', id: 4 },
           },
         },
+        GPUOptions: { fields: { allowGrowth: { type: 'bool', id: 4 } } },
         ConfigProto: {
           fields: {
             intraOpParallelismThreads: { type: 'int32', id: 2 },
             interOpParallelismThreads: { type: 'int32', id: 5 },
+            gpuOptions: { type: 'GPUOptions', id: 6 },
+            allowSoftPlacement: { type: 'bool', id: 7 },
+            logDevicePlacement: { type: 'bool', id: 8 },
             usePerSessionThreads: { type: 'bool', id: 9 },
           },
         },
@@ -91,6 +96,8 @@ export interface NodeDef {
   name: string;
   op: string;
   input: string[];
+  /** Where the node runs, e.g. `/device:GPU:0`; absent: TensorFlow's placer chooses. */
+  device?: string;
   attr: Record<string, AttrValue>;
 }
 
@@ -105,8 +112,22 @@ export function encodeGraphDef(nodes: readonly NodeDef[]): Uint8Array {
   return type.encode(type.fromObject({ node: nodes, versions: { producer: PRODUCER } })).finish();
 }
 
-/** Session options: thread pools of their own, sized as asked. */
-export function encodeConfig(options: { intraOpThreads: number; interOpThreads: number }): Uint8Array {
+/** Options of {@link encodeConfig}. */
+export interface SessionConfigOptions {
+  intraOpThreads: number;
+  interOpThreads: number;
+  /**
+   * The graph's nodes ask for a GPU: let ops without a GPU kernel fall back to the CPU
+   * (allow_soft_placement) and take GPU memory as needed rather than all of it at start (allow_growth).
+   * @default false
+   */
+  gpu?: boolean;
+  /** Log each node's device at the session's first run (TensorFlow's log_device_placement). @default false */
+  logDevicePlacement?: boolean;
+}
+
+/** Session options: thread pools of their own, sized as asked; GPU placement options when asked. */
+export function encodeConfig(options: SessionConfigOptions): Uint8Array {
   const type = root.lookupType('tf.ConfigProto');
   return type
     .encode(
@@ -114,9 +135,26 @@ export function encodeConfig(options: { intraOpThreads: number; interOpThreads: 
         intraOpParallelismThreads: options.intraOpThreads,
         interOpParallelismThreads: options.interOpThreads,
         usePerSessionThreads: true,
+        ...(options.gpu ? { allowSoftPlacement: true, gpuOptions: { allowGrowth: true } } : {}),
+        ...(options.logDevicePlacement ? { logDevicePlacement: true } : {}),
       }),
     )
     .finish();
+}
+
+/** Decodes a GraphDef's nodes (tests and diagnostics read back what the compiler wrote). */
+export function decodeGraphDef(bytes: Uint8Array): NodeDef[] {
+  const type = root.lookupType('tf.GraphDef');
+  const decoded = type.toObject(type.decode(bytes), { defaults: false, longs: Number, bytes: Array }) as {
+    node?: NodeDef[];
+  };
+  return (decoded.node ?? []).map((n) => ({ ...n, input: n.input ?? [], attr: n.attr ?? {} }));
+}
+
+/** Decodes a ConfigProto (the fields declared here). */
+export function decodeConfig(bytes: Uint8Array): Record<string, unknown> {
+  const type = root.lookupType('tf.ConfigProto');
+  return type.toObject(type.decode(bytes), { defaults: false });
 }
 
 const utf8 = new TextEncoder();
