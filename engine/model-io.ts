@@ -2,9 +2,9 @@
  * Trained models on the local filesystem in the TF.js layers format (`model.json` + `weights.bin`),
  * plus seedsweep's `manifest.json` (class names, input shape, preprocessing, provenance). Two
  * manifest formats: `seedsweep-model/1` describes an image classifier (32×32×3 input, class names,
- * pixel scaling: what `seedsweep serve` serves), optionally with the general `signature`;
- * `seedsweep-model/2` describes any model by its `signature` (inputs and outputs), the image fields
- * optional. `defineModelTrainable` writes /1 when the model fits it, /2 otherwise.
+ * pixel scaling), optionally with the general `signature`; `seedsweep-model/2` describes any model by
+ * its `signature` (inputs and outputs), the image fields optional. `defineModelTrainable` writes /1
+ * when the model fits it, /2 otherwise; `seedsweep serve` serves both (serving/served-model.ts).
  * Written with pure `@tensorflow/tfjs` through a small in-memory IOHandler, so it works on the wasm
  * and cpu backends where `file://` handlers (tfjs-node) are not available.
  */
@@ -196,7 +196,7 @@ export async function loadModelFromDir(
     model.dispose();
     throw new UserError(
       'E_MODEL_NOT_SERVABLE',
-      `${path.resolve(dir)} holds a general TF.js model (manifest ${SIGNATURE_MANIFEST_FORMAT}, inputs ${describeSignature(manifest.signature.inputs)}); seedsweep serves image classifiers (32×32×3 input with class names) so far: load it with tf.loadLayersModel instead.`,
+      `${path.resolve(dir)} holds a general TF.js model (manifest ${SIGNATURE_MANIFEST_FORMAT}, inputs ${describeSignature(manifest.signature.inputs)}), not a 32×32×3 image classifier: load it with loadSavedModel (seedsweep serve and package take either).`,
     );
   }
   return { model, manifest };

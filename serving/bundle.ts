@@ -14,7 +14,8 @@ import * as esbuild from 'esbuild';
 import * as tar from 'tar';
 import { UserError } from '../common/errors.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
-import { MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
+import { MODEL_FILES, MODEL_MANIFEST_FORMAT, type AnyModelManifest } from '../engine/model-io.js';
+import { imageInputFor } from './served-model.js';
 import { DEFAULT_PORT } from './server.js';
 
 /** Files of a bundle, relative to its folder. */
@@ -32,7 +33,8 @@ export const BUNDLE_FILES = {
 export interface WriteDeployBundleOptions {
   /** A model folder that loads (model.json, weights.bin, manifest.json). */
   modelDir: string;
-  manifest: ModelManifest;
+  /** Its manifest, of either format (the bundled server serves both). */
+  manifest: AnyModelManifest;
   /** Bundle folder to create. Must not exist, or be empty, unless `force`. */
   outDir: string;
   /** Replace a non-empty `outDir`. @default false */
@@ -196,17 +198,18 @@ CMD ["serve"]
 `;
 }
 
-function readme(manifest: ModelManifest, source: string | undefined): string {
+function readme(manifest: AnyModelManifest, source: string | undefined): string {
   const accuracy = manifest.metrics?.['testAccuracy'];
+  const { inputs, curl } = describeRequests(manifest);
+  const classes = manifest.classNames ? `Classes: ${manifest.classNames.join(', ')}\n` : '';
   return `# seedsweep model bundle
 
 Model: ${manifest.model ?? 'unknown architecture'}${manifest.modelOptions ? ` ${JSON.stringify(manifest.modelOptions)}` : ''}${manifest.seed !== undefined ? `, seed ${manifest.seed}` : ''}
-${source ? `Source: ${source}\n` : ''}${manifest.trialKey ? `Trial key: ${manifest.trialKey}\n` : ''}${accuracy !== undefined ? `Final test accuracy: ${accuracy.toFixed(4)}\n` : ''}Classes: ${manifest.classNames.join(', ')}
-Input: 32×32 RGB images, pixel values 0–255; the server scales them by ${Math.abs(manifest.preprocessing.scale - 1 / 255) < 1e-12 ? '1/255' : manifest.preprocessing.scale} as in training.
-${manifest.synthetic ? '\n**This model was trained on SYNTHETIC data: its predictions mean nothing for real images.**\n' : ''}
+${source ? `Source: ${source}\n` : ''}${manifest.trialKey ? `Trial key: ${manifest.trialKey}\n` : ''}${accuracy !== undefined ? `Final test accuracy: ${accuracy.toFixed(4)}\n` : ''}${classes}${inputs}
+${manifest.synthetic ? '\n**This model was trained on SYNTHETIC data: its predictions mean nothing for real data.**\n' : ''}
 ## Files
 
-- \`model/\`: model.json + weights.bin (TF.js layers format) and manifest.json (class names, preprocessing, provenance)
+- \`model/\`: model.json + weights.bin (TF.js layers format) and manifest.json (input signature, class names, preprocessing, provenance)
 - \`model.tar.gz\`: the same files at the archive root, for SageMaker's \`ModelDataUrl\`
 - \`server.mjs\`, \`serve\`, \`package.json\`: the inference server (\`npm install --omit=dev\`, then \`./serve\`)
 - \`Dockerfile\`: an image following the SageMaker serving contract (port ${DEFAULT_PORT}, \`serve\`, /opt/ml/model)
@@ -216,8 +219,50 @@ ${manifest.synthetic ? '\n**This model was trained on SYNTHETIC data: its predic
     docker build -t seedsweep-model .
     docker run --rm -p ${DEFAULT_PORT}:${DEFAULT_PORT} seedsweep-model
     curl localhost:${DEFAULT_PORT}/ping
-    curl -H 'Content-Type: image/png' --data-binary @cat.png localhost:${DEFAULT_PORT}/invocations
+    curl localhost:${DEFAULT_PORT}/model          # inputs, outputs, limits
+    ${curl}
 
 Without Docker: \`npm install --omit=dev && SEEDSWEEP_MODEL_DIR=model ./serve\`. See seedsweep's docs/deploy.md.
 `;
+}
+
+/** The README's lines on what a request holds, and an example request. */
+function describeRequests(manifest: AnyModelManifest): { inputs: string; curl: string } {
+  const json = (body: string) =>
+    `curl -H 'Content-Type: application/json' -d '${body}' localhost:${DEFAULT_PORT}/invocations`;
+  if (manifest.format === MODEL_MANIFEST_FORMAT) {
+    const scale = manifest.preprocessing.scale;
+    return {
+      inputs: `Input: ${manifest.inputShape[1]}×${manifest.inputShape[0]} RGB images, pixel values 0–255 (PNG, JPEG, or JSON {"instances": [...]}); the server scales them by ${Math.abs(scale - 1 / 255) < 1e-12 ? '1/255' : scale}${manifest.preprocessing.offset ? ` and adds ${manifest.preprocessing.offset}` : ''} as in training.`,
+      curl: `curl -H 'Content-Type: image/png' --data-binary @cat.png localhost:${DEFAULT_PORT}/invocations`,
+    };
+  }
+  const { inputs } = manifest.signature;
+  const shape = (s: readonly (number | null)[]) => `[${s.map((d) => d ?? '?').join('×')}]`;
+  const lines = inputs.map(
+    (input) => `- \`${input.name}\`: ${shape(input.shape)} ${input.dtype} per example`,
+  );
+  const p = manifest.preprocessing;
+  const preprocessing =
+    p?.kind === 'scale'
+      ? `The server applies the training preprocessing ${JSON.stringify(p)} (x × scale + offset) to float32 inputs: send raw values.`
+      : p && p.kind !== 'none'
+        ? `The preprocessing ${JSON.stringify(p)} is descriptive: send inputs already preprocessed.`
+        : 'Inputs are fed to the model as sent.';
+  // A zero-filled example for small inputs; a placeholder for large ones.
+  const example = (s: readonly (number | null)[]): string =>
+    s.length === 0 ? '0' : `[${Array.from({ length: s[0] ?? 1 }, () => example(s.slice(1))).join(', ')}]`;
+  const small = inputs.every((input) => input.shape.reduce<number>((n, d) => n * (d ?? 1), 1) <= 32);
+  const body =
+    inputs.length === 1
+      ? `{"instances": [${small ? example(inputs[0]!.shape) : '…'}]}`
+      : `{"instances": [{${inputs.map((input) => `"${input.name}": ${small ? example(input.shape) : '…'}`).join(', ')}}]}`;
+  const { image } = imageInputFor(inputs, p);
+  const images = image
+    ? `\nIt also takes one PNG or JPEG image per request (${image.width ?? 'any'}×${image.height ?? 'any'} pixels, ${image.channels === 1 ? 'grey' : image.channels === 3 ? 'RGB' : 'RGBA'}; never resized).`
+    : '';
+  return {
+    inputs: `Input${inputs.length > 1 ? 's' : ''} (JSON {"instances": [...]}, one entry per example${inputs.length > 1 ? ', an object by input name' : ''}):\n${lines.join('\n')}\n${preprocessing}${images}`,
+    curl: json(body),
+  };
 }

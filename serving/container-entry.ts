@@ -9,7 +9,7 @@
  */
 import { isUserError, UserError } from '../common/errors.js';
 import { initBackend } from '../engine/backend.js';
-import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startInferenceServer } from './server.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startInferenceServer } from './server.js';
 
 /** Folder where SageMaker unpacks `model.tar.gz` (and where the bundle's Dockerfile copies the model). */
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -33,7 +33,10 @@ export async function runContainer(argv: string[], env: NodeJS.ProcessEnv = proc
         DEFAULT_PORT,
         'SAGEMAKER_BIND_TO_PORT/PORT',
       ),
-      maxBatch: positiveInt(env['SEEDSWEEP_MAX_BATCH'], DEFAULT_MAX_BATCH, 'SEEDSWEEP_MAX_BATCH'),
+      // Unset: derived from the model's input size (serving/served-model.ts).
+      ...(env['SEEDSWEEP_MAX_BATCH']
+        ? { maxBatch: positiveInt(env['SEEDSWEEP_MAX_BATCH'], 0, 'SEEDSWEEP_MAX_BATCH') }
+        : {}),
       maxBodyBytes: positiveInt(
         env['SEEDSWEEP_MAX_BODY_BYTES'],
         DEFAULT_MAX_BODY_BYTES,

@@ -1,14 +1,18 @@
-/** Errors the inference server answers with a 4xx status and `{"error": {"code", "message"}}`. */
+/** Errors the inference server answers with a 4xx status and `{"error": {"code", "message", …}}`. */
 
 /** Stable error codes of the inference endpoint, with the HTTP status each one is answered with. */
 export const ServingErrorCode = {
   E_EMPTY_BODY: 400,
   E_INVALID_JSON: 400,
   E_BAD_INSTANCES: 400,
+  E_MISSING_INPUT: 400,
+  E_UNKNOWN_INPUT: 400,
   E_BAD_SHAPE: 400,
+  E_BAD_VALUE: 400,
   E_BAD_PIXEL: 400,
   E_BAD_IMAGE: 400,
   E_IMAGE_SIZE: 400,
+  E_IMAGE_CHANNELS: 400,
   E_NOT_FOUND: 404,
   E_METHOD_NOT_ALLOWED: 405,
   E_NOT_ACCEPTABLE: 406,
@@ -19,6 +23,16 @@ export const ServingErrorCode = {
 } as const;
 export type ServingErrorCode = keyof typeof ServingErrorCode;
 
+/**
+ * Where a request went wrong, for clients that act on it without parsing the message: `field` is a
+ * JSON path such as `instances[2][0]` (or `body`), `expected` and `got` say what should be there.
+ */
+export interface ServingErrorDetails {
+  field?: string;
+  expected?: string;
+  got?: string;
+}
+
 /** Thrown while handling a request when the client sent something the endpoint cannot answer. */
 export class ServingError extends Error {
   override readonly name = 'ServingError';
@@ -27,6 +41,7 @@ export class ServingError extends Error {
   constructor(
     readonly code: ServingErrorCode,
     message: string,
+    readonly details: ServingErrorDetails = {},
   ) {
     super(message);
     this.status = ServingErrorCode[code];
@@ -35,9 +50,13 @@ export class ServingError extends Error {
 
 /** The JSON body of every error answer. */
 export interface ServingErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string } & ServingErrorDetails;
 }
 
-export function errorBody(code: string, message: string): ServingErrorBody {
-  return { error: { code, message } };
+export function errorBody(
+  code: string,
+  message: string,
+  details: ServingErrorDetails = {},
+): ServingErrorBody {
+  return { error: { code, message, ...details } };
 }

@@ -11,7 +11,7 @@ import type { TrialRecord } from '../analysis/types.js';
 import { isUserError, UserError } from '../common/errors.js';
 import { DEFAULT_OBJECTIVE, ObjectiveMode, type Objective } from '../domain/objective.js';
 import { cacheDir } from '../common/paths.js';
-import { loadModelFromDir, MODEL_FILES, type ModelManifest } from '../engine/model-io.js';
+import { loadSavedModel, MODEL_FILES, type AnyModelManifest } from '../engine/model-io.js';
 import { createTracker } from '../tracking/index.js';
 import type { Tracker } from '../tracking/types.js';
 
@@ -25,7 +25,7 @@ export type ModelTracker = Pick<Tracker, 'finishedTrials' | 'downloadTrialModel'
 export interface ResolvedModel {
   /** Local folder with model.json, weights.bin, manifest.json. */
   dir: string;
-  manifest: ModelManifest;
+  manifest: AnyModelManifest;
   /** MLflow run id, when the model came from a run. */
   runId?: string;
   /** The trial record, when the model was picked from a sweep. */
@@ -75,7 +75,7 @@ export async function resolveRunModel(options: ResolveRunModelOptions): Promise<
         `MLflow run ${runId} has no ${where}/${MODEL_FILES.manifest} artifact (found ${downloaded.files.length === 0 ? 'nothing' : downloaded.files.map((f) => `${where}/${f}`).join(', ')} under ${where}/); only trials trained with model saving on have a servable model`,
       );
     }
-    const { model, manifest } = await loadModelFromDir(downloaded.dir); // fail before caching anything broken
+    const { model, manifest } = await loadSavedModel(downloaded.dir); // fail before caching anything broken
     model.dispose();
     await mkdir(target, { recursive: true });
     try {
@@ -210,14 +210,14 @@ export async function resolveBestModel(options: ResolveBestModelOptions): Promis
 
 /** A local model folder, checked to load. */
 export async function resolveLocalModel(dir: string): Promise<ResolvedModel> {
-  const { model, manifest } = await loadModelFromDir(dir);
+  const { model, manifest } = await loadSavedModel(dir);
   model.dispose();
   return { dir: path.resolve(dir), manifest };
 }
 
-async function loadManifestOnly(dir: string): Promise<ModelManifest | undefined> {
+async function loadManifestOnly(dir: string): Promise<AnyModelManifest | undefined> {
   try {
-    const { model, manifest } = await loadModelFromDir(dir);
+    const { model, manifest } = await loadSavedModel(dir);
     model.dispose();
     return manifest;
   } catch {

@@ -1,21 +1,21 @@
 /**
  * The inference endpoint, following the SageMaker serving contract: `GET /ping` answers 200 once the
- * model is loaded (503 before), `POST /invocations` answers predictions. Bad requests get a 4xx with
- * `{"error": {"code", "message"}}` and never stop the server. Built on fastify, which bounds the body
- * size before anything is parsed.
+ * model is loaded (503 before), `POST /invocations` answers predictions for requests in the model's
+ * own input signature (any model saved with a seedsweep manifest). Bad requests get a 4xx with
+ * `{"error": {"code", "message", …}}` and never stop the server. Built on fastify, which bounds the
+ * body size before anything is parsed.
  */
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../common/errors.js';
-import { loadModelFromDir, type ModelManifest } from '../engine/model-io.js';
-import { decodeInvocation } from './decode-request.js';
+import { loadSavedModel, type AnyModelManifest } from '../engine/model-io.js';
+import { ACCEPTED_CONTENT_TYPES, decodeInvocation } from './decode-request.js';
 import { errorBody, ServingError } from './errors.js';
 import { createPredictor, type Predictor } from './predictor.js';
+import { describeInputs, describeServedModel } from './served-model.js';
 
 /** 6 MiB: the largest payload a SageMaker real-time endpoint accepts, so a bundle behaves the same locally and there. */
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
-/** Images per request; 128 images as JSON take about 1.5 MB, well within the body limit. */
-export const DEFAULT_MAX_BATCH = 128;
 /** The SageMaker contract's port. */
 export const DEFAULT_PORT = 8080;
 
@@ -33,15 +33,18 @@ export interface InferenceServerOptions {
   port?: number;
   /** Largest request body in bytes; larger ones get 413. @default 6 MiB (SageMaker's limit) */
   maxBodyBytes?: number;
-  /** Most images in one request; more get 413. @default 128 */
+  /**
+   * Most examples in one request; more get 413. @default derived from the model's input size: 128
+   * for 32×32×3 images (about 1.5 MB of JSON), more for smaller inputs (up to 4096), fewer for larger
+   */
   maxBatch?: number;
   /**
    * Resolve only once the model is loaded (the server already listens and answers `/ping` with 503
    * while loading). With false, await `ready` yourself. @default true
    */
   waitForModel?: boolean;
-  /** Loads the model folder. @default loadModelFromDir */
-  loadModel?: (dir: string) => Promise<{ model: tf.LayersModel; manifest: ModelManifest }>;
+  /** Loads the model folder. @default loadSavedModel (either manifest format) */
+  loadModel?: (dir: string) => Promise<{ model: tf.LayersModel; manifest: AnyModelManifest }>;
   /** Where to report start-up and unexpected errors (one line each). @default no logging */
   log?: (line: string) => void;
 }
@@ -53,7 +56,9 @@ export interface InferenceServer {
   /** Settles when the model is loaded (rejects with the load error). */
   ready: Promise<void>;
   /** The loaded model's manifest, once ready. */
-  manifest(): ModelManifest | undefined;
+  manifest(): AnyModelManifest | undefined;
+  /** Most examples per request, once ready (configured, or derived from the model's input size). */
+  maxBatch(): number | undefined;
   /** Stops listening, finishes open requests and frees the model. */
   close(): Promise<void>;
 }
@@ -64,10 +69,10 @@ export interface InferenceServer {
  */
 export async function startInferenceServer(options: InferenceServerOptions): Promise<InferenceServer> {
   const host = options.host ?? '127.0.0.1';
-  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? (() => {});
-  let loaded: { model: tf.LayersModel; manifest: ModelManifest; predictor: Predictor } | undefined;
+  let loaded:
+    { model: tf.LayersModel; manifest: AnyModelManifest; predictor: Predictor; maxBatch: number } | undefined;
   let loadError: unknown;
 
   const app = Fastify({ bodyLimit: maxBodyBytes, requestTimeout: 60_000, logger: false });
@@ -83,18 +88,19 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
   });
   app.get('/model', async (_request, reply) => {
     if (!loaded) return sendError(reply, notReady(loadError));
-    return reply.send(describeModel(loaded.manifest));
+    return reply.send(describeLoaded(loaded, maxBodyBytes));
   });
   app.post('/invocations', async (request, reply) => {
     if (!loaded) throw notReady(loadError);
     checkAccept(request);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const { images, count } = decodeInvocation({
+    const decoded = decodeInvocation({
       body,
       contentType: request.headers['content-type'],
-      maxBatch,
+      maxBatch: loaded.maxBatch,
+      served: loaded.predictor.served,
     });
-    return reply.send({ predictions: loaded.predictor.predict(images, count) });
+    return reply.send({ predictions: loaded.predictor.predict(decoded) });
   });
   for (const [url, allowed] of [
     ['/ping', 'GET, HEAD'],
@@ -135,7 +141,7 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
         reply,
         new ServingError(
           'E_BODY_TOO_LARGE',
-          `the request body exceeds ${maxBodyBytes} bytes; send fewer or smaller images per request`,
+          `the request body exceeds ${maxBodyBytes} bytes; send fewer examples (or smaller images) per request`,
         ),
       );
     if (status === 415) return sendError(reply, new ServingError('E_UNSUPPORTED_MEDIA_TYPE', error.message));
@@ -172,16 +178,26 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
 
   const ready = (async () => {
     try {
-      const { model, manifest } = await (options.loadModel ?? loadModelFromDir)(options.modelDir);
+      const { model, manifest } = await (options.loadModel ?? loadSavedModel)(options.modelDir);
       try {
-        loaded = { model, manifest, predictor: createPredictor({ model, manifest }) };
+        const predictor = createPredictor({ model, manifest });
+        const maxBatch = options.maxBatch ?? predictor.served.defaultMaxBatch;
+        loaded = { model, manifest, predictor, maxBatch };
       } catch (error) {
         model.dispose();
         throw error;
       }
+      const served = loaded.predictor.served;
       log(
-        `inference server: model ${describeModel(manifest).summary} ready on ${url}${manifest.synthetic ? ' (trained on SYNTHETIC data)' : ''}`,
+        `inference server: model ${describeLoaded(loaded, maxBodyBytes).summary} ready on ${url}${manifest.synthetic ? ' (trained on SYNTHETIC data)' : ''}`,
       );
+      log(
+        `inference server: inputs ${describeInputs(served.inputs)}; accepts ${served.image ? ACCEPTED_CONTENT_TYPES.join(', ') : 'application/json'}; at most ${loaded.maxBatch} examples per request`,
+      );
+      if (served.unappliedPreprocessing)
+        log(
+          `inference server: the model's preprocessing ${JSON.stringify(served.unappliedPreprocessing)} is descriptive: JSON inputs are fed to the model as sent, so send them preprocessed`,
+        );
     } catch (error) {
       loadError = error;
       throw error;
@@ -202,7 +218,7 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
       throw error;
     }
   }
-  return { url, ready, manifest: () => loaded?.manifest, close };
+  return { url, ready, manifest: () => loaded?.manifest, maxBatch: () => loaded?.maxBatch, close };
 }
 
 function notReady(loadError: unknown): ServingError {
@@ -215,7 +231,10 @@ function notReady(loadError: unknown): ServingError {
 }
 
 function sendError(reply: FastifyReply, error: ServingError): FastifyReply {
-  return reply.code(error.status).type('application/json').send(errorBody(error.code, error.message));
+  return reply
+    .code(error.status)
+    .type('application/json')
+    .send(errorBody(error.code, error.message, error.details));
 }
 
 /** Answers are JSON only: refuse an Accept header that rules JSON out. */
@@ -230,25 +249,12 @@ function checkAccept(request: FastifyRequest): void {
   );
 }
 
-function describeModel(manifest: ModelManifest) {
-  const accuracy = manifest.metrics?.['testAccuracy'];
-  const summary = [
-    manifest.model ?? 'model',
-    manifest.trialKey ? `trial ${manifest.trialKey}` : undefined,
-    accuracy !== undefined ? `test accuracy ${accuracy.toFixed(4)}` : undefined,
-  ]
-    .filter(Boolean)
-    .join(', ');
-  return {
-    summary,
-    model: manifest.model,
-    modelOptions: manifest.modelOptions,
-    trialKey: manifest.trialKey,
-    seed: manifest.seed,
-    metrics: manifest.metrics,
-    classNames: manifest.classNames,
-    inputShape: manifest.inputShape,
-    preprocessing: manifest.preprocessing,
-    synthetic: manifest.synthetic,
-  };
+function describeLoaded(
+  loaded: { manifest: AnyModelManifest; predictor: Predictor; maxBatch: number },
+  maxBodyBytes: number,
+) {
+  return describeServedModel(loaded.manifest, loaded.predictor.served, {
+    maxBatch: loaded.maxBatch,
+    maxBodyBytes,
+  });
 }

@@ -11,7 +11,6 @@ import {
   type ResolvedModel,
 } from '../../serving/model-source.js';
 import {
-  DEFAULT_MAX_BATCH,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PORT,
   startInferenceServer,
@@ -31,7 +30,7 @@ export interface ServeOptions {
   port?: number;
   /** @default '127.0.0.1' (use 0.0.0.0 to accept connections from other hosts) */
   host?: string;
-  /** @default 128 */
+  /** @default derived from the model's input size (128 for 32×32×3 images) */
   maxBatch?: number;
   /** @default 6 MiB */
   maxBodyBytes?: number;
@@ -63,28 +62,34 @@ async function resolveBestOfSweep(ref: string, tracker: ModelTracker | undefined
   });
 }
 
+/**
+ * The model of `--run | --best | --model-dir`; `--best` alone looks the sweep up as `report` does
+ * (see {@link resolveBestOfSweep}). Shared by `serve` and `package`.
+ */
+export async function resolveCliModel(
+  options: Pick<ServeOptions, 'run' | 'best' | 'modelDir' | 'refresh' | 'tracker'>,
+): Promise<ResolvedModel> {
+  const onlyBest = options.best !== undefined && options.run === undefined && options.modelDir === undefined;
+  return onlyBest ? resolveBestOfSweep(options.best!, options.tracker) : resolveModel(options);
+}
+
 /** Initialises the TF.js backend, resolves the model and starts the server (what the command does before waiting). */
 export async function serveModel(
   options: ServeOptions,
 ): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
   // The backend first, so that the model is checked on the backend that will serve it.
   const backend = await initBackend();
-  const onlyBest = options.best !== undefined && options.run === undefined && options.modelDir === undefined;
-  const resolved = onlyBest
-    ? await resolveBestOfSweep(options.best!, options.tracker)
-    : await resolveModel(options);
+  const resolved = await resolveCliModel(options);
   info(`serving ${describeResolvedModel(resolved)} (TF.js backend ${backend.name})`);
   const server = await startInferenceServer({
     modelDir: resolved.dir,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? DEFAULT_PORT,
-    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log: info,
   });
-  info(
-    `listening on ${server.url}: GET /ping, POST /invocations (application/json, image/png, image/jpeg), GET /model`,
-  );
+  info(`listening on ${server.url}: GET /ping, POST /invocations, GET /model`);
   return { server, resolved };
 }
 
@@ -123,7 +128,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to listen on; 0.0.0.0 accepts other hosts (default 127.0.0.1)')
     .option(
       '--max-batch <n>',
-      `most images per request (default ${DEFAULT_MAX_BATCH})`,
+      'most examples per request (default: from the input size, 128 for 32×32×3 images, up to 4096)',
       integer('--max-batch', 1, 100_000),
     )
     .option(

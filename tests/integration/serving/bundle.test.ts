@@ -1,19 +1,23 @@
 /**
  * `seedsweep package` end to end without Docker: the bundle's own `serve` entry runs the bundled
  * `server.mjs` (with the project's node_modules standing in for `npm install`) and must answer like
- * the model. The Dockerfile itself is not built here.
+ * the model, for the study's classifier and for a two-input model of `defineModelTrainable`. The
+ * Dockerfile itself is not built here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../cli/main.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { IMAGE_BYTES } from '../../../datasets/types.js';
+import { loadSavedModel } from '../../../engine/model-io.js';
 import { findFreePort } from '../../../services/local-server.js';
+import { trainFitModel } from '../../unit/serving/fit-models.js';
 import {
   handMadeImages,
   ownProbabilities,
@@ -36,6 +40,29 @@ afterAll(async () => {
   if (trained) await rm(path.dirname(trained.dir), { recursive: true, force: true });
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+/** Starts the bundle's `serve` entry on a free port (wasm backend) and waits until it is healthy. */
+async function startBundle(out: string): Promise<{ url: string; proc: ChildProcess; logs: () => string }> {
+  // Stand-in for `npm install` in the image: the project's own node_modules.
+  await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(out, 'node_modules'), 'dir');
+  const port = await findFreePort();
+  let output = '';
+  const proc = spawn(path.join(out, 'serve'), [], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SEEDSWEEP_HOST: '127.0.0.1',
+      SEEDSWEEP_MODEL_DIR: path.join(out, 'model'),
+      SEEDSWEEP_BACKEND: 'wasm',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForPing(url, proc, () => output);
+  return { url, proc, logs: () => output };
+}
 
 async function waitForPing(url: string, proc: ChildProcess, logs: () => string): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -100,24 +127,9 @@ describe('seedsweep package', () => {
       buildProgram().parseAsync(['node', 'seedsweep', 'package', '--model-dir', trained.dir, '--out', out]),
     ).rejects.toMatchObject({ code: 'E_OUT_EXISTS' });
 
-    // Stand-in for `npm install` in the image: the project's own node_modules.
-    await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(out, 'node_modules'), 'dir');
-    const port = await findFreePort();
-    let output = '';
-    child = spawn(path.join(out, 'serve'), [], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        SEEDSWEEP_HOST: '127.0.0.1',
-        SEEDSWEEP_MODEL_DIR: path.join(out, 'model'),
-        SEEDSWEEP_BACKEND: 'wasm',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    await waitForPing(url, child, () => output);
+    const started = await startBundle(out);
+    child = started.proc;
+    const url = started.url;
 
     const { images } = handMadeImages(1, 21);
     const png = new PNG({ width: 32, height: 32 });
@@ -144,6 +156,52 @@ describe('seedsweep package', () => {
       body: '1,2,3',
     });
     expect(bad.status).toBe(415);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('bundles and serves a general model by its signature (two inputs, JSON only)', async () => {
+    const modelDir = await trainFitModel('twoInputs', work);
+    const out = path.join(work, 'bundle-two-inputs');
+    await buildProgram().parseAsync(['node', 'seedsweep', 'package', '--model-dir', modelDir, '--out', out]);
+    const readme = await readFile(path.join(out, 'README.md'), 'utf8');
+    expect(readme).toContain('Classes: no, yes');
+    expect(readme).toContain('- `features`: [4] float32 per example');
+    expect(readme).toContain('- `extra`: [2] float32 per example');
+    expect(readme).toContain(`{"instances": [{"features": [0, 0, 0, 0], "extra": [0, 0]}]}`);
+
+    const started = await startBundle(out);
+    child = started.proc;
+    const features = [
+      [0.2, 0.4, 0.6, 0.8],
+      [1, 0, 1, 0],
+    ];
+    const extra = [
+      [0.3, 0.1],
+      [0.9, 0.5],
+    ];
+    const res = await fetch(`${started.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { features, extra } }),
+    });
+    expect(res.status, started.logs()).toBe(200);
+    const body = (await res.json()) as { predictions: { probabilities: { no: number; yes: number } }[] };
+    const { model } = await loadSavedModel(modelDir);
+    const expected = tf.tidy(
+      () =>
+        (model.predict([tf.tensor2d(features), tf.tensor2d(extra)]) as tf.Tensor).arraySync() as number[][],
+    );
+    model.dispose();
+    body.predictions.forEach((p, i) => expect(p.probabilities.yes).toBeCloseTo(expected[i]![0]!, 5));
+    const png = await fetch(`${started.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    });
+    expect(png.status).toBe(415);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
