@@ -3,7 +3,7 @@
  * sweep workers on unique task queues, and small sweep specs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -12,6 +12,8 @@ import { inject } from 'vitest';
 import type { TrialTrainer } from '../../../activities/trainer.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { datasetFingerprint } from '../../../datasets/index.js';
+import { graphAddonPath } from '../../../engine/graph/native.js';
+import { nativeBuildStatus } from '../../../engine/native-probe.js';
 import { parseSweepSpec } from '../../../spec/load.js';
 import type { SweepSpec } from '../../../spec/schema.js';
 import type { Tracker } from '../../../tracking/types.js';
@@ -132,28 +134,50 @@ export function startWorkerProcess(options: {
   dir: string;
   /** @default 1 */
   threads?: number;
+  /** Changes to the inherited environment; `undefined` removes a variable (e.g. SEEDSWEEP_BACKEND). */
+  env?: Record<string, string | undefined>;
 }): WorkerProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    MLFLOW_TRACKING_URI: inject('mlflowUri'),
+    SEEDSWEEP_STATE_DIR: path.join(options.dir, 'state'),
+    SEEDSWEEP_CHECKPOINT_DIR: path.join(options.dir, 'checkpoints'),
+    SEEDSWEEP_WORKFLOW_BUNDLE: options.bundleFile,
+  };
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const child = spawn(
     process.execPath,
     workerProcessArgs({
       queuePrefix: options.queues.control.replace(/-control$/, ''),
       threads: options.threads ?? 1,
     }),
-    {
-      cwd: PACKAGE_ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        MLFLOW_TRACKING_URI: inject('mlflowUri'),
-        SEEDSWEEP_STATE_DIR: path.join(options.dir, 'state'),
-        SEEDSWEEP_CHECKPOINT_DIR: path.join(options.dir, 'checkpoints'),
-        SEEDSWEEP_WORKFLOW_BUNDLE: options.bundleFile,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+    { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited };
+}
+
+/**
+ * Why the native TensorFlow backend cannot train here (its tfjs-node binding or seedsweep's graph
+ * addon is not built), or undefined when it can.
+ */
+export function nativeBackendMissing(): string | undefined {
+  const status = nativeBuildStatus('tensorflow');
+  if (!status.built) return status.reason;
+  return existsSync(graphAddonPath()) ? undefined : `${graphAddonPath()} is not built`;
+}
+
+/** CI must have the native backend: scripts/setup.sh builds it unless SEEDSWEEP_NATIVE_TF=0. */
+export const nativeBackendRequired =
+  process.env['CI'] === 'true' && process.env['SEEDSWEEP_NATIVE_TF'] !== '0';
+
+/** How a child process ended: its exit code, or the signal that killed it. */
+export function describeExit(child: ChildProcess): string {
+  return child.signalCode !== null ? `killed by ${child.signalCode}` : `exit code ${String(child.exitCode)}`;
 }
 
 /** What the suites that run real sweeps with worker processes share: servers, bundle on disk, tracker. */
