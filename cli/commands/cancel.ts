@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openTemporalSession } from '../../client/session.js';
 import { cancelSweep } from '../../client/sweeps.js';
 import { info } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .description(
       'Cancel a running sweep: no new trials; running ones stop at their next epoch boundary, keeping checkpoints.',
     )
-    .argument('<sweep-id>', 'the sweep to cancel')
+    .addArgument(sweepArgument('<sweep-id>', 'the sweep to cancel'))
     .action(async (sweepId: string) => {
       const session = await openTemporalSession();
       try {

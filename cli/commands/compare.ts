@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { compareSweeps, renderComparison, type SweepComparison } from '../../results/compare.js';
 import { loadSweep, requireRecords, withSweepLookup, type SweepLookup } from '../../client/sweep-records.js';
 import { CommandVerdict } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export interface CompareFlags {
   metric?: string;
@@ -54,8 +55,8 @@ export function register(program: Command): void {
         'and show the trials only one has, how many came out bit-identical, the largest |Δ| of every final and per-epoch ' +
         'metric, and per group the mean of one metric in each sweep with the paired difference over shared seeds (paired t 95 % CI).',
     )
-    .argument('<sweepA>', "a sweep id (see 'seedsweep list') or a sweep name")
-    .argument('<sweepB>', 'the sweep to compare it with (Δ = A − B)')
+    .addArgument(sweepArgument('<sweepA>', "a sweep id (see 'seedsweep list') or a sweep name"))
+    .addArgument(sweepArgument('<sweepB>', 'the sweep to compare it with (Δ = A − B)'))
     .option(
       '--metric <name>',
       'metric of the per-group comparison (default testAccuracy if reported, else the first metric)',

@@ -16,6 +16,7 @@ import {
 import { info } from '../output.js';
 import { readPackageVersion } from '../version.js';
 import { loadSweep, requireRecords, withSweepLookup, type SweepLookup } from '../../client/sweep-records.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export interface ExportFlags {
   format: string;
@@ -91,7 +92,7 @@ export function register(program: Command): void {
         'train.<name>, dataset(.<field>), backend, backend_version, stats.<name>, epoch, then one column per metric ' +
         'reported by any trial (empty where a trial lacks it).',
     )
-    .argument('<sweep>', "a sweep id (see 'seedsweep list') or a sweep name")
+    .addArgument(sweepArgument('<sweep>', "a sweep id (see 'seedsweep list') or a sweep name"))
     .option('--format <format>', 'csv | parquet | json', 'csv')
     .option(
       '--out <file>',

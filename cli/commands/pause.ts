@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openTemporalSession } from '../../client/session.js';
 import { pauseSweep } from '../../client/sweeps.js';
 import { info } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .description(
       'Pause a running sweep: no new trials start; running ones stop at their next epoch boundary with a checkpoint and go back to the queue. `seedsweep resume <sweep-id>` continues it.',
     )
-    .argument('<sweep-id>', 'the sweep to pause')
+    .addArgument(sweepArgument('<sweep-id>', 'the sweep to pause'))
     .action(async (sweepId: string) => {
       const session = await openTemporalSession();
       try {

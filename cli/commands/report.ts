@@ -9,6 +9,7 @@ import { buildReport, parseReportFormat, renderReport, writeReport } from '../..
 import { backendLine, backendUsage } from '../../results/backends.js';
 import { info } from '../output.js';
 import { loadSweep, requireRecords, withSweepLookup } from '../../client/sweep-records.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
   program
@@ -16,7 +17,12 @@ export function register(program: Command): void {
     .description(
       "Statistics of a sweep's finished trials: per-group summaries, paired comparisons, the study's interpretation.",
     )
-    .argument('<sweep-id>', "the sweep id printed by 'seedsweep run' (see 'seedsweep list'), or a sweep name")
+    .addArgument(
+      sweepArgument(
+        '<sweep-id>',
+        "the sweep id printed by 'seedsweep run' (see 'seedsweep list'), or a sweep name",
+      ),
+    )
     .option('--format <format>', 'table | md | json | html', 'table')
     .option(
       '--out <dir>',

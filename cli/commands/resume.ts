@@ -8,6 +8,7 @@ import { resumeSweep } from '../../client/sweeps.js';
 import { reconnectMinutesFromEnv } from '../../workers/reconnect-window.js';
 import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .description(
       'Resume a sweep that ended with failures, was cancelled or terminated, or whose workers died: runs only unfinished trials. A paused sweep is un-paused.',
     )
-    .argument('<sweep-id>', 'the sweep to resume (its id stays the same)')
+    .addArgument(sweepArgument('<sweep-id>', 'the sweep to resume (its id stays the same)'))
     .option('--detach', 'submit and return at once; workers do the training')
     .option('--json', 'print one JSON document')
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')

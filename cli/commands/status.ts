@@ -4,12 +4,15 @@ import { summaryText } from '../../client/print-summary.js';
 import { openTemporalSession } from '../../client/session.js';
 import { getSweepStatus } from '../../client/sweeps.js';
 import { printJson } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
   program
     .command('status')
     .description('Show a sweep: state, counts and running trials; the results summary once it completed.')
-    .argument('<sweep-id>', "the sweep id printed by 'seedsweep run' (see 'seedsweep list')")
+    .addArgument(
+      sweepArgument('<sweep-id>', "the sweep id printed by 'seedsweep run' (see 'seedsweep list')"),
+    )
     .option('--json', 'print one JSON document')
     .action(async (sweepId: string, flags: { json?: boolean }) => {
       const session = await openTemporalSession();
