@@ -3,6 +3,7 @@
  * can address, with a verdict and the statistic behind it. Claims are tested, not repeated: the numbers
  * decide, whichever way they fall.
  */
+import { currentFormOf, keyFormOf } from '../domain/builtin-trainable.js';
 import type { ModelStats, TrialRecord } from '../domain/trial.js';
 import { compareSamples } from './comparisons.js';
 import { studyTrialMetrics } from './study-metrics.js';
@@ -112,11 +113,22 @@ function testStatistic(c: MetricComparison, pHolm: number): string {
   return `${t.method} t(${formatNumber(t.df, t.method === 'paired t' ? 0 : 1)}) = ${formatNumber(t.statistic)}, Holm p ${formatPEquals(pHolm)}${w}; Hedges' g = ${formatNumber(c.hedgesG)}`;
 }
 
+/**
+ * A group's architecture (`fc`, `cnn`) and complete options by their camelCase names, whichever form its
+ * records hold (the image classifier's trainable configs, or those from before it was one): the key form.
+ */
+function architectureOf(g: GroupReport): { model: string; options: GroupReport['modelOptions'] } {
+  const { model, modelOptions } = keyFormOf(currentFormOf({ model: g.model, modelOptions: g.modelOptions }));
+  return { model, options: modelOptions };
+}
+const isArchitecture = (name: string) => (g: GroupReport) => architectureOf(g).model === name;
+const kernelOf = (g: GroupReport) => Number(architectureOf(g).options['kernelSize']);
+
 /** Picks the study's CNN (3×3 if present) and the FC baseline, preferring equal training settings. */
 function pickCnnAndFc(groups: readonly GroupReport[]): { cnn: GroupReport; fc: GroupReport } | undefined {
-  const cnns = groups.filter((g) => g.model === 'cnn');
-  const fcs = groups.filter((g) => g.model === 'fc');
-  const cnn = cnns.find((g) => Number(g.modelOptions['kernelSize']) === 3) ?? cnns[0];
+  const cnns = groups.filter(isArchitecture('cnn'));
+  const fcs = groups.filter(isArchitecture('fc'));
+  const cnn = cnns.find((g) => kernelOf(g) === 3) ?? cnns[0];
   if (!cnn) return undefined;
   const fc = fcs.find((g) => sameJson(g.train, cnn.train)) ?? fcs[0];
   return fc ? { cnn, fc } : undefined;
@@ -124,11 +136,11 @@ function pickCnnAndFc(groups: readonly GroupReport[]): { cnn: GroupReport; fc: G
 
 /** Two CNN groups with 3×3 and 5×5 kernels and nothing else different. */
 function pickKernelPair(groups: readonly GroupReport[]): { k3: GroupReport; k5: GroupReport } | undefined {
-  const cnns = groups.filter((g) => g.model === 'cnn');
+  const cnns = groups.filter(isArchitecture('cnn'));
   const rest = (g: GroupReport): string =>
-    JSON.stringify({ ...g.modelOptions, kernelSize: undefined, train: g.train });
-  for (const k3 of cnns.filter((g) => Number(g.modelOptions['kernelSize']) === 3)) {
-    const k5 = cnns.find((g) => Number(g.modelOptions['kernelSize']) === 5 && rest(g) === rest(k3));
+    JSON.stringify({ ...architectureOf(g).options, kernelSize: undefined, train: g.train });
+  for (const k3 of cnns.filter((g) => kernelOf(g) === 3)) {
+    const k5 = cnns.find((g) => kernelOf(g) === 5 && rest(g) === rest(k3));
     if (k5) return { k3, k5 };
   }
   return undefined;
@@ -270,7 +282,7 @@ export function interpretStudy(options: InterpretOptions): InterpretationReport 
     const { cnn, fc } = pair;
     const perGroup = groups.map((g) => ({
       label: g.label,
-      model: g.model,
+      model: architectureOf(g).model,
       gap: g.metrics['generalisationGap'],
     }));
     tested.push({

@@ -25,7 +25,7 @@ export interface RunTrialOptions {
   trainable: string | Pick<Trainable, 'kind' | 'name'>;
   /**
    * Its parameters: checked by its schema (a plain function gets them unchecked). For the image
-   * classifier: `{ model: 'cnn', kernelSize: 3 }`.
+   * classifier: `{ model: 'cnn', kernel_size: 3 }` (its spec names; see `seedsweep models`).
    */
   params: Record<string, number | string | boolean>;
   /** @default 0 */
@@ -88,8 +88,13 @@ export async function runTrial(options: RunTrialOptions): Promise<TrialResult> {
       trainable: location,
     };
   } else if (isTrainable(options.trainable) && options.trainable.name === BUILTIN_TRAINABLE.name) {
-    const { model, ...modelOptions } = options.params;
-    config = { model: String(model), modelOptions, train: options.train, dataset };
+    // The built-in, named by omission as a spec without `trainable:` names it (the same trial keys).
+    config = {
+      model: BUILTIN_TRAINABLE.name,
+      modelOptions: { ...options.params },
+      train: options.train,
+      dataset,
+    };
   } else {
     throw new TypeError(
       `runTrial: pass trainable '${options.trainable.name}' as a module reference ('./file.ts#export'), as a sweep names it.`,

@@ -32,7 +32,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DatasetSpec } from '../datasets/types.js';
-import { canonicalModelOptions } from '../engine/architectures.js';
 import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../engine/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,10 +42,10 @@ const REQUIREMENTS = path.join(ROOT, 'scripts', 'peer-requirements.txt');
 const SWEEP_TARGET = 1.2;
 
 /** The study's models: peer_keras.py names and seedsweep configs. */
-const MODELS: Record<string, { label: string; model: string; modelOptions: Record<string, number> }> = {
-  fc: { label: 'FC', model: 'fc', modelOptions: {} },
-  cnn3: { label: 'CNN 3×3', model: 'cnn', modelOptions: { kernelSize: 3 } },
-  cnn5: { label: 'CNN 5×5', model: 'cnn', modelOptions: { kernelSize: 5 } },
+const MODELS: Record<string, { label: string; modelOptions: Record<string, number | string> }> = {
+  fc: { label: 'FC', modelOptions: { model: 'fc' } },
+  cnn3: { label: 'CNN 3×3', modelOptions: { model: 'cnn', kernel_size: 3 } },
+  cnn5: { label: 'CNN 5×5', modelOptions: { model: 'cnn', kernel_size: 5 } },
 };
 
 /** What a child process trains: every model in turn, `trials` seeds at once. */
@@ -103,8 +102,8 @@ function trialFor(name: string, seed: number, job: SeedsweepJob): Trial {
   return {
     seed,
     config: {
-      model: variant.model,
-      modelOptions: canonicalModelOptions(variant.model, variant.modelOptions),
+      model: 'image-classifier',
+      modelOptions: variant.modelOptions,
       train: { epochs: job.epochs, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
       dataset,
     },
@@ -122,8 +121,7 @@ async function runJob(job: SeedsweepJob): Promise<void> {
     const { initBackend } = await import('../engine/backend.js');
     const { loadDataset } = await import('../datasets/plugins.js');
     const { trainTrial } = await import('../engine/trainer.js');
-    const { sessionThreads } = await import('../engine/graph/graph-trainer.js');
-    const classifier = await import('../engine/image-classifier.js');
+    const { sessionThreads } = await import('../engine/graph/session-config.js');
     const backend = await initBackend({ backend: job.backend, strict: true });
     for (const name of job.models) {
       const trial = trialFor(name, 0, job);
@@ -138,8 +136,9 @@ async function runJob(job: SeedsweepJob): Promise<void> {
         backend,
         perTrial: [lastRate(result)],
         tfThreads: sessionThreads().intraOpThreads,
-        ...(classifier.lastGraphFallback !== undefined
-          ? { graphFallback: classifier.lastGraphFallback }
+        // The fit loop says how it trained: op by op on the native backend is a fallback to report.
+        ...(job.backend === 'tensorflow' && result.trainingPath !== 'graph'
+          ? { graphFallback: `trained on the ${result.trainingPath ?? 'unknown'} path` }
           : {}),
       });
     }

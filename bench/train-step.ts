@@ -5,8 +5,9 @@
  *   npx tsx bench/train-step.ts [--steps 20] [--warmup 3] [--models cnn,fc] [--kernels builtin,seedsweep]
  *                               [--backend wasm] [--step engine,keras]
  *
- * Random data, batch 64, Adam. Step `engine` is the trainer's own step (`trainStep`: cross-entropy,
- * `tf.variableGrads`, seedsweep's fused Adam); `keras` is `model.trainOnBatch` with `tf.train.adam`
+ * Random data, batch 64, Adam. Step `engine` is the fit loop's eager step (engine/fit/eager-path.ts:
+ * cross-entropy, `tf.variableGrads`, seedsweep's fused Adam, fed host arrays as an epoch feeds it);
+ * `keras` is `model.trainOnBatch` with `tf.train.adam`
  * (the engine's step before the fused optimisers). The same work per step as a real epoch minus
  * data loading. One thread. GFLOP/s counts training as 3 × forward FLOPs (conv and dense layers).
  * Wall-clock figures are noisy on a shared machine; the `CPU` columns divide by the process's CPU
@@ -15,8 +16,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend } from '../engine/backend.js';
-import { createOptimizer } from '../engine/optimizers/optimizer.js';
-import { trainStep } from '../engine/trainer.js';
+import { createEagerPath } from '../engine/fit/eager-path.js';
+import { completeOptimizerSpec } from '../engine/optimizers/from-spec.js';
 import { WasmKernelSet } from '../engine/wasm-kernels/index.js';
 
 const BATCH = 64;
@@ -104,14 +105,22 @@ function stepper(
     };
   }
   if (kind !== 'engine') throw new Error(`unknown step ${kind}; use engine or keras`);
-  const optimizer = createOptimizer({ optimizer: 'adam', learningRate: 1e-3 });
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const path = createEagerPath({
+    model,
+    loss: { name: 'sparseCategoricalCrossentropy' },
+    metrics: ['accuracy'],
+    optimizer: completeOptimizerSpec({ name: 'adam', learningRate: 1e-3 }),
+    seed: 0,
+  });
+  const batch = {
+    inputs: [x.dataSync() as Float32Array],
+    targets: [labels.dataSync() as Int32Array],
+    count: BATCH,
+    epoch: 1,
+    step: 0,
+  };
   return () => {
-    const { loss, correct } = trainStep({ model, optimizer, variables, x, y: labels });
-    // Read both, as the trainer does once per batch.
-    loss.dataSync();
-    correct.dataSync();
-    tf.dispose([loss, correct]);
+    path.trainBatch(batch); // reads the loss and accuracy sums, as an epoch does once per batch
     return Promise.resolve();
   };
 }

@@ -17,14 +17,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { DatasetSpec } from '../datasets/types.js';
-import { computeModelStats } from '../engine/model-stats.js';
 import { TrialPool } from '../engine/pool.js';
 import type { Trial } from '../engine/types.js';
 
+/** The study's models: configs of the built-in image classifier. */
 const MODELS: Record<string, { model: string; modelOptions: Record<string, number | string> }> = {
-  fc: { model: 'fc', modelOptions: {} },
-  cnn3: { model: 'cnn', modelOptions: { kernelSize: 3 } },
-  cnn5: { model: 'cnn', modelOptions: { kernelSize: 5 } },
+  fc: { model: 'image-classifier', modelOptions: { model: 'fc' } },
+  cnn3: { model: 'image-classifier', modelOptions: { model: 'cnn', kernel_size: 3 } },
+  cnn5: { model: 'image-classifier', modelOptions: { model: 'cnn', kernel_size: 5 } },
 };
 /**
  * FP32 FLOP per cycle per core on this machine kind: AVX2 + FMA, no AVX-512 (/proc/cpuinfo flags), two
@@ -108,7 +108,7 @@ for (const threads of threadCounts) {
       const cpuSeconds = cpu ? (cpu.user + cpu.system) / 1e6 : Number.NaN;
       const cpuImagesPerSecond = (threads * Number(values['train-size']) * (epochs - 1)) / cpuSeconds;
       const imagesPerSecond = results.reduce((s, r) => s + (r.final.imagesPerSecond ?? Number.NaN), 0);
-      const flops = computeModelStats(variant).flopsPerImage;
+      const flops = results[0]!.modelStats?.flopsPerImage ?? Number.NaN;
       rows.push({
         model: name,
         backend: results[0]!.backend.name,

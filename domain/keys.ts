@@ -4,6 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { keyFormOf } from './builtin-trainable.js';
 import type { TrialConfig } from './trial.js';
 
 /** Bump when the hashed content changes meaning: old keys then stop matching on purpose. */
@@ -25,13 +26,16 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The config as hashed: locations (`dataset.path`, `dataset.module`/`export`, the trainable's module)
- * say where code and bytes are, not what they are. Configs of the built-in study have none of the
- * newer fields, so their keys are unchanged since KEY_VERSION 1.
+ * The config as hashed: in its key form (the built-in image classifier's configs hash as they did
+ * before it was a trainable, see domain/builtin-trainable.ts), without locations (`dataset.path`,
+ * `dataset.module`/`export`, the trainable's module), which say where code and bytes are, not what
+ * they are. Configs of the built-in study have none of the newer fields, so their keys are unchanged
+ * since KEY_VERSION 1.
  */
 export function identityOf(config: TrialConfig): Omit<TrialConfig, 'trainable'> {
-  const { path: _path, module: _module, export: _export, ...dataset } = config.dataset;
-  const { trainable: _trainable, ...rest } = config;
+  const keyed = keyFormOf(config);
+  const { path: _path, module: _module, export: _export, ...dataset } = keyed.dataset;
+  const { trainable: _trainable, ...rest } = keyed;
   return { ...rest, dataset };
 }
 

@@ -68,6 +68,14 @@ export interface Trainable<P = Record<string, unknown>, D = unknown> {
   readonly params: ZodType<P>;
   /** Metric names `report` will carry (reports and checks use them). */
   readonly metrics?: readonly string[];
+  /**
+   * Training settings the trainable reads from `ctx.train` besides `epochs`, with their defaults
+   * (the built-in image classifier's: `{ batchSize: 64, optimizer: 'adam', learningRate: 0.001 }`).
+   * A spec's `train:` takes its missing ones from here, and a sweep varies them like parameters, by
+   * their spec names (`batch_size`, `optimizer`, `learning_rate`): they go to `ctx.train`, not `params`.
+   * Absent: only `epochs` is a training setting; every other name is a parameter.
+   */
+  readonly trainDefaults?: TrainDefaults;
   /** Trains one trial. */
   run(params: P, ctx: TrainableContext<D>): Promise<TrainableOutput | void>;
   /**
@@ -76,6 +84,9 @@ export interface Trainable<P = Record<string, unknown>, D = unknown> {
    */
   readonly form?: TrainableForm;
 }
+
+/** Training settings besides `epochs` that a trainable reads from `ctx.train`, with their defaults. */
+export type TrainDefaults = Partial<Omit<TrainSettings, 'epochs'>>;
 
 /** How a trainable was written, when not with `defineTrainable`: a plain training function. */
 export type TrainableForm = 'function';

@@ -5,6 +5,7 @@
  * Knows nothing of Temporal, threads or TF.js: the thread entry and `trainTrial` call it.
  */
 import { UserError } from '../common/errors.js';
+import { currentFormOf } from '../domain/builtin-trainable.js';
 import { canonicalJson, identityOf, trialKeyOf } from '../domain/keys.js';
 import type { Trainable, TrainableContext } from '../domain/trainable.js';
 import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../domain/trial.js';
@@ -41,16 +42,6 @@ export interface RunTrainableOptions {
   modelDir?: string;
 }
 
-/**
- * The parameters a trainable receives: a user trainable gets `modelOptions` as they are; the built-in
- * image classifier also gets the architecture, which its configs keep in `model` (so that the trial
- * keys of the study stayed what they were before trainables existed).
- */
-export function trainableParams(trial: Trial): Record<string, unknown> {
-  const { config } = trial;
-  return config.trainable ? { ...config.modelOptions } : { model: config.model, ...config.modelOptions };
-}
-
 /** What a checkpoint must agree on with the trial being resumed (the epoch budget may grow). */
 function resumeIdentity(trial: Trial, datasetFingerprint: string): string {
   const { train, ...rest } = identityOf(trial.config);
@@ -65,8 +56,8 @@ export function parseTrainableParams(
 ): unknown {
   const parsed = trainable.params.safeParse(params);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`,
+  const problems = parsed.error.issues.map((i) =>
+    i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message,
   );
   throw new UserError(
     'E_BAD_PARAMS',
@@ -110,7 +101,9 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
       `seed must be a non-negative integer; got ${JSON.stringify(trial.seed)}.`,
     );
   }
-  const params = parseTrainableParams(trainable, trainableParams(trial));
+  // A config of the built-in from before it was a trainable (scheduled, or recorded, before the
+  // change) is read in today's form: its parameters by their spec names.
+  const params = parseTrainableParams(trainable, { ...currentFormOf(trial.config).modelOptions });
   const identity = resumeIdentity(trial, options.datasetFingerprint);
   const resumed = await loadResumeState(options, identity);
 

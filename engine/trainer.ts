@@ -8,8 +8,6 @@ import type { TrialResult } from './types.js';
 import { runTrainable, type RunTrainableOptions } from './run-trainable.js';
 import { resolveTrainable } from './trainables.js';
 
-export { checkTrainSettings, trainStep, type TrainStepOptions } from './image-classifier.js';
-
 /** Options of {@link trainTrial}: those of `runTrainable` without the trainable (the trial names it) and backend. */
 export type TrainTrialOptions = Omit<RunTrainableOptions, 'trainable' | 'backend' | 'datasetFingerprint'> & {
   /** Content fingerprint of `dataset`. @default `dataset.fingerprint` (built-in splits carry theirs) */

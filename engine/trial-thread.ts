@@ -7,7 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { backendNotice, initBackend, type BackendName, type NativeBackendName } from './backend.js';
-import { TF_THREADS_ENV } from './graph/graph-trainer.js';
+import { TF_THREADS_ENV } from './graph/session-config.js';
 import { serializeError, type SerializedError } from './errors.js';
 import { trainTrial } from './trainer.js';
 import type { EpochMetrics, Trial, TrialResult } from './types.js';

@@ -7,12 +7,12 @@
  * the seeded uniform stream the caller passes in (a test enforces the imports).
  */
 import type { ObjectiveMode } from '../domain/objective.js';
-import type { ParamValue } from '../spec/parameters.js';
+import type { ParamValue } from '../domain/trial.js';
 import type { Uniform } from '../spec/random.js';
 import type { Distribution } from '../spec/schema.js';
 
 export type { ObjectiveMode } from '../domain/objective.js';
-export type { ParamValue } from '../spec/parameters.js';
+export type { ParamValue } from '../domain/trial.js';
 export type { Uniform } from '../spec/random.js';
 export type { Distribution } from '../spec/schema.js';
 

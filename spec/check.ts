@@ -1,26 +1,15 @@
 /**
- * Semantic checks of a schema-valid spec: parameter names and values against the architecture
- * registry, empty or duplicate grids, duplicate seeds, exclude rules that match nothing, duplicate
- * random samples, the `controlled: true` claim and comparisons that select no group.
- * Each problem carries the YAML path (snake_case, as written) for locating it in the file.
+ * Semantic checks of a schema-valid spec that need no trainable: empty or oversized grids, duplicate
+ * values, distributions whose ranges are empty, exclude rules and conditions that name no variant
+ * parameter or match nothing, duplicate seeds, duplicate random samples, the `controlled: true` claim
+ * and comparisons that select no group. Parameter names and values are the trainable's to check (its
+ * schema, spec/check-params.ts). Each problem carries the YAML path (snake_case, as written).
  */
-import { architectureNames } from '../engine/architectures.js';
-import { describeFound } from './errors.js';
+import { BUILTIN_TRAINABLE_NAME } from '../domain/builtin-trainable.js';
+import type { ParamValue } from '../domain/trial.js';
 import type { SpecPath } from './errors.js';
 import { expandVariants, matchesSelector } from './expand.js';
 import type { Variant, VariantOrigin } from './expand.js';
-import {
-  appliesTo,
-  choicesOf,
-  expectationOf,
-  integerBounds,
-  isTrainParam,
-  isValidValue,
-  modelsWithOption,
-  paramKind,
-  parameterNames,
-} from './parameters.js';
-import type { ParamValue } from './parameters.js';
 import type { DatasetSpec } from '../datasets/types.js';
 import { MAX_SEED } from './schema.js';
 import type { Distribution, SweepSpec, VariantsSpec } from './schema.js';
@@ -48,49 +37,6 @@ function originText(origin: VariantOrigin): string {
   return origin.kind === 'grid' ? `grid point ${origin.index}` : `random sample ${origin.sample}`;
 }
 
-/** Checks one list of values of `param` (grid list or choice list) against the models it applies to. */
-function checkValues(
-  problems: SemanticProblem[],
-  param: string,
-  values: readonly ParamValue[],
-  models: readonly string[],
-  path: SpecPath,
-): void {
-  values.forEach((value, index) => {
-    const first = values.indexOf(value);
-    if (first !== index) {
-      problems.push({
-        path: [...path, index],
-        message: `duplicate value ${show(value)} (already at index ${first}); each value must appear once`,
-      });
-      return;
-    }
-    if (param === 'model') {
-      if (typeof value !== 'string' || !architectureNames().includes(value)) {
-        const hint = typeof value === 'string' ? didYouMean(value, architectureNames()) : '';
-        problems.push({
-          path: [...path, index],
-          message: `unknown model ${describeFound(value)}; expected one of ${architectureNames().join(', ')}${hint}`,
-        });
-      }
-      return;
-    }
-    // Training settings mean the same for every model, so they are checked even without a valid model.
-    const targets = models.length === 0 && isTrainParam(param) ? [''] : models;
-    const bad = targets.find((model) => !isValidValue(param, model, value));
-    if (bad !== undefined) {
-      const choices = choicesOf(param, bad);
-      const hint = typeof value === 'string' && choices ? didYouMean(value, choices) : '';
-      const forModel =
-        !isTrainParam(param) && modelsWithOption(param).length > 1 ? ` (for model ${bad})` : '';
-      problems.push({
-        path: [...path, index],
-        message: `expected ${expectationOf(param, bad)}${forModel}; found ${describeFound(value)}${hint}`,
-      });
-    }
-  });
-}
-
 function checkDuplicates(problems: SemanticProblem[], values: readonly ParamValue[], path: SpecPath): void {
   values.forEach((value, index) => {
     const first = values.indexOf(value);
@@ -102,44 +48,7 @@ function checkDuplicates(problems: SemanticProblem[], values: readonly ParamValu
   });
 }
 
-/** Valid model names listed in a grid/choice list. */
-function knownModels(values: readonly ParamValue[] | undefined): string[] {
-  return (values ?? []).filter((v): v is string => typeof v === 'string' && architectureNames().includes(v));
-}
-
-/** Checks parameter names and the `model` requirement of one variant source (grid or random params). */
-function checkNames(
-  problems: SemanticProblem[],
-  names: string[],
-  base: SpecPath,
-  models: string[],
-  where: string,
-): string[] {
-  const usable: string[] = [];
-  for (const name of names) {
-    if (!parameterNames().includes(name)) {
-      problems.push({
-        path: [...base, name],
-        atKey: true,
-        message: `unknown parameter '${name}'${didYouMean(name, parameterNames())}; known parameters: ${parameterNames().join(', ')}`,
-      });
-      continue;
-    }
-    if (name !== 'model' && models.length > 0 && !models.some((m) => appliesTo(name, m))) {
-      const owners = modelsWithOption(name);
-      problems.push({
-        path: [...base, name],
-        atKey: true,
-        message: `'${name}' applies to none of the models in ${where} (${models.join(', ')}); it is an option of ${owners.join(', ') || 'no model'}`,
-      });
-      continue;
-    }
-    usable.push(name);
-  }
-  return usable;
-}
-
-function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[]>, free: boolean): void {
+function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[]>): void {
   const base: SpecPath = ['variants', 'grid'];
   const names = Object.keys(grid);
   if (names.length === 0) {
@@ -149,16 +58,6 @@ function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[
     });
     return;
   }
-  if (free) {
-    // A trainable's parameters: its own schema checks names and values (spec/load.ts); here only duplicates.
-    for (const name of names) checkDuplicates(problems, grid[name] ?? [], [...base, name]);
-    return;
-  }
-  if (!('model' in grid))
-    problems.push({
-      path: base,
-      message: `the grid does not list 'model'; add e.g. model: [cnn] (models: ${architectureNames().join(', ')})`,
-    });
   const points = Object.values(grid).reduce((product, values) => product * values.length, 1);
   if (points > MAX_GRID_POINTS) {
     problems.push({
@@ -166,136 +65,27 @@ function checkGrid(problems: SemanticProblem[], grid: Record<string, ParamValue[
       message: `the grid has ${points} points; at most ${MAX_GRID_POINTS} are allowed (use random search for large spaces)`,
     });
   }
-  const models = knownModels(grid['model']);
-  for (const name of checkNames(problems, names, base, models, 'the grid')) {
-    const applicable = name === 'model' ? [] : models.filter((m) => appliesTo(name, m));
-    checkValues(problems, name, grid[name] ?? [], applicable, [...base, name]);
-  }
+  for (const name of names) checkDuplicates(problems, grid[name] ?? [], [...base, name]);
 }
 
-function checkDistribution(
+/** Ranges that can give a value (low < high; int bounds may be equal) and log ranges above 0. */
+function checkDistributions(
   problems: SemanticProblem[],
-  name: string,
-  d: Distribution,
-  models: string[],
+  params: Record<string, Distribution>,
   base: SpecPath,
 ): void {
-  const path: SpecPath = [...base, name, d.kind];
-  if (d.kind === 'choice') {
-    checkValues(
-      problems,
-      name,
-      d.values,
-      name === 'model' ? [] : models.filter((m) => appliesTo(name, m)),
-      path,
-    );
-    return;
-  }
-  const applicable = models.filter((m) => appliesTo(name, m));
-  const kind = name === 'model' ? 'model' : paramKind(name, applicable[0] ?? '');
-  if (kind === 'model' || kind === 'choice') {
-    problems.push({
-      path,
-      atKey: true,
-      message: `'${name}' takes named values: use choice, e.g. {choice: [${(choicesOf(name, applicable[0] ?? '') ?? []).join(', ')}]}; found ${d.kind}`,
-    });
-    return;
-  }
-  if (kind === 'integer' && d.kind !== 'int' && d.kind !== 'logint') {
-    problems.push({
-      path,
-      atKey: true,
-      message: `'${name}' is an integer: use int or choice, e.g. {int: [3, 7]}; found ${d.kind}`,
-    });
-    return;
-  }
-  if (kind === 'number' && d.kind === 'int') {
-    problems.push({
-      path,
-      atKey: true,
-      message: `'${name}' is a real number: use uniform, loguniform or choice; found int`,
-    });
-    return;
-  }
-  if (d.kind === 'normal') {
-    if (kind === 'integer')
-      problems.push({
-        path,
-        atKey: true,
-        message: `'${name}' is an integer: use int, logint or choice; found normal`,
-      });
-    return;
-  }
-  if (kind === 'number' && d.kind === 'logint') {
-    problems.push({
-      path,
-      atKey: true,
-      message: `'${name}' is a real number: use uniform, loguniform, normal or choice; found logint`,
-    });
-    return;
-  }
-  if (!(d.low < d.high) && !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)) {
-    problems.push({ path, message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
-    return;
-  }
-  if (kind === 'number' && d.low <= 0) {
-    problems.push({
-      path: [...path, 0],
-      message: `'${name}' must be positive: expected low > 0; found ${d.low}`,
-    });
-    return;
-  }
-  for (const model of applicable) {
-    const bounds = integerBounds(name, model);
-    if (kind === 'integer' && bounds && (d.low < bounds.min || d.high > bounds.max)) {
-      problems.push({
-        path,
-        message: `expected a range inside ${bounds.min}..${bounds.max} (for model ${model}); found [${d.low}, ${d.high}]`,
-      });
-      return;
+  for (const [name, d] of Object.entries(params)) {
+    const path: SpecPath = [...base, name, d.kind];
+    if (d.kind === 'choice') checkDuplicates(problems, d.values, path);
+    else if (
+      d.kind !== 'normal' &&
+      !(d.low < d.high) &&
+      !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)
+    ) {
+      problems.push({ path, message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
+    } else if (d.kind === 'loguniform' && d.low <= 0) {
+      problems.push({ path: [...path, 0], message: `loguniform needs low > 0; found ${d.low}` });
     }
-  }
-}
-
-function checkRandom(
-  problems: SemanticProblem[],
-  random: NonNullable<SweepSpec['variants']['random']>,
-  free: boolean,
-): void {
-  const base: SpecPath = ['variants', 'random', 'params'];
-  const names = Object.keys(random.params);
-  if (free) {
-    for (const name of names) {
-      const d = random.params[name] as Distribution;
-      if (d.kind === 'choice') checkDuplicates(problems, d.values, [...base, name, d.kind]);
-      else if (
-        d.kind !== 'normal' &&
-        !(d.low < d.high) &&
-        !((d.kind === 'int' || d.kind === 'logint') && d.low === d.high)
-      ) {
-        problems.push({
-          path: [...base, name, d.kind],
-          message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]`,
-        });
-      } else if (d.kind === 'loguniform' && d.low <= 0) {
-        problems.push({
-          path: [...base, name, d.kind, 0],
-          message: `loguniform needs low > 0; found ${d.low}`,
-        });
-      }
-    }
-    return;
-  }
-  const modelDistribution = random.params['model'];
-  if (!modelDistribution) {
-    problems.push({
-      path: base,
-      message: `random search does not draw 'model'; add e.g. model: {choice: [cnn]} (models: ${architectureNames().join(', ')})`,
-    });
-  }
-  const models = modelDistribution?.kind === 'choice' ? knownModels(modelDistribution.values) : [];
-  for (const name of checkNames(problems, names, base, models, 'the random search')) {
-    checkDistribution(problems, name, random.params[name] as Distribution, models, base);
   }
 }
 
@@ -480,8 +270,6 @@ function checkComparisons(
 
 /** The parts of a spec that can be checked on their own, when they passed the schema. */
 export interface SpecParts {
-  /** True for a spec naming a trainable: its parameters are free names checked by the trainable's schema. */
-  free?: boolean;
   variants?: VariantsSpec;
   seeds?: number[];
   dataset?: DatasetSpec;
@@ -489,7 +277,7 @@ export interface SpecParts {
 
 /**
  * Checks that need only one part of the spec each, so they run (and report) even when other parts
- * failed the schema: parameter names and values, exclude rule names, duplicate seeds, dataset sizes.
+ * failed the schema: grids and distributions, exclude rule names, duplicate seeds, dataset sizes.
  */
 export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
@@ -505,15 +293,9 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
         path: ['variants', 'sampler'],
         message: "a sampler proposes every variant itself: remove 'grid' and 'random', or the sampler",
       });
-    if (sampler && !parts.free)
-      problems.push({
-        path: ['variants', 'sampler'],
-        message:
-          'adaptive samplers run on trainables (trainable: ./model.ts#export); for the built-in image classifier use grid or random search',
-      });
-    // The distributions' shapes and ranges were checked by the schema (as random search's are).
-    if (grid) checkGrid(problems, grid, parts.free ?? false);
-    if (random) checkRandom(problems, random, parts.free ?? false);
+    if (grid) checkGrid(problems, grid);
+    if (random) checkDistributions(problems, random.params, ['variants', 'random', 'params']);
+    if (sampler) checkDistributions(problems, sampler.params, ['variants', 'sampler', 'params']);
     checkExclude(problems, parts.variants);
     checkConditions(problems, parts.variants);
   }
@@ -524,12 +306,11 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
 
 /** Every semantic problem of a schema-valid spec (empty when it is valid). */
 export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
-  const problems = checkSpecParts({ ...spec, free: spec.trainable !== undefined });
+  const problems = checkSpecParts(spec);
   if (!spec.trainable && spec.dataset.name === 'none') {
     problems.push({
       path: [],
-      message:
-        "missing 'dataset': the image classifier needs one, e.g. dataset: { name: synthetic, train_size: 2000 } (or name a trainable with trainable: ./model.ts#train)",
+      message: `missing 'dataset': the built-in ${BUILTIN_TRAINABLE_NAME} trains on one, e.g. dataset: { name: synthetic, train_size: 2000 } (or name a trainable with trainable: ./model.ts#train)`,
     });
   }
   // The remaining checks expand the variants, which needs valid names and values.

@@ -6,11 +6,9 @@
  * imports use no Node built-ins, no I/O, no clocks and no Math.random (a test enforces the imports).
  */
 import { withBackend } from '../domain/backends.js';
-import { canonicalModelOptions, optionNameForSpecName } from '../engine/architectures.js';
-import type { TrialConfig } from '../engine/types.js';
-import { canonicalJson, groupKeyOf, trialKeyOf } from './keys.js';
-import { appliesTo, isTrainParam, TRAIN_PARAMS, valueInConfig } from './parameters.js';
-import type { ParamValue } from './parameters.js';
+import { BUILTIN_TRAIN_DEFAULTS, BUILTIN_TRAINABLE_NAME } from '../domain/builtin-trainable.js';
+import type { ParamValue, TrainableLocation, TrainSettings, TrialConfig } from '../domain/trial.js';
+import { canonicalJson, groupKeyOf, identityOf, trialKeyOf } from './keys.js';
 import { roundSignificant, seededUniform } from './random.js';
 import type { Uniform } from './random.js';
 import type { Distribution, SweepSpec, VariantsSpec } from './schema.js';
@@ -24,11 +22,11 @@ export type VariantOrigin = { kind: 'grid'; index: number } | { kind: 'random'; 
 /** One distinct model variant of a sweep (a group, before seeds). */
 export interface Variant {
   config: TrialConfig;
-  /** Values of the sweep's varying factors that apply to this variant's model. */
+  /** Values of the sweep's varying factors that this variant has. */
   factors: Record<string, ParamValue>;
   /** e.g. `model=cnn kernel_size=3`. */
   label: string;
-  /** The parameter values that defined it (only those that apply to its model). */
+  /** The parameter values that defined it (after `when` conditions). */
   values: Record<string, ParamValue>;
   origin: VariantOrigin;
 }
@@ -36,11 +34,11 @@ export interface Variant {
 /** The distinct variants of a spec and what was dropped on the way, for validation. */
 export interface VariantExpansion {
   variants: Variant[];
-  /** Parameters named in `variants` (grid, then random), `model` first. */
+  /** Parameters named in `variants` (grid, then random), in the order the spec names them. */
   parameters: string[];
   /** Parameters that take more than one value among the variants, in `parameters` order. */
   varying: string[];
-  /** Grid points merged into an earlier one because a parameter did not apply (e.g. `kernel_size` for `fc`). */
+  /** Grid points merged into an earlier one because they are the same experiment (e.g. after a `when`). */
   mergedGridPoints: number;
   /** Random samples equal to an earlier variant (a validation error). */
   duplicateSamples: { sample: number; duplicateOf: VariantOrigin }[];
@@ -48,14 +46,57 @@ export interface VariantExpansion {
   excludeMatches: number[];
 }
 
-/** Parameters in spec order, `model` first for the image classifier. */
+/** Spec names of the training settings a sweep may vary, and their `TrainSettings` fields. */
+export const TRAIN_SETTING_FIELDS = {
+  epochs: 'epochs',
+  batch_size: 'batchSize',
+  optimizer: 'optimizer',
+  learning_rate: 'learningRate',
+} as const satisfies Record<string, keyof TrainSettings>;
+
+/**
+ * What expansion needs of the spec's trainable: the name its configs' `model` says, where its code
+ * is (none for the built-in image classifier, which a spec names by leaving `trainable:` out), and
+ * which variant parameters are training settings (`epochs`, and those the trainable declares in
+ * `trainDefaults`) rather than parameters. One rule for every trainable.
+ */
+function trainableOfSpec(spec: SweepSpec): {
+  model: string;
+  location?: TrainableLocation;
+  trainSettings: Map<string, keyof TrainSettings>;
+} {
+  const trainable = spec.trainable;
+  const defaults = trainable ? (trainable.trainDefaults ?? {}) : BUILTIN_TRAIN_DEFAULTS;
+  const trainSettings = new Map<string, keyof TrainSettings>(
+    Object.entries(TRAIN_SETTING_FIELDS).filter(([, field]) => field === 'epochs' || field in defaults),
+  );
+  if (!trainable) return { model: BUILTIN_TRAINABLE_NAME, trainSettings };
+  return {
+    model: trainableModelName(trainable),
+    location: { module: trainable.module, export: trainable.export },
+    trainSettings,
+  };
+}
+
+/** The `TrainSettings` field a variant parameter of this spec sets, if it is a training setting. */
+export function trainSettingOf(spec: SweepSpec, param: string): keyof TrainSettings | undefined {
+  return trainableOfSpec(spec).trainSettings.get(param);
+}
+
+/** The value of `param` in a config of this spec (`undefined` when the config does not have it). */
+function valueInConfig(spec: SweepSpec, param: string, config: TrialConfig): ParamValue | undefined {
+  const field = trainSettingOf(spec, param);
+  return field ? config.train[field] : config.modelOptions[param];
+}
+
+/** Parameters in the order the spec names them (grid, then random). */
 function parametersOf(spec: SweepSpec): string[] {
-  const names = [
-    ...Object.keys(spec.variants.grid ?? {}),
-    ...Object.keys(spec.variants.random?.params ?? {}),
+  return [
+    ...new Set([
+      ...Object.keys(spec.variants.grid ?? {}),
+      ...Object.keys(spec.variants.random?.params ?? {}),
+    ]),
   ];
-  if (spec.trainable) return [...new Set(names)];
-  return ['model', ...new Set(names.filter((n) => n !== 'model'))];
 }
 
 /** Cartesian product in key order, the last key varying fastest. */
@@ -141,7 +182,7 @@ export function draw(distribution: Distribution, uniform: Uniform): ParamValue {
 }
 
 /** Drops parameters whose `when` condition fails for this point (conditions see the point's other values). */
-function applyConditions(
+export function applyConditions(
   point: Record<string, ParamValue>,
   when: VariantsSpec['when'],
 ): Record<string, ParamValue> {
@@ -160,17 +201,9 @@ function applyConditions(
   );
 }
 
-/** Keeps the parameters that mean something for the point's model (a trainable's spec: all of them). */
-function applicableValues(spec: SweepSpec, point: Record<string, ParamValue>): Record<string, ParamValue> {
-  if (spec.trainable) return point;
-  const model = point['model'];
-  if (typeof model !== 'string') throw new Error(`variant has no model: ${JSON.stringify(point)}`);
-  return Object.fromEntries(Object.entries(point).filter(([name]) => appliesTo(name, model)));
-}
-
 /**
- * The canonical config of a variant: spec training settings overridden by the variant's training
- * parameters, model options completed with the registry's defaults, and the sweep's backend.
+ * The config of a variant: the spec's training settings overridden by the variant's, its parameters
+ * over the spec's fixed `params`, the trainable's name and location, and the sweep's backend.
  */
 export function configOf(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
   const config = configWithoutBackend(spec, values);
@@ -189,39 +222,20 @@ export function trainableModelName(trainable: NonNullable<SweepSpec['trainable']
 }
 
 function configWithoutBackend(spec: SweepSpec, values: Record<string, ParamValue>): TrialConfig {
-  const trainable = spec.trainable;
-  if (trainable) {
-    const train = { ...spec.train };
-    const modelOptions: Record<string, ParamValue> = { ...(spec.params ?? {}) };
-    for (const [name, value] of Object.entries(values)) {
-      if (name === 'epochs' && typeof value === 'number') train.epochs = value;
-      else modelOptions[name] = value;
-    }
-    return {
-      model: trainableModelName(trainable),
-      modelOptions,
-      train,
-      dataset: { ...spec.dataset },
-      trainable: { module: trainable.module, export: trainable.export },
-    };
-  }
-  const model = String(values['model']);
-  const modelOptions: Record<string, ParamValue> = {};
-  const train = { ...spec.train };
+  const trainable = trainableOfSpec(spec);
+  const train: TrainSettings = { ...spec.train };
+  const modelOptions: Record<string, ParamValue> = { ...(spec.params ?? {}) };
   for (const [name, value] of Object.entries(values)) {
-    if (name === 'model') continue;
-    if (isTrainParam(name)) {
-      (train as Record<string, ParamValue>)[TRAIN_PARAMS[name]] = value;
-      continue;
-    }
-    const option = optionNameForSpecName(model, name);
-    if (option !== undefined) modelOptions[option] = value;
+    const field = trainable.trainSettings.get(name);
+    if (field) (train as unknown as Record<string, ParamValue>)[field] = value;
+    else modelOptions[name] = value;
   }
   return {
-    model,
-    modelOptions: canonicalModelOptions(model, modelOptions as Record<string, number | string>),
+    model: trainable.model,
+    modelOptions,
     train,
     dataset: { ...spec.dataset },
+    ...(trainable.location ? { trainable: trainable.location } : {}),
   };
 }
 
@@ -232,17 +246,25 @@ function ruleMatches(rule: Record<string, ParamValue[]>, values: Record<string, 
   });
 }
 
-/** `model=cnn kernel_size=3`; a variant with no varying factor is labelled by its model. */
-export function labelOf(factors: Record<string, ParamValue>, model: string): string {
-  const parts = Object.entries(factors).map(([name, value]) => `${name}=${value}`);
+/**
+ * `model=cnn kernel_size=3`: the factors' values. A variant with no varying factor is labelled by the
+ * values that defined it (`model=cnn`), or by its trainable's name when it has none.
+ */
+export function labelOf(
+  factors: Record<string, ParamValue>,
+  values: Record<string, ParamValue>,
+  model: string,
+): string {
+  const shown = Object.keys(factors).length > 0 ? factors : values;
+  const parts = Object.entries(shown).map(([name, value]) => `${name}=${value}`);
   return parts.length > 0 ? parts.join(' ') : `model=${model}`;
 }
 
 /**
  * The distinct variants of a spec: grid points (cartesian product, last parameter fastest), then
- * random samples, minus excluded ones. Parameters that do not apply to a point's model are dropped,
- * and points that become equal are merged (so `fc` appears once, not once per `kernel_size`).
- * Expects a spec whose parameter names and values have been validated.
+ * random samples, minus excluded ones. Parameters whose `when` condition fails are dropped, and
+ * points that are then the same experiment (equal keys) are merged: with `when: { kernel_size:
+ * { model: [cnn] } }`, `fc` appears once, not once per `kernel_size`.
  */
 export function expandVariants(spec: SweepSpec): VariantExpansion {
   const parameters = parametersOf(spec);
@@ -253,7 +275,7 @@ export function expandVariants(spec: SweepSpec): VariantExpansion {
   let mergedGridPoints = 0;
 
   const consider = (point: Record<string, ParamValue>, origin: VariantOrigin): void => {
-    const values = applicableValues(spec, applyConditions(point, spec.variants.when));
+    const values = applyConditions(point, spec.variants.when);
     let excluded = false;
     rules.forEach((rule, i) => {
       if (ruleMatches(rule, values)) {
@@ -263,7 +285,8 @@ export function expandVariants(spec: SweepSpec): VariantExpansion {
     });
     if (excluded) return;
     const config = configOf(spec, values);
-    const id = canonicalJson(config);
+    // Merged by what the key hashes: two configs of one experiment never get two trials of one key.
+    const id = canonicalJson(identityOf(config));
     const earlier = seen.get(id);
     if (earlier) {
       if (origin.kind === 'grid') mergedGridPoints += 1;
@@ -291,17 +314,17 @@ export function expandVariants(spec: SweepSpec): VariantExpansion {
   const varying = parameters.filter((name) => {
     const distinct = new Set<string>();
     for (const v of variants) {
-      const value = valueInConfig(name, v.config);
+      const value = valueInConfig(spec, name, v.config);
       if (value !== undefined) distinct.add(JSON.stringify(value));
     }
     return distinct.size > 1;
   });
   for (const variant of variants) {
     for (const name of varying) {
-      const value = valueInConfig(name, variant.config);
+      const value = valueInConfig(spec, name, variant.config);
       if (value !== undefined) variant.factors[name] = value;
     }
-    variant.label = labelOf(variant.factors, variant.config.model);
+    variant.label = labelOf(variant.factors, variant.values, variant.config.model);
   }
   return { variants, parameters, varying, mergedGridPoints, duplicateSamples, excludeMatches };
 }
@@ -353,10 +376,10 @@ export function trialsOfPoint(options: {
   reason: string;
 }): PlannedTrial[] {
   const { spec, datasetFingerprint, point, reason } = options;
-  const values = applicableValues(spec, applyConditions(point, spec.variants.when));
+  const values = applyConditions(point, spec.variants.when);
   const config = configOf(spec, values);
   const groupKey = groupKeyOf({ config, datasetFingerprint });
-  const label = labelOf(values, config.model);
+  const label = labelOf(values, values, config.model);
   return options.seeds.map((seed) => ({
     trialKey: trialKeyOf({ config, seed, datasetFingerprint }),
     groupKey,

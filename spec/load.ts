@@ -13,9 +13,10 @@ import { UserError } from '../common/errors.js';
 import { importExport, parseModuleRef } from '../common/user-module.js';
 import { isDatasetPlugin } from '../domain/dataset.js';
 import { TRAINABLE_EXPORT_HINT, trainableOf } from '../domain/trainable.js';
-import { expandVariants } from './expand.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
+import { imageClassifierParams } from '../engine/image-classifier-params.js';
 import { checkSpecParts, checkSweepSpec } from './check.js';
+import { checkVariantValues } from './check-params.js';
 import { describeFound, formatPath, SpecError } from './errors.js';
 import type { SpecPath, SpecProblem } from './errors.js';
 import {
@@ -324,7 +325,28 @@ export function parseSweepSpec(options: {
       ...(seeds ? { seeds: toSeedList(seeds) } : {}),
       ...(dataset ? { dataset: toDatasetSpec(dataset) } : {}),
     });
-    fail([...parsed.error.issues.flatMap((issue) => problemsOfIssue(issue, [], raw)), ...partProblems]);
+    // The built-in's parameters in the variants (with the fixed `params`, when they are valid), so a
+    // wrong model name shows with the schema's problems.
+    const params = part(sweepFileSchema.shape.params, 'params');
+    const valueProblems =
+      variants &&
+      valueAt(raw, ['trainable']) === undefined &&
+      (params || valueAt(raw, ['params']) === undefined)
+        ? checkVariantValues(
+            {
+              variants: toVariantsSpec(variants),
+              ...(params ? { params } : {}),
+              train: { epochs: 1 },
+              dataset: { name: 'none' },
+            } as SweepSpec,
+            { params: imageClassifierParams, trainIssue },
+          )
+        : [];
+    fail([
+      ...parsed.error.issues.flatMap((issue) => problemsOfIssue(issue, [], raw)),
+      ...partProblems,
+      ...valueProblems,
+    ]);
   }
   const file_ = parsed.data as z.output<typeof sweepFileSchema>;
   const modules = options.modules ?? {};
@@ -341,56 +363,19 @@ export function parseSweepSpec(options: {
     ]);
   }
   const spec = toSweepSpec(file_, modules);
-  const semantic = checkSweepSpec(spec);
-  if (semantic.length > 0) fail(semantic);
-  if (modules.trainableParams) {
-    const problems = checkTrainableParams(spec, modules.trainableParams);
-    if (problems.length > 0) fail(problems);
-  }
+  // A spec without `trainable:` trains the built-in image classifier: its schema checks the values.
+  const params = file_.trainable === undefined ? imageClassifierParams : modules.trainableParams;
+  const problems = [
+    ...checkSweepSpec(spec),
+    ...checkVariantValues(spec, { ...(params ? { params } : {}), trainIssue }),
+  ];
+  if (problems.length > 0) fail(problems);
   return spec;
 }
 
-/**
- * Every variant's parameters through the trainable's own schema, each problem placed where the value
- * comes from: the grid list or distribution of that parameter, else the spec's fixed `params`.
- */
-function checkTrainableParams(spec: SweepSpec, schema: ZodType<unknown>): PathProblem[] {
-  // One problem per parameter and reason, naming the first value that fails and how many more do.
-  const problems = new Map<string, { path: SpecPath; first: string; issue: string; more: number }>();
-  const grid = spec.variants.grid ?? {};
-  const random = spec.variants.random?.params ?? {};
-  for (const variant of expandVariants(spec).variants) {
-    const result = schema.safeParse(variant.config.modelOptions);
-    if (result.success) continue;
-    for (const issue of result.error.issues) {
-      const name = String(issue.path[0] ?? '');
-      const path: SpecPath =
-        name in grid
-          ? ['variants', 'grid', name]
-          : name in random
-            ? ['variants', 'random', 'params', name]
-            : name in (spec.params ?? {})
-              ? ['params', name]
-              : ['trainable'];
-      const value = name ? variant.config.modelOptions[name] : undefined;
-      const key = `${path.join('.')}\u0000${issue.message}`;
-      const known = problems.get(key);
-      if (known) known.more += 1;
-      else {
-        const missing = value === undefined && name ? '; set it in params: or vary it in variants:' : '';
-        problems.set(key, {
-          path,
-          first: name ? `${name} = ${JSON.stringify(value)}` : 'these parameters',
-          issue: `${issue.message}${issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : ''}${missing}`,
-          more: 0,
-        });
-      }
-    }
-  }
-  return [...problems.values()].map((p) => ({
-    path: p.path,
-    message: `${spec.trainable?.name ?? 'the trainable'} rejects ${p.first}${p.more > 0 ? ` (and ${p.more} more variant(s))` : ''}: ${p.issue}`,
-  }));
+/** A `train:` schema issue about `value`, in the words of the spec's own problems. */
+function trainIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  return problemsOfIssue(issue, [], value)[0]?.message ?? issue.message;
 }
 
 /** What a spec's module references resolve to, importing them (relative paths from the spec's folder). */
@@ -415,6 +400,7 @@ export async function resolveSpecModules(
       export: ref.export,
       ...(trainable.version !== undefined ? { version: String(trainable.version) } : {}),
       ...(trainable.form !== undefined ? { form: trainable.form } : {}),
+      ...(trainable.trainDefaults !== undefined ? { trainDefaults: { ...trainable.trainDefaults } } : {}),
     };
     // A plain function declares no schema: its parameters go to it as they are.
     if (trainable.form === undefined) modules.trainableParams = trainable.params as ZodType<unknown>;

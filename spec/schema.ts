@@ -6,12 +6,11 @@
 import { BACKEND_PREFERENCE, type BackendName } from '../domain/backends.js';
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types.js';
-import type { TrainableForm } from '../domain/trainable.js';
-import type { TrainSettings } from '../engine/types.js';
+import { BUILTIN_TRAIN_DEFAULTS } from '../domain/builtin-trainable.js';
+import type { TrainableForm, TrainDefaults } from '../domain/trainable.js';
+import { OptimizerName, type ParamValue, type TrainSettings } from '../domain/trial.js';
 import { DEFAULT_OBJECTIVE, metricField, type Objective } from '../domain/objective.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
-import type { ParamValue } from './parameters.js';
-import { OPTIMIZERS } from './parameters.js';
 import { didYouMean } from './suggest.js';
 
 /** A search distribution of one parameter in `variants.random.params`. */
@@ -127,7 +126,7 @@ export interface SweepSpec {
   objective: Objective;
   /** Report plug-in that adds a study's claims to the report, by name (e.g. `conv-study`); none when omitted. */
   interpretation?: string;
-  /** The trainable every trial runs; omitted ⇒ the built-in image classifier of the study. */
+  /** The trainable every trial runs; omitted ⇒ the built-in image classifier of the study (domain/builtin-trainable.ts). */
   trainable?: TrainableSpec;
   /** Fixed parameters of the trainable, merged under every variant's values. */
   params?: Record<string, ParamValue>;
@@ -148,6 +147,11 @@ export interface TrainableSpec {
   version?: string;
   /** `function` for a plain training function (no schema: parameters unchecked; part of every trial key). */
   form?: TrainableForm;
+  /**
+   * Training settings it reads from `train` besides `epochs`, with their defaults (its `trainDefaults`):
+   * variant parameters of these names (`learning_rate`, …) set them.
+   */
+  trainDefaults?: TrainDefaults;
   /** Absolute path, file URL or package specifier of the module, and the export. */
   module: string;
   export: string;
@@ -209,13 +213,10 @@ export const datasetSchema = z
 /** The built-in datasets. */
 export const BUILTIN_DATASETS = ['cifar10', 'synthetic', 'none'] as const;
 
-/** Defaults of the image classifier's settings (a spec naming another trainable gets none of them). */
-export const IMAGE_TRAIN_DEFAULTS = { batch_size: 64, optimizer: 'adam', learning_rate: 1e-3 } as const;
-
 export const trainSchema = z.strictObject({
   epochs: positiveInt.max(10_000).default(10),
   batch_size: positiveInt.max(65_536).optional(),
-  optimizer: z.enum(OPTIMIZERS).optional(),
+  optimizer: z.enum(OptimizerName).optional(),
   learning_rate: z.number().positive().optional(),
 });
 
@@ -497,7 +498,7 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   const spec: SweepSpec = {
     name: file.name,
     dataset,
-    train: trainSettingsOf(file),
+    train: trainSettingsOf(file, modules),
     variants,
     seeds,
     concurrency: file.concurrency,
@@ -546,14 +547,17 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   return spec;
 }
 
-/** Training settings: the image classifier's defaults unless the spec names another trainable. */
-function trainSettingsOf(file: SweepFile): SweepSpec['train'] {
+/**
+ * Training settings: as the spec gives them, the rest from the trainable's `trainDefaults` (the
+ * built-in image classifier's when the spec names no trainable).
+ */
+function trainSettingsOf(file: SweepFile, modules: ResolvedModules): SweepSpec['train'] {
   const t = file.train;
-  const defaults: Partial<typeof IMAGE_TRAIN_DEFAULTS> =
-    file.trainable === undefined ? IMAGE_TRAIN_DEFAULTS : {};
-  const batchSize = t.batch_size ?? defaults.batch_size;
+  const defaults: TrainDefaults =
+    file.trainable === undefined ? BUILTIN_TRAIN_DEFAULTS : (modules.trainable?.trainDefaults ?? {});
+  const batchSize = t.batch_size ?? defaults.batchSize;
   const optimizer = t.optimizer ?? defaults.optimizer;
-  const learningRate = t.learning_rate ?? defaults.learning_rate;
+  const learningRate = t.learning_rate ?? defaults.learningRate;
   return {
     epochs: t.epochs,
     ...(batchSize !== undefined ? { batchSize } : {}),

@@ -14,7 +14,7 @@
  */
 import { decideSeeds, type SeedOutcome } from '../samplers/adaptive-seeds.js';
 import { createSampler, SamplerExhaustedError, type FinishedTrial } from '../samplers/index.js';
-import type { ParamValue } from '../spec/parameters.js';
+import type { ParamValue } from '../domain/trial.js';
 import { seededUniform, type Uniform } from '../spec/random.js';
 import { expandSweep, matchesSelector, trialsOfPoint } from '../spec/expand.js';
 import type { SweepSpec } from '../spec/schema.js';

@@ -1,49 +1,55 @@
 /**
- * `seedsweep train`: one trial, outside any sweep, through a one-thread training pool (the same code
- * path a worker uses). Ctrl-C stops it after the next epoch's checkpoint.
+ * `seedsweep train`: one trial of a trainable (the built-in image classifier unless `--trainable`
+ * names another), outside any sweep, through a one-thread training pool (the same code path a worker
+ * uses). Parameters come as `--param name=value` or `--name value` (cli/trainable-args.ts), checked
+ * by the trainable's schema before anything loads. Ctrl-C stops it after the next epoch's checkpoint.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../common/errors.js';
+import { parseModuleRef } from '../../common/user-module.js';
 import { loadSplit } from '../../datasets/index.js';
+import { isPluginDataset, loadDataset } from '../../datasets/plugins.js';
 import { DatasetName, type DatasetSpec } from '../../datasets/types.js';
-import { architectureNames, canonicalModelOptions, getArchitecture } from '../../engine/architectures.js';
 import { BACKEND_PREFERENCE } from '../../engine/backend.js';
 import { InjectedFaultError, TrialStoppedError } from '../../engine/errors.js';
 import { TrialPool } from '../../engine/pool.js';
-import { checkTrainSettings } from '../../engine/trainer.js';
+import { parseTrainableParams } from '../../engine/run-trainable.js';
 import {
+  isImageEpochMetrics,
   OptimizerName,
   type EpochMetrics,
-  type ImageEpochMetrics,
   type Trial,
   type TrialResult,
 } from '../../engine/types.js';
+import type { ParamValue } from '../../domain/trial.js';
 import { info, isInteractive, printJson } from '../output.js';
+import { checkParamNames, namedTrainable, paramsFromArgs } from '../trainable-args.js';
 
-/** Raw flags as commander fills them (strings: checked by {@link trialFromFlags}). */
+/** Flags as commander fills them (strings: checked by {@link planTrain}). */
 export interface TrainFlags {
-  model: string;
+  trainable?: string;
+  param: string[];
   seed: string;
   epochs: string;
-  batchSize: string;
-  learningRate: string;
-  optimizer: string;
-  dataset: string;
+  batchSize?: string;
+  learningRate?: string;
+  optimizer?: string;
+  dataset?: string;
   dataPath?: string;
   trainSize?: string;
   testSize?: string;
   sliceSeed?: string;
+  datasetModule?: string;
+  datasetOption: string[];
   checkpointDir?: string;
   resume?: boolean;
   modelDir?: string;
   backend?: string;
   failAtEpoch?: string;
   json?: boolean;
-  /** Model option flags (`--kernel-size` → `kernelSize`), present when given. */
-  [modelOption: string]: string | boolean | undefined;
 }
 
 /** What `train` runs: the trial and where its files go. */
@@ -56,34 +62,8 @@ export interface TrainPlan {
   failAtEpoch?: number;
 }
 
-/** Every model option of every architecture, once: spec name → option name (camelCase). */
-function modelOptionFlags(): Map<
-  string,
-  { optionName: string; kind: 'integer' | 'choice'; description: string; choices?: readonly string[] }
-> {
-  const flags = new Map<
-    string,
-    { optionName: string; kind: 'integer' | 'choice'; description: string; choices?: readonly string[] }
-  >();
-  for (const name of architectureNames()) {
-    for (const [optionName, o] of Object.entries(getArchitecture(name).options)) {
-      const existing = flags.get(o.specName);
-      if (existing) existing.description += `; ${name}: default ${o.default}`;
-      else
-        flags.set(o.specName, {
-          optionName,
-          kind: o.kind,
-          description: `${name}: ${o.description} (default ${o.default})`,
-          ...(o.choices ? { choices: o.choices } : {}),
-        });
-    }
-  }
-  return flags;
-}
-
-function camel(flag: string): string {
-  return flag.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
+/** Dataset names `--dataset` takes: the built-in image datasets, or none. */
+const DATASETS = [...Object.values(DatasetName), 'none'] as const;
 
 function integer(flag: string, raw: string, min: number): number {
   const n = Number(raw);
@@ -92,32 +72,41 @@ function integer(flag: string, raw: string, min: number): number {
   return n;
 }
 
-/** Checks the flags and builds the trial; every bad value is a {@link UserError} naming the flag. */
-export function trialFromFlags(flags: TrainFlags): TrainPlan {
-  getArchitecture(flags.model); // unknown model: lists the known ones
-  const modelOptions: Record<string, number | string> = {};
-  for (const [specName, option] of modelOptionFlags()) {
-    const raw = flags[camel(specName)];
-    if (typeof raw !== 'string') continue;
-    const own = Object.entries(getArchitecture(flags.model).options).find(([, o]) => o.specName === specName);
-    if (!own)
-      throw new UserError(
-        'E_BAD_ARGUMENT',
-        `--${specName.replace(/_/g, '-')} does not apply to model '${flags.model}'.`,
-      );
-    modelOptions[own[0]] =
-      option.kind === 'integer' ? integer(specName.replace(/_/g, '-'), raw, Number.MIN_SAFE_INTEGER) : raw;
+function positive(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UserError('E_BAD_ARGUMENT', `--${flag} must be a number > 0; got '${raw}'.`);
+  return n;
+}
+
+/** `name=value` items of `--dataset-option` as a plug-in's options. */
+function datasetOptions(items: readonly string[]): Record<string, ParamValue> {
+  return paramsFromArgs(items, []);
+}
+
+/**
+ * The dataset: `--dataset-module` (a plug-in, with `--dataset-option`s), else `--dataset` (default:
+ * cifar10 for the built-in image classifier, none for a trainable named with `--trainable`).
+ */
+function datasetOf(flags: TrainFlags): DatasetSpec {
+  if (flags.datasetModule !== undefined) {
+    for (const flag of ['dataset', 'dataPath', 'trainSize', 'testSize', 'sliceSeed'] as const)
+      if (flags[flag] !== undefined)
+        throw new UserError(
+          'E_BAD_ARGUMENT',
+          `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for the built-in datasets; give a plug-in's settings as --dataset-option name=value.`,
+        );
+    const ref = parseModuleRef(flags.datasetModule, process.cwd());
+    return { name: '', module: ref.module, export: ref.export, options: datasetOptions(flags.datasetOption) };
   }
-  const canonical = canonicalModelOptions(flags.model, modelOptions);
-  if (!(Object.values(DatasetName) as string[]).includes(flags.dataset)) {
-    throw new UserError(
-      'E_BAD_ARGUMENT',
-      `--dataset must be one of ${Object.values(DatasetName).join(', ')}; got '${flags.dataset}'.`,
-    );
-  }
-  const dataset: DatasetSpec = { name: flags.dataset as DatasetName };
+  if (flags.datasetOption.length > 0)
+    throw new UserError('E_BAD_ARGUMENT', '--dataset-option needs --dataset-module (a dataset plug-in).');
+  const name = flags.dataset ?? (flags.trainable === undefined ? DatasetName.cifar10 : 'none');
+  if (!(DATASETS as readonly string[]).includes(name))
+    throw new UserError('E_BAD_ARGUMENT', `--dataset must be one of ${DATASETS.join(', ')}; got '${name}'.`);
+  const dataset: DatasetSpec = { name: name as DatasetName };
   if (flags.dataPath !== undefined) {
-    if (flags.dataset !== 'cifar10')
+    if (name !== 'cifar10')
       throw new UserError('E_BAD_ARGUMENT', `--data-path is only used with --dataset cifar10.`);
     const resolved = path.resolve(flags.dataPath);
     if (!existsSync(resolved))
@@ -127,22 +116,46 @@ export function trialFromFlags(flags: TrainFlags): TrainPlan {
       );
     dataset.path = resolved;
   }
+  if (name === 'none') {
+    for (const flag of ['trainSize', 'testSize', 'sliceSeed'] as const)
+      if (flags[flag] !== undefined)
+        throw new UserError(
+          'E_BAD_ARGUMENT',
+          `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --dataset cifar10 or synthetic.`,
+        );
+    return dataset;
+  }
   if (flags.trainSize !== undefined) dataset.trainSize = integer('train-size', flags.trainSize, 1);
   if (flags.testSize !== undefined) dataset.testSize = integer('test-size', flags.testSize, 1);
   if (flags.sliceSeed !== undefined) dataset.sliceSeed = integer('slice-seed', flags.sliceSeed, 0);
-  const learningRate = Number(flags.learningRate);
-  if (!Number.isFinite(learningRate) || learningRate <= 0)
-    throw new UserError(
-      'E_BAD_ARGUMENT',
-      `--learning-rate must be a number > 0; got '${flags.learningRate}'.`,
-    );
+  return dataset;
+}
+
+/** The command's own long options (for did-you-mean when a parameter name is unknown). */
+let commandOptions: string[] = [];
+
+/**
+ * Checks the flags and parameters and builds the trial; every bad value is a {@link UserError}
+ * naming the flag or parameter. `leftover` are the `--name value` arguments commander did not know.
+ */
+export async function planTrain(flags: TrainFlags, leftover: readonly string[] = []): Promise<TrainPlan> {
+  const named = await namedTrainable(flags.trainable);
+  const params = paramsFromArgs(flags.param, leftover);
+  checkParamNames(named, params, commandOptions);
+  parseTrainableParams(named.trainable, params);
+  const defaults = named.trainable.trainDefaults ?? {};
+  const batchSize =
+    flags.batchSize !== undefined ? integer('batch-size', flags.batchSize, 1) : defaults.batchSize;
+  const learningRate =
+    flags.learningRate !== undefined ? positive('learning-rate', flags.learningRate) : defaults.learningRate;
+  const optimizer = (flags.optimizer as OptimizerName | undefined) ?? defaults.optimizer;
   const train = {
     epochs: integer('epochs', flags.epochs, 1),
-    batchSize: integer('batch-size', flags.batchSize, 1),
-    optimizer: flags.optimizer as OptimizerName,
-    learningRate,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    ...(learningRate !== undefined ? { learningRate } : {}),
   };
-  checkTrainSettings(train);
+  const dataset = datasetOf(flags);
   if (flags.resume && !flags.checkpointDir)
     throw new UserError(
       'E_BAD_ARGUMENT',
@@ -157,7 +170,13 @@ export function trialFromFlags(flags: TrainFlags): TrainPlan {
   return {
     trial: {
       seed: integer('seed', flags.seed, 0),
-      config: { model: flags.model, modelOptions: canonical, train, dataset },
+      config: {
+        model: named.model,
+        modelOptions: params,
+        train,
+        dataset,
+        ...(named.location ? { trainable: named.location } : {}),
+      },
     },
     resume: flags.resume ?? false,
     ...(flags.checkpointDir ? { checkpointDir: path.resolve(flags.checkpointDir) } : {}),
@@ -169,22 +188,46 @@ export function trialFromFlags(flags: TrainFlags): TrainPlan {
   };
 }
 
-function epochLine(metrics: EpochMetrics, epochs: number): string {
-  const m = metrics as ImageEpochMetrics; // `train` runs the built-in image classifier
-  return `epoch ${m.epoch}/${epochs}  train loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(4)}  test loss ${m.testLoss.toFixed(4)} acc ${m.testAccuracy.toFixed(4)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${m.epochSeconds.toFixed(1)} s`;
+/** Numbers as a line shows them: 4 decimals below 1000, whole numbers above. */
+const shown = (x: number) => (Math.abs(x) >= 1000 ? x.toFixed(0) : x.toFixed(4));
+
+/** One epoch's line: the study's layout for the image classifier's metrics, else every metric. */
+function epochLine(m: EpochMetrics, epochs: number): string {
+  if (isImageEpochMetrics(m))
+    return `epoch ${m.epoch}/${epochs}  train loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(4)}  test loss ${m.testLoss.toFixed(4)} acc ${m.testAccuracy.toFixed(4)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${m.epochSeconds.toFixed(1)} s`;
+  const { epoch, ...metrics } = m;
+  return `epoch ${epoch}/${epochs}  ${Object.entries(metrics)
+    .map(([name, value]) => `${name} ${shown(value)}`)
+    .join('  ')}`;
+}
+
+/** The closing line: the trial, its final test accuracy (or every final metric), size, backend. */
+function doneLine(plan: TrainPlan, result: TrialResult): string {
+  const { config, seed } = plan.trial;
+  const params = Object.entries(config.modelOptions).map(([k, v]) => `${k}=${v}`);
+  const final = result.final;
+  const outcome =
+    typeof final['testAccuracy'] === 'number'
+      ? `test accuracy ${final['testAccuracy'].toFixed(4)}`
+      : Object.entries(final)
+          .filter(([k]) => k !== 'epoch' && !/Seconds$|PerSecond$/.test(k))
+          .map(([k, v]) => `${k} ${shown(v)}`)
+          .join(', ');
+  const size = result.modelStats
+    ? `, ${result.modelStats.totalParams.toLocaleString('en-US')} parameters`
+    : '';
+  return `done${config.dataset.name === 'synthetic' ? ' (synthetic data)' : ''}: ${[config.model, ...params].join(' ')} seed ${seed}: ${outcome}${size}, backend ${result.backend.name}${result.modelDir ? `, model in ${result.modelDir}` : ''}`;
 }
 
 /** Runs the plan on a one-thread pool, showing progress on stderr. */
-export async function runTrain(
-  plan: TrainPlan,
-  options: { json?: boolean } = {},
-): Promise<TrialResult<ImageEpochMetrics>> {
+export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}): Promise<TrialResult> {
   const { trial } = plan;
   const epochs = trial.config.train.epochs;
   const pool = await TrialPool.create({
     threads: 1,
     ...(plan.backend ? { backend: plan.backend } : {}),
     loadDataset: async (spec) => {
+      if (spec.name === 'none' || isPluginDataset(spec)) return loadDataset(spec);
       const split = await loadSplit({ spec, onProgress: info });
       return { value: split, fingerprint: split.fingerprint };
     },
@@ -221,7 +264,7 @@ export async function runTrain(
         onEpoch: (m) =>
           bar ? bar.update(m.epoch, { line: epochLine(m, epochs) }) : info(epochLine(m, epochs)),
       },
-    )) as TrialResult<ImageEpochMetrics>;
+    )) as TrialResult;
     bar?.stop();
     return result;
   } catch (error) {
@@ -248,25 +291,36 @@ export async function runTrain(
 export function register(program: Command): void {
   const command = program
     .command('train')
-    .description('Train one trial (a model config and a seed) and print its per-epoch metrics.')
-    .addOption(new Option('--model <name>', `architecture: ${architectureNames().join(', ')}`).default('cnn'))
-    .option('--seed <n>', 'seed of weight init and data order', '0');
-  for (const [specName, option] of modelOptionFlags()) {
-    const flag = new Option(
-      `--${specName.replace(/_/g, '-')} <${option.kind === 'integer' ? 'n' : 'value'}>`,
-      option.description,
-    );
-    command.addOption(option.choices ? flag.choices(option.choices) : flag);
-  }
-  command
-    .option('--epochs <n>', 'passes over the training slice', '10')
-    .option('--batch-size <n>', 'images per gradient step', '64')
-    .option('--learning-rate <x>', 'optimiser learning rate', '0.001')
-    .addOption(
-      new Option('--optimizer <name>', 'optimiser').choices(Object.values(OptimizerName)).default('adam'),
+    .description(
+      'Train one trial (a trainable, its parameters and a seed) and print its per-epoch metrics. Parameters: --param name=value, or --name value (e.g. --model cnn --kernel-size 5); list them with seedsweep models.',
+    )
+    .option('--trainable <module#export>', 'the trainable (default: the built-in image classifier)')
+    .option(
+      '--param <name=value>',
+      'a parameter of the trainable (repeatable); any other --name value is one too',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--seed <n>', 'seed of weight init and data order', '0')
+    .option('--epochs <n>', 'passes over the training data', '10')
+    .option(
+      '--batch-size <n>',
+      "examples per gradient step (default: the trainable's, 64 for the image classifier)",
+    )
+    .option(
+      '--learning-rate <x>',
+      "optimiser learning rate (default: the trainable's, 0.001 for the image classifier)",
     )
     .addOption(
-      new Option('--dataset <name>', 'dataset').choices(Object.values(DatasetName)).default('cifar10'),
+      new Option(
+        '--optimizer <name>',
+        "optimiser (default: the trainable's, adam for the image classifier)",
+      ).choices(Object.values(OptimizerName)),
+    )
+    .addOption(
+      new Option('--dataset <name>', 'dataset (default: cifar10; none with --trainable)').choices([
+        ...DATASETS,
+      ]),
     )
     .option(
       '--data-path <path>',
@@ -275,6 +329,13 @@ export function register(program: Command): void {
     .option('--train-size <n>', 'training images (seeded stratified slice; default: all)')
     .option('--test-size <n>', 'test images (seeded stratified slice; default: all)')
     .option('--slice-seed <n>', 'seed of the slice selection (default 0)')
+    .option('--dataset-module <module#export>', 'a dataset plug-in instead of --dataset')
+    .option(
+      '--dataset-option <name=value>',
+      'an option of the --dataset-module plug-in (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--checkpoint-dir <dir>', 'write a checkpoint after every epoch here')
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
     .option('--model-dir <dir>', 'save the trained model here (TF.js layers format + manifest)')
@@ -288,13 +349,14 @@ export function register(program: Command): void {
       ).hideHelp(),
     )
     .option('--json', 'print one JSON document: the result, config, seed and backend')
-    .action(async (flags: TrainFlags) => {
-      const plan = trialFromFlags(flags);
+    // `--name value` of the trainable's parameters: not declared, read from the leftover arguments.
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async function (this: Command, flags: TrainFlags) {
+      const plan = await planTrain(flags, this.args);
       const result = await runTrain(plan, { json: flags.json ?? false });
       if (flags.json) printJson({ ...result, config: plan.trial.config, seed: plan.trial.seed });
-      else
-        info(
-          `done${plan.trial.config.dataset.name === 'synthetic' ? ' (synthetic data)' : ''}: ${plan.trial.config.model} seed ${plan.trial.seed}: test accuracy ${result.final.testAccuracy.toFixed(4)}, ${(result.modelStats?.totalParams ?? 0).toLocaleString('en-US')} parameters, backend ${result.backend.name}${result.modelDir ? `, model in ${result.modelDir}` : ''}`,
-        );
+      else info(doneLine(plan, result));
     });
+  commandOptions = command.options.map((o) => o.long ?? '').filter(Boolean);
 }

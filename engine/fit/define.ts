@@ -8,7 +8,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ZodType } from 'zod';
-import { defineTrainable, PLUGIN_NAME_PATTERN, type Trainable } from '../../domain/trainable.js';
+import {
+  defineTrainable,
+  PLUGIN_NAME_PATTERN,
+  type TrainDefaults,
+  type Trainable,
+} from '../../domain/trainable.js';
 import type { TrainSettings } from '../../domain/trial.js';
 import type { PreprocessingDescription } from '../model-io.js';
 import type { HostBatch, LossSpec, MetricSpec, OptimizerSpec } from '../training-path.js';
@@ -131,6 +136,8 @@ export interface ModelTrainableDefinition<P, D = unknown> {
   save?: boolean;
   /** Metric names the trainable reports, for reports and checks (informational). */
   metrics?: readonly string[];
+  /** Training settings read from `ctx.train` besides `epochs`, with their defaults (see `Trainable.trainDefaults`). */
+  trainDefaults?: TrainDefaults;
 }
 
 /** Default examples per evaluation batch. */
@@ -145,7 +152,7 @@ export const DEFAULT_EVAL_BATCH_SIZE = 256;
  */
 export function defineModelTrainable<P, D = unknown>(
   definition: ModelTrainableDefinition<P, D>,
-): Trainable<P, D> {
+): ModelTrainable<P, D> {
   const where = `defineModelTrainable(${JSON.stringify(definition?.name)})`;
   if (typeof definition?.name !== 'string' || !PLUGIN_NAME_PATTERN.test(definition.name))
     throw new TypeError(`${where}: name must be letters, digits, '.', '_' or '-'.`);
@@ -163,14 +170,29 @@ export function defineModelTrainable<P, D = unknown>(
   const batchSize = definition.batchSize;
   if (typeof batchSize !== 'function' && !(Number.isInteger(batchSize) && batchSize >= 1))
     throw new TypeError(`${where}: batchSize must be an integer ≥ 1 or a function (params) => number.`);
-  return defineTrainable<P, D>({
+  const trainable = defineTrainable<P, D>({
     name: definition.name,
     ...(definition.version !== undefined ? { version: definition.version } : {}),
     params: definition.params,
     ...(definition.metrics ? { metrics: definition.metrics } : {}),
+    ...(definition.trainDefaults ? { trainDefaults: definition.trainDefaults } : {}),
     async run(params, ctx) {
       const { runFit } = await import('./fit-loop.js');
       return runFit(definition, params, ctx);
     },
   });
+  return Object.freeze({ ...trainable, definition });
+}
+
+/** What {@link defineModelTrainable} returns: a trainable that also shows its definition (`seedsweep models` builds from it). */
+export interface ModelTrainable<P, D = unknown> extends Trainable<P, D> {
+  readonly definition: ModelTrainableDefinition<P, D>;
+}
+
+/** True for a trainable made by {@link defineModelTrainable}. */
+export function isModelTrainable(
+  value: Trainable<unknown, unknown>,
+): value is ModelTrainable<unknown, unknown> {
+  const definition = (value as Partial<ModelTrainable<unknown, unknown>>).definition;
+  return typeof definition === 'object' && definition !== null && typeof definition.build === 'function';
 }

@@ -11,7 +11,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainingPath, TrainingPathOptions } from '../training-path.js';
-import { sessionThreads } from './graph-trainer.js';
 import { GraphBuilder } from './builder.js';
 import { GraphTrainingPath, type CompiledSession } from './graph-training-path.js';
 import { unsupportedReason } from './layers.js';
@@ -19,7 +18,7 @@ import { checkLossFits, targetSpec } from './losses.js';
 import { loadGraphAddon, type GraphAddon } from './native.js';
 import { graphOptimizer } from './optimizers.js';
 import { GraphOps } from './ops.js';
-import { graphDevice, sessionConfig } from './session-config.js';
+import { graphDevice, sessionConfig, sessionThreads } from './session-config.js';
 import { buildTrainingGraph } from './training-graph.js';
 import { modelTopology, type ModelTopology } from './topology.js';
 

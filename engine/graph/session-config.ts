@@ -10,8 +10,23 @@
  * their gradients and every ResourceApply* should say GPU:0; int32 shape arithmetic may say CPU:0,
  * and anything else on CPU:0 has no GPU kernel (soft placement moved it there).
  */
+import os from 'node:os';
 import type { SessionThreads } from '../training-path.js';
 import { encodeConfig } from './proto.js';
+
+/**
+ * Threads of each trial's session: `SEEDSWEEP_TF_THREADS` (set by the worker pool from the number of
+ * trials it runs at once), else every core. Inter-op threads follow intra-op: the gradient of a
+ * layer's weights and of its input can then run side by side.
+ */
+export const TF_THREADS_ENV = 'SEEDSWEEP_TF_THREADS';
+
+export function sessionThreads(env: NodeJS.ProcessEnv = process.env): SessionThreads {
+  const raw = env[TF_THREADS_ENV];
+  const parsed = raw === undefined ? NaN : Number(raw);
+  const threads = Number.isInteger(parsed) && parsed >= 1 ? parsed : os.availableParallelism();
+  return { intraOpThreads: threads, interOpThreads: threads };
+}
 
 /** Set to `1` to log each node's device when a compiled graph's session starts. */
 export const LOG_PLACEMENT_ENV = 'SEEDSWEEP_TF_LOG_PLACEMENT';

@@ -20,14 +20,14 @@ export function cifar10Study(
       ...(options.dataPath ? { path: options.dataPath } : {}),
     },
     train: { epochs: options.epochs ?? 5, batch_size: 64, optimizer: 'adam', learning_rate: 0.001 },
-    space: { grid: { model: ['fc', 'cnn'], kernelSize: [3, 5] }, when: { kernelSize: { model: 'cnn' } } },
+    space: { grid: { model: ['fc', 'cnn'], kernel_size: [3, 5] }, when: { kernel_size: { model: 'cnn' } } },
     seeds: { count: options.seeds ?? 5 },
     objective: { metric: 'testAccuracy', mode: 'max' },
     metrics: ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'epochSeconds', 'imagesPerSecond'],
     interpretation: 'conv-study',
     comparisons: [
-      { name: 'cnn 3x3 vs fc', a: { model: 'cnn', kernelSize: 3 }, b: { model: 'fc' } },
-      { name: 'cnn 5x5 vs cnn 3x3', a: { kernelSize: 5 }, b: { kernelSize: 3 } },
+      { name: 'cnn 3x3 vs fc', a: { model: 'cnn', kernel_size: 3 }, b: { model: 'fc' } },
+      { name: 'cnn 5x5 vs cnn 3x3', a: { kernel_size: 5 }, b: { kernel_size: 3 } },
     ],
   });
 }

@@ -47,14 +47,14 @@ describe('aggregateSweep', () => {
     const tracker = new MemoryTracker();
     const sweepId = 'sweep-missing';
     await tracker.startSweep({ sweepId, sweepName: spec.name });
-    const stopped = planned.find((t) => t.config.model === 'cnn' && t.seed === 1)!;
-    const failed = planned.find((t) => t.config.model === 'fc' && t.seed === 3)!;
+    const stopped = planned.find((t) => t.config.modelOptions['model'] === 'cnn' && t.seed === 1)!;
+    const failed = planned.find((t) => t.config.modelOptions['model'] === 'fc' && t.seed === 3)!;
     for (const t of planned) {
       if (t === stopped || t === failed) continue;
       await tracker.startTrial(sweepId, t);
       await tracker.finishTrial(sweepId, t.trialKey, {
         status: 'FINISHED',
-        result: resultOf(t.config.model, t.seed),
+        result: resultOf(String(t.config.modelOptions['model']), t.seed),
       });
     }
     const missing: MissingTrial[] = [

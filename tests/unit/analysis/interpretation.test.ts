@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../analysis/report.js';
 import type { ClaimReport } from '../../../analysis/report.js';
+import { currentFormOf } from '../../../domain/builtin-trainable.js';
 import { CNN3, CNN5, FC, generateRecords, modelStatsOf, STUDY } from './records.js';
 
 const claims = (records = generateRecords()): { claims: ClaimReport[]; omitted: { id: string }[] } =>
@@ -35,6 +36,15 @@ describe('interpretation of the study sweep', () => {
     expect(c4a?.evidence).toMatch(/model=cnn kernel_size=5 has fewer parameters/);
     expect(c4a?.verdict).toBe('not supported');
     expect(verdict(list, '4b')).toBe('supported'); // the generated 3×3 gap is smaller
+  });
+
+  it('reads the image classifier’s configs of today (`model: image-classifier`, spec names) as those before', () => {
+    const today = generateRecords().map((r) => ({ ...r, config: currentFormOf(r.config) }));
+    expect(today[0]!.config.model).toBe('image-classifier');
+    const again = claims(today);
+    expect(again.claims.map((c) => [c.id, c.verdict, c.evidence])).toEqual(
+      list.map((c) => [c.id, c.verdict, c.evidence]),
+    );
   });
 
   it('reports the gap of every architecture', () => {

@@ -49,7 +49,9 @@ describe('bin/seedsweep.js', () => {
       stderr = (error as { stderr: string }).stderr;
     }
     expect(code).toBe(2);
-    expect(stderr).toMatch(/error\[E_UNKNOWN_MODEL\]: unknown model 'nope'/);
+    expect(stderr).toMatch(
+      /^error\[E_BAD_PARAMS\]: .*model: unknown model "nope"; known models: fc, cnn\.$/m,
+    );
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

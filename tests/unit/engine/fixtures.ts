@@ -53,8 +53,12 @@ export function makeTrial(
   return {
     seed: options.seed ?? 7,
     config: {
-      model: options.model ?? 'cnn',
-      modelOptions: options.modelOptions ?? { filters1: 4, filters2: 8, denseUnits: 16 },
+      // The built-in image classifier, named by omission: `model` of its parameters picks the architecture.
+      model: 'image-classifier',
+      modelOptions: {
+        model: options.model ?? 'cnn',
+        ...(options.modelOptions ?? { filters1: 4, filters2: 8, dense_units: 16 }),
+      },
       train: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 1e-3, ...options.train },
       dataset: { name: 'synthetic', trainSize: 40, testSize: 20 },
     },

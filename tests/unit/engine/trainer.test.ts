@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trialKeyOf } from '../../../domain/keys.js';
 import { readLatestCheckpoint } from '../../../engine/checkpoint.js';
 import { loadModelFromDir } from '../../../engine/model-io.js';
 import { InjectedFaultError, TrialStoppedError } from '../../../engine/errors.js';
@@ -38,10 +39,10 @@ async function finalWeights(dir: string): Promise<Float32Array[]> {
   const state = await readLatestCheckpoint({ dir });
   if (!state) throw new Error(`no checkpoint in ${dir}`);
   const weights = state.state as {
-    modelWeights: { data: Float32Array }[];
-    optimizerWeights: { data: Float32Array | Int32Array }[];
+    weights: { data: Float32Array }[];
+    optimizerState: { data: Float32Array | Int32Array }[];
   };
-  return [...weights.modelWeights, ...weights.optimizerWeights].map((w) => Float32Array.from(w.data));
+  return [...weights.weights, ...weights.optimizerState].map((w) => Float32Array.from(w.data));
 }
 
 describe('trainTrial', () => {
@@ -154,7 +155,9 @@ describe('trainTrial', () => {
     const { model, manifest } = await loadModelFromDir(dir);
     try {
       expect(manifest).toMatchObject({
-        model: 'cnn',
+        model: 'image-classifier',
+        modelOptions: { model: 'cnn', filters1: 4, filters2: 8, dense_units: 16, kernel_size: 3 },
+        trainable: 'image-classifier@0',
         seed: 11,
         synthetic: true,
         classNames: split.store.classNames,
@@ -163,13 +166,33 @@ describe('trainTrial', () => {
       const saved = model.getWeights().map((w) => Array.from(w.dataSync()));
       const checkpoint = (
         (await readLatestCheckpoint({ dir: checkpointDir }))!.state as {
-          modelWeights: { data: Float32Array }[];
+          weights: { data: Float32Array }[];
         }
-      ).modelWeights.map((w) => Array.from(w.data));
+      ).weights.map((w) => Array.from(w.data));
       expect(saved).toEqual(checkpoint);
     } finally {
       model.dispose();
     }
+  });
+
+  it('trains a config of the old form (scheduled before the classifier was a trainable) as today’s, under the same key', async () => {
+    const today = makeTrial({ seed: 5, train: { epochs: 1 } });
+    const old = {
+      ...today,
+      config: {
+        ...today.config,
+        model: 'cnn',
+        modelOptions: { kernelSize: 3, filters1: 4, filters2: 8, padding: 'valid', denseUnits: 16 },
+      },
+    };
+    const [a, b] = [
+      await trainTrial({ trial: today, dataset: split }),
+      await trainTrial({ trial: old, dataset: split }),
+    ];
+    expect(deterministic(b.epochs)).toEqual(deterministic(a.epochs));
+    expect(b.modelStats).toEqual(a.modelStats);
+    const key = (t: typeof today) => trialKeyOf({ config: t.config, seed: t.seed, datasetFingerprint: 'f' });
+    expect(key(old)).toBe(key(today));
   });
 
   it('refuses to resume a checkpoint of another trial', async () => {

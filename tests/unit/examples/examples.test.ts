@@ -175,7 +175,7 @@ describe.runIf(existsSync(CIFAR10))('examples/cifar10-study (the study on the pu
 
   it.each([
     ['fc', { model: 'fc' }],
-    ['cnn5', { model: 'cnn', kernelSize: 5 }],
+    ['cnn5', { model: 'cnn', kernel_size: 5 }],
   ] as const)('%s gives the engine’s pinned per-epoch metrics', async (name, params) => {
     const result = await runTrial({
       trainable: imageClassifier,
@@ -195,7 +195,7 @@ describe.runIf(existsSync(CIFAR10))('examples/cifar10-study (the study on the pu
     const trials = expandSweep({ spec, datasetFingerprint: 'x' });
     expect(trials).toHaveLength(15);
     expect(new Set(trials.map((t) => t.groupLabel))).toEqual(
-      new Set(['model=fc', 'model=cnn kernelSize=3', 'model=cnn kernelSize=5']),
+      new Set(['model=fc', 'model=cnn kernel_size=3', 'model=cnn kernel_size=5']),
     );
   });
 });

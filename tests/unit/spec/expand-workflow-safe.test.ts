@@ -5,20 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import { importClosure, itIsWorkflowSafe, runtimeImports } from '../workflow-safety.js';
 
-describe('spec/expand.ts is workflow-safe', () => {
+describe('spec/expand.ts and the adaptive plan are workflow-safe', () => {
   it('follows its imports (the test sees the modules it must check)', () => {
     expect(importClosure(['spec/expand.ts']).files).toEqual(
       expect.arrayContaining([
         'spec/expand.ts',
         'spec/keys.ts',
         'spec/random.ts',
-        'spec/parameters.ts',
-        'engine/architectures.ts',
+        'domain/keys.ts',
+        'domain/builtin-trainable.ts',
       ]),
     );
   });
 
-  itIsWorkflowSafe(['spec/expand.ts']);
+  // The adaptive plan expands sampler proposals into trials and keys inside the workflow.
+  itIsWorkflowSafe(['spec/expand.ts', 'workflows/adaptive-plan.ts']);
 
   it('the import scanner sees through type-only imports but catches runtime ones', () => {
     expect(

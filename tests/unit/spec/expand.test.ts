@@ -9,6 +9,7 @@ import {
   groupKeyOf,
   matchesSelector,
   trialKeyOf,
+  trialsOfPoint,
   varyingFactors,
 } from '../../../spec/expand.js';
 import { parseSweepSpec } from '../../../spec/load.js';
@@ -27,9 +28,11 @@ variants:
   grid:
     model: [fc, cnn]
     kernel_size: [3, 5]
+  when: {kernel_size: {model: [cnn]}}
 seeds: {count: 5}
 `;
 
+/** The study's CNN 3×3 in the key form its configs hash in (domain/builtin-trainable.ts). */
 const CONFIG: TrialConfig = {
   model: 'cnn',
   modelOptions: { kernelSize: 3, filters1: 32, filters2: 64, padding: 'valid', denseUnits: 128 },
@@ -37,8 +40,16 @@ const CONFIG: TrialConfig = {
   dataset: { name: 'cifar10', trainSize: 10000, testSize: 2000, sliceSeed: 0 },
 };
 
+/** The same trial as the image classifier's config: its parameters by their spec names. */
+const TODAY: TrialConfig = {
+  model: 'image-classifier',
+  modelOptions: { model: 'cnn', kernel_size: 3 },
+  train: CONFIG.train,
+  dataset: CONFIG.dataset,
+};
+
 describe('expandSweep', () => {
-  it('merges a parameter that does not apply (fc appears once, not once per kernel size)', () => {
+  it('merges points that a when condition makes equal (fc appears once, not once per kernel size)', () => {
     const trials = expandSweep({ spec: spec(STUDY), datasetFingerprint: FP });
     expect(trials).toHaveLength(15);
     expect([...new Set(trials.map((t) => t.groupLabel))]).toEqual([
@@ -48,17 +59,25 @@ describe('expandSweep', () => {
     ]);
     expect(new Set(trials.map((t) => t.groupKey)).size).toBe(3);
     expect(new Set(trials.map((t) => t.trialKey)).size).toBe(15);
-    const fc = trials.find((t) => t.config.model === 'fc');
+    const fc = trials.find((t) => t.config.modelOptions['model'] === 'fc');
     expect(fc?.factors).toEqual({ model: 'fc' });
-    expect(fc?.config.modelOptions).toEqual({ units1: 512, units2: 256 });
+    expect(fc?.config.modelOptions).toEqual({ model: 'fc' });
+    expect(fc?.config.trainable).toBeUndefined(); // the built-in, named by omission
     expect(expandVariants(spec(STUDY)).mergedGridPoints).toBe(1);
   });
 
-  it('orders trials seed-major and fills canonical configs with defaults', () => {
+  it('orders trials seed-major; configs name the image classifier and its parameters', () => {
     const trials = expandSweep({ spec: spec(STUDY), datasetFingerprint: FP });
     expect(trials.map((t) => t.seed)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
     const cnn5 = trials.find((t) => t.groupLabel === 'model=cnn kernel_size=5');
-    expect(cnn5?.config).toEqual({ ...CONFIG, modelOptions: { ...CONFIG.modelOptions, kernelSize: 5 } });
+    expect(cnn5?.config).toEqual({ ...TODAY, modelOptions: { model: 'cnn', kernel_size: 5 } });
+    expect(cnn5?.trialKey).toBe(
+      trialKeyOf({
+        config: { ...CONFIG, modelOptions: { ...CONFIG.modelOptions, kernelSize: 5 } },
+        seed: cnn5!.seed,
+        datasetFingerprint: FP,
+      }),
+    );
     expect(cnn5?.factors).toEqual({ model: 'cnn', kernel_size: 5 });
     expect(cnn5?.queue).toBe('cpu');
   });
@@ -121,6 +140,11 @@ describe('trial and group keys', () => {
     expect(key).toBe(createHash('sha256').update(canonical).digest('hex'));
     expect(key).toBe('44e050af79bcff116e487551d210a3b9d7db8a423a35a1525a3eb64571c27d02');
     expect(groupKeyOf({ config: CONFIG, datasetFingerprint: 'abc' })).toBe(
+      '87e39c618bd886f5384c7b10105cf0b655e999306c6a75f2ddffdd6d7b8b9084',
+    );
+    // The image classifier's config of that trial hashes in that form: the same keys.
+    expect(trialKeyOf({ config: TODAY, seed: 0, datasetFingerprint: 'abc' })).toBe(key);
+    expect(groupKeyOf({ config: TODAY, datasetFingerprint: 'abc' })).toBe(
       '87e39c618bd886f5384c7b10105cf0b655e999306c6a75f2ddffdd6d7b8b9084',
     );
   });
@@ -208,6 +232,7 @@ variants:
       kernel_size: {int: [2, 7]}
       batch_size: {choice: [16, 32, 64, 128]}
       units1: {int: [64, 1024]}
+  when: {kernel_size: {model: [cnn]}, units1: {model: [fc]}}
 seeds: [0, 1]
 `;
 
@@ -227,22 +252,22 @@ seeds: [0, 1]
       expect(v.config.train.learningRate).toBeLessThanOrEqual(0.1);
       expect(Number(v.config.train.learningRate!.toPrecision(6))).toBe(v.config.train.learningRate);
       expect([16, 32, 64, 128]).toContain(v.config.train.batchSize);
-      if (v.config.model === 'cnn') {
-        expect(v.config.modelOptions['kernelSize']).toBeGreaterThanOrEqual(2);
-        expect(v.config.modelOptions['kernelSize']).toBeLessThanOrEqual(7);
+      if (v.config.modelOptions['model'] === 'cnn') {
+        expect(v.config.modelOptions['kernel_size']).toBeGreaterThanOrEqual(2);
+        expect(v.config.modelOptions['kernel_size']).toBeLessThanOrEqual(7);
         expect(v.factors).not.toHaveProperty('units1');
       } else {
-        expect(v.config.modelOptions).not.toHaveProperty('kernelSize');
+        expect(v.config.modelOptions).not.toHaveProperty('kernel_size');
         expect(v.factors).not.toHaveProperty('kernel_size');
       }
     }
-    expect(new Set(variants.map((v) => v.config.model))).toEqual(new Set(['fc', 'cnn']));
+    expect(new Set(variants.map((v) => v.config.modelOptions['model']))).toEqual(new Set(['fc', 'cnn']));
   });
 
   it('log-uniform draws spread over the decades (not bunched at the top)', () => {
     const many = spec(
       RANDOM.replace('samples: 12', 'samples: 400').replace(
-        / {6}kernel_size.*\n {6}batch_size.*\n {6}units1.*\n/,
+        / {6}kernel_size.*\n {6}batch_size.*\n {6}units1.*\n {2}when.*\n/,
         '',
       ),
     );
@@ -272,11 +297,45 @@ seeds: [0]
   });
 });
 
+describe('a sampler proposal of the image classifier', () => {
+  it('becomes a config of the built-in: its training settings in train, the rest its parameters', () => {
+    const sampled = spec(`name: search
+dataset: {name: synthetic}
+params: {model: cnn}
+variants:
+  sampler:
+    name: tpe
+    trials: 4
+    params: {kernel_size: {int: [2, 7]}, learning_rate: {loguniform: [0.0001, 0.01]}}
+seeds: [0, 1]
+`);
+    const trials = trialsOfPoint({
+      spec: sampled,
+      datasetFingerprint: FP,
+      point: { kernel_size: 5, learning_rate: 0.003 },
+      seeds: sampled.seeds,
+      reason: 'sampler tpe: configuration 1 of 4',
+    });
+    expect(trials.map((t) => t.seed)).toEqual([0, 1]);
+    expect(trials[0]!.config).toEqual({
+      model: 'image-classifier',
+      modelOptions: { model: 'cnn', kernel_size: 5 },
+      train: { epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: 0.003 },
+      dataset: { name: 'synthetic', sliceSeed: 0 },
+    });
+    expect(trials[0]!.groupLabel).toBe('kernel_size=5 learning_rate=0.003');
+    expect(trials[0]!.factors).toEqual({ kernel_size: 5, learning_rate: 0.003 });
+    expect(trials[0]!.reason).toBe('sampler tpe: configuration 1 of 4');
+  });
+});
+
 describe('varyingFactors and selectors', () => {
   it('finds factors with more than one value, also on a subset of trials', () => {
     const trials = expandSweep({ spec: spec(STUDY), datasetFingerprint: FP });
     expect(varyingFactors(trials)).toEqual(['model', 'kernel_size']);
-    expect(varyingFactors(trials.filter((t) => t.config.model === 'cnn'))).toEqual(['kernel_size']);
+    expect(varyingFactors(trials.filter((t) => t.config.modelOptions['model'] === 'cnn'))).toEqual([
+      'kernel_size',
+    ]);
     expect(varyingFactors(trials.filter((t) => t.groupLabel !== 'model=cnn kernel_size=5'))).toEqual([
       'model',
     ]);

@@ -39,6 +39,7 @@ dataset: {name: cifar10, train_size: 1000, test_size: 500, slice_seed: 3, path: 
 train: {epochs: 4, batch_size: 32, optimizer: sgd, learning_rate: 0.05}
 variants:
   grid: {model: [fc, cnn], kernel_size: [3, 5]}
+  when: {kernel_size: {model: cnn}}
   exclude: [{model: cnn, kernel_size: 5}]
   random: {samples: 2, seed: 9, params: {model: {choice: [cnn]}, learning_rate: {uniform: [0.01, 0.02]}}}
 seeds: {count: 3, start: 10}

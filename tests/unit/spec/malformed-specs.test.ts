@@ -158,7 +158,7 @@ const CASES: Case[] = [
       path: 'variants.grid.kernal_size',
       line: 11,
       column: 5,
-      includes: ["unknown parameter 'kernal_size'", "did you mean 'kernel_size'?"],
+      includes: ["'kernal_size' is not a parameter of the image classifier", "did you mean 'kernel_size'?"],
     },
   },
   {
@@ -168,17 +168,17 @@ const CASES: Case[] = [
       path: 'variants.grid.model[1]',
       line: 10,
       column: 17,
-      includes: ['unknown model "resnet"', 'expected one of fc, cnn'],
+      includes: ['unknown model "resnet"', 'known models: fc, cnn'],
     },
   },
   {
     kind: 'option value out of range',
-    yaml: VALID.replace('model: [fc, cnn]', 'model: [fc, cnn]\n    kernel_size: [3, 13]'),
+    yaml: VALID.replace('model: [fc, cnn]', 'model: [cnn]\n    kernel_size: [3, 13]'),
     expected: {
       path: 'variants.grid.kernel_size[1]',
       line: 11,
       column: 22,
-      includes: ['expected an integer from 1 to 11', 'found number 13'],
+      includes: ['image-classifier rejects kernel_size = 13', 'expected an integer from 1 to 11; got 13'],
     },
   },
   {
@@ -188,7 +188,7 @@ const CASES: Case[] = [
       path: 'variants.grid.padding[1]',
       line: 11,
       column: 21,
-      includes: ['expected one of valid, same', 'found "vaild"', "did you mean 'valid'?"],
+      includes: ['expected one of valid, same', 'got "vaild"', "did you mean 'valid'?"],
     },
   },
   {
@@ -198,7 +198,20 @@ const CASES: Case[] = [
       path: 'variants.grid.kernel_size',
       line: 11,
       column: 5,
-      includes: ["'kernel_size' applies to none of the models", '(fc)', 'option of cnn'],
+      includes: ["'kernel_size' is a parameter of model cnn, not of fc", 'fc takes units1, units2'],
+    },
+  },
+  {
+    kind: 'parameter of another model without a when condition',
+    yaml: VALID.replace('model: [fc, cnn]', 'model: [fc, cnn]\n    kernel_size: [3, 5]'),
+    expected: {
+      path: 'variants.grid.kernel_size',
+      line: 11,
+      column: 5,
+      includes: [
+        "'kernel_size' is a parameter of model cnn, not of fc",
+        'add variants.when: { kernel_size: { model: [cnn] } }',
+      ],
     },
   },
   {
@@ -313,8 +326,8 @@ const CASES: Case[] = [
   },
   {
     kind: 'comparison combination that selects no group',
-    yaml: `${VALID.replace('model: [fc, cnn]', 'model: [fc, cnn]\n    kernel_size: [3, 5]')}comparisons:\n  - a: {model: fc, kernel_size: 3}\n    b: {model: cnn}\n`,
-    expected: { path: 'comparisons[0].a', line: 14, column: 8, includes: ['selects no group', 'model=fc'] },
+    yaml: `${VALID.replace('model: [fc, cnn]', 'model: [fc, cnn]\n    kernel_size: [3, 5]\n  when: {kernel_size: {model: [cnn]}}')}comparisons:\n  - a: {model: fc, kernel_size: 3}\n    b: {model: cnn}\n`,
+    expected: { path: 'comparisons[0].a', line: 15, column: 8, includes: ['selects no group', 'model=fc'] },
   },
   {
     kind: 'comparison side that selects several groups',
@@ -348,11 +361,11 @@ const CASES: Case[] = [
     kind: 'exclude rule whose values match no variant',
     yaml: VALID.replace(
       'model: [fc, cnn]',
-      'model: [fc, cnn]\n    kernel_size: [3, 5]\n  exclude:\n    - {model: fc, kernel_size: 5}',
+      'model: [fc, cnn]\n    kernel_size: [3, 5]\n  when: {kernel_size: {model: [cnn]}}\n  exclude:\n    - {model: fc, kernel_size: 5}',
     ),
     expected: {
       path: 'variants.exclude[0]',
-      line: 13,
+      line: 14,
       column: 7,
       includes: ['matches no grid point or random sample'],
     },
@@ -394,7 +407,7 @@ const CASES: Case[] = [
       path: 'variants.random.params.kernel_size.uniform',
       line: 13,
       column: 21,
-      includes: ["'kernel_size' is an integer", 'use int or choice'],
+      includes: ['(drawn from {uniform: [3, 7]})', 'expected an integer from 1 to 11'],
     },
   },
   {
@@ -407,20 +420,36 @@ const CASES: Case[] = [
       path: 'variants.random.params.learning_rate.loguniform[0]',
       line: 13,
       column: 36,
-      includes: ['must be positive', 'found 0'],
+      includes: ['loguniform needs low > 0', 'found 0'],
     },
   },
   {
-    kind: 'random search without a model',
+    kind: 'sampler range the trainable refuses',
     yaml: VALID.replace(
       '  grid:\n    model: [fc, cnn]',
-      '  random:\n    samples: 3\n    params:\n      learning_rate: {loguniform: [0.0001, 0.01]}',
+      '  sampler:\n    name: tpe\n    trials: 4\n    params:\n      kernel_size: {int: [3, 13]}\n      learning_rate: {loguniform: [0.0001, 0.01]}',
     ),
     expected: {
-      path: 'variants.random.params',
-      line: 12,
-      column: 7,
-      includes: ["random search does not draw 'model'"],
+      path: 'variants.sampler.params.kernel_size.int',
+      line: 13,
+      column: 21,
+      includes: [
+        'image-classifier rejects kernel_size = 13, which {int: [3, 13]} can propose',
+        'from 1 to 11',
+      ],
+    },
+  },
+  {
+    kind: 'sampler range of a training setting out of bounds',
+    yaml: VALID.replace(
+      '  grid:\n    model: [fc, cnn]',
+      '  sampler:\n    name: tpe\n    trials: 4\n    params:\n      batch_size: {int: [0, 64]}',
+    ),
+    expected: {
+      path: 'variants.sampler.params.batch_size.int',
+      line: 13,
+      column: 20,
+      includes: ['batch_size = 0, which {int: [0, 64]} can propose', 'expected a number ≥ 1'],
     },
   },
   {
@@ -478,7 +507,7 @@ const CASES: Case[] = [
       path: 'variants.grid.learning_rate[1]',
       line: 11,
       column: 28,
-      includes: ['expected a positive number', 'found number -0.1'],
+      includes: ['expected a number > 0', 'found number -0.1'],
     },
   },
   {
@@ -576,11 +605,13 @@ concurrency: 0
       'train.epochs',
       'train.optimiser',
       'variants.grid.model[2]',
+      'variants.grid.kernel_size',
       'variants.grid.kernel_size[2]',
       'seeds[2]',
       'concurrency',
     ]);
-    expect(error?.message).toContain('(7 problems)');
+    expect(error?.message).toContain('(8 problems)');
+    expect(error?.message).toContain('add variants.when: { kernel_size: { model: [cnn] } }');
     expect(error?.message).toContain(
       `${FILE}:6:3: train.optimiser: unknown key 'optimiser' (did you mean 'optimizer'?)`,
     );

@@ -6,7 +6,9 @@ import { PACKAGE_ROOT } from '../../../common/paths.js';
 import { expandSweep } from '../../../spec/expand.js';
 import { loadSweepSpec, parseSweepSpec, resolveSpecPath } from '../../../spec/load.js';
 import { KNOWN_KEYS } from '../../../spec/schema.js';
-import { parameterNames } from '../../../spec/parameters.js';
+import { imageClassifierParams } from '../../../engine/image-classifier-params.js';
+import { TRAIN_SETTING_FIELDS } from '../../../spec/expand.js';
+import { parameterNamesOf } from '../../../spec/param-schema.js';
 
 const FP = 'fp';
 const sweepsDir = path.join(PACKAGE_ROOT, 'sweeps');
@@ -27,8 +29,26 @@ describe('shipped sweeps', () => {
   ];
 
   it.each(files)('%s is valid', async (file) => {
-    const { trials } = await expanded(file);
-    expect(trials.length).toBeGreaterThan(0);
+    const { spec, trials } = await expanded(file);
+    // A sampler's trials are proposed while the sweep runs: its plan starts empty.
+    if (spec.variants.sampler) expect(trials).toEqual([]);
+    else expect(trials.length).toBeGreaterThan(0);
+  });
+
+  it('cifar10-search: TPE over the CNN, ASHA stopping weak configurations, a 4k/1k slice', async () => {
+    const { spec } = await expanded('cifar10-search.yaml');
+    expect(spec.trainable).toBeUndefined(); // the built-in image classifier
+    expect(spec.params).toEqual({ model: 'cnn' });
+    expect(spec.variants.sampler).toMatchObject({ name: 'tpe', trials: 16 });
+    expect(Object.keys(spec.variants.sampler!.params)).toEqual([
+      'kernel_size',
+      'filters1',
+      'filters2',
+      'learning_rate',
+    ]);
+    expect(spec.earlyStopping).toMatchObject({ rule: 'asha', reductionFactor: 3, minResource: 1 });
+    expect(spec.dataset).toMatchObject({ name: 'cifar10', trainSize: 4000, testSize: 1000 });
+    expect(spec.train.epochs).toBe(9);
   });
 
   it('quickstart: synthetic fc vs cnn 3x3, 3 seeds, small enough for minutes on 2 cores', async () => {
@@ -36,7 +56,11 @@ describe('shipped sweeps', () => {
     expect(spec.dataset).toMatchObject({ name: 'synthetic', trainSize: 2000, testSize: 500 });
     expect(spec.train.epochs).toBe(3);
     expect(labels(trials)).toEqual(['model=fc', 'model=cnn']);
-    expect(trials.find((t) => t.config.model === 'cnn')?.config.modelOptions['kernelSize']).toBe(3);
+    const cnn = trials.find((t) => t.config.modelOptions['model'] === 'cnn');
+    expect(cnn?.config.modelOptions['kernel_size']).toBe(3);
+    expect(trials.find((t) => t.config.modelOptions['model'] === 'fc')?.config.modelOptions).toEqual({
+      model: 'fc',
+    });
     expect(trials).toHaveLength(6);
   });
 
@@ -53,9 +77,9 @@ describe('shipped sweeps', () => {
     expect(spec.controlled).toBe(true);
     expect(labels(trials)).toEqual(['kernel_size=3', 'kernel_size=5']);
     const [a, b] = [trials[0]?.config, trials[1]?.config];
-    expect({ ...a, modelOptions: { ...a?.modelOptions, kernelSize: 0 } }).toEqual({
+    expect({ ...a, modelOptions: { ...a?.modelOptions, kernel_size: 0 } }).toEqual({
       ...b,
-      modelOptions: { ...b?.modelOptions, kernelSize: 0 },
+      modelOptions: { ...b?.modelOptions, kernel_size: 0 },
     });
     expect(trials).toHaveLength(10);
   });
@@ -78,12 +102,12 @@ describe('shipped sweeps', () => {
     expect(trials).toHaveLength(15);
   });
 
-  it('test sweeps are tiny: synthetic, at most 200 training images, 1–2 epochs', async () => {
+  it('test sweeps are tiny: synthetic, at most 200 training images, 1–2 epochs (3 for ASHA to stop before the last)', async () => {
     for (const file of files.filter((f) => f.startsWith('tests/'))) {
       const { spec } = await expanded(file);
       expect(spec.dataset.name, file).toBe('synthetic');
       expect(spec.dataset.trainSize, file).toBeLessThanOrEqual(200);
-      expect(spec.train.epochs, file).toBeLessThanOrEqual(2);
+      expect(spec.train.epochs, file).toBeLessThanOrEqual(spec.earlyStopping?.rule === 'asha' ? 3 : 2);
     }
   });
 
@@ -107,7 +131,9 @@ describe('docs/sweep-spec.md', () => {
     expect(expandSweep({ spec, datasetFingerprint: FP })).toHaveLength(15);
   });
 
-  it('documents every parameter a sweep can vary', () => {
-    expect(parameterNames().filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
+  it('documents every parameter of the image classifier and every training setting a sweep can vary', () => {
+    const names = [...parameterNamesOf(imageClassifierParams), ...Object.keys(TRAIN_SETTING_FIELDS)];
+    expect(names).toContain('kernel_size');
+    expect(names.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
   });
 });
