@@ -14,7 +14,17 @@
 import type { ParamValue, TrainSettings, TrialConfig } from './trial.js';
 
 /** The parts of a trial config the mappings read and write. */
-type ConfigModel = Pick<TrialConfig, 'model' | 'modelOptions' | 'trainable'>;
+type ConfigModel = Pick<TrialConfig, 'model' | 'modelOptions' | 'trainable'> &
+  Pick<Partial<TrialConfig>, 'backend'>;
+
+/**
+ * Version of the built-in's computation on the native backends, in its key form. 2: since 2026-12-06
+ * its backward pass is TensorFlow's own gradient graph (engine/graph/compile-model.ts) instead of a
+ * hand-written one, which changes results in the last bits; native trials of version 1 must not be
+ * reused as if they were the same computation. wasm/cpu keys do not carry it (nothing changed there).
+ */
+export const BUILTIN_NATIVE_COMPUTATION = 2;
+const isNative = (backend: unknown) => backend === 'tensorflow' || backend === 'tensorflow-gpu';
 
 /** The built-in trainable's name: what its configs' `model` says. */
 export const BUILTIN_TRAINABLE_NAME = 'image-classifier';
@@ -85,7 +95,8 @@ const rename = (options: Record<string, ParamValue>, names: Map<string, string>)
  */
 export function keyFormOf<C extends ConfigModel>(config: C): C {
   if (config.model !== BUILTIN_TRAINABLE_NAME) return config;
-  if (config.trainable) return { ...config, modelOptions: rename(config.modelOptions, LEGACY_NAMES) };
+  if (config.trainable)
+    return withNativeComputation({ ...config, modelOptions: rename(config.modelOptions, LEGACY_NAMES) });
   const { model = DEFAULT_ARCHITECTURE, ...given } = config.modelOptions;
   const options = typeof model === 'string' ? LEGACY_OPTIONS[model] : undefined;
   if (!options) return config;
@@ -94,7 +105,12 @@ export function keyFormOf<C extends ConfigModel>(config: C): C {
   const modelOptions: Record<string, ParamValue> = {};
   for (const [spec, option] of Object.entries(options))
     modelOptions[option.name] = given[spec] ?? option.default;
-  return { ...config, model: model as string, modelOptions };
+  return withNativeComputation({ ...config, model: model as string, modelOptions });
+}
+
+/** The key form of a native trial of the built-in marks its computation's version. */
+function withNativeComputation<C extends ConfigModel>(config: C): C {
+  return isNative(config.backend) ? { ...config, nativeComputation: BUILTIN_NATIVE_COMPUTATION } : config;
 }
 
 /**

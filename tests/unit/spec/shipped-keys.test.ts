@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { defineExperiment, experimentSpec } from '../../../api/experiment.js';
 import { PACKAGE_ROOT } from '../../../common/paths.js';
 import {
+  BUILTIN_NATIVE_COMPUTATION,
   BUILTIN_TRAINABLE_NAME,
   currentFormOf,
   keyFormOf,
@@ -146,6 +147,24 @@ describe('the built-in image classifier’s key form', () => {
     };
     expect(keyFormOf(named).modelOptions).toEqual({ model: 'cnn', kernelSize: 3, denseUnits: 64 });
     expect(keyFormOf(named).model).toBe(BUILTIN_TRAINABLE_NAME);
+  });
+
+  it('native trials carry the version of the computation (its backward pass changed); wasm keys do not', () => {
+    const today: TrialConfig = {
+      ...base,
+      model: BUILTIN_TRAINABLE_NAME,
+      modelOptions: { model: 'cnn', kernel_size: 5 },
+    };
+    const wasm = keyFormOf(today);
+    expect(wasm).not.toHaveProperty('nativeComputation');
+    const native = keyFormOf({ ...today, backend: 'tensorflow' });
+    expect(native).toEqual({ ...wasm, backend: 'tensorflow', nativeComputation: BUILTIN_NATIVE_COMPUTATION });
+    // A native key of the hand-written graph's results (no version) no longer matches.
+    const before = { ...wasm, backend: 'tensorflow' };
+    expect(
+      trialKeyOf({ config: { ...today, backend: 'tensorflow' }, seed: 0, datasetFingerprint: 'f' }),
+    ).not.toBe(trialKeyOf({ config: before as TrialConfig, seed: 0, datasetFingerprint: 'f' }));
+    expect(keyFormOf({ ...today, backend: 'tensorflow-gpu' })).toHaveProperty('nativeComputation', 2);
   });
 
   it('leaves other configs as they are', () => {
