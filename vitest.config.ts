@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Tests pin wasm-backend results (and trial keys without a backend); the native backend's own
-    // tests name it explicitly (tests/integration/orchestration/native-training.test.ts).
+    // tests name it explicitly (tests/integration/temporal/native-training.test.ts).
     env: { SEEDSWEEP_BACKEND: 'wasm' },
     projects: [
       {

@@ -18,7 +18,7 @@
  * sweep of its own name, with every host's checkpoints wiped first so that each trains from scratch:
  *   - undisturbed: the reference; T is its duration.
  *   - worker: `--kills` SIGKILLs of worker processes. Those named by `--point-kills` are made by the
- *     worker itself at an exact instant (SEEDSWEEP_FAULT, common/fault-points.ts: between a
+ *     worker itself at an exact instant (SEEDSWEEP_FAULT, src/core/common/fault-points.ts: between a
  *     checkpoint's write and its rename, after an MLflow log batch was accepted and before the journal
  *     marks it sent, while the sweep workflow continues as new), at a seeded hit count, one armed host
  *     at a time per host; the rest at seeded random instants: wait until a worker host (not armed) is
@@ -48,15 +48,15 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadSweep, withSweepLookup } from '../client/sweep-records.js';
-import { openTemporalSession } from '../client/session.js';
-import { cancelSweep, getSweepStatus, submitSweep, type SweepStatus } from '../client/sweeps.js';
-import { mulberry32 } from '../common/random.js';
-import { fingerprintDataset } from '../datasets/plugins.js';
-import { buildExportTable, toJsonDocument, type Cell } from '../results/export.js';
-import { expandSweep } from '../spec/expand.js';
-import { loadSweepSpec } from '../spec/load.js';
-import { Outbox } from '../tracking/outbox.js';
+import { loadSweep, withSweepLookup } from '../src/temporal/client/sweep-records.js';
+import { openTemporalSession } from '../src/temporal/client/session.js';
+import { cancelSweep, getSweepStatus, submitSweep, type SweepStatus } from '../src/temporal/client/sweeps.js';
+import { mulberry32 } from '../src/core/common/random.js';
+import { fingerprintDataset } from '../src/datasets/plugins.js';
+import { buildExportTable, toJsonDocument, type Cell } from '../src/reporting/results/export.js';
+import { expandSweep } from '../src/sweep-spec/expand.js';
+import { loadSweepSpec } from '../src/sweep-spec/load.js';
+import { Outbox } from '../src/tracking/outbox.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -74,7 +74,7 @@ const CASE_NAMES = [
   'mlflow-errors',
   'disk-full',
 ] as const;
-/** Fault points a worker can SIGKILL itself at (common/fault-points.ts). */
+/** Fault points a worker can SIGKILL itself at (src/core/common/fault-points.ts). */
 const POINTS = ['checkpoint-rename', 'log-batch', 'continue-as-new'] as const;
 
 const { values: flags } = parseArgs({

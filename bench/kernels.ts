@@ -1,6 +1,6 @@
 /**
  * Per-kernel timings on the wasm backend: the built-in gradient kernels against seedsweep's
- * (`engine/wasm-kernels`), on the shapes the study's models produce at batch 64.
+ * (`src/training/backends/wasm-kernels`), on the shapes the study's models produce at batch 64.
  *
  *   npx tsx bench/kernels.ts [--reps 10]
  *
@@ -10,8 +10,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
-import { initBackend } from '../engine/backend.js';
-import { installWasmKernels, WasmKernelSet } from '../engine/wasm-kernels/index.js';
+import { initBackend } from '../src/training/backends/backend.js';
+import { installWasmKernels, WasmKernelSet } from '../src/training/backends/wasm-kernels/index.js';
 
 interface Case {
   label: string;

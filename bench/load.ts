@@ -56,18 +56,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import protos, { type temporal } from '@temporalio/proto';
-import { withResolvedBackend } from '../client/sweep-backend.js';
-import { openTemporalSession, type TemporalSession } from '../client/session.js';
-import { querySweepProgress, submitSweep } from '../client/sweeps.js';
-import { fingerprintDataset } from '../datasets/plugins.js';
-import type { PlannedTrial, TrialRecord } from '../domain/trial.js';
-import { progressQuery, taskQueues, type SweepSummary, type TaskQueues } from '../orchestration/shared.js';
-import { expandSweep } from '../spec/expand.js';
-import { parseSweepSpec } from '../spec/load.js';
-import type { SweepSpec } from '../spec/schema.js';
-import { MlflowClient, type MlflowRun } from '../tracking/mlflow-client.js';
-import { TAG } from '../tracking/run-data.js';
-import type { RunStatus, SweepInfo, Tracker } from '../tracking/types.js';
+import { withResolvedBackend } from '../src/temporal/client/sweep-backend.js';
+import { openTemporalSession, type TemporalSession } from '../src/temporal/client/session.js';
+import { querySweepProgress, submitSweep } from '../src/temporal/client/sweeps.js';
+import { fingerprintDataset } from '../src/datasets/plugins.js';
+import type { PlannedTrial, TrialRecord } from '../src/core/domain/trial.js';
+import {
+  progressQuery,
+  taskQueues,
+  type SweepSummary,
+  type TaskQueues,
+} from '../src/temporal/shared/shared.js';
+import { expandSweep } from '../src/sweep-spec/expand.js';
+import { parseSweepSpec } from '../src/sweep-spec/load.js';
+import type { SweepSpec } from '../src/sweep-spec/schema.js';
+import { MlflowClient, type MlflowRun } from '../src/tracking/mlflow-client.js';
+import { TAG } from '../src/tracking/run-data.js';
+import type { RunStatus, SweepInfo, Tracker } from '../src/tracking/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -444,7 +449,7 @@ async function workerProcess(): Promise<number> {
   const prefix = flags['queue-prefix'];
   if (!dir || !prefix) throw new Error('--as-worker needs --tracker-dir and --queue-prefix');
   // Loaded here only: the worker's modules (the training pool's among them) are not the bench's.
-  const { runWorkerProcess, TrainerKind } = await import('../workers/process.js');
+  const { runWorkerProcess, TrainerKind } = await import('../src/temporal/workers/process.js');
   await runWorkerProcess({
     trainer: TrainerKind.noop,
     threads: THREADS,

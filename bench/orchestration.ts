@@ -7,7 +7,7 @@
  * Options: --trials N (part 1), --skip-scaling, --scaling-trials N, --scaling-train-size N (images per
  *          trial, default 4,000: trials long enough that per-trial tracking does not dominate).
  */
-import { workerProcessArgs } from '../workers/options.js';
+import { workerProcessArgs } from '../src/temporal/workers/options.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,19 +15,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createNoopTrainer } from '../activities/noop-trainer.js';
-import { submitSweep } from '../client/sweeps.js';
-import { PACKAGE_ROOT } from '../common/paths.js';
-import { datasetFingerprint } from '../datasets/index.js';
-import { findFreePort } from '../services/local-server.js';
-import { startMlflowServer } from '../services/mlflow-server.js';
-import { startTemporalDevServer } from '../services/temporal-dev-server.js';
-import { parseSweepSpec } from '../spec/load.js';
-import type { SweepSpec } from '../spec/schema.js';
-import { MemoryTracker } from '../tests/integration/orchestration/memory-tracker.js';
-import { installTemporalRuntime } from '../workers/runtime.js';
-import { bundleSweepWorkflows, createSweepWorkers } from '../workers/sweep-worker.js';
-import { taskQueues, type SweepSummary } from '../orchestration/shared.js';
+import { createNoopTrainer } from '../src/temporal/activities/noop-trainer.js';
+import { submitSweep } from '../src/temporal/client/sweeps.js';
+import { PACKAGE_ROOT } from '../src/core/common/paths.js';
+import { datasetFingerprint } from '../src/datasets/index.js';
+import { findFreePort } from '../src/services/local-server.js';
+import { startMlflowServer } from '../src/services/mlflow-server.js';
+import { startTemporalDevServer } from '../src/services/temporal-dev-server.js';
+import { parseSweepSpec } from '../src/sweep-spec/load.js';
+import type { SweepSpec } from '../src/sweep-spec/schema.js';
+import { MemoryTracker } from '../tests/integration/temporal/memory-tracker.js';
+import { installTemporalRuntime } from '../src/temporal/workers/runtime.js';
+import { bundleSweepWorkflows, createSweepWorkers } from '../src/temporal/workers/sweep-worker.js';
+import { taskQueues, type SweepSummary } from '../src/temporal/shared/shared.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -31,8 +31,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { DatasetSpec } from '../datasets/types.js';
-import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../engine/types.js';
+import type { DatasetSpec } from '../src/datasets/types.js';
+import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../src/training/runner/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -118,10 +118,10 @@ function lastRate(result: TrialResult<EpochMetrics>): number {
 async function runJob(job: SeedsweepJob): Promise<void> {
   const print = (line: JobLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
   if (job.trials === 1) {
-    const { initBackend } = await import('../engine/backend.js');
-    const { loadDataset } = await import('../datasets/plugins.js');
-    const { trainTrial } = await import('../engine/trainer.js');
-    const { sessionThreads } = await import('../engine/graph/session-config.js');
+    const { initBackend } = await import('../src/training/backends/backend.js');
+    const { loadDataset } = await import('../src/datasets/plugins.js');
+    const { trainTrial } = await import('../src/execution/trainer.js');
+    const { sessionThreads } = await import('../src/training/graph/session-config.js');
     const backend = await initBackend({ backend: job.backend, strict: true });
     for (const name of job.models) {
       const trial = trialFor(name, 0, job);
@@ -144,7 +144,7 @@ async function runJob(job: SeedsweepJob): Promise<void> {
     }
     return;
   }
-  const { TrialPool } = await import('../engine/pool.js');
+  const { TrialPool } = await import('../src/execution/pool.js');
   const pool = await TrialPool.create({ threads: job.trials, backend: job.backend });
   try {
     for (const name of job.models) {

@@ -10,8 +10,13 @@
 import { parseArgs } from 'node:util';
 import { BRANIN_MINIMUM, braninValue } from '../examples/branin/branin.js';
 import { HARTMANN6_MINIMUM, hartmann6Value } from '../examples/hartmann6/hartmann6.js';
-import { createSampler, type Distribution, type FinishedTrial, type ParamValue } from '../samplers/index.js';
-import { seededUniform } from '../spec/random.js';
+import {
+  createSampler,
+  type Distribution,
+  type FinishedTrial,
+  type ParamValue,
+} from '../src/search/index.js';
+import { seededUniform } from '../src/search/uniform.js';
 
 const { values: args } = parseArgs({
   options: { seeds: { type: 'string', default: '20' }, budgets: { type: 'string', default: '50,100' } },

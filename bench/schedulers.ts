@@ -1,7 +1,7 @@
 /**
  * Scheduler benchmark (`npm run bench:schedulers`): simulations of the pruners and of adaptive seeds
  * on synthetic trainables, in-process (no Temporal, no model), every figure a pure function of its
- * seeds (samplers/simulate.ts).
+ * seeds (src/search/simulate.ts).
  *
  * 1. Adaptive seeds vs a fixed 10-seed design: paired outcomes with a known true difference (sd of
  *    the paired difference 1) and four noise shapes; seeds spent, coverage of the true difference by
@@ -15,10 +15,10 @@
  */
 import jStat from 'jstat';
 import { parseArgs } from 'node:util';
-import { AshaPruner } from '../samplers/asha.js';
-import { MedianPruner } from '../samplers/median-pruner.js';
-import type { Pruner } from '../samplers/pruning.js';
-import type { AdaptiveSeedsSpec } from '../samplers/adaptive-seeds.js';
+import { AshaPruner } from '../src/search/asha.js';
+import { MedianPruner } from '../src/search/median-pruner.js';
+import type { Pruner } from '../src/search/pruning.js';
+import type { AdaptiveSeedsSpec } from '../src/search/adaptive-seeds.js';
 import {
   NOISE_KINDS,
   curveMean,
@@ -26,8 +26,8 @@ import {
   runAdaptiveSeeds,
   sampleCurveConfigs,
   simulateAsha,
-} from '../samplers/simulate.js';
-import { seededUniform } from '../spec/random.js';
+} from '../src/search/simulate.js';
+import { seededUniform } from '../src/search/uniform.js';
 
 const { values: args } = parseArgs({
   options: { sweeps: { type: 'string', default: '1000' }, runs: { type: 'string', default: '50' } },

@@ -1,11 +1,11 @@
 /**
  * Training throughput of the study's two models on the chosen TF.js backend, with the wasm
- * backend's built-in gradient kernels and with seedsweep's (`engine/wasm-kernels`).
+ * backend's built-in gradient kernels and with seedsweep's (`src/training/backends/wasm-kernels`).
  *
  *   npx tsx bench/train-step.ts [--steps 20] [--warmup 3] [--models cnn,fc] [--kernels builtin,seedsweep]
  *                               [--backend wasm] [--step engine,keras]
  *
- * Random data, batch 64, Adam. Step `engine` is the fit loop's eager step (engine/fit/eager-path.ts:
+ * Random data, batch 64, Adam. Step `engine` is the fit loop's eager step (src/training/fit/eager-path.ts:
  * cross-entropy, `tf.variableGrads`, seedsweep's fused Adam, fed host arrays as an epoch feeds it);
  * `keras` is `model.trainOnBatch` with `tf.train.adam`
  * (the engine's step before the fused optimisers). The same work per step as a real epoch minus
@@ -15,10 +15,10 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, initBackend } from '../engine/backend.js';
-import { createEagerPath } from '../engine/fit/eager-path.js';
-import { completeOptimizerSpec } from '../engine/optimizers/from-spec.js';
-import { WasmKernelSet } from '../engine/wasm-kernels/index.js';
+import { BackendName, initBackend } from '../src/training/backends/backend.js';
+import { createEagerPath } from '../src/training/fit/eager-path.js';
+import { completeOptimizerSpec } from '../src/training/optimizers/from-spec.js';
+import { WasmKernelSet } from '../src/training/backends/wasm-kernels/index.js';
 
 const BATCH = 64;
 const INPUT_SHAPE: [number, number, number] = [32, 32, 3];

@@ -16,9 +16,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { DatasetSpec } from '../datasets/types.js';
-import { TrialPool } from '../engine/pool.js';
-import type { Trial } from '../engine/types.js';
+import type { DatasetSpec } from '../src/datasets/types.js';
+import { TrialPool } from '../src/execution/pool.js';
+import type { Trial } from '../src/training/runner/types.js';
 
 /** The study's models: configs of the built-in image classifier. */
 const MODELS: Record<string, { model: string; modelOptions: Record<string, number | string> }> = {

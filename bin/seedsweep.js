@@ -3,14 +3,14 @@
 // when there is no build yet. Called as `npx seedsweep`, through a node_modules/.bin link, or directly.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
+const compiled = new URL('../dist/interfaces/cli/main.js', import.meta.url);
 let cli;
 if (existsSync(compiled)) {
   cli = await import(compiled.href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = await import(new URL('../cli/main.ts', import.meta.url).href);
+  cli = await import(new URL('../src/interfaces/cli/main.ts', import.meta.url).href);
 }
 const code = await cli.main();
 // A command that failed may leave a handle open that no one will close (the Temporal SDK's runtime,

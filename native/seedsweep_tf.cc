@@ -2,7 +2,7 @@
 //
 // Why by hand: tfjs-node runs one eager op at a time, so no graph optimisation (op fusion, oneDNN
 // layouts) ever happens and a training step costs several times Keras' tf.function step. This addon
-// takes a serialised GraphDef (built in TypeScript: engine/graph/), opens a session on it and runs
+// takes a serialised GraphDef (built in TypeScript: src/training/graph/), opens a session on it and runs
 // named fetches and targets with fed tensors. That is all; the graph itself knows the model.
 //
 //   version() -> string                                   TF_Version()

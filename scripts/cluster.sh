@@ -112,7 +112,7 @@ host_env() {
       echo "SEEDSWEEP_CHECKPOINT_DIR=$state/checkpoints"
     fi
     # `SEEDSWEEP_FAULT=<point>[@n] scripts/cluster.sh start workerN`: that worker SIGKILLs itself
-    # at a named instant (common/fault-points.ts); the chaos suite uses it.
+    # at a named instant (src/core/common/fault-points.ts); the chaos suite uses it.
     if [ -n "${SEEDSWEEP_FAULT:-}" ]; then echo "SEEDSWEEP_FAULT=$SEEDSWEEP_FAULT"; fi
   fi
 }
@@ -152,14 +152,14 @@ start_proc() {
   local -a cmd
   case $proc in
     temporal)
-      # As services/temporal-dev-server.ts, but on every address of the server namespace (its eth0
+      # As src/services/temporal-dev-server.ts, but on every address of the server namespace (its eth0
       # and its loopback): the dev server's frontend dials its history and matching services on
       # 127.0.0.1, so with --ip 10.77.0.2 they would bind where it cannot reach them.
       cmd=("$VENV_BIN/temporal" server start-dev --headless --ip 0.0.0.0 --port "$TEMPORAL_PORT"
         --db-filename "$DIR/server/temporal.sqlite" --log-level warn)
       ;;
     mlflow)
-      # As services/mlflow-server.ts: no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false), one worker.
+      # As src/services/mlflow-server.ts: no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false), one worker.
       cmd=(env MLFLOW_HOST="$SERVER_IP" MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
         "$VENV_BIN/mlflow" server --host "$SERVER_IP" --port "$MLFLOW_PORT"
         --backend-store-uri "sqlite:///$DIR/server/mlflow/mlflow.sqlite"

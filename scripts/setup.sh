@@ -19,7 +19,7 @@ node bin/seedsweep.js setup
 
 # An existing .venv (a real folder of an older setup) is left alone: it is looked in first.
 if [ ! -e .venv ] || [ -L .venv ]; then
-  ln -sfn "$(node --input-type=module -e "console.log((await import('./dist/common/paths.js')).cacheVenvDir())")" .venv
+  ln -sfn "$(node --input-type=module -e "console.log((await import('./dist/core/common/paths.js')).cacheVenvDir())")" .venv
 fi
 
 echo "==> chromium (the HTML report test drives it through playwright-core)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values for seedsweep's statistics, computed with scipy/numpy.
 
-Writes tests/fixtures/stats/reference.json, which tests/unit/analysis/reference.test.ts checks the
+Writes tests/fixtures/stats/reference.json, which tests/unit/reporting/analysis/reference.test.ts checks the
 TypeScript implementation against (relative agreement <= 1e-9). Re-run after changing the datasets:
 
     .venv/bin/python scripts/stats_reference.py

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startMlflowServer } from '../../services/mlflow-server.js';
-import { findFreePort } from '../../services/local-server.js';
-import { startTemporalDevServer } from '../../services/temporal-dev-server.js';
+import { startMlflowServer } from '../../src/services/mlflow-server.js';
+import { findFreePort } from '../../src/services/local-server.js';
+import { startTemporalDevServer } from '../../src/services/temporal-dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { nativeBuildStatus } from '../../../engine/native-probe.js';
+import { nativeBuildStatus } from '../../../src/training/backends/native-probe.js';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 /** The repository's setup put the cached binding into its own tfjs-node: the project's can get it too. */
@@ -120,11 +120,12 @@ describe('seedsweep installed into a fresh project', () => {
 
   it('ships the compiled API and CLI, not the tests', () => {
     const pkg = path.join(project, 'node_modules', 'seedsweep');
-    expect(existsSync(path.join(pkg, 'dist', 'api', 'index.js'))).toBe(true);
-    expect(existsSync(path.join(pkg, 'dist', 'api', 'index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist', 'interfaces', 'api', 'index.js'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist', 'interfaces', 'api', 'index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(pkg, 'dist', 'models', 'image-classifier', 'trainable.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'native', 'seedsweep_tf.cc'))).toBe(true);
     expect(existsSync(path.join(pkg, 'scripts', 'requirements.txt'))).toBe(true);
-    for (const absent of ['tests', 'bench', 'api', 'sweeps/tests', '.venv'])
+    for (const absent of ['tests', 'bench', 'src', 'sweeps/tests', '.venv'])
       expect(existsSync(path.join(pkg, absent)), absent).toBe(false);
   });
 

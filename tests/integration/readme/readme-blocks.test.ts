@@ -33,11 +33,11 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { nativeBuildStatus } from '../../../engine/native-probe.js';
-import { createTracker } from '../../../tracking/index.js';
-import type { Tracker } from '../../../tracking/types.js';
-import { connect } from '../orchestration/harness.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { nativeBuildStatus } from '../../../src/training/backends/native-probe.js';
+import { createTracker } from '../../../src/tracking/index.js';
+import type { Tracker } from '../../../src/tracking/types.js';
+import { connect } from '../temporal/harness.js';
 import { commandLines, shellBlocks, tableCommands, type ShellBlock } from './shell-blocks.js';
 
 /** README blocks that cannot run here, by a line that only that block has. */

@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { readEmbeddedRecord, type EmbeddedRecord } from '../../../services/embedded-server.js';
-import { findFreePort } from '../../../services/local-server.js';
-import { stopServices, type ServiceStatus } from '../../../services/manage.js';
-import { ensureMlflow } from '../../../services/mlflow-server.js';
-import { listProcesses, readCmdline, serverProcesses } from '../../../services/proc.js';
-import { ensureTemporal } from '../../../services/temporal-dev-server.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { readEmbeddedRecord, type EmbeddedRecord } from '../../../src/services/embedded-server.js';
+import { findFreePort } from '../../../src/services/local-server.js';
+import { stopServices, type ServiceStatus } from '../../../src/services/manage.js';
+import { ensureMlflow } from '../../../src/services/mlflow-server.js';
+import { listProcesses, readCmdline, serverProcesses } from '../../../src/services/proc.js';
+import { ensureTemporal } from '../../../src/services/temporal-dev-server.js';
 
 const run = promisify(execFile);
 
@@ -31,7 +31,7 @@ async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: stri
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'cli', 'main.ts'), ...args],
+      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
       { cwd: PACKAGE_ROOT, env },
     );
     return { stdout, stderr, code: 0 };

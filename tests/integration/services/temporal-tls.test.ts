@@ -21,24 +21,24 @@ import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNoopTrainer } from '../../../activities/noop-trainer.js';
-import { submitSweep } from '../../../client/sweeps.js';
-import { isUserError, type UserError } from '../../../common/errors.js';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
+import { createNoopTrainer } from '../../../src/temporal/activities/noop-trainer.js';
+import { submitSweep } from '../../../src/temporal/client/sweeps.js';
+import { isUserError, type UserError } from '../../../src/core/common/errors.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import {
   connectTemporal,
   createTemporalClient,
   resolveTemporalSettings,
   type TemporalSettings,
-} from '../../../orchestration/connection.js';
-import { taskQueues, type SweepSummary, type TaskQueues } from '../../../orchestration/shared.js';
-import { requireExecutable } from '../../../services/local-server.js';
-import { installTemporalRuntime } from '../../../workers/runtime.js';
-import { bundleSweepWorkflows, createSweepWorkers } from '../../../workers/sweep-worker.js';
+} from '../../../src/temporal/shared/connection.js';
+import { taskQueues, type SweepSummary, type TaskQueues } from '../../../src/temporal/shared/shared.js';
+import { requireExecutable } from '../../../src/services/local-server.js';
+import { installTemporalRuntime } from '../../../src/temporal/workers/runtime.js';
+import { bundleSweepWorkflows, createSweepWorkers } from '../../../src/temporal/workers/sweep-worker.js';
 import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../fixtures/tls/grpc-tls-proxy.js';
 import { makeTestPki, type TestPki } from '../../fixtures/tls/pki.js';
-import { MemoryTracker } from '../orchestration/memory-tracker.js';
-import { fingerprintOf, tinySpec, uniqueName } from '../orchestration/harness.js';
+import { MemoryTracker } from '../temporal/memory-tracker.js';
+import { fingerprintOf, tinySpec, uniqueName } from '../temporal/harness.js';
 
 const run = promisify(execFile);
 
@@ -229,7 +229,7 @@ describe('mTLS (TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY)', () => {
       [
         '--import',
         'tsx',
-        path.join(PACKAGE_ROOT, 'cli', 'main.ts'),
+        path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'),
         'worker',
         '--trainer',
         'noop',

@@ -12,11 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../cli/main.js';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { IMAGE_BYTES } from '../../../datasets/types.js';
-import { loadSavedModel } from '../../../engine/model-io.js';
-import { findFreePort } from '../../../services/local-server.js';
+import { buildProgram } from '../../../src/interfaces/cli/main.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { IMAGE_BYTES } from '../../../src/datasets/types.js';
+import { loadSavedModel } from '../../../src/training/model-io.js';
+import { findFreePort } from '../../../src/services/local-server.js';
 import { trainFitModel } from '../../unit/serving/fit-models.js';
 import {
   handMadeImages,

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { defineModelTrainable } from '../../../api/index.js';
+import { defineModelTrainable } from '../../../src/interfaces/api/index.js';
 
 const TRAIN = 60;
 const TEST = 30;

@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import type { ExportJson } from '../../../results/export.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import type { ExportJson } from '../../../src/reporting/results/export.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'cli', 'main.ts');
+const CLI = path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts');
 const TINY = path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny.yaml');
 const work = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-reused-'));
 const env: NodeJS.ProcessEnv = {

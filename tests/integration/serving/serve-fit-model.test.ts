@@ -13,12 +13,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { loadSavedModel } from '../../../engine/model-io.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { loadSavedModel } from '../../../src/training/model-io.js';
 import { useServingBackend } from '../../unit/serving/fixtures.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'cli', 'main.ts');
+const CLI = path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts');
 const TRAINABLE = path.join(PACKAGE_ROOT, 'tests', 'integration', 'serving', 'fit-trainable.ts');
 const work = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-serve-fit-'));
 const env: NodeJS.ProcessEnv = {

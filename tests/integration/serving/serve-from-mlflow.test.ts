@@ -7,16 +7,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildReport, writeReport } from '../../../analysis/report.js';
-import { serveModel } from '../../../cli/commands/serve.js';
-import type { UserError } from '../../../common/errors.js';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { IMAGE_BYTES } from '../../../datasets/types.js';
-import { saveModelToDir } from '../../../engine/model-io.js';
-import { findFreePort } from '../../../services/local-server.js';
-import { resolveModel } from '../../../serving/model-source.js';
-import { MlflowClient } from '../../../tracking/mlflow-client.js';
-import { createTracker } from '../../../tracking/index.js';
+import { buildReport, writeReport } from '../../../src/reporting/analysis/report.js';
+import { serveModel } from '../../../src/interfaces/cli/commands/serve.js';
+import type { UserError } from '../../../src/core/common/errors.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { IMAGE_BYTES } from '../../../src/datasets/types.js';
+import { saveModelToDir } from '../../../src/training/model-io.js';
+import { findFreePort } from '../../../src/services/local-server.js';
+import { resolveModel } from '../../../src/serving/model-source.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { createTracker } from '../../../src/tracking/index.js';
 import {
   handMadeImages,
   ownProbabilities,

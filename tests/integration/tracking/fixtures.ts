@@ -1,8 +1,8 @@
 /** Small trial fixtures shared by the tracking integration suites. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EpochMetrics, TrialResult } from '../../../engine/types.js';
-import type { PlannedTrial } from '../../../spec/types.js';
+import type { EpochMetrics, TrialResult } from '../../../src/training/runner/types.js';
+import type { PlannedTrial } from '../../../src/sweep-spec/types.js';
 
 export function plannedTrial(options: { trialKey: string; seed: number; kernelSize?: number }): PlannedTrial {
   const kernelSize = options.kernelSize ?? 3;

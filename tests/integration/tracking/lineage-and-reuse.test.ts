@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import type { PlannedTrial, TrialResult } from '../../../domain/trial.js';
-import { MlflowClient } from '../../../tracking/mlflow-client.js';
-import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import type { PlannedTrial, TrialResult } from '../../../src/core/domain/trial.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
 import { plannedTrial, trialResult } from './fixtures.js';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-lineage-it-'));

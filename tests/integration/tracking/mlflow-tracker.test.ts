@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort, type SpawnedServer } from '../../../services/local-server.js';
-import { startMlflowServer } from '../../../services/mlflow-server.js';
-import { MlflowClient, type MlflowRun } from '../../../tracking/mlflow-client.js';
-import { MlflowRequestError } from '../../../tracking/mlflow-errors.js';
-import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
-import { EPOCH_METRIC_KEYS } from '../../../tracking/run-data.js';
+import { findFreePort, type SpawnedServer } from '../../../src/services/local-server.js';
+import { startMlflowServer } from '../../../src/services/mlflow-server.js';
+import { MlflowClient, type MlflowRun } from '../../../src/tracking/mlflow-client.js';
+import { MlflowRequestError } from '../../../src/tracking/mlflow-errors.js';
+import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
+import { EPOCH_METRIC_KEYS } from '../../../src/tracking/run-data.js';
 import { epochMetrics, plannedTrial, trialResult, writeModelDir } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -528,7 +528,7 @@ describe('seedsweep sync', () => {
     const sweepId = unique('sweep');
     await tracker.startSweep({ sweepId, sweepName: unique('cli') });
     await tracker.startTrial(sweepId, plannedTrial({ trialKey: 'cli', seed: 0 }));
-    const cli = path.join(process.cwd(), 'cli', 'main.ts');
+    const cli = path.join(process.cwd(), 'src', 'interfaces', 'cli', 'main.ts');
     const env = { ...process.env, MLFLOW_TRACKING_URI: inject('mlflowUri'), SEEDSWEEP_STATE_DIR: stateDir };
     const first = await run(process.execPath, ['--import', 'tsx', cli, 'sync', '--json'], { env });
     expect(JSON.parse(first.stdout)).toMatchObject({ sent: 2, pending: 0, failed: 0 });

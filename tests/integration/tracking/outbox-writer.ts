@@ -3,8 +3,8 @@
  * starts one trial and logs its epochs with auto-sync on, as a worker process would.
  * Arguments: <trackingUri> <outboxDir> <sweepId> <trialKey> <seed> <epochs>
  */
-import { MlflowClient } from '../../../tracking/mlflow-client.js';
-import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
 import { epochMetrics, plannedTrial } from './fixtures.js';
 
 const [trackingUri, outboxDir, sweepId, trialKey, seed, epochs] = process.argv.slice(2);

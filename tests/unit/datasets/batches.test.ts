@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fillBatch } from '../../../datasets/batches.js';
-import { normalizeImages, PREPROCESSING } from '../../../datasets/preprocess.js';
-import { allocateSharedImages } from '../../../datasets/store.js';
-import type { ImageStore } from '../../../datasets/types.js';
+import { fillBatch } from '../../../src/datasets/batches.js';
+import { normalizeImages, PREPROCESSING } from '../../../src/datasets/preprocess.js';
+import { allocateSharedImages } from '../../../src/datasets/store.js';
+import type { ImageStore } from '../../../src/datasets/types.js';
 
 function storeOf(count: number): ImageStore {
   const { images, labels } = allocateSharedImages(count);

@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedDatasetsDir } from '../../../common/paths.js';
+import { sharedDatasetsDir } from '../../../src/core/common/paths.js';
 import {
   clearImageStoreCache,
   datasetFingerprint,
   loadImageStore,
   splitFromStore,
-} from '../../../datasets/index.js';
+} from '../../../src/datasets/index.js';
 
 const archivePath = path.join(sharedDatasetsDir(), 'cifar-10-binary.tar.gz');
 const sumsPath = path.join(sharedDatasetsDir(), 'SHA256SUMS');

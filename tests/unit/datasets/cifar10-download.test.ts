@@ -11,7 +11,7 @@ import {
   datasetFingerprint,
   loadImageStore,
   splitFromStore,
-} from '../../../datasets/index.js';
+} from '../../../src/datasets/index.js';
 import { writeTinyArchive } from './tiny-cifar.js';
 
 let root: string;

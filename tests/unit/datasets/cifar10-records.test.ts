@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCifarRecords } from '../../../datasets/cifar10-records.js';
+import { decodeCifarRecords } from '../../../src/datasets/cifar10-records.js';
 import {
   clearImageStoreCache,
   datasetFingerprint,
   loadImageStore,
   loadSplit,
-} from '../../../datasets/index.js';
+} from '../../../src/datasets/index.js';
 import { TINY_CLASS_NAMES, tinyBatch, tinyPixel, writeTinyArchive, writeTinyFolder } from './tiny-cifar.js';
 
 let root: string;

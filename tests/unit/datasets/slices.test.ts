@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { datasetFingerprint, loadSplit, splitFromStore } from '../../../datasets/index.js';
-import { stratifiedSlice } from '../../../datasets/slices.js';
-import { allocateSharedImages } from '../../../datasets/store.js';
-import type { ImageStore } from '../../../datasets/types.js';
+import { datasetFingerprint, loadSplit, splitFromStore } from '../../../src/datasets/index.js';
+import { stratifiedSlice } from '../../../src/datasets/slices.js';
+import { allocateSharedImages } from '../../../src/datasets/store.js';
+import type { ImageStore } from '../../../src/datasets/types.js';
 
 /** A label-only store: train labels with the given per-class counts, then `testPerClass` per class. */
 function labelStore(trainPerClass: number[], testPerClass: number): ImageStore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { datasetFingerprint, loadImageStore, loadSplit } from '../../../datasets/index.js';
-import { generateSyntheticStore, SYNTHETIC_CLASS_NAMES } from '../../../datasets/synthetic.js';
+import { datasetFingerprint, loadImageStore, loadSplit } from '../../../src/datasets/index.js';
+import { generateSyntheticStore, SYNTHETIC_CLASS_NAMES } from '../../../src/datasets/synthetic.js';
 
 describe('synthetic dataset', () => {
   it('is deterministic for a seed and differs between seeds', () => {

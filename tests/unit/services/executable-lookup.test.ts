@@ -3,8 +3,12 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import { executableCandidates, findExecutable, requireExecutable } from '../../../services/local-server.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import {
+  executableCandidates,
+  findExecutable,
+  requireExecutable,
+} from '../../../src/services/local-server.js';
 
 const saved = { ...process.env };
 afterEach(() => {

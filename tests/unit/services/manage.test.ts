@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isUserError } from '../../../common/errors.js';
-import { readEmbeddedRecord, writeEmbeddedRecord } from '../../../services/embedded-server.js';
-import { serviceLogs, servicesStatus, stopServices, tailFile } from '../../../services/manage.js';
-import { listProcesses, readProcStat, serverProcesses, type ProcStat } from '../../../services/proc.js';
+import { isUserError } from '../../../src/core/common/errors.js';
+import { readEmbeddedRecord, writeEmbeddedRecord } from '../../../src/services/embedded-server.js';
+import { serviceLogs, servicesStatus, stopServices, tailFile } from '../../../src/services/manage.js';
+import { listProcesses, readProcStat, serverProcesses, type ProcStat } from '../../../src/services/proc.js';
 
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
 

@@ -11,7 +11,7 @@ import {
   readRssBytes,
   serverProcesses,
   type ProcStat,
-} from '../../../services/proc.js';
+} from '../../../src/services/proc.js';
 
 /** A `/proc/<pid>/stat` line with the fields seedsweep reads (state, ppid, pgrp, session, starttime). */
 function statLine(p: ProcStat): string {

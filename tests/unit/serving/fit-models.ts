@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { FitData, ModelTrainableDefinition } from '../../../engine/fit/define.js';
-import { defineModelTrainable } from '../../../engine/fit/define.js';
-import { createRandom } from '../../../engine/seeding.js';
-import { fitTrial, runFitTrial } from '../engine/fit/helpers.js';
+import type { FitData, ModelTrainableDefinition } from '../../../src/training/fit/definition.js';
+import { defineModelTrainable } from '../../../src/training/fit/define.js';
+import { createRandom } from '../../../src/training/runner/seeding.js';
+import { fitTrial, runFitTrial } from '../training/fit/helpers.js';
 
 /** `n × size` uniform floats in [lo, hi), seeded. */
 function uniform(n: number, size: number, seed: number, lo = 0, hi = 1): Float32Array {

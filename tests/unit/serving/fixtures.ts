@@ -3,13 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadSplit } from '../../../datasets/index.js';
-import { normalizeImages } from '../../../datasets/preprocess.js';
-import { IMAGE_BYTES } from '../../../datasets/types.js';
-import { initBackend } from '../../../engine/backend.js';
-import { loadModelFromDir, type ModelManifest } from '../../../engine/model-io.js';
-import { trainTrial } from '../../../engine/trainer.js';
-import type { Trial } from '../../../engine/types.js';
+import { loadSplit } from '../../../src/datasets/index.js';
+import { normalizeImages } from '../../../src/datasets/preprocess.js';
+import { IMAGE_BYTES } from '../../../src/datasets/types.js';
+import { initBackend } from '../../../src/training/backends/backend.js';
+import { loadModelFromDir, type ModelManifest } from '../../../src/training/model-io.js';
+import { trainTrial } from '../../../src/execution/trainer.js';
+import type { Trial } from '../../../src/training/runner/types.js';
 
 /** `count` images (uint8 NHWC) of class `i % 10`: a bright band at a class-specific row and channel, plus noise. */
 export function handMadeImages(count: number, seed: number): { images: Uint8Array; labels: Int32Array } {

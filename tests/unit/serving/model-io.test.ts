@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../../common/errors.js';
-import { loadModelFromDir, saveModelToDir, type ModelManifest } from '../../../engine/model-io.js';
+import { UserError } from '../../../src/core/common/errors.js';
+import { loadModelFromDir, saveModelToDir, type ModelManifest } from '../../../src/training/model-io.js';
 
 const manifest: ModelManifest = {
   format: 'seedsweep-model/1',

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../../analysis/types.js';
-import { buildProgram } from '../../../cli/main.js';
-import type { UserError } from '../../../common/errors.js';
+import type { TrialRecord } from '../../../src/reporting/analysis/types.js';
+import { buildProgram } from '../../../src/interfaces/cli/main.js';
+import type { UserError } from '../../../src/core/common/errors.js';
 import {
   pickBestTrial,
   resolveBestModel,
   resolveModel,
   type ModelTracker,
-} from '../../../serving/model-source.js';
-import { BRANIN_OBJECTIVE, generateBraninRecords } from '../analysis/records.js';
+} from '../../../src/serving/model-source.js';
+import { BRANIN_OBJECTIVE, generateBraninRecords } from '../reporting/analysis/records.js';
 
 function record(trialKey: string, testAccuracy: number, runId?: string): TrialRecord {
   const final = {

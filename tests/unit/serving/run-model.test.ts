@@ -6,8 +6,8 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../../common/errors.js';
-import { resolveModel, resolveRunModel, type ModelTracker } from '../../../serving/model-source.js';
+import { UserError } from '../../../src/core/common/errors.js';
+import { resolveModel, resolveRunModel, type ModelTracker } from '../../../src/serving/model-source.js';
 import { trainSmallModelDir, useServingBackend } from './fixtures.js';
 
 let trained: Awaited<ReturnType<typeof trainSmallModelDir>>;

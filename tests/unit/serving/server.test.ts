@@ -3,9 +3,9 @@ import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_BYTES } from '../../../datasets/types.js';
-import type { ModelManifest } from '../../../engine/model-io.js';
-import { startInferenceServer, type InferenceServer } from '../../../serving/server.js';
+import { IMAGE_BYTES } from '../../../src/datasets/types.js';
+import type { ModelManifest } from '../../../src/training/model-io.js';
+import { startInferenceServer, type InferenceServer } from '../../../src/serving/server.js';
 import {
   handMadeImages,
   ownProbabilities,
@@ -317,7 +317,7 @@ describe('inference server start-up', () => {
   it('answers /ping and /invocations with 503 until the model is loaded', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const { loadModelFromDir } = await import('../../../engine/model-io.js');
+    const { loadModelFromDir } = await import('../../../src/training/model-io.js');
     const early = await startInferenceServer({
       modelDir: trained.dir,
       port: 0,

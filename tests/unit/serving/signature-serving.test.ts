@@ -10,10 +10,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_BYTES } from '../../../datasets/types.js';
-import { loadSavedModel, saveModelToDir, type SignatureManifest } from '../../../engine/model-io.js';
-import { defaultMaxBatchFor } from '../../../serving/served-model.js';
-import { startInferenceServer, type InferenceServer } from '../../../serving/server.js';
+import { IMAGE_BYTES } from '../../../src/datasets/types.js';
+import { loadSavedModel, saveModelToDir, type SignatureManifest } from '../../../src/training/model-io.js';
+import { defaultMaxBatchFor } from '../../../src/serving/served-model.js';
+import { startInferenceServer, type InferenceServer } from '../../../src/serving/server.js';
 import { trainFitModel, type FitModelName } from './fit-models.js';
 import {
   handMadeImages,

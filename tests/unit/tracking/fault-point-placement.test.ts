@@ -1,5 +1,5 @@
 /**
- * Where the tracking fault points sit (common/fault-points.ts, replaced by a recorder here): what the
+ * Where the tracking fault points sit (src/core/common/fault-points.ts, replaced by a recorder here): what the
  * server and the outbox hold at the instant each one is reached, which is what a SIGKILL there leaves.
  */
 import { mkdtempSync } from 'node:fs';
@@ -8,16 +8,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FaultPointName } from '../../../common/fault-points.js';
-import { JournaledSender } from '../../../tracking/journaled-sender.js';
-import { MlflowClient, type MetricPoint } from '../../../tracking/mlflow-client.js';
-import { MlflowDelivery, type TrackingEntry } from '../../../tracking/mlflow-delivery.js';
-import { Outbox } from '../../../tracking/outbox.js';
-import type { RunIndex } from '../../../tracking/run-index.js';
+import type { FaultPointName } from '../../../src/core/common/fault-points.js';
+import { JournaledSender } from '../../../src/tracking/journaled-sender.js';
+import { MlflowClient, type MetricPoint } from '../../../src/tracking/mlflow-client.js';
+import { MlflowDelivery, type TrackingEntry } from '../../../src/tracking/mlflow-delivery.js';
+import { Outbox } from '../../../src/tracking/outbox.js';
+import type { RunIndex } from '../../../src/tracking/run-index.js';
 
 /** Called with the point's name whenever code under test reaches a fault point. */
 const reached = vi.hoisted(() => ({ hook: (_point: string) => {} }));
-vi.mock('../../../common/fault-points.js', () => ({
+vi.mock('../../../src/core/common/fault-points.js', () => ({
   faultPoint: (point: FaultPointName) => reached.hook(point),
 }));
 

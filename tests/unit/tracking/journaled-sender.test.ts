@@ -7,8 +7,8 @@ import {
   NotReadyError,
   type Delivery,
   type DeliveryErrorKind,
-} from '../../../tracking/journaled-sender.js';
-import { Outbox, type OutboxEntry } from '../../../tracking/outbox.js';
+} from '../../../src/tracking/journaled-sender.js';
+import { Outbox, type OutboxEntry } from '../../../src/tracking/outbox.js';
 
 /** Entries of a toy protocol: `open` a stream, `add` to it (batchable), a `bad` one the server rejects. */
 type Entry = { kind: 'open' | 'add' | 'bad'; stream: string; n?: number };

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromJson, toJson } from '../../../tracking/json-numbers.js';
-import { Outbox } from '../../../tracking/outbox.js';
+import { fromJson, toJson } from '../../../src/tracking/json-numbers.js';
+import { Outbox } from '../../../src/tracking/outbox.js';
 
 describe('JSON keeping non-finite numbers', () => {
   it('round-trips NaN and ±Infinity, and leaves everything else as plain JSON', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_BATCH_LIMITS, chunkLogBatch, type LogBatchPayload } from '../../../tracking/log-batch-chunks.js';
+import {
+  LOG_BATCH_LIMITS,
+  chunkLogBatch,
+  type LogBatchPayload,
+} from '../../../src/tracking/log-batch-chunks.js';
 
 function payload(metrics: number, params: number, tags: number): LogBatchPayload {
   return {

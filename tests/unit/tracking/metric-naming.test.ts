@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { TrialResult } from '../../../domain/trial.js';
+import type { TrialResult } from '../../../src/core/domain/trial.js';
 import {
   EPOCH_METRIC_KEYS,
   epochMetricValues,
   finalMetricValues,
   metricKey,
-} from '../../../tracking/run-data.js';
+} from '../../../src/tracking/run-data.js';
 
 describe('metric keys: one naming rule', () => {
   it('turns camelCase into snake_case and leaves snake_case alone', () => {

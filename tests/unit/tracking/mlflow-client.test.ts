@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findFreePort } from '../../../services/local-server.js';
-import { MlflowClient } from '../../../tracking/mlflow-client.js';
-import { MlflowRequestError, MlflowUnavailableError } from '../../../tracking/mlflow-errors.js';
+import { findFreePort } from '../../../src/services/local-server.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { MlflowRequestError, MlflowUnavailableError } from '../../../src/tracking/mlflow-errors.js';
 
 /** A tiny scripted HTTP server: each request takes the next answer (the last one repeats). */
 interface Answer {

@@ -6,12 +6,12 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { UserError } from '../../../common/errors.js';
-import { findFreePort } from '../../../services/local-server.js';
-import { MlflowClient, type ArtifactEntry, type MlflowRun } from '../../../tracking/mlflow-client.js';
-import { MlflowRequestError } from '../../../tracking/mlflow-errors.js';
-import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
-import { SWEEP_REPORT_ARTIFACT } from '../../../tracking/types.js';
+import type { UserError } from '../../../src/core/common/errors.js';
+import { findFreePort } from '../../../src/services/local-server.js';
+import { MlflowClient, type ArtifactEntry, type MlflowRun } from '../../../src/tracking/mlflow-client.js';
+import { MlflowRequestError } from '../../../src/tracking/mlflow-errors.js';
+import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
+import { SWEEP_REPORT_ARTIFACT } from '../../../src/tracking/types.js';
 
 function run(runId: string, tags: Record<string, string> = {}): MlflowRun {
   return {

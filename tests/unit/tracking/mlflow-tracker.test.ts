@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findFreePort } from '../../../services/local-server.js';
-import type { PlannedTrial } from '../../../spec/types.js';
-import { MlflowClient } from '../../../tracking/mlflow-client.js';
-import { MlflowTracker } from '../../../tracking/mlflow-tracker.js';
+import { findFreePort } from '../../../src/services/local-server.js';
+import type { PlannedTrial } from '../../../src/sweep-spec/types.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
 
 const trial: PlannedTrial = {
   trialKey: 'k1',

@@ -11,7 +11,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Outbox, newEntryId } from '../../../tracking/outbox.js';
+import { Outbox, newEntryId } from '../../../src/tracking/outbox.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, isRetryableStatus, retryAfterMs } from '../../../tracking/retry-policy.js';
+import { backoffDelayMs, isRetryableStatus, retryAfterMs } from '../../../src/tracking/retry-policy.js';
 
 describe('retry policy', () => {
   it('backs off exponentially with full jitter, capped', () => {

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PlannedTrial } from '../../../spec/types.js';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
+import type { PlannedTrial } from '../../../src/sweep-spec/types.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import {
   environmentTags,
   filterLiteral,
@@ -14,7 +14,7 @@ import {
   tagEquals,
   trialParams,
   trialTags,
-} from '../../../tracking/run-data.js';
+} from '../../../src/tracking/run-data.js';
 
 const trial: PlannedTrial = {
   trialKey: 'k',

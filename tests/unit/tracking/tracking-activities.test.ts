@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../../common/paths.js';
-import type { PlannedTrial, TrialResult } from '../../../domain/trial.js';
-import { collectSweepRecords } from '../../../activities/aggregate.js';
-import { createTrackingActivities } from '../../../activities/tracking.js';
-import { parseSweepSpec } from '../../../spec/load.js';
-import { expandSweep } from '../../../spec/expand.js';
-import { MemoryTracker } from '../../integration/orchestration/memory-tracker.js';
+import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import type { PlannedTrial, TrialResult } from '../../../src/core/domain/trial.js';
+import { collectSweepRecords } from '../../../src/temporal/activities/aggregate.js';
+import { createTrackingActivities } from '../../../src/temporal/activities/tracking.js';
+import { parseSweepSpec } from '../../../src/sweep-spec/load.js';
+import { expandSweep } from '../../../src/sweep-spec/expand.js';
+import { MemoryTracker } from '../../integration/temporal/memory-tracker.js';
 
 const result: TrialResult = {
   epochs: [{ epoch: 1, value: 1 }],

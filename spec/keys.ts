@@ -1,2 +1,0 @@
-/** Trial and group keys live in the domain layer; re-exported here for the spec's callers. */
-export { canonicalJson, groupKeyOf, identityOf, trialKeyOf } from '../domain/keys.js';

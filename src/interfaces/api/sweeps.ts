@@ -1,0 +1,123 @@
+/**
+ * Sweeps as functions, with the CLI's semantics: `runSweep` submits (starting the embedded Temporal and
+ * MLflow servers when their addresses are unset) and, unless `detach`, hosts a worker in this process
+ * until the sweep ends; `resumeSweep` runs what is not finished; `getReport` and `listSweeps` read back.
+ */
+import { buildReport, renderReport, type ReportFormat } from '../../reporting/analysis/report.js';
+import type { SweepReport as Report } from '../../reporting/analysis/report-types.js';
+import { runAttached } from '../../temporal/client/attached-run.js';
+import { openTemporalSession, type TemporalSession } from '../../temporal/client/session.js';
+import {
+  listSweeps as listSweepEntries,
+  resumeSweep as resumeSweepRun,
+  submitSweep,
+  type SweepListEntry,
+} from '../../temporal/client/sweeps.js';
+import { loadSweep, requireRecords, withSweepLookup } from '../../temporal/client/sweep-records.js';
+import { fingerprintDataset } from '../../datasets/plugins.js';
+import type { SweepSummary } from '../../temporal/shared/shared.js';
+import { expandSweep } from '../../sweep-spec/expand.js';
+import { loadSweepSpec } from '../../sweep-spec/load.js';
+import type { SweepSpec } from '../../sweep-spec/schema.js';
+import { experimentSpec, isExperiment, type Experiment } from './experiment.js';
+
+/** Options of {@link runSweep} and {@link resumeSweep}. */
+export interface RunSweepOptions {
+  /** Submit and return at once; workers (`seedsweep worker`) train. @default false */
+  detach?: boolean;
+  /** Training threads of the in-process worker. @default the core count */
+  threads?: number;
+  /** Spec overrides `path=value`, as `--set`. @default [] */
+  overrides?: readonly string[];
+}
+
+/** What {@link runSweep} resolves with. */
+export interface SweepRun {
+  sweepId: string;
+  /** Trials the spec expands to. */
+  trials: number;
+  /** The sweep's summary (absent when detached). */
+  summary?: SweepSummary;
+}
+
+async function specOf(
+  source: Experiment | SweepSpec | string,
+  overrides: readonly string[],
+): Promise<SweepSpec> {
+  if (typeof source === 'string') return loadSweepSpec(source, { overrides });
+  if (isExperiment(source)) return experimentSpec(source, { overrides });
+  return source;
+}
+
+async function follow(
+  session: TemporalSession,
+  sweepId: string,
+  options: RunSweepOptions,
+): Promise<SweepSummary> {
+  return runAttached({
+    session,
+    sweepId,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+}
+
+/** Runs a sweep from an experiment, a spec file (or shipped sweep name) or a validated spec. */
+export async function runSweep(
+  source: Experiment | SweepSpec | string,
+  options: RunSweepOptions = {},
+): Promise<SweepRun> {
+  const spec = await specOf(source, options.overrides ?? []);
+  const datasetFingerprint = await fingerprintDataset(spec.dataset);
+  const trials = expandSweep({ spec, datasetFingerprint }).length;
+  const session = await openTemporalSession();
+  try {
+    const { sweepId } = await submitSweep({ client: session.client, spec, datasetFingerprint });
+    if (options.detach) return { sweepId, trials };
+    return { sweepId, trials, summary: await follow(session, sweepId, options) };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Resumes a sweep (same id): runs only trials not finished yet, from their checkpoints. */
+export async function resumeSweep(
+  sweepId: string,
+  options: Omit<RunSweepOptions, 'overrides'> = {},
+): Promise<{ sweepId: string; summary?: SweepSummary }> {
+  const session = await openTemporalSession();
+  try {
+    await resumeSweepRun({ client: session.client, sweepId });
+    if (options.detach) return { sweepId };
+    return { sweepId, summary: await follow(session, sweepId, options) };
+  } finally {
+    await session.close();
+  }
+}
+
+/** The report of a sweep (id or name) from the tracker; `format` renders it as text. */
+export async function getReport(sweep: string): Promise<Report>;
+export async function getReport(sweep: string, options: { format: ReportFormat }): Promise<string>;
+export async function getReport(sweep: string, options?: { format: ReportFormat }): Promise<Report | string> {
+  const loaded = await withSweepLookup((lookup) => loadSweep(lookup, sweep));
+  const records = requireRecords(loaded, 'E_REPORT_NO_TRIALS');
+  const spec = loaded.input?.spec;
+  const report = buildReport({
+    sweepName: loaded.sweepName,
+    sweepId: loaded.sweepId ?? sweep,
+    records,
+    comparisons: spec?.comparisons,
+    ...(spec?.objective ? { objective: spec.objective } : {}),
+    ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+  });
+  return options ? renderReport({ report, format: options.format }) : report;
+}
+
+/** Sweeps Temporal knows, newest first. */
+export async function listSweeps(options: { name?: string; limit?: number } = {}): Promise<SweepListEntry[]> {
+  const session = await openTemporalSession();
+  try {
+    return await listSweepEntries({ client: session.client, ...options });
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,35 @@
+/** `seedsweep list`: sweeps known to the Temporal namespace, newest first. */
+import type { Command } from 'commander';
+import { openTemporalSession } from '../../../temporal/client/session.js';
+import { listSweeps } from '../../../temporal/client/sweeps.js';
+import { printJson } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('List sweeps (newest first), optionally only those of one sweep name.')
+    .option('--name <sweep-name>', 'only sweeps of this name')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: { name?: string; limit: string; json?: boolean }) => {
+      const session = await openTemporalSession();
+      try {
+        const limit = Math.max(1, Number.parseInt(flags.limit, 10) || 50);
+        const sweeps = await listSweeps({
+          client: session.client,
+          limit,
+          ...(flags.name ? { name: flags.name } : {}),
+        });
+        if (flags.json) return printJson(sweeps);
+        if (sweeps.length === 0)
+          return void process.stdout.write("no sweeps yet; start one with 'seedsweep run <spec>'\n");
+        const width = Math.max(...sweeps.map((s) => s.sweepId.length));
+        for (const s of sweeps)
+          process.stdout.write(
+            `${s.sweepId.padEnd(width)}  ${s.status.padEnd(10)}  ${s.startTime}  ${s.sweepName}\n`,
+          );
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,26 @@
+/** `seedsweep pause <sweep-id>`: no new trials start; running ones stop at their next epoch boundary and wait. */
+import type { Command } from 'commander';
+import { openTemporalSession } from '../../../temporal/client/session.js';
+import { pauseSweep } from '../../../temporal/client/sweeps.js';
+import { info } from '../output.js';
+import { sweepArgument } from '../sweep-argument.js';
+
+export function register(program: Command): void {
+  program
+    .command('pause')
+    .description(
+      'Pause a running sweep: no new trials start; running ones stop at their next epoch boundary with a checkpoint and go back to the queue. `seedsweep resume <sweep-id>` continues it.',
+    )
+    .addArgument(sweepArgument('<sweep-id>', 'the sweep to pause'))
+    .action(async (sweepId: string) => {
+      const session = await openTemporalSession();
+      try {
+        await pauseSweep({ client: session.client, sweepId, pause: true });
+        info(
+          `pause requested for ${sweepId}: running trials stop at their next epoch boundary, keeping checkpoints; 'seedsweep resume ${sweepId}' continues it.`,
+        );
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,227 @@
+/**
+ * `seedsweep plan <spec>`: validate a sweep spec and print its expansion (groups, trials, keys, the
+ * varying factors) without running anything. Needs no Temporal or MLflow server.
+ */
+import path from 'node:path';
+import type { ParamValue } from '../../../core/domain/trial.js';
+import type { Command } from 'commander';
+import { fingerprintDataset } from '../../../datasets/plugins.js';
+import { expandSweep, trainableModelName, varyingFactors } from '../../../sweep-spec/expand.js';
+import { displaySpecPath, loadSweepSpec, resolveSpecPath } from '../../../sweep-spec/load.js';
+import type { SweepSpec } from '../../../sweep-spec/schema.js';
+import type { PlannedTrial, QueueKind } from '../../../sweep-spec/types.js';
+import { printJson } from '../output.js';
+
+/** Characters of a trial key shown in the table (enough to be unique in practice, short enough to read). */
+export const KEY_PREFIX_LENGTH = 12;
+
+/** What `plan` reports; also the `--json` document. */
+export interface PlanSummary {
+  sweep: string;
+  file: string;
+  datasetFingerprint: string;
+  groupCount: number;
+  trialCount: number;
+  seeds: number[];
+  varyingFactors: string[];
+  /** Present for `controlled: true` specs (loading has already checked that exactly one factor varies). */
+  controlledFactor?: string;
+  groups: { groupKey: string; label: string; factors: Record<string, ParamValue>; trials: number }[];
+  trials: { groupLabel: string; seed: number; trialKey: string; groupKey: string; queue: QueueKind }[];
+  comparisons: { name: string; a: string; b: string }[];
+  /** Adaptive sweeps: what grows the plan while it runs (the trials listed are only the first). */
+  adaptive?: string;
+  /** The spec's own trainable; absent for the built-in image classifier. */
+  trainable?: PlannedTrainable;
+}
+
+/** What `plan` says of a spec's trainable. */
+export interface PlannedTrainable {
+  name: string;
+  version?: string;
+  /** `defineTrainable` (parameters checked by its schema at load) or a plain `function` (unchecked). */
+  form: 'defineTrainable' | 'function';
+  /** False for a plain function: it declares no schema, so its parameters reach it as the spec gives them. */
+  paramsChecked: boolean;
+  /** Where it is: `module#export`. */
+  ref: string;
+  /** What the trial configs' `model` says (part of every trial key). */
+  model: string;
+}
+
+/** The spec's trainable as `plan` reports it. */
+function plannedTrainable(trainable: NonNullable<SweepSpec['trainable']>): PlannedTrainable {
+  return {
+    name: trainable.name,
+    ...(trainable.version !== undefined ? { version: trainable.version } : {}),
+    form: trainable.form === 'function' ? 'function' : 'defineTrainable',
+    paramsChecked: trainable.form !== 'function',
+    ref: `${trainable.module}#${trainable.export}`,
+    model: trainableModelName(trainable),
+  };
+}
+
+/** `ref` relative to the working folder when it is inside it (`./model.ts#train`), else as it is. */
+function shortRef(ref: string): string {
+  if (!path.isAbsolute(ref)) return ref;
+  const relative = path.relative(process.cwd(), ref);
+  return relative.startsWith('..') ? ref : `./${relative}`;
+}
+
+/** One line about the trainable: what it is and whether its parameters were checked. */
+function trainableText(t: PlannedTrainable): string {
+  const where = shortRef(t.ref);
+  const what =
+    t.form === 'function'
+      ? `a plain function, ${where}; keys as model ${t.model}`
+      : `defineTrainable${t.version !== undefined ? ` version ${t.version}` : ''}, ${where}`;
+  const params = t.paramsChecked
+    ? 'parameters checked by its schema'
+    : 'parameters unchecked (no schema: they reach it as the spec gives them; defineTrainable adds one)';
+  return `trainable: ${t.name} (${what}): ${params}`;
+}
+
+/** How an adaptive spec grows its plan, in one line; undefined for a fixed plan. */
+function adaptiveText(spec: SweepSpec): string | undefined {
+  const sampler = spec.variants.sampler;
+  if (sampler)
+    return `sampler ${sampler.name} proposes ${sampler.trials} configuration(s) while the sweep runs, each on every seed (up to ${sampler.trials * spec.seeds.length} trials)`;
+  const seeds = spec.adaptiveSeeds;
+  if (seeds)
+    return `adaptive seeds: ${seeds.min} seed(s) first, then ${seeds.perRound} more per round until ${selectorText(seeds.until.compare[0])} vs ${selectorText(seeds.until.compare[1])} is settled, at most ${seeds.max} seeds`;
+  return undefined;
+}
+
+function selectorText(selector: Record<string, ParamValue>): string {
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+/** The summary of an expanded spec (pure: the caller supplies the trials and the fingerprint). */
+export function summarizePlan(options: {
+  /** The validated spec. */
+  spec: SweepSpec;
+  /** File the spec came from, as shown to the user. */
+  file: string;
+  /** `expandSweep` of the spec. */
+  trials: PlannedTrial[];
+  /** The dataset fingerprint the keys were made with. */
+  datasetFingerprint: string;
+}): PlanSummary {
+  const { spec, trials } = options;
+  const groups = new Map<string, PlanSummary['groups'][number]>();
+  for (const trial of trials) {
+    const group = groups.get(trial.groupKey);
+    if (group) group.trials += 1;
+    else
+      groups.set(trial.groupKey, {
+        groupKey: trial.groupKey,
+        label: trial.groupLabel,
+        factors: trial.factors,
+        trials: 1,
+      });
+  }
+  const varying = varyingFactors(trials);
+  const summary: PlanSummary = {
+    sweep: spec.name,
+    file: options.file,
+    datasetFingerprint: options.datasetFingerprint,
+    groupCount: groups.size,
+    trialCount: trials.length,
+    seeds: spec.seeds,
+    varyingFactors: varying,
+    groups: [...groups.values()],
+    trials: trials.map((t) => ({
+      groupLabel: t.groupLabel,
+      seed: t.seed,
+      trialKey: t.trialKey,
+      groupKey: t.groupKey,
+      queue: t.queue,
+    })),
+    comparisons: spec.comparisons.map((c) => ({
+      name: c.name ?? '',
+      a: selectorText(c.a),
+      b: selectorText(c.b),
+    })),
+  };
+  if (spec.controlled && varying.length === 1) summary.controlledFactor = varying[0];
+  const adaptive = adaptiveText(spec);
+  if (adaptive !== undefined) summary.adaptive = adaptive;
+  if (spec.trainable) summary.trainable = plannedTrainable(spec.trainable);
+  return summary;
+}
+
+function table(rows: string[][]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The human-readable plan: header lines, the trial table, the comparisons. */
+export function formatPlan(summary: PlanSummary): string {
+  const lines = [
+    `sweep ${summary.sweep} (${summary.file}): ${summary.groupCount} group(s) × ${summary.seeds.length} seed(s) = ${summary.trialCount} trial(s)`,
+    `seeds: ${summary.seeds.join(', ')}`,
+    `varying factors: ${summary.varyingFactors.length > 0 ? summary.varyingFactors.join(', ') : '(none)'}`,
+  ];
+  if (summary.controlledFactor !== undefined)
+    lines.push(`controlled: exactly one factor varies: ${summary.controlledFactor}`);
+  if (summary.adaptive !== undefined) lines.push(`adaptive: ${summary.adaptive}`);
+  if (summary.trainable !== undefined) lines.push(trainableText(summary.trainable));
+  lines.push(`dataset fingerprint: ${summary.datasetFingerprint.slice(0, 16)}…`, '');
+  lines.push(
+    table([
+      ['GROUP', 'SEED', 'TRIAL KEY', 'QUEUE'],
+      ...summary.trials.map((t) => [
+        t.groupLabel,
+        String(t.seed),
+        t.trialKey.slice(0, KEY_PREFIX_LENGTH),
+        t.queue,
+      ]),
+    ]),
+  );
+  if (summary.comparisons.length > 0) {
+    lines.push('', 'comparisons:');
+    for (const c of summary.comparisons) lines.push(`  ${c.name}: ${c.a}  vs  ${c.b}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description(
+      'Validate a sweep spec and print its trials (groups, seeds, trial keys) without running anything.',
+    )
+    .argument('<spec>', 'sweep spec YAML file, or the name of a shipped sweep (e.g. quickstart)')
+    .option(
+      '--set <path=value>',
+      'override a spec field, e.g. --set dataset.train_size=50000 (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
+    .option('--json', 'print one JSON document')
+    .action(async (specArgument: string, options: { set: string[]; dataPath?: string; json?: boolean }) => {
+      const resolved = resolveSpecPath(specArgument);
+      const file = displaySpecPath({ given: specArgument, resolved });
+      const overrides = [
+        ...options.set,
+        ...(options.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(options.dataPath)}`]),
+      ];
+      const spec = await loadSweepSpec(specArgument, { overrides });
+      const fingerprint = await fingerprintDataset(spec.dataset);
+      const trials = expandSweep({ spec, datasetFingerprint: fingerprint });
+      const summary = summarizePlan({ spec, file, trials, datasetFingerprint: fingerprint });
+      if (options.json) printJson(summary);
+      else process.stdout.write(formatPlan(summary));
+    });
+}

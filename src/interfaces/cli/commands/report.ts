@@ -1,0 +1,63 @@
+/**
+ * `seedsweep report <sweep-id>`: statistics and comparisons of a sweep's finished trials, read back
+ * from the tracker (the spec and dataset fingerprint come from the sweep's workflow input; a sweep Temporal
+ * no longer knows is looked up in the tracker by id or name, see src/temporal/client/sweep-records.ts).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  buildReport,
+  parseReportFormat,
+  renderReport,
+  writeReport,
+} from '../../../reporting/analysis/report.js';
+import { backendLine, backendUsage } from '../../../reporting/results/backends.js';
+import { info } from '../output.js';
+import { loadSweep, requireRecords, withSweepLookup } from '../../../temporal/client/sweep-records.js';
+import { sweepArgument } from '../sweep-argument.js';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description(
+      "Statistics of a sweep's finished trials: per-group summaries, paired comparisons, the study's interpretation.",
+    )
+    .addArgument(
+      sweepArgument(
+        '<sweep-id>',
+        "the sweep id printed by 'seedsweep run' (see 'seedsweep list'), or a sweep name",
+      ),
+    )
+    .option('--format <format>', 'table | md | json | html', 'table')
+    .option(
+      '--out <dir>',
+      'write the report file here instead of printing it (html is always written; default reports/<sweep-id>)',
+    )
+    .action(async (sweepId: string, flags: { format: string; out?: string }) => {
+      const format = parseReportFormat(flags.format);
+      const sweep = await withSweepLookup((lookup) => loadSweep(lookup, sweepId));
+      const records = requireRecords(sweep, 'E_REPORT_NO_TRIALS');
+      const spec = sweep.input?.spec;
+      const report = buildReport({
+        sweepName: sweep.sweepName,
+        sweepId,
+        records,
+        comparisons: spec?.comparisons,
+        ...(spec?.objective ? { objective: spec.objective } : {}),
+        ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+      });
+      // HTML is a page to open, not something to print; other formats print unless --out is given.
+      if (flags.out || format === 'html') {
+        const outDir = path.resolve(flags.out ?? path.join('reports', sweepId));
+        const [written] = await writeReport({ report, formats: [format], outDir });
+        info(`report (${format}): ${written?.path}`);
+        process.stdout.write(`${written?.path}\n`);
+        return;
+      }
+      process.stdout.write(await renderReport({ report, format }));
+      if (format !== 'json') process.stdout.write('\n');
+      // The table is for people reading a terminal: say what the trials ran on (from their results).
+      const backends = format === 'table' ? backendLine(backendUsage(records)) : undefined;
+      if (backends !== undefined) process.stdout.write(`\n${backends}\n`);
+    });
+}

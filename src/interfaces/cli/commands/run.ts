@@ -1,0 +1,83 @@
+/** `seedsweep run <spec>`: validate, plan and submit a sweep; unless --detach, also work on it and show progress. */
+import type { Command } from 'commander';
+import { openTemporalSession } from '../../../temporal/client/session.js';
+import { submitSweep } from '../../../temporal/client/sweeps.js';
+import { fingerprintDataset } from '../../../datasets/plugins.js';
+import { expandSweep } from '../../../sweep-spec/expand.js';
+import { loadSweepSpec } from '../../../sweep-spec/load.js';
+import { reconnectMinutesFromEnv } from '../../../temporal/workers/reconnect-window.js';
+import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
+import { info, printJson, withEmbeddedServersNotice } from '../output.js';
+
+interface RunFlags {
+  detach?: boolean;
+  json?: boolean;
+  threads?: string;
+  set: string[];
+  dataPath?: string;
+  reuse?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Run a sweep: submit it to Temporal and (unless --detach) train in this process while showing progress.',
+    )
+    .argument('<spec>', 'sweep spec YAML file, or the name of a shipped sweep (e.g. quickstart)')
+    .option('--detach', 'submit and return at once; workers (seedsweep worker) do the training')
+    .option('--json', 'print one JSON document (the sweep id, or the summary when not detached)')
+    .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
+    .option(
+      '--set <path=value>',
+      'override a spec field, e.g. --set seeds={count: 5} (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
+    .option(
+      '--no-reuse',
+      'train trials again even when a sweep of another name finished the same trial key (same as --set reuse=false)',
+    )
+    .action((specFile: string, flags: RunFlags) =>
+      withEmbeddedServersNotice(async () => {
+        const threads = parseThreadsFlag(flags.threads);
+        // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
+        if (!flags.detach) reconnectMinutesFromEnv();
+        const overrides = [
+          ...flags.set,
+          ...(flags.dataPath === undefined ? [] : [`dataset.path=${JSON.stringify(flags.dataPath)}`]),
+          ...(flags.reuse === false ? ['reuse=false'] : []),
+        ];
+        const spec = await loadSweepSpec(specFile, { overrides });
+        const fingerprint = await fingerprintDataset(spec.dataset);
+        const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
+        const session = await openTemporalSession();
+        try {
+          const { sweepId, runId } = await submitSweep({
+            client: session.client,
+            spec,
+            datasetFingerprint: fingerprint,
+          });
+          if (!flags.json)
+            info(
+              `sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`,
+            );
+          if (flags.detach) {
+            if (flags.json) printJson({ sweepId, runId, trials: planned });
+            else
+              info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
+            return;
+          }
+          await followSweep({
+            session,
+            sweepId,
+            ...(threads !== undefined ? { threads } : {}),
+            ...(flags.json ? { json: true } : {}),
+          });
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,149 @@
+/** `seedsweep serve`: serve a trained model over HTTP following the SageMaker inference contract. */
+import type { Command } from 'commander';
+import { UserError } from '../../../core/common/errors.js';
+import { initBackend } from '../../../training/backends/backend.js';
+import { loadSweep, withSweepLookup } from '../../../temporal/client/sweep-records.js';
+import {
+  describeResolvedModel,
+  resolveBestModel,
+  resolveModel,
+  type ModelTracker,
+  type ResolvedModel,
+} from '../../../serving/model-source.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PORT,
+  startInferenceServer,
+  type InferenceServer,
+} from '../../../serving/server.js';
+import { info } from '../output.js';
+
+/** Options of {@link serveModel}, filled from the command line. */
+export interface ServeOptions {
+  /** MLflow run id: serve its `model/` artifacts (downloaded into the cache). */
+  run?: string;
+  /** Sweep id or name: serve its best finished trial by the sweep's objective (reused trials included). */
+  best?: string;
+  /** Serve a local model folder. */
+  modelDir?: string;
+  /** @default 8080 */
+  port?: number;
+  /** @default '127.0.0.1' (use 0.0.0.0 to accept connections from other hosts) */
+  host?: string;
+  /** @default derived from the model's input size (128 for 32×32×3 images) */
+  maxBatch?: number;
+  /** @default 6 MiB */
+  maxBodyBytes?: number;
+  /** Download run artifacts again even when cached. @default false */
+  refresh?: boolean;
+  /**
+   * The tracker `--run` and `--best` read through (not a flag: for callers and tests).
+   * @default the tracker of `MLFLOW_TRACKING_URI`, or of the embedded local server (see resolveModel)
+   */
+  tracker?: ModelTracker;
+}
+
+/**
+ * `--best <sweep>`: the sweep's finished trials found as `report` finds them (through Temporal, its
+ * plan's trials, including those reused from earlier sweeps, whose models live on those sweeps' runs;
+ * else in the tracker by sweep id or name), the best of them by the sweep's objective.
+ */
+async function resolveBestOfSweep(ref: string, tracker: ModelTracker | undefined): Promise<ResolvedModel> {
+  const { sweep, lookupTracker } = await withSweepLookup(async (lookup) => ({
+    sweep: await loadSweep(lookup, ref),
+    lookupTracker: lookup.tracker,
+  }));
+  const objective = sweep.input?.spec.objective;
+  return resolveBestModel({
+    sweepId: sweep.sweepId ?? sweep.ref,
+    trials: sweep.records,
+    tracker: tracker ?? lookupTracker,
+    ...(objective ? { objective } : {}),
+  });
+}
+
+/**
+ * The model of `--run | --best | --model-dir`; `--best` alone looks the sweep up as `report` does
+ * (see {@link resolveBestOfSweep}). Shared by `serve` and `package`.
+ */
+export async function resolveCliModel(
+  options: Pick<ServeOptions, 'run' | 'best' | 'modelDir' | 'refresh' | 'tracker'>,
+): Promise<ResolvedModel> {
+  const onlyBest = options.best !== undefined && options.run === undefined && options.modelDir === undefined;
+  return onlyBest ? resolveBestOfSweep(options.best!, options.tracker) : resolveModel(options);
+}
+
+/** Initialises the TF.js backend, resolves the model and starts the server (what the command does before waiting). */
+export async function serveModel(
+  options: ServeOptions,
+): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
+  // The backend first, so that the model is checked on the backend that will serve it.
+  const backend = await initBackend();
+  const resolved = await resolveCliModel(options);
+  info(`serving ${describeResolvedModel(resolved)} (TF.js backend ${backend.name})`);
+  const server = await startInferenceServer({
+    modelDir: resolved.dir,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? DEFAULT_PORT,
+    ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    log: info,
+  });
+  info(`listening on ${server.url}: GET /ping, POST /invocations, GET /model`);
+  return { server, resolved };
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UserError(
+        'E_BAD_ARGUMENT',
+        `${name} is "${value}"; expected an integer from ${min} to ${max}`,
+      );
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Serve a trained model over HTTP (SageMaker contract: GET /ping, POST /invocations) until Ctrl-C.',
+    )
+    .option(
+      '--run <mlflow-run-id>',
+      "serve the run's model/ artifacts (downloaded from MLflow into the cache)",
+    )
+    .option(
+      '--best <sweep>',
+      "serve the sweep's best finished trial by its objective (default: highest final test accuracy), trials reused from earlier sweeps included; a sweep id or name",
+    )
+    .option('--model-dir <dir>', 'serve a local model folder (model.json, weights.bin, manifest.json)')
+    .option(
+      '--port <port>',
+      `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,
+      integer('--port', 0, 65535),
+    )
+    .option('--host <host>', 'interface to listen on; 0.0.0.0 accepts other hosts (default 127.0.0.1)')
+    .option(
+      '--max-batch <n>',
+      'most examples per request (default: from the input size, 128 for 32×32×3 images, up to 4096)',
+      integer('--max-batch', 1, 100_000),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      `largest request body (default ${DEFAULT_MAX_BODY_BYTES})`,
+      integer('--max-body-bytes', 1, 2 ** 31 - 1),
+    )
+    .option('--refresh', 'download run artifacts again even when cached')
+    .action(async (options: ServeOptions) => {
+      const { server } = await serveModel(options);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      info('stopping the inference server');
+      await server.close();
+    });
+}

@@ -1,0 +1,64 @@
+/** Errors in sweep spec files: every problem located by file, line, column and field path. */
+import { UserError } from '../core/common/errors.js';
+
+/** A path inside the YAML document: keys and list indices, e.g. `['variants', 'grid', 'kernel_size', 1]`. */
+export type SpecPath = readonly (string | number)[];
+
+/** One problem found in a spec. */
+export interface SpecProblem {
+  file: string;
+  /** 1-based line of the offending value (or key), when it is in the file. */
+  line?: number;
+  /** 1-based column. */
+  column?: number;
+  /** Field path as written in messages, e.g. `variants.grid.kernel_size[1]`; empty for the whole document. */
+  path: string;
+  /** What was found and what was expected. */
+  message: string;
+}
+
+/** `variants.grid.kernel_size[1]`. */
+export function formatPath(path: SpecPath): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? part : `.${part}`;
+  }
+  return text;
+}
+
+/** One line per problem: `file:line:column: path: message`. */
+export function formatProblem(problem: SpecProblem): string {
+  const where =
+    problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
+  return problem.path ? `${where}: ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`;
+}
+
+/** How a found value reads in a message: strings quoted, missing values as "nothing". */
+export function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  const json = JSON.stringify(value);
+  const short = json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  return Array.isArray(value) ? `a list ${short}` : `a mapping ${short}`;
+}
+
+/** Thrown by spec loading when a spec is invalid; lists every problem found, not just the first. */
+export class SpecError extends UserError {
+  /** The file the spec came from. */
+  readonly file: string;
+  /** Every problem, in document order. */
+  readonly problems: readonly SpecProblem[];
+
+  constructor(file: string, problems: readonly SpecProblem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(
+      'E_SPEC_INVALID',
+      `invalid sweep spec ${file} (${count}):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
+    this.file = file;
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The aggregation activity: finished trials of the sweep's plan → report (statistics, table, files),
+ * whose files and status are logged to the sweep's parent run. Planned trials without a result
+ * (`input.missing`: stopped by a pruner, failed, …) are stated in the report, never silently left out.
+ */
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { buildReport, ReportFormat, renderTable, writeReport } from '../../reporting/analysis/report.js';
+import type { TrialRecord } from '../../reporting/analysis/types.js';
+import { backendUsage } from '../../reporting/results/backends.js';
+import { expandSweep } from '../../sweep-spec/expand.js';
+import type { Tracker } from '../../tracking/types.js';
+import type { AggregateInput, AggregateOutput } from '../shared/shared.js';
+
+export interface AggregateDeps {
+  tracker: Tracker;
+  /** Reports go to `<reportRoot>/<sweepId>` unless the input names a folder. */
+  reportRoot: string;
+}
+
+/** Report formats written for every sweep. */
+const REPORT_FORMATS: ReportFormat[] = [
+  ReportFormat.json,
+  ReportFormat.md,
+  ReportFormat.html,
+  ReportFormat.table,
+];
+
+/**
+ * Input of the aggregation activity: the workflow's input plus, optionally, the trial keys whose
+ * records may come from sweeps of other names (trials the workflow reused rather than ran).
+ */
+export type AggregateActivityInput = AggregateInput & {
+  /** Planned trial keys that, when no sweep of this name finished them, are looked up under any sweep name. */
+  trialKeys?: string[];
+  /** An adaptive sweep's plan as it grew (its spec alone gives only the first trials). */
+  plannedKeys?: string[];
+};
+
+/**
+ * The finished trials of a sweep's plan: finished by this sweep or by an earlier one of the same
+ * name (those were skipped, not rerun), one record per trial key, this sweep's own record preferred.
+ * Keys of `trialKeys` (within the plan) that no sweep of this name finished are then looked up under
+ * every sweep name; such a record keeps the sweep id it ran in.
+ */
+export async function collectSweepRecords(options: {
+  tracker: Tracker;
+  spec: AggregateInput['spec'];
+  datasetFingerprint: string;
+  sweepId: string;
+  trialKeys?: string[];
+  plannedKeys?: string[];
+  /** Trials the pruner stopped: not results, even if an attempt finished anyway. */
+  stoppedKeys?: string[];
+}): Promise<TrialRecord[]> {
+  const planned = new Set(
+    options.plannedKeys ??
+      expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map(
+        (t) => t.trialKey,
+      ),
+  );
+  for (const key of options.stoppedKeys ?? []) planned.delete(key);
+  const byKey = new Map<string, TrialRecord>();
+  for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
+    if (!planned.has(record.trialKey)) continue;
+    const current = byKey.get(record.trialKey);
+    if (!current || record.sweepId === options.sweepId) byKey.set(record.trialKey, record);
+  }
+  // A spec that allows reuse (the default) may have skipped trials finished under other sweep names.
+  const reusable = options.trialKeys ?? (options.spec.reuse === false ? [] : [...planned]);
+  const elsewhere = [...new Set(reusable)].filter((key) => planned.has(key) && !byKey.has(key));
+  if (elsewhere.length > 0) {
+    for (const record of await options.tracker.finishedTrialsByKeys(elsewhere)) {
+      if (planned.has(record.trialKey) && !byKey.has(record.trialKey)) byKey.set(record.trialKey, record);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** How long aggregation waits for finished trials' records to reach the tracking server. */
+const RECORDS_WAIT_MS = 20 * 60_000;
+
+/**
+ * Trials the workflow saw finish whose records are not on the tracking server yet: their writes are
+ * journaled on the worker that ran them (the server was away) and still on their way.
+ */
+function recordsNotArrived(input: AggregateActivityInput, records: TrialRecord[]): string[] {
+  const planned =
+    input.plannedKeys ??
+    expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint }).map((t) => t.trialKey);
+  const without = new Set([...(input.missing ?? []).map((m) => m.trialKey), ...(input.stoppedKeys ?? [])]);
+  const have = new Set(records.map((r) => r.trialKey));
+  return planned.filter((key) => !without.has(key) && !have.has(key));
+}
+
+/** Milliseconds since this activity was first scheduled (0 outside an activity, e.g. in tests). */
+function sinceFirstScheduled(): number {
+  try {
+    return Date.now() - Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Builds the `aggregateSweep` activity. */
+export function createAggregate(deps: AggregateDeps) {
+  return async function aggregateSweep(input: AggregateActivityInput): Promise<AggregateOutput> {
+    const stopHeartbeats = keepAlive();
+    try {
+      return await aggregate(input);
+    } finally {
+      stopHeartbeats();
+    }
+  };
+
+  async function aggregate(input: AggregateActivityInput): Promise<AggregateOutput> {
+    const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
+    const notArrived = recordsNotArrived(input, records);
+    if (notArrived.length > 0 && sinceFirstScheduled() < RECORDS_WAIT_MS) {
+      // Retried by Temporal: a report without them would quietly count fewer seeds.
+      throw new Error(
+        `${notArrived.length} finished trial(s) of sweep ${input.sweepId} have no record on the tracking server yet ` +
+          `(e.g. ${notArrived[0]?.slice(0, 12)}): their writes are journaled on the worker that ran them and are sent ` +
+          `once the server answers; aggregation is retried for up to ${RECORDS_WAIT_MS / 60_000} minutes, then reports without them.`,
+      );
+    }
+    const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
+    if (records.length === 0) {
+      // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.
+      await deps.tracker.finishSweep(input.sweepId, { status: input.status });
+      const missing = input.missing?.length ?? 0;
+      const table =
+        missing > 0
+          ? `(no finished trials: no report; ${missing} planned ${missing === 1 ? 'trial' : 'trials'} without a result)`
+          : '(no finished trials: no report)';
+      return { records: 0, reportDir: outDir, files: [], table };
+    }
+    const report = buildReport({
+      sweepName: input.spec.name,
+      sweepId: input.sweepId,
+      records,
+      comparisons: input.spec.comparisons,
+      ...(input.spec.objective ? { objective: input.spec.objective } : {}),
+      ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
+      // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
+      ...(input.missing ? { missing: input.missing } : {}),
+    });
+    const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
+    await deps.tracker.finishSweep(input.sweepId, {
+      status: input.status,
+      files: files.map((localPath) => ({ localPath, artifactPath: `report/${path.basename(localPath)}` })),
+    });
+    return {
+      records: records.length,
+      reportDir: outDir,
+      files,
+      table: renderTable(report),
+      backends: backendUsage(records),
+    };
+  }
+}
+
+/** Heartbeats every 5 s while inside an activity (none in tests); returns the stop function. */
+function keepAlive(): () => void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return () => undefined;
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,116 @@
+/**
+ * What commands that read results back (`report`, `export`, `compare`) share: a sweep the user names
+ * → its finished trials in the tracker.
+ *
+ * A sweep id known to Temporal gives the sweep's plan (spec and dataset fingerprint from the workflow
+ * input): its records are the planned trials finished by it or, reused, by an earlier sweep of the same
+ * name. Otherwise the argument is looked up in the tracker alone: first as a sweep id (the trials that
+ * ran in it), then as a sweep name (the finished trials of every sweep of that name).
+ */
+import { collectSweepRecords } from '../activities/aggregate.js';
+import { openTemporalSession } from './session.js';
+import { latestInput } from './sweeps.js';
+import { isUserError, UserError } from '../../core/common/errors.js';
+import { stateDir } from '../../core/common/paths.js';
+import type { TrialRecord } from '../../core/domain/trial.js';
+import { createTracker } from '../../tracking/index.js';
+import type { Tracker } from '../../tracking/types.js';
+import type { SweepWorkflowInput } from '../shared/shared.js';
+
+/** Where sweeps are looked up: Temporal (workflow inputs) and the tracker. */
+export interface SweepLookup {
+  /** The sweep's workflow input; undefined when Temporal knows no sweep with this id. */
+  input(sweepId: string): Promise<SweepWorkflowInput | undefined>;
+  tracker: Tracker;
+}
+
+export interface LoadedSweep {
+  /** The argument as given. */
+  ref: string;
+  /** The sweep id, when the argument was one (Temporal's or the tracker's). */
+  sweepId?: string;
+  sweepName: string;
+  /** The workflow input, when Temporal knows the sweep. */
+  input?: SweepWorkflowInput;
+  /** How the argument was resolved. */
+  resolvedBy: 'temporal' | 'tracker-sweep-id' | 'tracker-sweep-name';
+  /** One record per trial key; may be empty for a sweep known to Temporal with nothing finished yet. */
+  records: TrialRecord[];
+}
+
+/** One record per trial key, the first one met. */
+function uniqueByTrialKey(records: readonly TrialRecord[]): TrialRecord[] {
+  const byKey = new Map<string, TrialRecord>();
+  for (const record of records) if (!byKey.has(record.trialKey)) byKey.set(record.trialKey, record);
+  return [...byKey.values()];
+}
+
+/**
+ * The finished trials of the sweep `ref` (an id or a name). Throws `E_SWEEP_NOT_FOUND` when neither
+ * Temporal nor the tracker knows it.
+ */
+export async function loadSweep(lookup: SweepLookup, ref: string): Promise<LoadedSweep> {
+  const input = await lookup.input(ref);
+  if (input) {
+    const records = await collectSweepRecords({
+      tracker: lookup.tracker,
+      spec: input.spec,
+      datasetFingerprint: input.datasetFingerprint,
+      sweepId: ref,
+    });
+    return { ref, sweepId: ref, sweepName: input.spec.name, input, resolvedBy: 'temporal', records };
+  }
+  const byId = await lookup.tracker.finishedTrials({ sweepId: ref });
+  if (byId.length > 0) {
+    return {
+      ref,
+      sweepId: ref,
+      sweepName: ref,
+      resolvedBy: 'tracker-sweep-id',
+      records: uniqueByTrialKey(byId),
+    };
+  }
+  const byName = await lookup.tracker.finishedTrials({ sweepName: ref });
+  if (byName.length > 0) {
+    return { ref, sweepName: ref, resolvedBy: 'tracker-sweep-name', records: uniqueByTrialKey(byName) };
+  }
+  throw new UserError(
+    'E_SWEEP_NOT_FOUND',
+    `no sweep with id or name '${ref}' (Temporal does not know the id and the tracker has no finished trials under it); 'seedsweep list' shows the known ones.`,
+  );
+}
+
+/**
+ * Runs `fn` with a lookup over the environment's Temporal server and tracker (starting the embedded
+ * ones when their addresses are unset); the Temporal connection is closed afterwards.
+ */
+export async function withSweepLookup<T>(fn: (lookup: SweepLookup) => Promise<T>): Promise<T> {
+  const session = await openTemporalSession();
+  try {
+    const tracker = await createTracker({ stateDir: stateDir() });
+    return await fn({
+      tracker,
+      input: async (sweepId) => {
+        try {
+          return await latestInput(session.client, sweepId);
+        } catch (error) {
+          if (isUserError(error) && error.code === 'E_SWEEP_NOT_FOUND') return undefined;
+          throw error;
+        }
+      },
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/** The records of `ref`, refusing a sweep with no finished trial (`code` names the command's error). */
+export function requireRecords(sweep: LoadedSweep, code: string): TrialRecord[] {
+  if (sweep.records.length === 0) {
+    throw new UserError(
+      code,
+      `sweep ${sweep.ref} has no finished trials in the tracker yet; check 'seedsweep status ${sweep.ref}' and run 'seedsweep sync' if the tracker was down.`,
+    );
+  }
+  return sweep.records;
+}
