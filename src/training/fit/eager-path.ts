@@ -7,6 +7,7 @@
  */
 import * as tf from '../backends/tfjs.js';
 import { UserError } from '../../core/common/errors.js';
+import { NATIVE_SETUP_COMMAND } from '../backends/native-probe.js';
 import type { CheckpointArray } from '../runner/checkpoint.js';
 import { createSpecOptimizer, optimizerIdentity } from '../optimizers/from-spec.js';
 import type { BatchSums, HostBatch, TrainingPath, TrainingPathOptions } from '../training-path.js';
@@ -25,6 +26,28 @@ function fixedShape(shape: readonly (number | null)[], what: string): number[] {
       `the model's ${what} has an open dimension [n, ${shape.map((d) => d ?? '?').join(', ')}]; give it a fixed size (e.g. inputShape on the first layer).`,
     );
   return shape as number[];
+}
+
+/** TF.js' error for an op the active backend has no kernel for (e.g. a gradient wasm lacks). */
+const MISSING_KERNEL = /^Kernel '(\w+)' not registered for backend '(\w+)'/;
+
+/**
+ * Runs a step; a kernel the backend lacks is the user's choice of model and backend, not a crash:
+ * one line naming the kernel and the backend that has it.
+ * @throws UserError `E_BACKEND_CANNOT_TRAIN` when the backend has no kernel for an op of the step.
+ */
+function withKernelCheck<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const missing = error instanceof Error ? MISSING_KERNEL.exec(error.message) : null;
+    if (!missing) throw error;
+    throw new UserError(
+      'E_BACKEND_CANNOT_TRAIN',
+      `the ${missing[2]} backend has no '${missing[1]}' kernel, which this model's training step needs; train it on the native TensorFlow backend (SEEDSWEEP_BACKEND=tensorflow, built by \`${NATIVE_SETUP_COMMAND}\`) or change the model.`,
+      { cause: error },
+    );
+  }
 }
 
 /** Sums as numbers, from scalars the caller owns (disposed here). */
@@ -69,23 +92,25 @@ export function createEagerPath(options: TrainingPathOptions): TrainingPath {
     optimizerIdentity: optimizerIdentity(options.optimizer),
 
     trainBatch(batch) {
-      const { value, sums } = randomness.run(batch.epoch, batch.step, () =>
-        tf.tidy(() => {
-          const { x, y } = tensors(batch);
-          let kept: tf.Scalar[] = [];
-          const { value, grads } = tf.variableGrads(() => {
-            const output = model.apply(x, { training: true }) as tf.Tensor;
-            // The forward pass runs in its own tidy scope: keep the metrics it computes.
-            kept = metrics.map((m) => tf.keep(metricSum(m, loss, output, y)));
-            return batchLoss(loss, output, y, 'mean');
-          }, variables);
-          // A weight the loss does not reach gets no gradient: it takes a zero one (Adam's moments still decay).
-          optimizer.applyGradients(
-            variables,
-            variables.map((v) => grads[v.name] ?? tf.zerosLike(v)),
-          );
-          return { value, sums: kept };
-        }),
+      const { value, sums } = withKernelCheck(() =>
+        randomness.run(batch.epoch, batch.step, () =>
+          tf.tidy(() => {
+            const { x, y } = tensors(batch);
+            let kept: tf.Scalar[] = [];
+            const { value, grads } = tf.variableGrads(() => {
+              const output = model.apply(x, { training: true }) as tf.Tensor;
+              // The forward pass runs in its own tidy scope: keep the metrics it computes.
+              kept = metrics.map((m) => tf.keep(metricSum(m, loss, output, y)));
+              return batchLoss(loss, output, y, 'mean');
+            }, variables);
+            // A weight the loss does not reach gets no gradient: it takes a zero one (Adam's moments still decay).
+            optimizer.applyGradients(
+              variables,
+              variables.map((v) => grads[v.name] ?? tf.zerosLike(v)),
+            );
+            return { value, sums: kept };
+          }),
+        ),
       );
       // Weight each batch by its size: the epoch mean is over examples, the last batch may be short.
       const lossSum = value.dataSync()[0]! * batch.count;
@@ -94,11 +119,13 @@ export function createEagerPath(options: TrainingPathOptions): TrainingPath {
     },
 
     evaluateBatch(batch) {
-      const [lossSum, ...sums] = tf.tidy(() => {
-        const { x, y } = tensors(batch);
-        const output = model.apply(x, { training: false }) as tf.Tensor;
-        return [batchLoss(loss, output, y, 'sum'), ...metrics.map((m) => metricSum(m, loss, output, y))];
-      });
+      const [lossSum, ...sums] = withKernelCheck(() =>
+        tf.tidy(() => {
+          const { x, y } = tensors(batch);
+          const output = model.apply(x, { training: false }) as tf.Tensor;
+          return [batchLoss(loss, output, y, 'sum'), ...metrics.map((m) => metricSum(m, loss, output, y))];
+        }),
+      );
       const value = lossSum!.dataSync()[0]!;
       lossSum!.dispose();
       return readSums(metrics, value, sums);

@@ -51,6 +51,21 @@ let initSeed = 1000;
 /** A seeded Glorot initialiser (each call a new stream). */
 const glorot = () => tf.initializers.glorotUniform({ seed: initSeed++ });
 
+/**
+ * `entry.build()` with its initialisers' seeds counted from `base`: the same weights on every call.
+ * A trial's `build` must repeat (a killed trial rebuilds before it resumes, and must have trained
+ * from the weights an uninterrupted run starts from); plain `build()` draws new seeds each call.
+ */
+export function buildRepeatable(entry: ZooEntry, base: number): tf.LayersModel {
+  const saved = initSeed;
+  initSeed = base;
+  try {
+    return entry.build();
+  } finally {
+    initSeed = saved;
+  }
+}
+
 function uniform(length: number, seed: number, low = -1, high = 1): Float32Array {
   const random = mulberry32(seed);
   return Float32Array.from({ length }, () => low + (high - low) * random());
