@@ -1,5 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files run up to this many at a time, unit and integration together: most integration time is
+ * spent waiting on servers, processes and polls rather than on the 2 cores, so files overlap well.
+ * Every integration file names its own sweeps, queues and state folders, so they share the servers
+ * safely; the one that restarts a server (server-restart) and the chaos suite start their own.
+ */
+const workers = Number(process.env['SEEDSWEEP_TEST_WORKERS'] ?? 3);
+
 // Two projects: fast unit tests (fakes allowed) and integration tests that talk to a real
 // Temporal dev server and a real MLflow server started by tests/integration/global-setup.ts.
 export default defineConfig({
@@ -7,6 +15,8 @@ export default defineConfig({
     // Tests pin wasm-backend results (and trial keys without a backend); the native backend's own
     // tests name it explicitly (tests/integration/temporal/native-training.test.ts).
     env: { SEEDSWEEP_BACKEND: 'wasm' },
+    // One number for every project: vitest runs projects of one group with one worker count.
+    maxWorkers: workers,
     projects: [
       {
         test: {
@@ -23,8 +33,6 @@ export default defineConfig({
           globalSetup: ['tests/integration/global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
-          // Integration suites share two servers and the machine's 2 cores: run files one by one.
-          fileParallelism: false,
         },
       },
     ],

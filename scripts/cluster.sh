@@ -177,7 +177,7 @@ start_proc() {
       mapfile -t envs < <(host_env "$host")
       # shellcheck disable=SC2016 # expanded by that sh, not here
       cmd=(unshare --uts sh -c 'hostname "$0" && exec "$@"' "$ns"
-        env "${envs[@]}" node --import tsx "$ROOT/workers/main.ts" --threads 1 "${extra[@]}")
+        env "${envs[@]}" node --import tsx "$ROOT/src/temporal/workers/main.ts" --threads 1 "${extra[@]}")
       ;;
   esac
   echo "=== $(date -u +%FT%TZ) start $proc on $ns: ${cmd[*]}" >>"$log"

@@ -7,8 +7,17 @@
  * per-user cache's venv, where the project's copy of seedsweep must find them (the project has no
  * .venv). The cache is the one `bash scripts/setup.sh` populated, so setup only checks it.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nativeBuildStatus } from '../../../src/training/backends/native-probe.js';
@@ -90,7 +99,16 @@ describe('seedsweep installed into a fresh project', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(inject('integrationDir'), 'package-'));
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO });
+    // Packed from a copy of the tree: `npm pack` rebuilds dist/ (prepack), and other test files running
+    // at the same time start the CLI from the repository's dist/.
+    const source = path.join(work, 'source');
+    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO })
+      .toString()
+      .split('\0')
+      .filter((f) => f && !f.startsWith('dist/') && existsSync(path.join(REPO, f)));
+    for (const file of tracked) cpSync(path.join(REPO, file), path.join(source, file));
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(source, 'node_modules'));
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: source });
     expectOk('npm pack', packed);
     const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
       { filename: string },

@@ -220,6 +220,8 @@ const listProblems = [
 
 /** One thing to run: a README block or an example command, as a bash script. */
 interface Run {
+  /** Which test file runs it (the two run side by side: README blocks, example commands). */
+  part: 'readme' | 'examples';
   name: string;
   script: string;
   /** How it differs from what the docs say, if at all. */
@@ -235,6 +237,7 @@ const runs: Run[] = [
       // `<sweep-id>` is the sweep the block itself ran first (its `run` prints `sweep <id>: …` at once).
       if (block.text.includes('<sweep-id>')) notes.push('<sweep-id> = the sweep its first run started');
       return {
+        part: 'readme' as const,
         name: blockName(block),
         script: lines
           .map((l) => l.line)
@@ -247,7 +250,12 @@ const runs: Run[] = [
     .filter((command) => !SKIPPED_EXAMPLES.some((s) => command.includes(s.command)))
     .map((command) => {
       const { line, note } = cheaperLine(command);
-      return { name: `examples/README.md: ${command}`, script: line, ...(note ? { note } : {}) };
+      return {
+        part: 'examples' as const,
+        name: `examples/README.md: ${command}`,
+        script: line,
+        ...(note ? { note } : {}),
+      };
     }),
 ];
 
@@ -282,223 +290,233 @@ function ending(o: Outcome): string {
 
 const tail = (text: string, lines = 40) => text.trimEnd().split('\n').slice(-lines).join('\n');
 
-let workDir = '';
-let childEnv: NodeJS.ProcessEnv = {};
-let tracker: Tracker;
-let connection: NativeConnection;
-let client: Client;
-/** Entries of ROOT_OUTPUTS before this file ran (undefined: absent), to remove only what blocks made. */
-const rootBefore = new Map<string, Set<string> | undefined>();
-const report: string[] = [];
+/**
+ * Registers one file's half of the runs: README.md's blocks (with the checks that every block and example
+ * is run or listed), or examples/README.md's commands. Two files so that vitest runs them side by side.
+ */
+export function describeRuns(part: 'readme' | 'examples'): void {
+  let workDir = '';
+  let childEnv: NodeJS.ProcessEnv = {};
+  let tracker: Tracker;
+  let connection: NativeConnection;
+  let client: Client;
+  /** Entries of ROOT_OUTPUTS before this file ran (undefined: absent), to remove only what blocks made. */
+  const rootBefore = new Map<string, Set<string> | undefined>();
+  const report: string[] = [];
 
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(inject('integrationDir'), 'readme-'));
-  childEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    MLFLOW_TRACKING_URI: inject('mlflowUri'),
-    SEEDSWEEP_STATE_DIR: path.join(workDir, 'state'),
-  };
-  for (const name of [
-    'SEEDSWEEP_BACKEND',
-    'SEEDSWEEP_CHECKPOINT_DIR',
-    'SEEDSWEEP_MODEL_DIR',
-    'SEEDSWEEP_WORKFLOW_BUNDLE',
-  ])
-    delete childEnv[name];
-  for (const name of ROOT_OUTPUTS) {
-    const dir = path.join(PACKAGE_ROOT, name);
-    rootBefore.set(name, existsSync(dir) ? new Set(readdirSync(dir)) : undefined);
-  }
-  process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
-  tracker = await createTracker({ stateDir: path.join(workDir, 'tracker') });
-  ({ connection, client } = await connect());
-  console.log(
-    `README and examples run on the backend automatic selection picks: ${expected.name} (${expected.why})`,
-  );
-});
-
-afterAll(async () => {
-  for (const [name, before] of rootBefore) {
-    const dir = path.join(PACKAGE_ROOT, name);
-    if (!existsSync(dir)) continue;
-    if (before === undefined) rmSync(dir, { recursive: true, force: true });
-    else
-      for (const entry of readdirSync(dir))
-        if (!before.has(entry)) rmSync(path.join(dir, entry), { recursive: true, force: true });
-  }
-  await connection?.close();
-  console.log(`README and examples, on ${expected.name}:\n${report.join('\n')}`);
-});
-
-/** Runs `script` with `bash -e` at the repo root, all output to one file that the script can read. */
-async function runScript(name: string, script: string, timeoutMs: number): Promise<Outcome> {
-  const stem = name.replace(/[^a-zA-Z0-9]+/g, '-').slice(0, 60);
-  const file = path.join(workDir, `${stem}.sh`);
-  const log = path.join(workDir, `${stem}.log`);
-  writeFileSync(
-    file,
-    [
-      '# The first sweep id this script printed (`seedsweep run` says `sweep <id>: …` on submitting).',
-      'first_sweep_id() {',
-      `  grep -m1 -oE '^sweep ${SWEEP_ID}' "$SEEDSWEEP_TEST_OUTPUT" | cut -d' ' -f2 | grep . ||`,
-      "    echo 'readme-blocks test: no sweep id printed before <sweep-id>' >&2",
-      '}',
-      script,
-      '',
-    ].join('\n'),
-  );
-  const fd = openSync(log, 'w');
-  const started = Date.now();
-  const child = spawn('bash', ['-e', file], {
-    cwd: PACKAGE_ROOT,
-    env: { ...childEnv, SEEDSWEEP_TEST_OUTPUT: log },
-    stdio: ['ignore', fd, fd],
-    detached: true, // its own process group, to end whatever it left behind
-  });
-  closeSync(fd);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    process.kill(-child.pid!, 'SIGKILL');
-  }, timeoutMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.once('exit', (c, s) => resolve([c, s])),
-  );
-  clearTimeout(timer);
-  try {
-    process.kill(-child.pid!, 'SIGKILL'); // anything the script started in the background
-  } catch {
-    // The group is gone: nothing was left behind.
-  }
-  return {
-    code,
-    signal,
-    timedOut,
-    output: readFileSync(log, 'utf8'),
-    seconds: (Date.now() - started) / 1000,
-  };
-}
-
-/** Ends sweeps a script left running (`run --detach` with no worker), so later suites' workers do not get them. */
-async function terminateLeftovers(output: string): Promise<string[]> {
-  const ids = new Set([...output.matchAll(new RegExp(`^sweep (${SWEEP_ID}):`, 'gm'))].map((m) => m[1]!));
-  const ended: string[] = [];
-  for (const id of ids) {
-    const handle = client.workflow.getHandle(id);
-    if ((await handle.describe()).status.name !== 'RUNNING') continue;
-    await handle.terminate('readme-blocks test: left running by a detached run');
-    ended.push(id);
-  }
-  return ended;
-}
-
-describe('every README block and example is run or listed with a reason', () => {
-  it('each README shell block is run or in SKIPPED_BLOCKS, and each entry names a block that exists', () => {
-    expect(readmeBlocks.length).toBeGreaterThan(0);
-    expect(listProblems).toEqual([]);
-    for (const block of readmeBlocks) {
-      const commands = commandLines(block.text);
-      // A placeholder the test cannot fill would make the block fail for the wrong reason.
-      const unknown = commands.flatMap((c) => [...c.matchAll(/<[a-z][a-z-]*>/g)].map((m) => m[0]));
-      if (skipOf(block) === undefined)
-        expect(
-          unknown.filter((p) => p !== '<sweep-id>'),
-          `${blockName(block)}: placeholders`,
-        ).toEqual([]);
+  beforeAll(async () => {
+    workDir = mkdtempSync(path.join(inject('integrationDir'), `${part}-`));
+    childEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      MLFLOW_TRACKING_URI: inject('mlflowUri'),
+      SEEDSWEEP_STATE_DIR: path.join(workDir, 'state'),
+    };
+    for (const name of [
+      'SEEDSWEEP_BACKEND',
+      'SEEDSWEEP_CHECKPOINT_DIR',
+      'SEEDSWEEP_MODEL_DIR',
+      'SEEDSWEEP_WORKFLOW_BUNDLE',
+    ])
+      delete childEnv[name];
+    for (const name of ROOT_OUTPUTS) {
+      const dir = path.join(PACKAGE_ROOT, name);
+      rootBefore.set(name, existsSync(dir) ? new Set(readdirSync(dir)) : undefined);
     }
+    process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
+    tracker = await createTracker({ stateDir: path.join(workDir, 'tracker') });
+    ({ connection, client } = await connect());
+    console.log(
+      `README and examples run on the backend automatic selection picks: ${expected.name} (${expected.why})`,
+    );
   });
 
-  it('each examples/*/*.yaml and examples/*/run.ts is run by a README block or an examples/README.md command, or listed', () => {
-    const dir = path.join(PACKAGE_ROOT, 'examples');
-    const files = readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .flatMap((d) =>
-        readdirSync(path.join(dir, d.name))
-          .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml') || f === 'run.ts')
-          .map((f) => `examples/${d.name}/${f}`),
-      );
-    expect(files.length).toBeGreaterThan(0);
-    const commands = [...readmeBlocks.flatMap((b) => commandLines(b.text)), ...exampleCommands];
-    for (const file of files)
-      expect(
-        commands.some((c) => c.split(/\s+/).includes(file)),
-        `${file}: no command in README.md or examples/README.md runs it; say how users run it there`,
-      ).toBe(true);
-  });
-});
-
-describe(`README blocks and examples, as users run them, on the automatic backend (${expected.name})`, () => {
-  for (const block of readmeBlocks) {
-    const skip = skipOf(block);
-    if (skip) {
-      it.skip(`${blockName(block)}: skipped, ${skip.reason}`, () => {});
-      report.push(`  skipped  ${blockName(block)}: ${skip.reason}`);
+  afterAll(async () => {
+    for (const [name, before] of rootBefore) {
+      const dir = path.join(PACKAGE_ROOT, name);
+      if (!existsSync(dir)) continue;
+      if (before === undefined) rmSync(dir, { recursive: true, force: true });
+      else
+        for (const entry of readdirSync(dir))
+          if (!before.has(entry)) rmSync(path.join(dir, entry), { recursive: true, force: true });
     }
-  }
-  for (const entry of SKIPPED_EXAMPLES) report.push(`  skipped  ${entry.command}: ${entry.reason}`);
+    await connection?.close();
+    console.log(
+      `${part === 'readme' ? 'README blocks' : 'examples'}, on ${expected.name}:\n${report.join('\n')}`,
+    );
+  });
 
-  for (const run of runs) {
-    it(`${run.name}${run.note ? ` [${run.note}]` : ''}`, async () => {
-      // Nothing runs while SKIPPED_BLOCKS is stale (an entry that matches nothing would run its block).
-      expect(skipProblems, 'fix SKIPPED_BLOCKS first').toEqual([]);
-      const never = NEVER_RUN.find((n) => n.pattern.test(run.script));
-      expect(
-        never,
-        `${run.name} has ${String(never?.pattern)} (${never?.why}): list it in SKIPPED_BLOCKS with its reason`,
-      ).toBeUndefined();
-      const outcome = await runScript(run.name, run.script, 300_000);
-      const left = await terminateLeftovers(outcome.output);
-      report.push(
-        `  run      ${run.name}: ${ending(outcome)}, ${outcome.seconds.toFixed(1)} s${run.note ? ` (${run.note})` : ''}` +
-          `${left.length > 0 ? `; terminated ${left.join(', ')} afterwards` : ''}`,
-      );
-      const context = `${run.name} ended with ${ending(outcome)}; its output ends:\n${tail(outcome.output)}`;
-      expect(outcome.code === 0 && outcome.signal === null && !outcome.timedOut, context).toBe(true);
-      expect(outcome.output, context).not.toMatch(/Segmentation fault|core dumped|unexpected error/);
-
-      // Each command printed what it prints on success, once per run of it (status may repeat a summary).
-      const commands = commandLines(run.script);
-      const trainedBy = new Map<string, number | undefined>();
-      for (const kind of PRINTS_ON_SUCCESS) {
-        const wanted = commands.filter((c) => kind.command.test(c)).length;
-        if (wanted === 0) continue;
-        const found = [...outcome.output.matchAll(kind.prints)];
-        expect(
-          new Set(found.map((m) => m[1])).size,
-          `${run.name}: ${kind.what}, once per command\n${context}`,
-        ).toBeGreaterThanOrEqual(wanted);
-        for (const m of found) {
-          if (!kind.ranSweep) continue;
-          if (kind.prints !== SUMMARY) {
-            trainedBy.set(m[1]!, trainedBy.get(m[1]!));
-            continue;
-          }
-          const [trained, done, stopped, total] = [m[2], m[3], m[4] ?? '0', m[5]].map(Number) as [
-            number,
-            number,
-            number,
-            number,
-          ];
-          expect(trained + done + stopped, `${m[0]}: counts add up`).toBe(total);
-          trainedBy.set(m[1]!, trained + stopped);
-        }
-      }
-      for (const [, file] of outcome.output.matchAll(HTML_REPORT))
-        expect(existsSync(file!), `${file} was written`).toBe(true);
-
-      // Each sweep it ran trained trials of its own, on the backend automatic selection picks.
-      for (const [sweepId, started] of trainedBy) {
-        const records = await tracker.finishedTrials({ sweepId });
-        expect(
-          records.length,
-          `${sweepId} trained nothing itself (all reused), so it could not show a crash of its training threads`,
-        ).toBeGreaterThan(0);
-        if (started !== undefined) expect(records.length).toBeLessThanOrEqual(started);
-        expect(new Set(records.map((r) => r.result.backend.name)), `${sweepId}: backends`).toEqual(
-          new Set([expected.name]),
-        );
-      }
+  /** Runs `script` with `bash -e` at the repo root, all output to one file that the script can read. */
+  async function runScript(name: string, script: string, timeoutMs: number): Promise<Outcome> {
+    const stem = name.replace(/[^a-zA-Z0-9]+/g, '-').slice(0, 60);
+    const file = path.join(workDir, `${stem}.sh`);
+    const log = path.join(workDir, `${stem}.log`);
+    writeFileSync(
+      file,
+      [
+        '# The first sweep id this script printed (`seedsweep run` says `sweep <id>: …` on submitting).',
+        'first_sweep_id() {',
+        `  grep -m1 -oE '^sweep ${SWEEP_ID}' "$SEEDSWEEP_TEST_OUTPUT" | cut -d' ' -f2 | grep . ||`,
+        "    echo 'readme-blocks test: no sweep id printed before <sweep-id>' >&2",
+        '}',
+        script,
+        '',
+      ].join('\n'),
+    );
+    const fd = openSync(log, 'w');
+    const started = Date.now();
+    const child = spawn('bash', ['-e', file], {
+      cwd: PACKAGE_ROOT,
+      env: { ...childEnv, SEEDSWEEP_TEST_OUTPUT: log },
+      stdio: ['ignore', fd, fd],
+      detached: true, // its own process group, to end whatever it left behind
     });
+    closeSync(fd);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(timer);
+    try {
+      process.kill(-child.pid!, 'SIGKILL'); // anything the script started in the background
+    } catch {
+      // The group is gone: nothing was left behind.
+    }
+    return {
+      code,
+      signal,
+      timedOut,
+      output: readFileSync(log, 'utf8'),
+      seconds: (Date.now() - started) / 1000,
+    };
   }
-});
+
+  /** Ends sweeps a script left running (`run --detach` with no worker), so later suites' workers do not get them. */
+  async function terminateLeftovers(output: string): Promise<string[]> {
+    const ids = new Set([...output.matchAll(new RegExp(`^sweep (${SWEEP_ID}):`, 'gm'))].map((m) => m[1]!));
+    const ended: string[] = [];
+    for (const id of ids) {
+      const handle = client.workflow.getHandle(id);
+      if ((await handle.describe()).status.name !== 'RUNNING') continue;
+      await handle.terminate('readme-blocks test: left running by a detached run');
+      ended.push(id);
+    }
+    return ended;
+  }
+
+  if (part === 'readme')
+    describe('every README block and example is run or listed with a reason', () => {
+      it('each README shell block is run or in SKIPPED_BLOCKS, and each entry names a block that exists', () => {
+        expect(readmeBlocks.length).toBeGreaterThan(0);
+        expect(listProblems).toEqual([]);
+        for (const block of readmeBlocks) {
+          const commands = commandLines(block.text);
+          // A placeholder the test cannot fill would make the block fail for the wrong reason.
+          const unknown = commands.flatMap((c) => [...c.matchAll(/<[a-z][a-z-]*>/g)].map((m) => m[0]));
+          if (skipOf(block) === undefined)
+            expect(
+              unknown.filter((p) => p !== '<sweep-id>'),
+              `${blockName(block)}: placeholders`,
+            ).toEqual([]);
+        }
+      });
+
+      it('each examples/*/*.yaml and examples/*/run.ts is run by a README block or an examples/README.md command, or listed', () => {
+        const dir = path.join(PACKAGE_ROOT, 'examples');
+        const files = readdirSync(dir, { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .flatMap((d) =>
+            readdirSync(path.join(dir, d.name))
+              .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml') || f === 'run.ts')
+              .map((f) => `examples/${d.name}/${f}`),
+          );
+        expect(files.length).toBeGreaterThan(0);
+        const commands = [...readmeBlocks.flatMap((b) => commandLines(b.text)), ...exampleCommands];
+        for (const file of files)
+          expect(
+            commands.some((c) => c.split(/\s+/).includes(file)),
+            `${file}: no command in README.md or examples/README.md runs it; say how users run it there`,
+          ).toBe(true);
+      });
+    });
+
+  describe(`${part === 'readme' ? 'README blocks' : 'examples/README.md commands'}, as users run them, on the automatic backend (${expected.name})`, () => {
+    for (const block of part === 'readme' ? readmeBlocks : []) {
+      const skip = skipOf(block);
+      if (skip) {
+        it.skip(`${blockName(block)}: skipped, ${skip.reason}`, () => {});
+        report.push(`  skipped  ${blockName(block)}: ${skip.reason}`);
+      }
+    }
+    if (part === 'examples')
+      for (const entry of SKIPPED_EXAMPLES) report.push(`  skipped  ${entry.command}: ${entry.reason}`);
+
+    for (const run of runs.filter((r) => r.part === part)) {
+      it(`${run.name}${run.note ? ` [${run.note}]` : ''}`, async () => {
+        // Nothing runs while SKIPPED_BLOCKS is stale (an entry that matches nothing would run its block).
+        expect(skipProblems, 'fix SKIPPED_BLOCKS first').toEqual([]);
+        const never = NEVER_RUN.find((n) => n.pattern.test(run.script));
+        expect(
+          never,
+          `${run.name} has ${String(never?.pattern)} (${never?.why}): list it in SKIPPED_BLOCKS with its reason`,
+        ).toBeUndefined();
+        const outcome = await runScript(run.name, run.script, 300_000);
+        const left = await terminateLeftovers(outcome.output);
+        report.push(
+          `  run      ${run.name}: ${ending(outcome)}, ${outcome.seconds.toFixed(1)} s${run.note ? ` (${run.note})` : ''}` +
+            `${left.length > 0 ? `; terminated ${left.join(', ')} afterwards` : ''}`,
+        );
+        const context = `${run.name} ended with ${ending(outcome)}; its output ends:\n${tail(outcome.output)}`;
+        expect(outcome.code === 0 && outcome.signal === null && !outcome.timedOut, context).toBe(true);
+        expect(outcome.output, context).not.toMatch(/Segmentation fault|core dumped|unexpected error/);
+
+        // Each command printed what it prints on success, once per run of it (status may repeat a summary).
+        const commands = commandLines(run.script);
+        const trainedBy = new Map<string, number | undefined>();
+        for (const kind of PRINTS_ON_SUCCESS) {
+          const wanted = commands.filter((c) => kind.command.test(c)).length;
+          if (wanted === 0) continue;
+          const found = [...outcome.output.matchAll(kind.prints)];
+          expect(
+            new Set(found.map((m) => m[1])).size,
+            `${run.name}: ${kind.what}, once per command\n${context}`,
+          ).toBeGreaterThanOrEqual(wanted);
+          for (const m of found) {
+            if (!kind.ranSweep) continue;
+            if (kind.prints !== SUMMARY) {
+              trainedBy.set(m[1]!, trainedBy.get(m[1]!));
+              continue;
+            }
+            const [trained, done, stopped, total] = [m[2], m[3], m[4] ?? '0', m[5]].map(Number) as [
+              number,
+              number,
+              number,
+              number,
+            ];
+            expect(trained + done + stopped, `${m[0]}: counts add up`).toBe(total);
+            trainedBy.set(m[1]!, trained + stopped);
+          }
+        }
+        for (const [, file] of outcome.output.matchAll(HTML_REPORT))
+          expect(existsSync(file!), `${file} was written`).toBe(true);
+
+        // Each sweep it ran trained trials of its own, on the backend automatic selection picks.
+        for (const [sweepId, started] of trainedBy) {
+          const records = await tracker.finishedTrials({ sweepId });
+          expect(
+            records.length,
+            `${sweepId} trained nothing itself (all reused), so it could not show a crash of its training threads`,
+          ).toBeGreaterThan(0);
+          if (started !== undefined) expect(records.length).toBeLessThanOrEqual(started);
+          expect(new Set(records.map((r) => r.result.backend.name)), `${sweepId}: backends`).toEqual(
+            new Set([expected.name]),
+          );
+        }
+      });
+    }
+  });
+}
