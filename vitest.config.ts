@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Test files run up to this many at a time, unit and integration together: most integration time is
  * spent waiting on servers, processes and polls rather than on the 2 cores, so files overlap well.
- * Every integration file names its own sweeps, queues and state folders, so they share the servers
- * safely; the one that restarts a server (server-restart) and the chaos suite start their own.
+ * Every integration file has task queues of its own (tests/integration/queue-isolation.ts) and names
+ * its own sweeps and state folders, so they share the servers safely; the one that restarts a server
+ * (server-restart) and the chaos suite start their own.
  */
 const workers = Number(process.env['SEEDSWEEP_TEST_WORKERS'] ?? 3);
 
@@ -31,6 +32,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
+          setupFiles: ['tests/integration/queue-isolation.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
         },

@@ -23,7 +23,8 @@ import {
 import { reconnectMinutesFromEnv, temporalUnreachableError } from '../workers/reconnect-window.js';
 import { bundleSweepWorkflows, createSweepWorkers } from '../workers/sweep-worker.js';
 import { superviseWorkers } from '../workers/worker-supervisor.js';
-import { DEFAULT_TASK_QUEUES, type SweepSummary, type TaskQueues } from '../shared/shared.js';
+import { configuredTaskQueues } from '../shared/queue-prefix.js';
+import type { SweepSummary, TaskQueues } from '../shared/shared.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { TemporalSession } from './session.js';
 import { querySweepProgress } from './sweeps.js';
@@ -33,7 +34,7 @@ export interface AttachedRunOptions {
   sweepId: string;
   /** Training threads of the in-process worker. @default the core count */
   threads?: number;
-  /** @default DEFAULT_TASK_QUEUES */
+  /** @default the queues of SEEDSWEEP_QUEUE_PREFIX (src/temporal/shared/queue-prefix.ts) */
   taskQueues?: TaskQueues;
   /** Show progress bars (else lines); `undefined` shows nothing (for --json). */
   display?: 'bars' | 'lines';
@@ -51,6 +52,7 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
   const address = session.settings.address;
   const reconnectMinutes = options.reconnectMinutes ?? reconnectMinutesFromEnv();
   const threads = options.threads ?? os.availableParallelism();
+  const taskQueues = options.taskQueues ?? configuredTaskQueues();
   const tracker = await createTracker();
   const pool = await TrialPool.create({ threads });
   const display = options.display
@@ -86,7 +88,7 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
       workers: await createSweepWorkers({
         connection: session.connection,
         namespace: session.settings.namespace,
-        taskQueues: options.taskQueues ?? DEFAULT_TASK_QUEUES,
+        taskQueues,
         trainingQueue: 'cpu',
         trainer: pool,
         maxConcurrentTrials: threads,

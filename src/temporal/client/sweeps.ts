@@ -15,9 +15,9 @@ import {
 import { UserError } from '../../core/common/errors.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import { canonicalJson } from '../../sweep-spec/keys.js';
+import { configuredTaskQueues } from '../shared/queue-prefix.js';
 import {
   cancelSignal,
-  DEFAULT_TASK_QUEUES,
   pauseSignal,
   SweepPhase,
   progressQuery,
@@ -63,7 +63,7 @@ export interface SubmitSweepOptions {
   datasetFingerprint: string;
   /** @default makeSweepId({ spec }) */
   sweepId?: string;
-  /** @default DEFAULT_TASK_QUEUES */
+  /** @default the queues of SEEDSWEEP_QUEUE_PREFIX (src/temporal/shared/queue-prefix.ts) */
   taskQueues?: TaskQueues;
   /** Test-only: make trials fail at an epoch on their first attempt. */
   faultInjection?: FaultInjection;
@@ -75,7 +75,7 @@ export interface SubmitSweepOptions {
 
 /** Starts a sweep workflow; resolves with its ids once Temporal accepted it. */
 export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepId: string; runId: string }> {
-  const taskQueues = options.taskQueues ?? DEFAULT_TASK_QUEUES;
+  const taskQueues = options.taskQueues ?? configuredTaskQueues();
   // Trial keys include the backend: fix it now, on the submitting host, not in each worker.
   const spec = withResolvedBackend(options.spec);
   const sweepId = options.sweepId ?? makeSweepId({ spec });

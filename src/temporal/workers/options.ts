@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { isUserError, UserError } from '../../core/common/errors.js';
+import { QUEUE_PREFIX_ENV } from '../shared/queue-prefix.js';
 import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from './process.js';
 import {
   DEFAULT_RECONNECT_MINUTES,
@@ -80,7 +81,12 @@ export function defineWorkerCommand(command: Command): Command {
         .default(TrainerKind.engine),
     )
     .addOption(new Option('--noop-epoch-ms <ms>', 'milliseconds per epoch of the noop trainer').hideHelp())
-    .option('--queue-prefix <prefix>', 'task-queue name prefix (isolates deployments)', 'seedsweep')
+    .addOption(
+      new Option(
+        '--queue-prefix <prefix>',
+        'task-queue name prefix: serve <prefix>-control/-cpu/-gpu (isolates deployments; default seedsweep)',
+      ).env(QUEUE_PREFIX_ENV),
+    )
     .addOption(
       new Option(
         '--reconnect-minutes <n>',

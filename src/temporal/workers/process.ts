@@ -9,7 +9,7 @@ import { checkpointRoot, modelRoot, reportRoot } from '../activities/checkpoints
 import { createNoopTrainer } from '../activities/noop-trainer.js';
 import type { TrialTrainer } from '../activities/trainer.js';
 import { connectTemporal, resolveTemporalSettings } from '../shared/connection.js';
-import { taskQueues } from '../shared/shared.js';
+import { configuredTaskQueues, prefixedTaskQueues } from '../shared/queue-prefix.js';
 import { UserError } from '../../core/common/errors.js';
 import { initBackend } from '../../training/backends/backend.js';
 import { TrialPool } from '../../execution/pool.js';
@@ -113,7 +113,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions = {}): Prom
         ? createNoopTrainer({ epochMilliseconds: options.noopEpochMs ?? 0 })
         : await TrialPool.create({ threads, ...(queue === 'gpu' ? { backend: 'tensorflow-gpu' } : {}) });
     const poolTrainer = trainer;
-    const queues = taskQueues(options.queuePrefix ?? 'seedsweep');
+    const queues = options.queuePrefix ? prefixedTaskQueues(options.queuePrefix) : configuredTaskQueues();
     let ready = false;
     const workers = superviseWorkers({
       monitor,

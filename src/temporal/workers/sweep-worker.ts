@@ -16,7 +16,8 @@ import { createActivities } from '../activities/index.js';
 import type { TrialTrainer } from '../activities/trainer.js';
 import { faultPoint, type FaultPointSinks } from '../../core/common/fault-points.js';
 import type { Tracker } from '../../tracking/types.js';
-import { DEFAULT_TASK_QUEUES, type TaskQueues } from '../shared/shared.js';
+import { configuredTaskQueues } from '../shared/queue-prefix.js';
+import type { TaskQueues } from '../shared/shared.js';
 import { deadlineEpochReporter } from './epoch-report-deadline.js';
 
 /** Path of the workflows entry the bundler reads (`.ts` from source, `.js` from dist). */
@@ -54,7 +55,7 @@ export interface SweepWorkerOptions {
   connection: NativeConnection;
   /** @default 'default' */
   namespace?: string;
-  /** @default DEFAULT_TASK_QUEUES */
+  /** @default the queues of SEEDSWEEP_QUEUE_PREFIX (src/temporal/shared/queue-prefix.ts) */
   taskQueues?: TaskQueues;
   /** Training queue this process serves; `none` for a control-only process. */
   trainingQueue: 'cpu' | 'gpu' | 'none';
@@ -98,7 +99,7 @@ export interface SweepWorkers {
 /** Creates the process's Workers (does not start polling until `run`). */
 export async function createSweepWorkers(options: SweepWorkerOptions): Promise<SweepWorkers> {
   const namespace = options.namespace ?? 'default';
-  const queues = options.taskQueues ?? DEFAULT_TASK_QUEUES;
+  const queues = options.taskQueues ?? configuredTaskQueues();
   const client = new Client({ connection: options.connection, namespace });
   const activities = createActivities({
     tracker: options.tracker,

@@ -39,7 +39,7 @@ describe('the layer rule', () => {
     );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/"core".*"execution"/);
-  }, 60_000);
+  }, 180_000);
 
   it('allows the same import downwards', async () => {
     const errors = await boundaryErrors(
@@ -47,7 +47,7 @@ describe('the layer rule', () => {
       "import { TrialPool } from '../../execution/pool.js';\nexport const probe = TrialPool;\n",
     );
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('lets a workflow name its activities by type only', async () => {
     const typeOnly = await boundaryErrors(
@@ -60,7 +60,7 @@ describe('the layer rule', () => {
     );
     expect(typeOnly).toEqual([]);
     expect(runtime).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('the file-loop rule', () => {
@@ -84,7 +84,7 @@ describe('the file-loop rule', () => {
         'b.js': "import { a } from './a.js';\nexport const b = () => a;\n",
       }),
     ).toContain('no-circular');
-  }, 60_000);
+  }, 180_000);
 
   it('passes the same modules without the loop', async () => {
     expect(
@@ -93,5 +93,5 @@ describe('the file-loop rule', () => {
         'b.js': 'export const b = () => 1;\n',
       }),
     ).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
