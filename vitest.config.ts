@@ -31,10 +31,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          exclude: ['tests/integration/chaos/**'],
           globalSetup: ['tests/integration/global-setup.ts'],
           setupFiles: ['tests/integration/queue-isolation.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // The chaos suite brings up its own namespace cluster (two worker hosts training): alone, after
+        // the rest, so that its fault timings are not stretched by a full machine.
+        test: {
+          name: 'chaos',
+          include: ['tests/integration/chaos/**/*.test.ts'],
+          testTimeout: 900_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
