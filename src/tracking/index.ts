@@ -17,7 +17,7 @@ export { JournaledSender, NotReadyError, type Delivery, type DeliveryErrorKind }
 export { MlflowDelivery, type TrackingEntry } from './mlflow-delivery.js';
 export { RunIndex, type SweepRef } from './run-index.js';
 export { TAG, metricKey } from './run-data.js';
-export type { Tracker, SweepInfo, RunStatus } from './types.js';
+export type { Tracker, SweepInfo, RunStatus, StartTrialOptions } from './types.js';
 
 /**
  * A tracker for `MLFLOW_TRACKING_URI` (credentials from `MLFLOW_TRACKING_TOKEN` or

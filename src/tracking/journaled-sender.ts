@@ -8,6 +8,11 @@
  * {@link NotReadyError} holds back the later entries of its stream (and of every stream waiting on it)
  * until the next pass.
  *
+ * Batching: consecutive entries of one stream that the delivery says belong together go in one
+ * group. Entries the delivery calls deferrable (per-epoch metrics) wait for the next flush, at most one
+ * per flush interval, unless a non-deferrable entry of their stream (a trial's end) takes them along
+ * earlier: a stream of many small writes costs a few requests, not one per write.
+ *
  * Thread safety: one instance serialises its own sends; instances in several processes sharing an
  * outbox folder take turns through the outbox's lock file.
  */
@@ -32,9 +37,14 @@ export interface Delivery<T> {
    * streams it waits on (held back while any of them is held).
    */
   streamsOf(entry: T): [string, ...string[]];
-  /** True when consecutive entries of one stream like this one may be delivered together in one group. */
-  batchable(entry: T): boolean;
-  /** Delivers a group: one entry, or consecutive batchable entries of one stream. Throws to keep them. */
+  /** True when `next`, the following entry of the same stream, may join a group whose latest member is `last`. */
+  joins(last: T, next: T): boolean;
+  /**
+   * True when the entry may wait for the next flush (automatic sends only) to go out with later ones.
+   * A group made only of such entries is sent at most once per flush interval.
+   */
+  deferrable(entry: T): boolean;
+  /** Delivers a group: one entry, or consecutive entries of one stream that join. Throws to keep them. */
   deliver(group: OutboxEntry<T>[], outbox: Outbox<T>): Promise<void>;
   classify(error: unknown): DeliveryErrorKind;
   /** Short description of an entry for warnings, e.g. `a logEpoch write`. */
@@ -52,6 +62,8 @@ export interface JournaledSenderOptions<T> {
   warn: (message: string) => void;
   /** How long an explicit `sync()` waits for another process's send to finish, in ms. @default 300000 */
   lockWaitMs?: number;
+  /** Automatic sends deliver groups of deferrable entries at most this often, in ms. @default 1000 */
+  flushIntervalMs?: number;
 }
 
 export interface SyncResult {
@@ -82,6 +94,12 @@ export class JournaledSender<T> {
   private outageReported = false;
   /** After an outage, the next automatic attempt: journaled writes go out once the server is back even if nothing new is written. */
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly flushIntervalMs: number;
+  /** When deferred entries go out (0: none is waiting); the timer that sends them then. */
+  private deferredFlushAt = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Writes of deferred entries waiting for the pass that takes their entry (by entry id). */
+  private readonly waiting = new Map<string, () => void>();
 
   constructor(options: JournaledSenderOptions<T>) {
     this.outbox = options.outbox;
@@ -89,21 +107,51 @@ export class JournaledSender<T> {
     this.autoSync = options.autoSync ?? true;
     this.warn = options.warn;
     this.lockWaitMs = options.lockWaitMs ?? 300_000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     // Left by an earlier process (killed, or stopped during an outage): send it now, in the background,
     // rather than when this process first writes — a restarted worker may write nothing for a while.
     if (this.autoSync && this.outbox.pendingCount() > 0) this.retryLater(0);
   }
 
-  /** Journals an entry (blobs copied first), then sends if automatic sends are on and not paused. Never throws for the send. */
+  /**
+   * Journals an entry (blobs copied first), then sends if automatic sends are on and not paused, and
+   * returns once the entry was sent or the send stopped. A deferrable entry waits for the next flush
+   * (or an earlier send that takes it along). Never throws for the send.
+   */
   async write(entry: T, blobs: BlobSource[] = []): Promise<void> {
-    this.outbox.append(entry, { blobs });
+    const id = this.outbox.append(entry, { blobs });
     if (!this.autoSync || Date.now() < this.autoPausedUntil) return;
+    if (this.delivery.deferrable(entry)) {
+      const taken = new Promise<void>((resolve) => this.waiting.set(id, resolve));
+      this.deferFlush();
+      return taken;
+    }
+    await this.send(false);
+  }
+
+  /** One automatic or explicit send; errors are warned, not thrown. */
+  private async send(explicit: boolean): Promise<SyncResult | undefined> {
     try {
-      await this.schedule(false);
+      return await this.schedule(explicit);
     } catch (error) {
       // The write is journaled; a failed send must not fail the caller.
       this.warn(`sending journaled writes failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
+  }
+
+  /** Makes sure deferred entries go out at the next flush, at most one flush interval from now. */
+  private deferFlush(): void {
+    if (this.deferredFlushAt === 0) this.deferredFlushAt = Date.now() + this.flushIntervalMs;
+    if (this.flushTimer) return;
+    // Not unref'd: a write waits for this flush, and the process must live to make it.
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        void this.send(false);
+      },
+      Math.max(0, this.deferredFlushAt - Date.now()),
+    );
   }
 
   /**
@@ -139,26 +187,54 @@ export class JournaledSender<T> {
   private async sendAll(explicit: boolean): Promise<SyncResult> {
     let sent = 0;
     let error: string | undefined;
-    for (;;) {
-      const release = await this.outbox.acquireLock({ waitMs: explicit ? this.lockWaitMs : 0 });
-      // Another process is sending: it rechecks for new entries after releasing, ours included.
-      if (!release) break;
-      const seen = new Set<string>();
-      let stopped = false;
-      try {
-        const pass = await this.sendPass(seen);
-        sent += pass.sent;
-        if (pass.stopError !== undefined) {
-          stopped = true;
-          error = this.noteFailure(pass.stopError, pass.outage);
-        } else {
-          this.noteSuccess();
+    // Deferred entries go out with an explicit send, or once their flush is due.
+    const flushDeferred = explicit || (this.deferredFlushAt !== 0 && Date.now() >= this.deferredFlushAt);
+    if (flushDeferred) this.deferredFlushAt = 0;
+    const deferred = new Set<string>();
+    const considered = new Set<string>();
+    let leftToAnother = false;
+    try {
+      for (let first = true; ; first = false) {
+        const release = await this.outbox.acquireLock({ waitMs: explicit ? this.lockWaitMs : 0 });
+        // Another process is sending: it rechecks for new entries after releasing, ours included.
+        if (!release) {
+          leftToAnother = first;
+          break;
         }
-      } finally {
-        release();
+        const seen = new Set<string>();
+        let stopped = false;
+        try {
+          // Deferred entries written during the first pass wait for the next flush.
+          const pass = await this.sendPass(seen, flushDeferred && first, deferred);
+          for (const id of seen) considered.add(id);
+          sent += pass.sent;
+          if (pass.stopError !== undefined) {
+            stopped = true;
+            error = this.noteFailure(pass.stopError, pass.outage);
+          } else {
+            this.noteSuccess();
+          }
+        } finally {
+          release();
+        }
+        // Entries appended while we held the lock by processes that found it taken: send them too.
+        if (stopped || this.outbox.pendingIds().every((id) => seen.has(id))) break;
       }
-      // Entries appended while we held the lock by processes that found it taken: send them too.
-      if (stopped || this.outbox.pendingIds().every((id) => seen.has(id))) break;
+    } finally {
+      if (deferred.size > 0) this.deferFlush();
+      // Writes whose entry this send took (or tried, or left to another process), or that another
+      // process sent meanwhile, are done waiting.
+      const pending = this.waiting.size > 0 ? new Set(this.outbox.pendingIds()) : new Set<string>();
+      for (const [id, resolve] of this.waiting) {
+        const done =
+          error !== undefined ||
+          leftToAnother ||
+          !pending.has(id) ||
+          (considered.has(id) && !deferred.has(id));
+        if (!done) continue;
+        this.waiting.delete(id);
+        resolve();
+      }
     }
     return {
       sent,
@@ -198,10 +274,17 @@ export class JournaledSender<T> {
     this.retryTimer.unref();
   }
 
-  /** Stops the automatic retry after an outage (what is journaled stays for the next process or `sync`). */
+  /**
+   * Stops the automatic retry after an outage and the wait for the next flush (what is journaled stays
+   * for the next process or `sync`); writes still waiting return.
+   */
   close(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const resolve of this.waiting.values()) resolve();
+    this.waiting.clear();
   }
 
   private noteSuccess(): void {
@@ -214,32 +297,52 @@ export class JournaledSender<T> {
   /**
    * One pass over the pending entries in order. An entry that is not ready holds back the later
    * entries of its stream; an entry the server rejects moves to `failed/`; an unreachable server or a
-   * setup error stops the pass.
+   * setup error stops the pass. Unless `flushDeferred`, a group of deferrable entries only waits
+   * (holding back its stream), and its ids are added to `deferred`.
    */
-  private async sendPass(seen: Set<string>): Promise<{ sent: number; stopError?: unknown; outage: boolean }> {
+  private async sendPass(
+    seen: Set<string>,
+    flushDeferred: boolean,
+    deferred: Set<string>,
+  ): Promise<{ sent: number; stopError?: unknown; outage: boolean }> {
     const entries: OutboxEntry<T>[] = [];
     for (const id of this.outbox.pendingIds()) {
       seen.add(id);
       const entry = this.outbox.read(id);
       if (entry) entries.push(entry);
     }
+    // Each stream's entries in order, and how many of them are settled (delivered, failed or skipped).
+    const ofStream = new Map<string, OutboxEntry<T>[]>();
+    for (const entry of entries) {
+      const own = this.delivery.streamsOf(entry.body)[0];
+      const queue = ofStream.get(own);
+      if (queue) queue.push(entry);
+      else ofStream.set(own, [entry]);
+    }
+    const settled = new Map<string, number>();
     const held = new Set<string>();
     const done = new Set<string>();
     let sent = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
+    for (const entry of entries) {
       if (done.has(entry.id)) continue;
       const streams = this.delivery.streamsOf(entry.body);
       const stream = streams[0];
       if (streams.some((s) => held.has(s))) continue;
+      const queue = ofStream.get(stream)!;
+      const start = settled.get(stream) ?? 0;
       const group = [entry];
-      if (this.delivery.batchable(entry.body)) {
-        // Later batchable entries of the same stream, up to its next other entry, go in the same group.
-        for (const later of entries.slice(i + 1)) {
-          if (this.delivery.streamsOf(later.body)[0] !== stream) continue;
-          if (!this.delivery.batchable(later.body)) break;
-          group.push(later);
-        }
+      // Later entries of the same stream go in the same group while they join it.
+      for (const later of queue.slice(start + 1)) {
+        if (!this.delivery.joins(group[group.length - 1]!.body, later.body)) break;
+        group.push(later);
+      }
+      settled.set(stream, start + group.length);
+      // Deferred only while nothing else of its stream waits behind it.
+      const behind = start + group.length < queue.length;
+      if (!flushDeferred && !behind && group.every((member) => this.delivery.deferrable(member.body))) {
+        held.add(stream);
+        for (const member of group) deferred.add(member.id);
+        continue;
       }
       try {
         await this.delivery.deliver(group, this.outbox);

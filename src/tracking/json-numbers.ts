@@ -1,6 +1,6 @@
 /**
  * JSON that keeps NaN and ±Infinity. Plain JSON turns them into `null`, and a trial's metrics may be NaN
- * (a diverged loss): the outbox journal and the record artifacts (`trial.json`, `curves.json`) would
+ * (a diverged loss): the outbox journal and the record artifacts (`trial.json`) would
  * lose them. They are written as `{"$number":"NaN"}` (`"Infinity"`, `"-Infinity"`), which nothing else
  * in those files looks like, and read back as numbers.
  */

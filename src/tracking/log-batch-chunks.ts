@@ -1,6 +1,6 @@
 /**
  * Splitting a `runs/log-batch` payload to fit MLflow's per-request limits (the server rejects a batch
- * with more than 1,000 metrics, 100 params, 100 tags or 1,000 items in total).
+ * with more than 1,000 metrics, 100 params, 100 tags, 1,000 items in total or a body over 1 MB).
  */
 
 export interface MetricPoint {
@@ -22,12 +22,16 @@ export interface LogBatchPayload {
   tags: KeyValue[];
 }
 
-/** MLflow's LogBatch limits (`MAX_METRICS_PER_BATCH` etc. in mlflow/utils/validation.py). */
+/**
+ * MLflow's LogBatch limits (`MAX_METRICS_PER_BATCH` etc. and `MAX_BATCH_LOG_REQUEST_SIZE` in
+ * mlflow/utils/validation.py); `bytes` leaves room for the request's own fields.
+ */
 export const LOG_BATCH_LIMITS: Readonly<LogBatchLimits> = {
   metrics: 1000,
   params: 100,
   tags: 100,
   total: 1000,
+  bytes: 900_000,
 };
 
 /** Most items of each kind, and in total, that one request may carry. */
@@ -36,6 +40,8 @@ export interface LogBatchLimits {
   params: number;
   tags: number;
   total: number;
+  /** Most JSON bytes of the items of one request (a single larger item still goes, alone). @default no limit */
+  bytes?: number;
 }
 
 /**
@@ -47,18 +53,30 @@ export function chunkLogBatch(
   limits: Readonly<LogBatchLimits> = LOG_BATCH_LIMITS,
 ): LogBatchPayload[] {
   const batches: LogBatchPayload[] = [];
-  let m = 0;
-  let p = 0;
-  let t = 0;
-  while (m < payload.metrics.length || p < payload.params.length || t < payload.tags.length) {
-    const params = payload.params.slice(p, p + Math.min(limits.params, limits.total));
-    p += params.length;
-    const tags = payload.tags.slice(t, t + Math.min(limits.tags, limits.total - params.length));
-    t += tags.length;
-    const room = Math.min(limits.metrics, limits.total - params.length - tags.length);
-    const metrics = payload.metrics.slice(m, m + room);
-    m += metrics.length;
-    batches.push({ metrics, params, tags });
+  const next = { metrics: 0, params: 0, tags: 0 };
+  const maxBytes = limits.bytes ?? Infinity;
+  while (
+    next.metrics < payload.metrics.length ||
+    next.params < payload.params.length ||
+    next.tags < payload.tags.length
+  ) {
+    const batch: LogBatchPayload = { metrics: [], params: [], tags: [] };
+    let count = 0;
+    let bytes = 0;
+    for (const kind of ['params', 'tags', 'metrics'] as const) {
+      const items = payload[kind] as (KeyValue | MetricPoint)[];
+      const into = batch[kind] as (KeyValue | MetricPoint)[];
+      while (next[kind] < items.length && into.length < limits[kind] && count < limits.total) {
+        const item = items[next[kind]]!;
+        const size = JSON.stringify(item).length + 1;
+        if (count > 0 && bytes + size > maxBytes) break;
+        into.push(item);
+        next[kind] += 1;
+        count += 1;
+        bytes += size;
+      }
+    }
+    batches.push(batch);
   }
   return batches;
 }

@@ -3,8 +3,8 @@
  * history and artifacts through the tracking server's proxied artifact API (`mlflow server
  * --serve-artifacts`). Configured the MLflow way (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN` or
  * `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`). Retries throttling, server and network
- * errors with exponential backoff and jitter; requests that must not be applied twice (run creation,
- * metric logging) are retried only when the server surely did not process them.
+ * errors with exponential backoff and jitter; run creation, which must not happen twice, is retried
+ * only when the server surely did not process it.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -282,7 +282,16 @@ export class MlflowClient {
         tags: toKeyValues(options.tags ?? {}),
       },
     });
-    return toRun(data.run);
+    const run = toRun(data.run);
+    // Known now: uploads to the new run need no look-up of its artifact location.
+    this.noteArtifactUri(run.runId, run.artifactUri);
+    return run;
+  }
+
+  /** Where a run keeps its artifacts (its `artifactUri`, known from elsewhere): uploads then need no look-up. */
+  noteArtifactUri(runId: string, artifactUri: string): void {
+    const root = proxiedArtifactPath(artifactUri);
+    if (root !== undefined) this.artifactRoots.set(runId, root);
   }
 
   async getRun(runId: string): Promise<MlflowRun> {
@@ -320,8 +329,10 @@ export class MlflowClient {
 
   /**
    * Logs metrics, params and tags, split into as many `runs/log-batch` requests as MLflow's limits need.
-   * Batches carrying metrics are retried only when surely unsent: metric points append, so a resent
-   * batch could duplicate them.
+   * Retried like any idempotent request: MLflow keeps one row per (key, timestamp, step, value) of a
+   * run and ignores an identical one sent again, params may be set again to the same value and tags
+   * are overwritten. So a batch is harmless to resend as long as its points are the same, timestamps
+   * included: callers that resend give each point a fixed timestamp rather than the time of sending.
    */
   async logBatch(options: {
     runId: string;
@@ -339,7 +350,6 @@ export class MlflowClient {
       await this.request({
         method: 'POST',
         endpoint: `${API}/runs/log-batch`,
-        retry: batch.metrics.length > 0 ? 'unsent' : 'always',
         // JSON has no NaN or ±Infinity (JSON.stringify makes them null, which MLflow refuses); MLflow's
         // protobuf JSON parser takes them as the strings "NaN", "Infinity", "-Infinity".
         data: {
@@ -433,7 +443,7 @@ export class MlflowClient {
 
   // ---- artifacts ------------------------------------------------------------------------------
 
-  /** Uploads one file to `artifactPath` (the file's full path inside the run's artifacts, e.g. `curves.json`). */
+  /** Uploads one file to `artifactPath` (the file's full path inside the run's artifacts, e.g. `trial.json`). */
   async uploadArtifact(options: { runId: string; localPath: string; artifactPath: string }): Promise<void> {
     const root = await this.artifactRoot(options.runId);
     const body = await readFile(options.localPath);

@@ -1,13 +1,23 @@
 /**
- * Delivering journaled tracking writes to MLflow: one {@link TrackingEntry} (or a group of one trial's
- * epochs) → the REST calls that make the server hold it.
+ * Delivering journaled tracking writes to MLflow: one {@link TrackingEntry}, or a group of one trial's
+ * consecutive entries (its start, epochs and end), → the REST calls that make the server hold it.
  *
- * Delivery is idempotent, because an entry may be sent again after a crash or a lost answer:
- * - runs are found by tags (through the {@link RunIndex}) before one is created;
- * - metric points are compared with the run's metric history by (key, step) and only missing ones are
- *   logged;
- * - params already set are skipped (MLflow refuses to change one), tags and artifacts are overwritten
- *   with the same content.
+ * Delivery is idempotent, because an entry may be sent again after a crash or a lost answer. On the
+ * common path it is so without reading anything back:
+ * - a trial's first start (the caller says so, see {@link StartTrialOptions}) creates its run with its
+ *   tags and journals the run id locally ({@link TrialRunJournal}) before anything else: sending the
+ *   start again finds the run there. A start sent again after a failure or by another process may have
+ *   created its run without knowing: it looks for it with one search;
+ * - the run is then "owned" by that start: its params go with the first log-batch, its metric points
+ *   carry the time their entry was journaled, so a resent batch repeats rows MLflow already holds and
+ *   ignores; tags are overwritten with the same values; the record artifact is overwritten with the
+ *   same content; the end status is set again;
+ * - a later attempt of the trial (a Temporal retry, perhaps on another host) takes the trial over with a
+ *   run of its own and deletes the earlier attempt's, so that the earlier attempt, should it still run
+ *   somewhere, can write nothing more: MLflow refuses writes to a deleted run, and they are dropped.
+ * Runs found on the server rather than made (a caller that gave no start hint, a restart of a paused
+ * trial, an equal attempt on two hosts) are "shared": their writes first read the run's metric history
+ * and log only the points whose (key, step) it lacks, and params it does not have yet.
  */
 import { isUserError } from '../core/common/errors.js';
 import { faultPoint } from '../core/common/fault-points.js';
@@ -15,8 +25,8 @@ import type { EpochMetrics, PlannedTrial, TrialRecord, TrialResult } from '../co
 import type { Delivery, DeliveryErrorKind } from './journaled-sender.js';
 import { NotReadyError } from './journaled-sender.js';
 import { toJson } from './json-numbers.js';
-import type { MetricPoint, MlflowClient } from './mlflow-client.js';
-import { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
+import type { KeyValue, MetricPoint, MlflowClient, MlflowRun } from './mlflow-client.js';
+import { MlflowRequestError, MlflowUnavailableError, isDeletedRunError } from './mlflow-errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import {
   ARTIFACT,
@@ -27,22 +37,42 @@ import {
   finalMetricValues,
   trialParams,
   trialRunName,
+  tagEquals,
   trialTags,
 } from './run-data.js';
-import { mapLimited, sweepRefOf, trialRef, type RunIndex } from './run-index.js';
+import {
+  attemptOf,
+  currentRun,
+  mapLimited,
+  sweepRefOf,
+  trialRef,
+  type RunIndex,
+  type SweepRef,
+} from './run-index.js';
+import { RunMode, type TrialRunJournal, type TrialRunState } from './trial-run-journal.js';
 import type { RunStatus, SweepInfo } from './types.js';
 
 /** One journaled tracking write. `time` (ms since the epoch) is when the caller made it. */
 export type TrackingEntry =
   | { kind: 'startSweep'; time: number; sweep: SweepInfo }
-  | { kind: 'startTrial'; time: number; sweepId: string; trial: PlannedTrial; tags: Record<string, string> }
+  | {
+      kind: 'startTrial';
+      time: number;
+      sweepId: string;
+      trial: PlannedTrial;
+      tags: Record<string, string>;
+      /** The caller's word that no earlier start of this trial can have reached the server. */
+      firstStart?: boolean;
+      /** Id of the tracker that journaled it: a start sent by another one may have been sent before. */
+      writer?: string;
+    }
   | {
       kind: 'logEpoch';
       time: number;
       sweepId: string;
       trialKey: string;
       metrics: EpochMetrics;
-      /** The trial attempt that wrote it (see {@link MlflowDelivery.superseded}). */
+      /** The trial attempt that wrote it (see {@link MlflowDelivery.latestAttempt}). */
       attempt?: number;
     }
   | {
@@ -56,6 +86,10 @@ export type TrackingEntry =
       error?: string;
       /** True when the model folder was copied into the entry's blobs as `model`. */
       hasModel: boolean;
+      /** The trial as planned: its record is built from it (entries of older versions read it back from the run). */
+      trial?: PlannedTrial;
+      /** Epochs of `result` this start journaled as `logEpoch` entries: not logged again. */
+      liveEpochs?: number[];
     }
   | {
       kind: 'finishSweep';
@@ -65,14 +99,33 @@ export type TrackingEntry =
       files: { blob: string; artifactPath: string }[];
     };
 
+type TrialEntry = Extract<TrackingEntry, { sweepId: string; trialKey: string } | { kind: 'startTrial' }>;
+type StartEntry = Extract<TrackingEntry, { kind: 'startTrial' }>;
+type EpochEntry = Extract<TrackingEntry, { kind: 'logEpoch' }>;
+type FinishEntry = Extract<TrackingEntry, { kind: 'finishTrial' }>;
+
 export class MlflowDelivery implements Delivery<TrackingEntry> {
   private readonly client: MlflowClient;
   private readonly index: RunIndex;
+  private readonly runs: TrialRunJournal;
+  private readonly writer: string | undefined;
   private readonly warn: (message: string) => void;
+  /** When a send last failed for the server's sake: a start journaled before may have reached it. */
+  private lastTroubleAt = 0;
 
-  constructor(options: { client: MlflowClient; index: RunIndex; warn?: (message: string) => void }) {
+  constructor(options: {
+    client: MlflowClient;
+    index: RunIndex;
+    /** Where the runs of trials started from this outbox are journaled. */
+    runs: TrialRunJournal;
+    /** Id of the tracker whose entries these are, mostly (`TrackingEntry` startTrial's `writer`). */
+    writer?: string;
+    warn?: (message: string) => void;
+  }) {
     this.client = options.client;
     this.index = options.index;
+    this.runs = options.runs;
+    this.writer = options.writer;
     this.warn = options.warn ?? (() => undefined);
   }
 
@@ -94,8 +147,16 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     }
   }
 
-  /** Consecutive epochs of one trial go out in the same requests. */
-  batchable(entry: TrackingEntry): boolean {
+  /** A trial's start, its epochs and its end go out together when they are pending together. */
+  joins(last: TrackingEntry, next: TrackingEntry): boolean {
+    return (
+      (last.kind === 'startTrial' || last.kind === 'logEpoch') &&
+      (next.kind === 'logEpoch' || next.kind === 'finishTrial')
+    );
+  }
+
+  /** Epochs wait for the next flush (or their trial's end): a few log-batches per trial, not one per epoch. */
+  deferrable(entry: TrackingEntry): boolean {
     return entry.kind === 'logEpoch';
   }
 
@@ -105,36 +166,27 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
 
   /** Errors about the server or the setup rather than one entry stop the pass and keep everything. */
   classify(error: unknown): DeliveryErrorKind {
-    if (error instanceof MlflowUnavailableError) return 'unavailable';
-    if (error instanceof MlflowRequestError)
-      return error.status === 401 || error.status === 403 ? 'stop' : 'reject';
-    return isUserError(error) && SETUP_ERROR_CODES.has(error.code) ? 'stop' : 'reject';
+    const kind = kindOf(error);
+    if (kind !== 'reject') this.lastTroubleAt = Date.now();
+    return kind;
   }
 
   async deliver(group: OutboxEntry<TrackingEntry>[], outbox: Outbox<TrackingEntry>): Promise<void> {
     const first = group[0]!;
     const body = first.body;
+    const blobPath = (id: string) => (name: string) => outbox.blobPath(id, name);
     switch (body.kind) {
       case 'startSweep':
         return this.startSweep(body);
-      case 'startTrial':
-        return this.startTrial(body);
-      case 'logEpoch': {
-        const runId = await this.index.trialRunId(body.sweepId, body.trialKey);
-        const current = await this.superseded(runId, body);
-        const points = group.flatMap(({ body: member }) =>
-          member.kind === 'logEpoch' && !(current !== undefined && (member.attempt ?? current) < current)
-            ? metricPoints(epochMetricValues(member.metrics), member.metrics.epoch, member.time)
-            : [],
-        );
-        await this.logMissingPoints(runId, points);
-        faultPoint('log-batch'); // the sender marks the group delivered right after this returns
-        return;
-      }
-      case 'finishTrial':
-        return this.finishTrial(body, (name) => outbox.blobPath(first.id, name));
       case 'finishSweep':
-        return this.finishSweep(body, (name) => outbox.blobPath(first.id, name));
+        return this.finishSweep(body, blobPath(first.id));
+      default: {
+        const last = group[group.length - 1]!;
+        return this.deliverTrial(
+          group as OutboxEntry<TrialEntry>[],
+          last.body.kind === 'finishTrial' ? blobPath(last.id) : () => '',
+        );
+      }
     }
   }
 
@@ -172,95 +224,296 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     });
   }
 
-  private async startTrial(entry: Extract<TrackingEntry, { kind: 'startTrial' }>): Promise<void> {
-    const sweep = await this.index.requireSweep(entry.sweepId);
-    const identity = trialTags(entry.sweepId, entry.trial);
-    let run = await this.index.findTrialRun(sweep.experimentId, entry.sweepId, entry.trial.trialKey);
+  // ---- a trial: its run, then its writes ------------------------------------------------------
+
+  /** A trial's group: [start] [epochs…] [end], each part optional but in this order. */
+  private async deliverTrial(
+    group: OutboxEntry<TrialEntry>[],
+    blobPath: (name: string) => string,
+  ): Promise<void> {
+    const start = group[0]!.body.kind === 'startTrial' ? (group[0] as OutboxEntry<StartEntry>) : undefined;
+    const epochs = group.map((m) => m.body).filter((b): b is EpochEntry => b.kind === 'logEpoch');
+    const lastBody = group[group.length - 1]!.body;
+    const finish = lastBody.kind === 'finishTrial' ? lastBody : undefined;
+    const { sweepId } = group[0]!.body;
+    const trialKey = start
+      ? start.body.trial.trialKey
+      : (group[0]!.body as EpochEntry | FinishEntry).trialKey;
+    const run = start
+      ? await this.openTrialRun(start)
+      : await this.trialRunOf(sweepId, trialKey, finish && !finish.result ? finish.time : undefined);
+    if (run.artifactUri !== undefined) this.client.noteArtifactUri(run.runId, run.artifactUri);
+    if (run.superseded) {
+      if (epochs.length > 0 || finish) this.warnDropped(trialKey, [...epochs, ...(finish ? [finish] : [])]);
+      return;
+    }
+    try {
+      if (run.mode === RunMode.owned) await this.writeOwned(run, epochs, finish, blobPath);
+      else await this.writeShared(run, epochs, finish, blobPath);
+    } catch (error) {
+      if (!isDeletedRunError(error)) throw error;
+      // Its run was deleted: a later attempt took the trial over (or someone deleted the run).
+      if (run.startEntryId !== '') this.runs.set({ ...run, superseded: true });
+      this.warnDropped(trialKey, [...epochs, ...(finish ? [finish] : [])], 'its run was deleted');
+    }
+  }
+
+  /**
+   * The run a trial's start writes to: made without a look-up when the caller says it is the trial's
+   * first start (and this start was not sent before), else found on the server (one search).
+   */
+  private async openTrialRun(start: OutboxEntry<StartEntry>): Promise<TrialRunState> {
+    const body = start.body;
+    const { sweepId } = body;
+    const trialKey = body.trial.trialKey;
+    const known = this.runs.get(sweepId, trialKey);
+    // Sent before (the answer, or the outbox's note of it, was lost): the run is made.
+    if (known && known.startEntryId === start.id) return known;
+    const sweep = await this.index.requireSweep(sweepId);
+    const attempt = attemptOf(body.tags);
+    // Sent before by another process, or before a failure: it may have made its run without knowing.
+    const maybeSentBefore = body.writer !== this.writer || body.time <= this.lastTroubleAt;
+    if (body.firstStart && !known && !maybeSentBefore) return this.createOwnedRun(start, sweep, attempt);
+    const runs = await this.index.findTrialRuns(sweep.experimentId, sweepId, trialKey);
+    const latest = runs.reduce<number | undefined>((max, run) => {
+      const a = attemptOf(run.tags);
+      return a === undefined ? max : Math.max(max ?? a, a);
+    }, undefined);
+    if (runs.length > 0 && attempt !== undefined && latest !== undefined && attempt < latest) {
+      // A later attempt has taken the trial over: this one's writes must not land beside it.
+      this.warn(
+        `dropped the start of trial ${trialKey.slice(0, 12)} attempt ${attempt}: attempt ${latest} has taken it over`,
+      );
+      const state: TrialRunState = {
+        sweepId,
+        trialKey,
+        startEntryId: start.id,
+        runId: currentRun(runs)!.runId,
+        mode: RunMode.shared,
+        attempt,
+        superseded: true,
+      };
+      this.runs.set(state);
+      return state;
+    }
+    if (runs.length > 0 && attempt !== undefined && (latest === undefined || attempt > latest)) {
+      // A later attempt takes the trial over with a run of its own; deleting the earlier runs makes
+      // MLflow refuse what the earlier attempt may still send from wherever it runs.
+      const state = await this.createOwnedRun(start, sweep, attempt);
+      for (const run of runs) await this.client.deleteRun(run.runId);
+      return state;
+    }
+    return this.shareRun(start, sweep, runs, attempt);
+  }
+
+  /** A new run for this start alone; its params follow with its first log-batch. */
+  private async createOwnedRun(
+    start: OutboxEntry<StartEntry>,
+    sweep: SweepRef,
+    attempt: number | undefined,
+  ): Promise<TrialRunState> {
+    const body = start.body;
+    const created = await this.client.createRun({
+      experimentId: sweep.experimentId,
+      runName: trialRunName(body.trial),
+      startTime: body.time,
+      tags: this.trialRunTags(body, sweep, {}),
+    });
+    const state: TrialRunState = {
+      sweepId: body.sweepId,
+      trialKey: body.trial.trialKey,
+      startEntryId: start.id,
+      runId: created.runId,
+      artifactUri: created.artifactUri,
+      mode: RunMode.owned,
+      ...(attempt !== undefined ? { attempt } : {}),
+      paramsPending: keyValues(trialParams(body.trial)),
+    };
+    this.runs.set(state);
+    this.index.rememberTrialRun(body.sweepId, body.trial.trialKey, created.runId);
+    return state;
+  }
+
+  /**
+   * The trial's existing run (the earliest), or a new one when there is none. Look-up then create is
+   * not atomic: two hosts (a restarted worker re-sending its journaled start and the retry's worker) may
+   * both create. Each then keeps the EARLIEST-created run, which both see once both exist, and deletes
+   * its own if it lost: one run per trial, whoever writes.
+   */
+  private async shareRun(
+    start: OutboxEntry<StartEntry>,
+    sweep: SweepRef,
+    runs: MlflowRun[],
+    attempt: number | undefined,
+  ): Promise<TrialRunState> {
+    const body = start.body;
+    const { sweepId, trial } = body;
+    let run = runs[0];
     if (!run) {
-      // Look-up then create is not atomic: two hosts (a restarted worker re-sending its journal and
-      // the retry's worker) may both create. Each then keeps the EARLIEST-created run, which both see
-      // once both exist, and deletes its own if it lost: one run per trial, whoever writes.
       const created = await this.client.createRun({
         experimentId: sweep.experimentId,
-        runName: trialRunName(entry.trial),
-        startTime: Date.now(),
-        tags: { ...identity, [TAG.parentRunId]: sweep.parentRunId },
+        runName: trialRunName(trial),
+        startTime: body.time,
+        tags: { ...trialTags(sweepId, trial), [TAG.parentRunId]: sweep.parentRunId },
       });
-      run =
-        (await this.index.findTrialRun(sweep.experimentId, entry.sweepId, entry.trial.trialKey)) ?? created;
+      run = (await this.index.findTrialRun(sweep.experimentId, sweepId, trial.trialKey)) ?? created;
       if (run.runId !== created.runId) await this.client.deleteRun(created.runId);
     } else if (run.status === 'FAILED' || run.status === 'KILLED') {
       // The trial is being retried: same run, running again.
       await this.client.updateRun({ runId: run.runId, status: 'RUNNING' });
     }
-    this.index.rememberTrialRun(entry.sweepId, entry.trial.trialKey, run.runId);
+    this.index.rememberTrialRun(sweepId, trial.trialKey, run.runId);
     // MLflow refuses to change a param: set only those not there yet.
-    const params = Object.entries(trialParams(entry.trial))
+    const params = Object.entries(trialParams(trial))
       .filter(([key]) => !(key in run.params))
       .map(([key, value]) => ({ key, value }));
-    // The sweep's dataset fingerprint, unless the caller gave the trial's own.
+    await this.client.logBatch({
+      runId: run.runId,
+      params,
+      tags: keyValues(this.trialRunTags(body, sweep, run.tags)),
+    });
+    const state: TrialRunState = {
+      sweepId,
+      trialKey: trial.trialKey,
+      startEntryId: start.id,
+      runId: run.runId,
+      artifactUri: run.artifactUri,
+      mode: RunMode.shared,
+      ...(attempt !== undefined ? { attempt } : {}),
+    };
+    this.runs.set(state);
+    return state;
+  }
+
+  /**
+   * A trial run's tags: the sweep's dataset fingerprint unless the caller gave the trial's own, the
+   * caller's tags (the process's environment and lineage), its identity and its parent. The attempt tag
+   * only grows: a superseded attempt's start, sent late, does not take the trial back.
+   */
+  private trialRunTags(
+    body: StartEntry,
+    sweep: SweepRef,
+    existing: Record<string, string>,
+  ): Record<string, string> {
     const inherited: Record<string, string> =
       sweep.datasetFingerprint !== undefined ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint } : {};
-    // The attempt tag only grows: a superseded attempt's start, sent late, does not take the trial back.
-    const { [TAG.attempt]: attempt, ...callerTags } = entry.tags;
-    const latest = Number(run.tags[TAG.attempt]);
+    const { [TAG.attempt]: attempt, ...callerTags } = body.tags;
+    const latest = Number(existing[TAG.attempt]);
     const keepAttempt = attempt !== undefined && !(Number.isInteger(latest) && Number(attempt) < latest);
-    const tags = keyValues({
+    return {
       ...inherited,
       ...callerTags,
       ...(keepAttempt ? { [TAG.attempt]: attempt } : {}),
-      ...identity,
+      ...trialTags(body.sweepId, body.trial),
       [TAG.parentRunId]: sweep.parentRunId,
-    });
-    await this.client.logBatch({ runId: run.runId, params, tags });
-    await this.client.putArtifact({
-      runId: run.runId,
-      artifactPath: ARTIFACT.plannedTrial,
-      data: JSON.stringify({ sweepId: entry.sweepId, trial: entry.trial }, null, 2),
-    });
+    };
   }
 
-  private async finishTrial(
-    entry: Extract<TrackingEntry, { kind: 'finishTrial' }>,
+  /**
+   * The run of a trial whose start is not in this group: as journaled here, else found on the server
+   * (another host started it). With `bareRunTime`, a trial without any run gets a bare one then: it can
+   * fail (and be recorded as failed) before its start was ever written, and that record must not wait
+   * forever for a start that never comes.
+   */
+  private async trialRunOf(sweepId: string, trialKey: string, bareRunTime?: number): Promise<TrialRunState> {
+    const known = this.runs.get(sweepId, trialKey);
+    if (known) return known;
+    const runId =
+      bareRunTime === undefined
+        ? await this.index.trialRunId(sweepId, trialKey)
+        : await this.trialRunIdOrCreate(sweepId, trialKey, bareRunTime);
+    return { sweepId, trialKey, startEntryId: '', runId, mode: RunMode.shared };
+  }
+
+  /** Writes to a run only this start writes to: no reads, each point with its entry's time. */
+  private async writeOwned(
+    run: TrialRunState,
+    epochs: EpochEntry[],
+    finish: FinishEntry | undefined,
     blobPath: (name: string) => string,
   ): Promise<void> {
-    const runId = entry.result
-      ? await this.index.trialRunId(entry.sweepId, entry.trialKey)
-      : await this.trialRunIdOrCreate(entry.sweepId, entry.trialKey, entry.time);
-    const current = await this.superseded(runId, entry);
-    if (current !== undefined && entry.attempt !== undefined && entry.attempt < current) return;
-    const tags: Record<string, string> = {};
-    if (entry.error !== undefined) tags[TAG.error] = clampTag(entry.error);
-    const result = entry.result;
-    if (result) {
+    // A start alone writes nothing more: its params wait for the run's first log-batch.
+    if (epochs.length === 0 && !finish) return;
+    const points = epochs.flatMap((e) => metricPoints(epochMetricValues(e.metrics), e.metrics.epoch, e.time));
+    let tags: Record<string, string> = {};
+    if (finish) {
+      tags = finishTags(finish);
+      if (finish.result) {
+        // Epochs not journaled live by this start (those it resumed from a checkpoint, or all of them
+        // when the caller logs at the end) go with the end.
+        const live = new Set([...(finish.liveEpochs ?? []), ...epochs.map((e) => e.metrics.epoch)]);
+        for (const epoch of finish.result.epochs)
+          if (!live.has(epoch.epoch))
+            points.push(...metricPoints(epochMetricValues(epoch), epoch.epoch, finish.time));
+        points.push(...metricPoints(finalMetricValues(finish.result), 0, finish.time));
+      }
+    }
+    const params = run.paramsPending ?? [];
+    if (points.length > 0 || params.length > 0 || Object.keys(tags).length > 0) {
+      await this.client.logBatch({ runId: run.runId, metrics: points, params, tags: keyValues(tags) });
+      if (params.length > 0) {
+        const { paramsPending: _sent, ...rest } = run;
+        this.runs.set(rest);
+      }
+    }
+    // The sender marks the entries delivered right after this returns (after the end's writes below).
+    if (epochs.length > 0) faultPoint('log-batch');
+    if (finish) await this.finishRun(run, finish, blobPath);
+  }
+
+  /** Writes to a run that others may write too: read its history, add what it lacks. */
+  private async writeShared(
+    run: TrialRunState,
+    epochs: EpochEntry[],
+    finish: FinishEntry | undefined,
+    blobPath: (name: string) => string,
+  ): Promise<void> {
+    const attempts = [...epochs, ...(finish ? [finish] : [])].map((e) => e.attempt);
+    const current = attempts.some((a) => a !== undefined) ? await this.latestAttempt(run.runId) : undefined;
+    if (current === Number.POSITIVE_INFINITY) {
+      if (run.startEntryId !== '') this.runs.set({ ...run, superseded: true });
+      this.warnDropped(run.trialKey, [...epochs, ...(finish ? [finish] : [])], 'its run was deleted');
+      return;
+    }
+    const late = (entry: { attempt?: number }) =>
+      current !== undefined && entry.attempt !== undefined && entry.attempt < current;
+    const dropped = [...epochs, ...(finish ? [finish] : [])].filter(late);
+    if (dropped.length > 0) this.warnDropped(run.trialKey, dropped, `attempt ${current} has taken it over`);
+    const points = epochs
+      .filter((e) => !late(e))
+      .flatMap((e) => metricPoints(epochMetricValues(e.metrics), e.metrics.epoch, e.time));
+    const finishing = finish && !late(finish) ? finish : undefined;
+    if (finishing?.result) {
       // Epoch points too: a trial resumed on another host may have logged its first epochs elsewhere.
-      const points = [
-        ...result.epochs.flatMap((epoch) => metricPoints(epochMetricValues(epoch), epoch.epoch, entry.time)),
-        ...metricPoints(finalMetricValues(result), 0, entry.time),
-      ];
-      await this.logMissingPoints(runId, points);
-      tags[TAG.backend] = result.backend.name;
-      tags[TAG.backendVersion] = result.backend.version;
-      if (result.backend.tfVersion !== undefined) tags[TAG.tfVersion] = result.backend.tfVersion;
-      if (result.backend.device !== undefined) tags[TAG.device] = result.backend.device;
-      tags[TAG.resumedFromEpoch] = String(result.resumedFromEpoch);
-      if (result.trainingPath !== undefined) tags[TAG.trainingPath] = result.trainingPath;
-      if (entry.hasModel) {
+      for (const epoch of finishing.result.epochs)
+        points.push(...metricPoints(epochMetricValues(epoch), epoch.epoch, finishing.time));
+      points.push(...metricPoints(finalMetricValues(finishing.result), 0, finishing.time));
+    }
+    await this.logMissingPoints(run.runId, points);
+    if (epochs.length > 0) faultPoint('log-batch');
+    if (!finishing) return;
+    const tags = finishTags(finishing);
+    if (Object.keys(tags).length > 0) await this.client.logBatch({ runId: run.runId, tags: keyValues(tags) });
+    await this.finishRun(run, finishing, blobPath);
+  }
+
+  /** The end of a trial's run: model files, the record (last before the status), the status. */
+  private async finishRun(
+    run: TrialRunState,
+    finish: FinishEntry,
+    blobPath: (name: string) => string,
+  ): Promise<void> {
+    const { runId } = run;
+    const result = finish.result;
+    if (result) {
+      if (finish.hasModel) {
         await this.client.uploadArtifactDir({
           runId,
           localDir: blobPath(ARTIFACT.model),
           artifactPath: ARTIFACT.model,
         });
       }
-    }
-    if (Object.keys(tags).length > 0) await this.client.logBatch({ runId, tags: keyValues(tags) });
-    if (result) {
-      const planned = await this.client.readArtifactText({ runId, artifactPath: ARTIFACT.plannedTrial });
-      if (planned === undefined)
-        throw new Error(
-          `run ${runId} has no ${ARTIFACT.plannedTrial}; was the trial started through seedsweep?`,
-        );
-      const { trial } = JSON.parse(planned) as { trial: PlannedTrial };
+      const trial = finish.trial ?? (await this.plannedTrialOf(runId));
       const { modelDir: _localOnly, ...portableResult } = result;
       const record: TrialRecord = {
         trialKey: trial.trialKey,
@@ -271,20 +524,38 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         config: trial.config,
         result: portableResult,
         runId,
-        sweepId: entry.sweepId,
+        sweepId: finish.sweepId,
       };
-      const curves = {
-        trialKey: trial.trialKey,
-        groupLabel: trial.groupLabel,
-        seed: trial.seed,
-        epochs: result.epochs,
-      };
-      await this.client.putArtifact({ runId, artifactPath: ARTIFACT.curves, data: toJson(curves, 2) });
       // Last before the status: a FINISHED run always has its record.
       await this.client.putArtifact({ runId, artifactPath: ARTIFACT.trialRecord, data: toJson(record, 2) });
     }
-    await this.client.updateRun({ runId, status: entry.status, endTime: entry.time });
+    await this.client.updateRun({ runId, status: finish.status, endTime: finish.time });
+    // A finished trial is not started again (the sweep skips it): nothing left to remember.
+    if (finish.status === 'FINISHED' && run.startEntryId !== '') this.runs.delete(run.sweepId, run.trialKey);
   }
+
+  /** What the start of an older version stored in the run (its end entries carry no trial). */
+  private async plannedTrialOf(runId: string): Promise<PlannedTrial> {
+    const planned = await this.client.readArtifactText({ runId, artifactPath: ARTIFACT.plannedTrial });
+    if (planned === undefined)
+      throw new Error(
+        `run ${runId} has no ${ARTIFACT.plannedTrial}; was the trial started through seedsweep?`,
+      );
+    return (JSON.parse(planned) as { trial: PlannedTrial }).trial;
+  }
+
+  private warnDropped(
+    trialKey: string,
+    entries: { attempt?: number }[],
+    why = 'a later attempt has taken it over',
+  ): void {
+    const attempts = [...new Set(entries.map((e) => e.attempt).filter((a) => a !== undefined))];
+    this.warn(
+      `dropped late writes of trial ${trialKey.slice(0, 12)}${attempts.length > 0 ? ` attempt ${attempts.join(', ')}` : ''}: ${why}`,
+    );
+  }
+
+  // ---- the end of a sweep ---------------------------------------------------------------------
 
   private async finishSweep(
     entry: Extract<TrackingEntry, { kind: 'finishSweep' }>,
@@ -298,34 +569,55 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         artifactPath: file.artifactPath,
       });
     }
+    await this.removeLeftoverTrialRuns(entry.sweepId, sweep);
     await this.client.updateRun({ runId: sweep.parentRunId, status: entry.status, endTime: entry.time });
   }
 
   /**
-   * Fencing for a trial retried while its earlier attempt still runs (a host cut off from Temporal but
-   * not from MLflow, or everyone during a Temporal outage): the run's `seedsweep.attempt` tag names the
-   * latest attempt that started it, and writes of an earlier attempt are dropped. Returns that latest
-   * attempt when `entry` carries an attempt, else undefined (no check: older journals, other callers).
+   * One run per trial at the end of a sweep. A start that took itself for the trial's first (in a
+   * resumed sweep, or after a pause across continue-as-new) made a second run; the trial's record is in
+   * the FINISHED one (the earliest, as readers pick) or else in its latest attempt's latest run: the
+   * others are deleted. Costs one search when there is nothing to do.
    */
-  private async superseded(
-    runId: string,
-    entry: { attempt?: number; trialKey: string },
-  ): Promise<number | undefined> {
-    if (entry.attempt === undefined) return undefined;
-    const run = await this.index.findRun(runId);
-    const latest = Number(run?.tags[TAG.attempt] ?? NaN);
-    if (!Number.isInteger(latest)) return undefined;
-    if (entry.attempt < latest)
-      this.warn(
-        `dropped late writes of trial ${entry.trialKey.slice(0, 12)} attempt ${entry.attempt}: attempt ${latest} has taken it over`,
-      );
-    return latest;
+  private async removeLeftoverTrialRuns(sweepId: string, sweep: SweepRef): Promise<void> {
+    const ofSweep = `${tagEquals(TAG.role, RunRole.trial)} and ${tagEquals(TAG.sweepId, sweepId)}`;
+    const unfinished = await this.client.searchRuns({
+      experimentIds: [sweep.experimentId],
+      filter: `${ofSweep} and attributes.status != 'FINISHED'`,
+    });
+    if (unfinished.length === 0) return;
+    const all = await this.client.searchRuns({
+      experimentIds: [sweep.experimentId],
+      filter: ofSweep,
+      orderBy: ['attributes.start_time ASC'],
+    });
+    const byKey = new Map<string, MlflowRun[]>();
+    for (const run of all) {
+      const key = run.tags[TAG.trialKey] ?? '';
+      byKey.set(key, [...(byKey.get(key) ?? []), run]);
+    }
+    const leftovers: string[] = [];
+    for (const runs of byKey.values()) {
+      if (runs.length < 2) continue;
+      const keep = runs.find((r) => r.status === 'FINISHED') ?? currentRun(runs)!;
+      for (const run of runs) if (run.runId !== keep.runId) leftovers.push(run.runId);
+    }
+    await mapLimited(leftovers, 4, (runId) => this.client.deleteRun(runId));
   }
 
+  // ---- the read paths (shared runs, runs not started here) ------------------------------------
+
   /**
-   * The trial's run, created bare if there is none: a trial can fail (and be recorded as failed) before
-   * its start was ever written, and that record must not wait forever for a start that never comes.
+   * Fencing for a trial retried while its earlier attempt still writes to a shared run: the run's
+   * `seedsweep.attempt` tag names the latest attempt that started it. Infinity once the run is deleted.
    */
+  private async latestAttempt(runId: string): Promise<number | undefined> {
+    const run = await this.index.findRun(runId);
+    if (!run || run.lifecycleStage === 'deleted') return Number.POSITIVE_INFINITY;
+    return attemptOf(run.tags);
+  }
+
+  /** The trial's run, created bare if there is none (see {@link trialRunOf}). */
   private async trialRunIdOrCreate(sweepId: string, trialKey: string, time: number): Promise<string> {
     try {
       return await this.index.trialRunId(sweepId, trialKey);
@@ -370,6 +662,29 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
 
 const SETUP_ERROR_CODES = new Set(['E_MLFLOW_ARTIFACTS_NOT_PROXIED', 'E_MLFLOW_URI']);
 
+function kindOf(error: unknown): DeliveryErrorKind {
+  if (error instanceof MlflowUnavailableError) return 'unavailable';
+  if (error instanceof MlflowRequestError)
+    return error.status === 401 || error.status === 403 ? 'stop' : 'reject';
+  return isUserError(error) && SETUP_ERROR_CODES.has(error.code) ? 'stop' : 'reject';
+}
+
+/** Tags a trial's end sets: its error, and with a result where and how it computed. */
+function finishTags(finish: FinishEntry): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (finish.error !== undefined) tags[TAG.error] = clampTag(finish.error);
+  const result = finish.result;
+  if (result) {
+    tags[TAG.backend] = result.backend.name;
+    tags[TAG.backendVersion] = result.backend.version;
+    if (result.backend.tfVersion !== undefined) tags[TAG.tfVersion] = result.backend.tfVersion;
+    if (result.backend.device !== undefined) tags[TAG.device] = result.backend.device;
+    tags[TAG.resumedFromEpoch] = String(result.resumedFromEpoch);
+    if (result.trainingPath !== undefined) tags[TAG.trainingPath] = result.trainingPath;
+  }
+  return tags;
+}
+
 function sweepStream(sweepId: string): string {
   return `sweep\u0000${sweepId}`;
 }
@@ -382,6 +697,6 @@ function pointId(point: { key: string; step: number }): string {
   return `${point.key}\u0000${point.step}`;
 }
 
-function keyValues(record: Record<string, string>): { key: string; value: string }[] {
+function keyValues(record: Record<string, string>): KeyValue[] {
   return Object.entries(record).map(([key, value]) => ({ key, value }));
 }

@@ -52,3 +52,12 @@ export class MlflowUnavailableError extends UserError {
 export function isUnavailable(error: unknown): error is MlflowUnavailableError {
   return error instanceof MlflowUnavailableError;
 }
+
+/**
+ * True for MLflow's refusal to write to a deleted run (HTTP 400 `INVALID_PARAMETER_VALUE`: "The run …
+ * must be in the 'active' state. Current state is deleted."): seedsweep deletes a trial's run when a
+ * later attempt takes the trial over, so for its writes this means "superseded".
+ */
+export function isDeletedRunError(error: unknown): error is MlflowRequestError {
+  return error instanceof MlflowRequestError && /must be in the 'active' state/.test(error.serverMessage);
+}

@@ -1,10 +1,12 @@
 /**
- * The MLflow implementation of {@link Tracker}: a thin facade over three parts.
+ * The MLflow implementation of {@link Tracker}: a thin facade over four parts.
  * - {@link JournaledSender}: every write is journaled in the durable outbox first and sent afterwards
- *   (right away when `autoSync` is on), so callers never wait on, or fail because of, an unreachable
- *   tracking server.
- * - {@link MlflowDelivery}: what one journaled write becomes on the server (idempotently: an entry may
- *   be sent again after a crash or a lost answer).
+ *   (right away when `autoSync` is on; epoch metrics at most once per flush interval, or with their
+ *   trial's end), so callers never wait on, or fail because of, an unreachable tracking server.
+ * - {@link MlflowDelivery}: what journaled writes become on the server (idempotently: an entry may
+ *   be sent again after a crash or a lost answer), without reading the server on the common path.
+ * - {@link TrialRunJournal}: which run each trial started here writes to, journaled right after its
+ *   creation.
  * - {@link RunIndex}: finding and caching runs by sweep id and trial key, and reading finished trials.
  * Reads of artifacts (a trial's model, a sweep's report) and standalone runs (EDA) go to the server
  * directly through the client.
@@ -12,6 +14,7 @@
  * Thread safety: one instance serialises its own sends; instances in several processes sharing an
  * outbox folder take turns through the outbox's lock file.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,14 +26,16 @@ import { MlflowDelivery, type TrackingEntry } from './mlflow-delivery.js';
 import { isUnavailable } from './mlflow-errors.js';
 import { Outbox, type BlobSource } from './outbox.js';
 import { fromJson } from './json-numbers.js';
-import { ARTIFACT, clampTag, environmentTags, MAX_PARAM_VALUE } from './run-data.js';
-import { RunIndex } from './run-index.js';
+import { ARTIFACT, clampTag, environmentTags, MAX_PARAM_VALUE, TAG } from './run-data.js';
+import { RunIndex, trialRef } from './run-index.js';
+import { TrialRunJournal } from './trial-run-journal.js';
 import {
   SWEEP_REPORT_ARTIFACT,
   type DownloadedModel,
   type LoggedRun,
   type RunStatus,
   type StandaloneRun,
+  type StartTrialOptions,
   type SweepInfo,
   type Tracker,
 } from './types.js';
@@ -48,6 +53,19 @@ export interface MlflowTrackerOptions {
   warn?: (message: string) => void;
   /** How long an explicit `sync()` waits for another process's send to finish, in ms. @default 300000 */
   lockWaitMs?: number;
+  /**
+   * Epoch metrics written meanwhile go out together at most this often (or with their trial's end), in
+   * ms; other writes go out right away. @default 1000
+   */
+  flushIntervalMs?: number;
+}
+
+/** What this tracker journaled of a trial's current start: for its end entry. */
+interface StartedTrial {
+  trial?: PlannedTrial;
+  attempt?: number;
+  /** Epochs journaled as `logEpoch` entries since the start. */
+  epochs: Set<number>;
 }
 
 export class MlflowTracker implements Tracker {
@@ -55,19 +73,32 @@ export class MlflowTracker implements Tracker {
   readonly outbox: Outbox<TrackingEntry>;
   private readonly warn: (message: string) => void;
   private readonly index: RunIndex;
+  private readonly runs: TrialRunJournal;
   private readonly sender: JournaledSender<TrackingEntry>;
+  /** Marks this tracker's entries: a start journaled by another one (an earlier process) may have been sent. */
+  private readonly writer = randomUUID();
+  /** Trials started through this tracker and not finished yet, by {@link trialRef}. */
+  private readonly started = new Map<string, StartedTrial>();
 
   constructor(options: MlflowTrackerOptions) {
     this.client = options.client;
     this.outbox = new Outbox<TrackingEntry>({ dir: options.outboxDir });
     this.warn = options.warn ?? ((message) => process.stderr.write(`seedsweep tracking: ${message}\n`));
     this.index = new RunIndex({ client: this.client, indexDir: path.join(this.outbox.dir, 'sweeps') });
+    this.runs = new TrialRunJournal({ dir: path.join(this.outbox.dir, 'runs') });
     this.sender = new JournaledSender<TrackingEntry>({
       outbox: this.outbox,
-      delivery: new MlflowDelivery({ client: this.client, index: this.index, warn: this.warn }),
+      delivery: new MlflowDelivery({
+        client: this.client,
+        index: this.index,
+        runs: this.runs,
+        writer: this.writer,
+        warn: this.warn,
+      }),
       warn: this.warn,
       ...(options.autoSync !== undefined ? { autoSync: options.autoSync } : {}),
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
   }
 
@@ -79,17 +110,43 @@ export class MlflowTracker implements Tracker {
   }
 
   /** Also tags the run with the process's environment and lineage (see `environmentTags`); `tags` win. */
-  async startTrial(sweepId: string, trial: PlannedTrial, tags: Record<string, string> = {}): Promise<void> {
+  async startTrial(
+    sweepId: string,
+    trial: PlannedTrial,
+    tags: Record<string, string> = {},
+    options: StartTrialOptions = {},
+  ): Promise<void> {
+    const attempt = Number(tags[TAG.attempt]);
+    this.started.set(trialRef(sweepId, trial.trialKey), {
+      trial,
+      ...(Number.isInteger(attempt) ? { attempt } : {}),
+      epochs: new Set(),
+    });
     await this.sender.write({
       kind: 'startTrial',
       time: Date.now(),
       sweepId,
       trial,
       tags: { ...environmentTags(), ...tags },
+      ...(options.firstStart ? { firstStart: true } : {}),
+      writer: this.writer,
     });
   }
 
+  /** The first report of an epoch counts: the same epoch again (of the same attempt) is not journaled. */
   async logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics, attempt?: number): Promise<void> {
+    const ref = trialRef(sweepId, trialKey);
+    let started = this.started.get(ref);
+    if (!started || started.attempt !== attempt) {
+      started = {
+        ...(started?.trial ? { trial: started.trial } : {}),
+        ...(attempt !== undefined ? { attempt } : {}),
+        epochs: new Set(),
+      };
+      this.started.set(ref, started);
+    }
+    if (started.epochs.has(metrics.epoch)) return;
+    started.epochs.add(metrics.epoch);
     await this.sender.write({
       kind: 'logEpoch',
       time: Date.now(),
@@ -103,11 +160,23 @@ export class MlflowTracker implements Tracker {
   async finishTrial(
     sweepId: string,
     trialKey: string,
-    outcome: { status: RunStatus; result?: TrialResult; error?: string; attempt?: number },
+    outcome: {
+      status: RunStatus;
+      result?: TrialResult;
+      error?: string;
+      attempt?: number;
+      trial?: PlannedTrial;
+    },
   ): Promise<void> {
     const modelDir = outcome.result?.modelDir;
     const blobs: BlobSource[] =
       modelDir && this.existsOrWarn(modelDir) ? [{ source: modelDir, name: ARTIFACT.model }] : [];
+    const ref = trialRef(sweepId, trialKey);
+    const started = this.started.get(ref);
+    this.started.delete(ref);
+    const trial = outcome.trial ?? started?.trial;
+    // Epochs this start journaled go out on their own; the end adds only the others.
+    const liveEpochs = started && started.attempt === outcome.attempt ? [...started.epochs] : [];
     const entry: TrackingEntry = {
       kind: 'finishTrial',
       time: Date.now(),
@@ -118,6 +187,8 @@ export class MlflowTracker implements Tracker {
       ...(outcome.result ? { result: outcome.result } : {}),
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
       ...(outcome.attempt !== undefined ? { attempt: outcome.attempt } : {}),
+      ...(trial ? { trial } : {}),
+      ...(liveEpochs.length > 0 ? { liveEpochs } : {}),
     };
     await this.sender.write(entry, blobs);
   }
@@ -157,10 +228,13 @@ export class MlflowTracker implements Tracker {
    * Finished trials with these keys in any experiment, one per key (the earliest run). Sends pending
    * writes first (best effort). Throws when the server is unreachable.
    */
-  async finishedTrialsByKeys(trialKeys: string[]): Promise<TrialRecord[]> {
+  async finishedTrialsByKeys(
+    trialKeys: string[],
+    options: { groupKeys?: Readonly<Record<string, string>> } = {},
+  ): Promise<TrialRecord[]> {
     if (trialKeys.length === 0) return [];
     await this.sync();
-    return this.index.finishedTrialsByKeys(trialKeys);
+    return this.index.finishedTrialsByKeys(trialKeys, options.groupKeys);
   }
 
   /**
@@ -259,6 +333,8 @@ export class MlflowTracker implements Tracker {
 
   /** The MLflow run id of a trial, once its run exists on the server; undefined before. */
   async runIdOf(sweepId: string, trialKey: string): Promise<string | undefined> {
+    const journaled = this.runs.get(sweepId, trialKey);
+    if (journaled && !journaled.superseded) return journaled.runId;
     try {
       return await this.index.trialRunId(sweepId, trialKey);
     } catch (error) {

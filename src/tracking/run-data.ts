@@ -55,9 +55,10 @@ export type RunRole = (typeof RunRole)[keyof typeof RunRole];
 export const ARTIFACT = {
   /** The trained model folder (TF.js layers format). */
   model: 'model',
-  /** Per-epoch learning curves. */
-  curves: 'curves.json',
-  /** The planned trial, written when the run starts (what `trial.json` is built from). */
+  /**
+   * The planned trial, written when the run started by versions before the write-only path; read only
+   * to finish such a run (its journaled end carries no trial). Learning curves are in `trial.json`.
+   */
   plannedTrial: 'planned_trial.json',
   /** The complete TrialRecord, written when the trial finishes: what `finishedTrials` reads. */
   trialRecord: 'trial.json',

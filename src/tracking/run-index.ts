@@ -104,12 +104,11 @@ export class RunIndex {
     return undefined;
   }
 
-  /** The earliest run of a trial of a sweep in its experiment. */
-  async findTrialRun(
-    experimentId: string,
-    sweepId: string,
-    trialKey: string,
-  ): Promise<MlflowRun | undefined> {
+  /**
+   * The (active) runs of a trial of a sweep in its experiment, earliest first, ties broken by run id:
+   * every host sees them in the same order. One search.
+   */
+  async findTrialRuns(experimentId: string, sweepId: string, trialKey: string): Promise<MlflowRun[]> {
     const runs = await this.client.searchRuns({
       experimentIds: [experimentId],
       filter: [
@@ -120,19 +119,30 @@ export class RunIndex {
       orderBy: ['attributes.start_time ASC'],
       maxResults: 10,
     });
-    // The earliest, ties broken by run id: every host picks the same run when several exist.
     return runs.sort(
       (a, b) => a.startTime - b.startTime || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0),
-    )[0];
+    );
   }
 
-  /** The run id of a trial, or {@link NotReadyError} when its sweep or its run does not exist yet. */
+  /** The earliest run of a trial of a sweep in its experiment: the one two racing creators both keep. */
+  async findTrialRun(
+    experimentId: string,
+    sweepId: string,
+    trialKey: string,
+  ): Promise<MlflowRun | undefined> {
+    return (await this.findTrialRuns(experimentId, sweepId, trialKey))[0];
+  }
+
+  /**
+   * The run id of a trial (its {@link currentRun}), or {@link NotReadyError} when its sweep or its run
+   * does not exist yet.
+   */
   async trialRunId(sweepId: string, trialKey: string): Promise<string> {
     const ref = trialRef(sweepId, trialKey);
     const known = this.trialRuns.get(ref);
     if (known) return known;
     const sweep = await this.requireSweep(sweepId);
-    const run = await this.findTrialRun(sweep.experimentId, sweepId, trialKey);
+    const run = currentRun(await this.findTrialRuns(sweep.experimentId, sweepId, trialKey));
     if (!run) throw new NotReadyError(`trial ${trialKey} of sweep ${sweepId} has no run yet`);
     this.trialRuns.set(ref, run.runId);
     return run.runId;
@@ -195,31 +205,51 @@ export class RunIndex {
 
   /**
    * Finished trials with the given trial keys in any experiment (any sweep name, any sweep id): one
-   * record per trial key, the earliest finished run's. MLflow's run search has neither `IN` nor `OR`
-   * for tags (MLflow 3), so it is one search per key over every active experiment (in chunks of
-   * experiments), a few at a time: cost grows with the keys asked for, not with the server's size.
+   * record per trial key, the earliest finished run's. MLflow's run search has no `IN` and no `OR` for
+   * tags (MLflow 3: `IN` only for run ids), so keys are looked up by what they share: with `groupKeys`
+   * (trial key → group key), one paged search per group finds every seed of it at once; a key whose
+   * group is not given (or is alone in it) costs one search of its own. Every search spans all active
+   * experiments, in chunks: cost grows with the groups asked for, not with the server's size.
    */
-  async finishedTrialsByKeys(trialKeys: string[]): Promise<TrialRecord[]> {
-    const keys = [...new Set(trialKeys)];
-    if (keys.length === 0) return [];
+  async finishedTrialsByKeys(
+    trialKeys: string[],
+    groupKeys: Readonly<Record<string, string>> = {},
+  ): Promise<TrialRecord[]> {
+    const keys = new Set(trialKeys);
+    if (keys.size === 0) return [];
+    const groups = new Map<string, string[]>();
+    const alone: string[] = [];
+    for (const key of keys) {
+      const group = groupKeys[key];
+      if (group === undefined) alone.push(key);
+      else groups.set(group, [...(groups.get(group) ?? []), key]);
+    }
+    // A key alone in its group is searched by itself: fewer runs come back.
+    const searches = [
+      ...alone.map((key) => tagEquals(TAG.trialKey, key)),
+      ...[...groups].map(([group, members]) =>
+        members.length > 1 ? tagEquals(TAG.groupKey, group) : tagEquals(TAG.trialKey, members[0]!),
+      ),
+    ];
     const experimentIds = await this.client.listExperimentIds();
-    const found = await mapLimited(keys, 8, async (trialKey): Promise<MlflowRun | undefined> => {
-      const filter = [tagEquals(TAG.role, RunRole.trial), FINISHED, tagEquals(TAG.trialKey, trialKey)].join(
-        ' and ',
-      );
-      let earliest: MlflowRun | undefined;
+    const earliest = new Map<string, MlflowRun>();
+    await mapLimited(searches, 8, async (clause) => {
+      const filter = [tagEquals(TAG.role, RunRole.trial), FINISHED, clause].join(' and ');
       for (let e = 0; e < experimentIds.length; e += EXPERIMENTS_PER_SEARCH) {
-        const [run] = await this.client.searchRuns({
+        const runs = await this.client.searchRuns({
           experimentIds: experimentIds.slice(e, e + EXPERIMENTS_PER_SEARCH),
           filter,
           orderBy: ['attributes.start_time ASC'],
-          maxResults: 1,
         });
-        if (run && (!earliest || run.startTime < earliest.startTime)) earliest = run;
+        for (const run of runs) {
+          const key = run.tags[TAG.trialKey];
+          if (key === undefined || !keys.has(key)) continue;
+          const known = earliest.get(key);
+          if (!known || run.startTime < known.startTime) earliest.set(key, run);
+        }
       }
-      return earliest;
     });
-    return this.readRecords(found.filter((run): run is MlflowRun => run !== undefined));
+    return this.readRecords([...earliest.values()]);
   }
 
   /** The `trial.json` records of runs (runs without one are left out), with the run's id and sweep id. */
@@ -263,6 +293,24 @@ export function sweepRefOf(parent: MlflowRun): SweepRef {
     parentRunId: parent.runId,
     ...(fingerprint ? { datasetFingerprint: fingerprint } : {}),
   };
+}
+
+/** A run's `seedsweep.attempt` tag (or such a tag among `tags`) as a number; undefined when absent or not one. */
+export function attemptOf(tags: Record<string, string>): number | undefined {
+  const attempt = Number(tags[TAG.attempt] ?? NaN);
+  return Number.isInteger(attempt) ? attempt : undefined;
+}
+
+/**
+ * The run a trial's writes belong to among several: the latest attempt's, and of that the latest
+ * started (a later start of the trial, e.g. in a resumed sweep, took it on); ties broken by run id.
+ */
+export function currentRun(runs: MlflowRun[]): MlflowRun | undefined {
+  const rank = (run: MlflowRun) => attemptOf(run.tags) ?? -1;
+  return [...runs].sort(
+    (a, b) =>
+      rank(b) - rank(a) || b.startTime - a.startTime || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0),
+  )[0];
 }
 
 /** Key of a trial's run in caches, and the stream of its journal entries. */

@@ -66,6 +66,18 @@ export interface LoggedRun {
   runId: string;
 }
 
+/** What the caller of {@link Tracker.startTrial} knows about earlier starts of the trial. */
+export interface StartTrialOptions {
+  /**
+   * True when no earlier start of this trial under this sweep id can have reached the tracker: the first
+   * attempt of the trial's first start in its sweep run. The tracker then makes the trial's run without
+   * looking for one first, and writes to it without reading it back. A wrong `true` (a sweep resumed
+   * under the same id) costs an extra run of the trial until the sweep finishes, nothing else.
+   * @default false: the tracker looks for the trial's run and merges with what it holds.
+   */
+  firstStart?: boolean;
+}
+
 export interface Tracker {
   /** Get or create the sweep's experiment and its parent run. */
   startSweep(sweep: SweepInfo): Promise<void>;
@@ -73,7 +85,12 @@ export interface Tracker {
    * Get or create the trial's run nested under the sweep's parent run, with params and tags. Tags the
    * caller passes win over the tracker's own (e.g. `seedsweep.dataset_fingerprint` over the sweep's).
    */
-  startTrial(sweepId: string, trial: PlannedTrial, tags?: Record<string, string>): Promise<void>;
+  startTrial(
+    sweepId: string,
+    trial: PlannedTrial,
+    tags?: Record<string, string>,
+    options?: StartTrialOptions,
+  ): Promise<void>;
   /**
    * Log one epoch's metrics with step = epoch. Logging the same epoch twice keeps one point. With
    * `attempt` (the trial's `seedsweep.attempt` tag at its start), the write is dropped once a later
@@ -81,13 +98,22 @@ export interface Tracker {
    */
   logEpoch(sweepId: string, trialKey: string, metrics: EpochMetrics, attempt?: number): Promise<void>;
   /**
-   * Final metrics, model stats, model artifacts (if `result.modelDir`), then the run's end status;
-   * dropped, like `logEpoch`, when `outcome.attempt` was superseded.
+   * Final metrics, model stats, model artifacts (if `result.modelDir`), the trial's record, then the
+   * run's end status; dropped, like `logEpoch`, when `outcome.attempt` was superseded. The record is
+   * built from `outcome.trial`, or else from the trial this tracker's `startTrial` got: a `result`
+   * needs one of them.
    */
   finishTrial(
     sweepId: string,
     trialKey: string,
-    outcome: { status: RunStatus; result?: TrialResult; error?: string; attempt?: number },
+    outcome: {
+      status: RunStatus;
+      result?: TrialResult;
+      error?: string;
+      attempt?: number;
+      /** The trial as planned (what `startTrial` got). */
+      trial?: PlannedTrial;
+    },
   ): Promise<void>;
   /** Log summary files (report JSON/HTML) to the parent run and set its end status. */
   finishSweep(
@@ -99,8 +125,13 @@ export interface Tracker {
   /**
    * Records of finished trials with the given trial keys, under any sweep name and sweep id: one record
    * per trial key found (its earliest finished run), each keeping the sweep id it ran in.
+   * `options.groupKeys` (trial key → group key, when the caller knows them) lets the tracker look up
+   * the seeds of a group together rather than each key alone.
    */
-  finishedTrialsByKeys(trialKeys: string[]): Promise<TrialRecord[]>;
+  finishedTrialsByKeys(
+    trialKeys: string[],
+    options?: { groupKeys?: Readonly<Record<string, string>> },
+  ): Promise<TrialRecord[]>;
   /**
    * Downloads the model a trial's run holds (what `finishTrial` uploaded from `result.modelDir`), by the
    * run id of its record (`TrialRecord.runId`), into a new folder inside `destDir`. Returns `files: []`

@@ -53,12 +53,10 @@ export async function collectSweepRecords(options: {
   /** Trials the pruner stopped: not results, even if an attempt finished anyway. */
   stoppedKeys?: string[];
 }): Promise<TrialRecord[]> {
-  const planned = new Set(
-    options.plannedKeys ??
-      expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }).map(
-        (t) => t.trialKey,
-      ),
-  );
+  const expanded = options.plannedKeys
+    ? undefined
+    : expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint });
+  const planned = new Set(options.plannedKeys ?? expanded!.map((t) => t.trialKey));
   for (const key of options.stoppedKeys ?? []) planned.delete(key);
   const byKey = new Map<string, TrialRecord>();
   for (const record of await options.tracker.finishedTrials({ sweepName: options.spec.name })) {
@@ -70,7 +68,9 @@ export async function collectSweepRecords(options: {
   const reusable = options.trialKeys ?? (options.spec.reuse === false ? [] : [...planned]);
   const elsewhere = [...new Set(reusable)].filter((key) => planned.has(key) && !byKey.has(key));
   if (elsewhere.length > 0) {
-    for (const record of await options.tracker.finishedTrialsByKeys(elsewhere)) {
+    // Seeds of one configuration are looked up together when the plan says which go together.
+    const groupKeys = expanded ? Object.fromEntries(expanded.map((t) => [t.trialKey, t.groupKey])) : {};
+    for (const record of await options.tracker.finishedTrialsByKeys(elsewhere, { groupKeys })) {
       if (planned.has(record.trialKey) && !byKey.has(record.trialKey)) byKey.set(record.trialKey, record);
     }
   }

@@ -35,12 +35,15 @@ export function createTrackingActivities(tracker: Tracker) {
     async finishedTrialKeys(input: FinishedTrialKeysInput): Promise<string[]> {
       const records = await tracker.finishedTrials({ sweepName: input.sweepName });
       const keys = new Set(records.map((r) => r.trialKey));
-      const planned =
-        input.trialKeys ?? (input.plan ? expandSweep(input.plan).map((t) => t.trialKey) : undefined);
+      const trials = !input.trialKeys && input.plan ? expandSweep(input.plan) : undefined;
+      const planned = input.trialKeys ?? trials?.map((t) => t.trialKey);
       if (planned && input.reuseAcrossSweeps !== false) {
         const missing = planned.filter((key) => !keys.has(key));
+        // With the plan, seeds of one configuration are looked up together.
+        const groupKeys = trials ? Object.fromEntries(trials.map((t) => [t.trialKey, t.groupKey])) : {};
         if (missing.length > 0)
-          for (const record of await tracker.finishedTrialsByKeys(missing)) keys.add(record.trialKey);
+          for (const record of await tracker.finishedTrialsByKeys(missing, { groupKeys }))
+            keys.add(record.trialKey);
       }
       return [...keys];
     },

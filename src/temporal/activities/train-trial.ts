@@ -65,10 +65,18 @@ export function createTrainTrial(deps: TrainTrialDeps) {
     };
     ctx.heartbeat(heartbeat);
 
-    await deps.tracker.startTrial(sweepId, trial, {
-      'seedsweep.attempt': String(attempt),
-      ...(input.datasetFingerprint ? { 'seedsweep.dataset_fingerprint': input.datasetFingerprint } : {}),
-    });
+    await deps.tracker.startTrial(
+      sweepId,
+      trial,
+      {
+        'seedsweep.attempt': String(attempt),
+        ...(input.datasetFingerprint ? { 'seedsweep.dataset_fingerprint': input.datasetFingerprint } : {}),
+      },
+      {
+        firstStart:
+          attempt === 1 && ctx.info.heartbeatDetails === undefined && isFirstStart(ctx.info.activityId, key),
+      },
+    );
 
     const abort = new AbortController();
     let stopReason: StopReason | undefined;
@@ -83,6 +91,9 @@ export function createTrainTrial(deps: TrainTrialDeps) {
     const keepAliveMs = Math.max(1000, ((ctx.info.heartbeatTimeoutMs ?? 60_000) * 1) / 3);
     const keepAlive = setInterval(() => ctx.heartbeat(heartbeat), keepAliveMs);
     const pending: Promise<unknown>[] = [];
+    // Journaled at once, in order; awaited only after the trial's end was written, which sends them
+    // along in one request rather than waiting for the next flush of epochs.
+    const logged: Promise<void>[] = [];
     // One epoch report in flight per trial, in epoch order: a trainable with millisecond epochs would
     // otherwise flood the server with concurrent Updates (Temporal caps them per workflow).
     let reports: Promise<void> = Promise.resolve();
@@ -104,7 +115,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
             lastMetrics = metrics;
             heartbeat = { epoch: metrics.epoch, checkpointDir };
             ctx.heartbeat(heartbeat);
-            pending.push(deps.tracker.logEpoch(sweepId, key, metrics, attempt).catch(() => undefined));
+            logged.push(deps.tracker.logEpoch(sweepId, key, metrics, attempt).catch(() => undefined));
             // After the last epoch there is nothing left to decide; the result reports it.
             if (metrics.epoch < trial.config.train.epochs) {
               reports = reports
@@ -118,7 +129,8 @@ export function createTrainTrial(deps: TrainTrialDeps) {
         },
       );
       await Promise.all(pending);
-      await deps.tracker.finishTrial(sweepId, key, { status: 'FINISHED', result, attempt });
+      await deps.tracker.finishTrial(sweepId, key, { status: 'FINISHED', result, attempt, trial });
+      await Promise.all(logged);
       const series = input.seriesMetric
         ? result.epochs.map((m) => metricValue(m, input.seriesMetric as string) ?? Number.NaN)
         : undefined;
@@ -130,6 +142,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
       };
     } catch (error) {
       await Promise.all(pending);
+      await Promise.all(logged);
       if (stopReason !== undefined && isStop(error)) {
         const epoch = lastMetrics?.epoch ?? heartbeat.epoch;
         if (stopReason === StopReason.cancelled && ctx.cancellationSignal.aborted) {
@@ -169,6 +182,15 @@ export function createTrainTrial(deps: TrainTrialDeps) {
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
   };
+}
+
+/**
+ * True when the activity is the trial's first start in its sweep run: the workflow schedules it as
+ * `trial-<key>-<n>` with n counting the trial's starts (src/temporal/workflows/trial-runner.ts); older
+ * histories used other ids, which say nothing, so they count as not first.
+ */
+function isFirstStart(activityId: string, trialKey: string): boolean {
+  return activityId === `trial-${trialKey}-1`;
 }
 
 /** The trainer stopped at an epoch boundary because we asked it to. */

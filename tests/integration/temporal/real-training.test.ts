@@ -15,6 +15,8 @@ import { querySweepProgress, submitSweep } from '../../../src/temporal/client/sw
 import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import { TrialPool } from '../../../src/execution/pool.js';
 import type { SweepSpec } from '../../../src/sweep-spec/schema.js';
+import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
+import { EPOCH_METRIC_KEYS, TAG } from '../../../src/tracking/run-data.js';
 import type { Tracker } from '../../../src/tracking/types.js';
 import { taskQueues, type SweepSummary } from '../../../src/temporal/shared/shared.js';
 import { fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
@@ -33,6 +35,25 @@ function outcome(record: TrialRecord) {
 
 function byKey(records: TrialRecord[]): Map<string, TrialRecord> {
   return new Map(records.map((r) => [r.trialKey, r]));
+}
+
+/** MLflow holds one (active) run per trial of the sweep name, FINISHED, with each epoch's points once. */
+async function expectOneRunPerTrialEachPointOnce(sweepName: string, trials: number, epochs: number) {
+  const mlflow = new MlflowClient({ trackingUri: inject('mlflowUri') });
+  const experimentId = (await mlflow.getExperimentIdByName(sweepName))!;
+  const runs = await mlflow.searchRuns({
+    experimentIds: [experimentId],
+    filter: `tags.\`${TAG.role}\` = 'trial'`,
+  });
+  expect(new Set(runs.map((r) => r.tags[TAG.trialKey])).size).toBe(trials);
+  expect(runs).toHaveLength(trials);
+  for (const run of runs) {
+    expect(run.status).toBe('FINISHED');
+    for (const key of EPOCH_METRIC_KEYS) {
+      const steps = (await mlflow.getMetricHistory({ runId: run.runId, key })).map((p) => p.step);
+      expect(steps.sort((a, b) => a - b)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+    }
+  }
 }
 
 const specFor = (name: string, heartbeatSeconds = 10): SweepSpec =>
@@ -96,6 +117,8 @@ describe('sweeps with real training', () => {
         expect(record.result.resumedFromEpoch).toBe(2);
         expect(outcome(record)).toEqual(outcome(reference.get(record.trialKey) as TrialRecord));
       }
+      // The retry took each trial over with a run of its own: still one run, each point once.
+      await expectOneRunPerTrialEachPointOnce(spec.name, 2, 3);
     } finally {
       await worker.stop();
     }
@@ -163,6 +186,7 @@ describe('sweeps with real training', () => {
       expect(records.some((r) => r.result.resumedFromEpoch >= 1)).toBe(true);
       for (const record of records)
         expect(outcome(record)).toEqual(outcome(reference.get(record.trialKey) as TrialRecord));
+      await expectOneRunPerTrialEachPointOnce(spec.name, 2, 3);
     } finally {
       if (first.exitCode === null) first.kill('SIGKILL');
       if (second) {

@@ -3,13 +3,14 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort, type SpawnedServer } from '../../../src/services/local-server.js';
 import { startMlflowServer } from '../../../src/services/mlflow-server.js';
 import { MlflowClient, type MlflowRun } from '../../../src/tracking/mlflow-client.js';
-import { MlflowRequestError } from '../../../src/tracking/mlflow-errors.js';
+import { MlflowRequestError, isDeletedRunError } from '../../../src/tracking/mlflow-errors.js';
 import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
 import { EPOCH_METRIC_KEYS } from '../../../src/tracking/run-data.js';
+import { CountingProxy } from './counting-proxy.js';
 import { epochMetrics, plannedTrial, trialResult, writeModelDir } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -66,6 +67,68 @@ describe('MlflowClient against a real MLflow server', () => {
     expect(await steps(client, created.runId, 'loss')).toEqual(range(1, 2500));
     // The same params again are not an error.
     await client.logBatch({ runId: created.runId, params });
+  });
+
+  it('keeps one row per (key, timestamp, step, value): an identical log-batch sent again adds nothing, silently', async () => {
+    const experimentId = await client.getOrCreateExperiment(unique('resend'));
+    const created = await client.createRun({ experimentId, runName: 'resent' });
+    const batch = {
+      runId: created.runId,
+      metrics: range(1, 5).flatMap((step) => [
+        { key: 'loss', value: 1 / step, timestamp: 1_700_000_000_000 + step, step },
+        {
+          key: 'val_loss',
+          value: step === 3 ? Number.NaN : 2 / step,
+          timestamp: 1_700_000_000_000 + step,
+          step,
+        },
+      ]),
+      params: [{ key: 'lr', value: '0.1' }],
+      tags: [{ key: 'seedsweep.attempt', value: '1' }],
+    };
+    await client.logBatch(batch);
+    await client.logBatch(batch); // a resend after a lost answer: no error
+    for (const key of ['loss', 'val_loss'])
+      expect(await steps(client, created.runId, key)).toEqual(range(1, 5));
+    // A mix of rows it holds and a new one: only the new one is added.
+    await client.logBatch({
+      runId: created.runId,
+      metrics: [
+        ...batch.metrics.slice(0, 4),
+        { key: 'loss', value: 1 / 6, timestamp: 1_700_000_000_006, step: 6 },
+      ],
+    });
+    expect(await steps(client, created.runId, 'loss')).toEqual(range(1, 6));
+    // Why each point keeps the time it was journaled: the same step sent at another time is a second point.
+    await client.logBatch({
+      runId: created.runId,
+      metrics: [{ key: 'loss', value: 1, timestamp: 1_800_000_000_000, step: 1 }],
+    });
+    expect(await steps(client, created.runId, 'loss')).toEqual([1, 1, 2, 3, 4, 5, 6]);
+    // A param set again to another value is refused, and nothing of that batch is stored.
+    await expect(
+      client.logBatch({
+        runId: created.runId,
+        params: [{ key: 'lr', value: '0.2' }],
+        metrics: [{ key: 'other', value: 1, timestamp: 1, step: 1 }],
+      }),
+    ).rejects.toThrow(/Changing param values is not allowed/);
+    expect(await steps(client, created.runId, 'other')).toEqual([]);
+  });
+
+  it('refuses writes to a deleted run', async () => {
+    const experimentId = await client.getOrCreateExperiment(unique('deleted'));
+    const created = await client.createRun({ experimentId });
+    await client.deleteRun(created.runId);
+    const error = await client
+      .logBatch({ runId: created.runId, metrics: [{ key: 'm', value: 1, timestamp: 1, step: 1 }] })
+      .catch((e: unknown) => e);
+    expect(isDeletedRunError(error)).toBe(true);
+    expect(
+      isDeletedRunError(
+        await client.updateRun({ runId: created.runId, status: 'FINISHED' }).catch((e: unknown) => e),
+      ),
+    ).toBe(true);
   });
 
   it('searches runs by filter string across pages', async () => {
@@ -207,18 +270,19 @@ describe('MlflowTracker against a real MLflow server', () => {
       flops_per_image: 123456,
     });
     const artifacts = (await client.listArtifacts({ runId: child.runId })).map((e) => e.path);
-    expect(artifacts).toEqual(expect.arrayContaining(['model', 'curves.json', 'trial.json']));
-    const curves = JSON.parse(
+    expect(artifacts).toEqual(expect.arrayContaining(['model', 'trial.json']));
+    // The learning curves are in the record (no separate curves.json: one request less per trial).
+    const stored = JSON.parse(
       readFileSync(
         await client.downloadArtifacts({
           runId: child.runId,
-          artifactPath: 'curves.json',
+          artifactPath: 'trial.json',
           destDir: path.join(workDir, unique('dl')),
         }),
         'utf8',
       ),
-    ) as { epochs: unknown[] };
-    expect(curves.epochs).toHaveLength(3);
+    ) as { result: { epochs: unknown[] } };
+    expect(stored.result.epochs).toHaveLength(3);
     expect(await tracker.runIdOf(sweepId, trials[1]!.trialKey)).toBe(child.runId);
 
     const records = await tracker.finishedTrials({ sweepId });
@@ -423,6 +487,108 @@ describe('MlflowTracker against a real MLflow server', () => {
         expect(await steps(client, runId, metric)).toEqual(range(1, 12));
     }
   });
+});
+
+describe('The write-only path against a real MLflow server (through a counting proxy)', () => {
+  const client = new MlflowClient({ trackingUri: inject('mlflowUri') });
+  let proxy: CountingProxy;
+  beforeAll(async () => {
+    proxy = await new CountingProxy(inject('mlflowUri')).start();
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+  /** A tracker as one process has it, talking through the proxy; no retries, so a lost answer stops its send. */
+  const trackerViaProxy = (options: { autoSync?: boolean; outboxDir?: string } = {}) =>
+    newTracker({ client: new MlflowClient({ trackingUri: proxy.uri, maxRetries: 0 }), ...options });
+
+  async function expectOneRunWithEveryPointOnce(sweepName: string, trialKey: string, epochs: number) {
+    const experimentId = (await client.getExperimentIdByName(sweepName))!;
+    const runs = (await client.searchRuns({ experimentIds: [experimentId] })).filter(
+      (r) => r.tags['seedsweep.trial_key'] === trialKey,
+    );
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    expect(run.status).toBe('FINISHED');
+    for (const key of EPOCH_METRIC_KEYS)
+      expect(await steps(client, run.runId, key)).toEqual(range(1, epochs));
+    expect(await steps(client, run.runId, 'final_test_accuracy')).toEqual([0]);
+    expect(run.params).toMatchObject({ model: 'cnn', 'model.kernelSize': '3', seed: '1' });
+    expect(run.tags['seedsweep.lockfile_sha256']).toMatch(/^[0-9a-f]{64}$/);
+    return run;
+  }
+
+  it.each([3, 100])(
+    'a trial logged at its end with %i epochs costs 4 requests and reads nothing',
+    async (epochs) => {
+      const tracker = trackerViaProxy();
+      const sweepName = unique('write-only');
+      const sweepId = unique('sweep');
+      await tracker.startSweep({ sweepId, sweepName });
+      const from = proxy.requests.length;
+      const trial = plannedTrial({ trialKey: unique('end'), seed: 1 });
+      await tracker.startTrial(sweepId, trial, { 'seedsweep.attempt': '1' }, { firstStart: true });
+      await tracker.finishTrial(sweepId, trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult({ epochs, seed: 1 }),
+        attempt: 1,
+        trial,
+      });
+      expect(tracker.pendingCount()).toBe(0);
+      expect(proxy.countsSince(from)).toEqual({
+        'runs/create': 1,
+        'runs/log-batch': 1,
+        'PUT artifacts': 1,
+        'runs/update': 1,
+      });
+      const run = await expectOneRunWithEveryPointOnce(sweepName, trial.trialKey, epochs);
+      const [record] = await tracker.finishedTrials({ sweepId });
+      expect(record).toMatchObject({ trialKey: trial.trialKey, runId: run.runId, groupKey: 'group-k3' });
+      expect(record!.result.epochs).toHaveLength(epochs);
+    },
+  );
+
+  it.each([
+    ['the run was created', '/runs/create'],
+    ['the log-batch was stored', '/runs/log-batch'],
+    ['the record was stored', '/trial.json'],
+    ['the status was set', '/runs/update'],
+  ])(
+    'a journal replayed after a crash once %s ends with one run holding each point once',
+    async (_when, step) => {
+      const outboxDir = path.join(workDir, unique('crash-outbox'));
+      const first = trackerViaProxy({ autoSync: false, outboxDir });
+      const sweepName = unique('crash');
+      const sweepId = unique('sweep');
+      await first.startSweep({ sweepId, sweepName });
+      await first.sync();
+      const trial = plannedTrial({ trialKey: unique('crashed'), seed: 1 });
+      await first.startTrial(sweepId, trial, { 'seedsweep.attempt': '1' }, { firstStart: true });
+      for (const epoch of [1, 2, 3]) await first.logEpoch(sweepId, trial.trialKey, epochMetrics(epoch, 1), 1);
+      await first.finishTrial(sweepId, trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult({ epochs: 3, seed: 1 }),
+        attempt: 1,
+      });
+      // MLflow does the work; the answer is lost; the process dies there.
+      proxy.loseAnswer((r) => r.path.endsWith(step));
+      const cut = await first.sync();
+      expect(cut.error).toBeDefined();
+      expect(cut.pending).toBe(5);
+      // The next process on the same journal.
+      const from = proxy.requests.length;
+      expect(await trackerViaProxy({ autoSync: false, outboxDir }).sync()).toEqual({
+        sent: 5,
+        pending: 0,
+        failed: 0,
+      });
+      await expectOneRunWithEveryPointOnce(sweepName, trial.trialKey, 3);
+      const replay = proxy.countsSince(from);
+      expect(replay['runs/create']).toBeUndefined();
+      if (step !== '/runs/create')
+        expect(Object.keys(replay).sort()).toEqual(['PUT artifacts', 'runs/log-batch', 'runs/update']);
+    },
+  );
 });
 
 describe('MlflowTracker through a tracking server outage', () => {

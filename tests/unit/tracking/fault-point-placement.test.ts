@@ -14,6 +14,7 @@ import { MlflowClient, type MetricPoint } from '../../../src/tracking/mlflow-cli
 import { MlflowDelivery, type TrackingEntry } from '../../../src/tracking/mlflow-delivery.js';
 import { Outbox } from '../../../src/tracking/outbox.js';
 import type { RunIndex } from '../../../src/tracking/run-index.js';
+import { TrialRunJournal } from '../../../src/tracking/trial-run-journal.js';
 
 /** Called with the point's name whenever code under test reaches a fault point. */
 const reached = vi.hoisted(() => ({ hook: (_point: string) => {} }));
@@ -45,9 +46,10 @@ describe('log-batch', () => {
     } as unknown as MlflowClient;
     const index = { trialRunId: async () => 'run-1' } as unknown as RunIndex;
     const outbox = new Outbox<TrackingEntry>({ dir: mkdtempSync(path.join(os.tmpdir(), 'fault-outbox-')) });
+    const runs = new TrialRunJournal({ dir: path.join(outbox.dir, 'runs') });
     const sender = new JournaledSender<TrackingEntry>({
       outbox,
-      delivery: new MlflowDelivery({ client, index }),
+      delivery: new MlflowDelivery({ client, index, runs }),
       autoSync: false,
       warn: () => {},
     });

@@ -10,8 +10,11 @@ import {
 } from '../../../src/tracking/journaled-sender.js';
 import { Outbox, type OutboxEntry } from '../../../src/tracking/outbox.js';
 
-/** Entries of a toy protocol: `open` a stream, `add` to it (batchable), a `bad` one the server rejects. */
-type Entry = { kind: 'open' | 'add' | 'bad'; stream: string; n?: number };
+/**
+ * Entries of a toy protocol: `open` a stream, `add` to it (consecutive adds go together), `close` it
+ * (taking the adds before it along), a `bad` one the server rejects.
+ */
+type Entry = { kind: 'open' | 'add' | 'close' | 'bad'; stream: string; n?: number };
 
 class FakeDelivery implements Delivery<Entry> {
   readonly target = 'fake server';
@@ -19,11 +22,16 @@ class FakeDelivery implements Delivery<Entry> {
   readonly delivered: string[] = [];
   groups: number[] = [];
   down = false;
+  /** `add` entries may wait for the next flush. */
+  deferAdds = false;
   streamsOf(entry: Entry): [string, ...string[]] {
     return [entry.stream];
   }
-  batchable(entry: Entry): boolean {
-    return entry.kind === 'add';
+  joins(last: Entry, next: Entry): boolean {
+    return last.kind === 'add' && (next.kind === 'add' || next.kind === 'close');
+  }
+  deferrable(entry: Entry): boolean {
+    return this.deferAdds && entry.kind === 'add';
   }
   describe(entry: Entry): string {
     return `a ${entry.kind} write`;
@@ -35,7 +43,7 @@ class FakeDelivery implements Delivery<Entry> {
     if (this.down) throw new Error('down');
     const first = group[0]!.body;
     if (first.kind === 'bad') throw new Error('rejected');
-    if (first.kind === 'add' && !this.open.has(first.stream)) throw new NotReadyError('not open');
+    if (first.kind !== 'open' && !this.open.has(first.stream)) throw new NotReadyError('not open');
     if (first.kind === 'open') this.open.add(first.stream);
     this.groups.push(group.length);
     for (const { body } of group) this.delivered.push(`${body.stream}:${body.kind}${body.n ?? ''}`);
@@ -104,6 +112,52 @@ describe('JournaledSender (knows nothing of MLflow)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('sends deferrable entries together, at most once per flush interval, and at once with a later entry that takes them along', async () => {
+    const delivery = new FakeDelivery();
+    delivery.deferAdds = true;
+    delivery.open.add('a');
+    const outbox = new Outbox<Entry>({ dir: mkdtempSync(path.join(os.tmpdir(), 'sender-')) });
+    const sender = new JournaledSender<Entry>({
+      outbox,
+      delivery,
+      warn: () => undefined,
+      flushIntervalMs: 400,
+    });
+    const started = Date.now();
+    // Three writes in a row wait for one flush, one interval after the first.
+    const adds = [1, 2, 3].map((n) => sender.write({ kind: 'add', stream: 'a', n }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(delivery.delivered).toEqual([]);
+    await Promise.all(adds);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(delivery.groups).toEqual([3]);
+    // A non-deferrable write goes out at once and takes the waiting entries of its stream along.
+    const more = [4, 5].map((n) => sender.write({ kind: 'add', stream: 'a', n }));
+    const before = Date.now();
+    await sender.write({ kind: 'close', stream: 'a' });
+    await Promise.all(more);
+    expect(Date.now() - before).toBeLessThan(300);
+    expect(delivery.groups).toEqual([3, 3]);
+    expect(delivery.delivered.slice(3)).toEqual(['a:add4', 'a:add5', 'a:close']);
+    // A waiting entry does not hold back a later entry of its stream that cannot join it.
+    delivery.open.add('d');
+    const first = sender.write({ kind: 'add', stream: 'd', n: 1 });
+    const beforeOpen = Date.now();
+    await sender.write({ kind: 'open', stream: 'd' });
+    await first;
+    expect(Date.now() - beforeOpen).toBeLessThan(300);
+    expect(delivery.delivered.slice(-2)).toEqual(['d:add1', 'd:open']);
+    // Other streams' waiting entries stay for their flush; an explicit sync sends everything.
+    delivery.open.add('b');
+    const waiting = sender.write({ kind: 'add', stream: 'b', n: 1 });
+    await sender.write({ kind: 'open', stream: 'c' });
+    expect(delivery.delivered.at(-1)).toBe('c:open');
+    expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 0 });
+    await waiting;
+    expect(delivery.delivered.at(-1)).toBe('b:add1');
+    sender.close();
   });
 
   it('a new sender sends what an earlier process left journaled, without a write of its own', async () => {

@@ -54,6 +54,21 @@ describe('chunkLogBatch', () => {
     expect(batches.flatMap((b) => b.tags)).toEqual(input.tags);
   });
 
+  it("keeps each request's items under MLflow's 1 MB body limit", () => {
+    const input: LogBatchPayload = {
+      metrics: payload(500, 0, 0).metrics,
+      params: Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(6000) })),
+      tags: Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'y'.repeat(8000) })),
+    };
+    const batches = chunkLogBatch(input);
+    expect(batches.length).toBeGreaterThan(1);
+    expectWithinLimits(batches);
+    for (const batch of batches) expect(JSON.stringify(batch).length).toBeLessThan(1_000_000);
+    expect(batches.flatMap((b) => b.params)).toEqual(input.params);
+    expect(batches.flatMap((b) => b.tags)).toEqual(input.tags);
+    expect(batches.flatMap((b) => b.metrics)).toEqual(input.metrics);
+  });
+
   it('honours smaller limits', () => {
     const batches = chunkLogBatch(payload(7, 5, 3), { metrics: 4, params: 2, tags: 2, total: 5 });
     for (const b of batches)
