@@ -3,10 +3,8 @@
  * and aggregation activities) and, when the process trains, one on its training queue whose
  * concurrency equals its pool's threads. Both share one connection and one set of activities.
  */
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import {
-  bundleWorkflowCode,
   Worker,
   type InjectedSinks,
   type NativeConnection,
@@ -18,15 +16,11 @@ import { faultPoint, type FaultPointSinks } from '../../core/common/fault-points
 import type { Tracker } from '../../tracking/types.js';
 import { configuredTaskQueues } from '../shared/queue-prefix.js';
 import type { TaskQueues } from '../shared/shared.js';
+import { bundleSweepWorkflows } from './workflow-bundle.js';
 import { deadlineEpochReporter } from './epoch-report-deadline.js';
 
-/** Path of the workflows entry the bundler reads (`.ts` from source, `.js` from dist). */
-export function workflowsPath(): string {
-  const ts = new URL('../workflows/index.ts', import.meta.url);
-  return import.meta.url.endsWith('.ts')
-    ? fileURLToPath(ts)
-    : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
-}
+/** Bundles the sweep workflows once (tests and benchmarks reuse one bundle across workers). */
+export { bundleSweepWorkflows, workflowsPath } from './workflow-bundle.js';
 
 /**
  * The worker side of the workflows' fault-point sink (src/core/common/fault-points.ts). The SDK runs sinks after
@@ -35,20 +29,6 @@ export function workflowsPath(): string {
  */
 const faultPointSinks: InjectedSinks<FaultPointSinks> = {
   faultPoints: { reach: { fn: (_info, point) => faultPoint(point), callDuringReplay: false } },
-};
-
-/** Bundles the sweep workflows once (tests and benchmarks reuse one bundle across workers). */
-export async function bundleSweepWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
-}
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
-  error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
 };
 
 export interface SweepWorkerOptions {
@@ -126,7 +106,7 @@ export async function createSweepWorkers(options: SweepWorkerOptions): Promise<S
       ? { workflowBundle: options.workflowBundle }
       : bundlePath
         ? { workflowBundle: { codePath: bundlePath } }
-        : { workflowsPath: workflowsPath() };
+        : { workflowBundle: await bundleSweepWorkflows() };
     workers.push(
       await Worker.create({
         ...common,

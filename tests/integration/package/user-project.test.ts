@@ -14,6 +14,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -142,6 +143,15 @@ describe('seedsweep installed into a fresh project', () => {
     expect(existsSync(path.join(pkg, 'dist', 'interfaces', 'api', 'index.d.ts'))).toBe(true);
     expect(existsSync(path.join(pkg, 'dist', 'models', 'image-classifier', 'trainable.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'native', 'seedsweep_tf.cc'))).toBe(true);
+    // The workflows prebundled by the build, stamped with the SDK version inside (workflow-bundle.ts).
+    expect(existsSync(path.join(pkg, 'dist', 'temporal', 'workflows', 'bundle.js'))).toBe(true);
+    const stamp = JSON.parse(
+      readFileSync(path.join(pkg, 'dist', 'temporal', 'workflows', 'bundle.json'), 'utf8'),
+    ) as { workflowSdk: string };
+    const installedSdk = JSON.parse(
+      readFileSync(path.join(project, 'node_modules', '@temporalio', 'workflow', 'package.json'), 'utf8'),
+    ) as { version: string };
+    expect(stamp.workflowSdk).toBe(installedSdk.version);
     expect(existsSync(path.join(pkg, 'scripts', 'requirements.txt'))).toBe(true);
     for (const absent of ['tests', 'bench', 'src', 'sweeps/tests', '.venv'])
       expect(existsSync(path.join(pkg, absent)), absent).toBe(false);
