@@ -137,7 +137,7 @@ export async function runAttached(options: AttachedRunOptions): Promise<SweepSum
       // While Temporal is down a query could only time out: ask again once it is back.
       const progress =
         display && !monitor.down
-          ? await querySweepProgress({ client: session.client, sweepId, pending: false })
+          ? await querySweepProgress({ client: session.client, sweepId, ...display.query() })
           : undefined;
       if (progress && outcome === undefined) display?.update(progress);
       await new Promise<void>((resolve) => {

@@ -1,12 +1,22 @@
 /**
  * Live progress of a sweep for a human: on a terminal, cli-progress bars (overall, then one per running
  * trial with its epoch); elsewhere, one plain line per change (trial started, epoch done, finished,
- * failed). Both read the `progress` query answers they are given.
+ * failed). Both read the `progress` query answers they are given, and say which they need (`query`):
+ * the counts and the running trials, and for lines the trials settled since the last answer, never
+ * the whole plan.
  */
 import cliProgress from 'cli-progress';
-import type { SweepProgress, TrialProgress } from '../shared/shared.js';
+import {
+  PROGRESS_PAGE_SIZE,
+  TrialState,
+  type ProgressQueryOptions,
+  type SweepProgress,
+  type TrialProgress,
+} from '../shared/shared.js';
 
 export interface ProgressDisplay {
+  /** What to ask the `progress` query for the next {@link update}. */
+  query(): ProgressQueryOptions;
   update(progress: SweepProgress): void;
   /** Shows one line of its own (above the bars on a terminal). */
   log(line: string): void;
@@ -19,6 +29,9 @@ export interface ProgressDisplayOptions {
   /** Where lines and bars go. @default process.stderr */
   stream?: NodeJS.WriteStream;
 }
+
+/** The running trials: one page of the largest size (more bars than that would not fit a terminal). */
+const RUNNING: ProgressQueryOptions = { states: [TrialState.running], pageSize: PROGRESS_PAGE_SIZE.max };
 
 const done = (p: SweepProgress) =>
   p.counts.finished + p.counts.failed + p.counts.skipped + p.counts.earlyStopped + p.counts.cancelled;
@@ -54,6 +67,7 @@ function barsDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const bars = new Map<string, cliProgress.SingleBar>();
   let stopped = false;
   return {
+    query: () => RUNNING,
     update(p) {
       const plan = p.plan !== undefined ? ` plan: ${p.plan}` : '';
       const detail = `running ${p.counts.running}, failed ${p.counts.failed}${p.counts.skipped ? `, skipped ${p.counts.skipped}` : ''} [${p.phase}]${plan}`;
@@ -94,12 +108,20 @@ function linesDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const seen = new Map<string, string>();
   let lastOverall = '';
   let lastPlan: string | undefined;
+  // Where the run's settle log was read up to; the log restarts when the sweep continues as new.
+  let settledSince = 0;
+  let run: number | undefined;
   return {
+    query: () => ({ ...RUNNING, settledSince }),
     update(p) {
       // Adaptive sweeps: why the plan grew (or stopped growing), once per change.
       if (p.plan !== undefined && p.plan !== lastPlan) stream.write(`plan: ${p.plan}\n`);
       lastPlan = p.plan;
-      for (const t of p.trials) {
+      const sameRun = run === undefined || run === p.continuedRuns;
+      run = p.continuedRuns;
+      settledSince = sameRun ? (p.settled?.next ?? settledSince) : 0;
+      const settled = sameRun ? (p.settled?.trials ?? []) : [];
+      for (const t of [...settled, ...p.trials]) {
         const state = t.state === 'running' ? `running epoch ${t.epoch ?? 0}/${t.epochs}` : t.state;
         if (t.state === 'pending' || t.state === 'skipped' || seen.get(t.trialKey) === state) continue;
         const first = !seen.has(t.trialKey);

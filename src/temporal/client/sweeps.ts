@@ -23,6 +23,7 @@ import {
   progressQuery,
   resumeSignal,
   type FaultInjection,
+  type ProgressQueryOptions,
   type SweepProgress,
   type SweepSummary,
   type SweepWorkflowInput,
@@ -120,7 +121,7 @@ export interface SweepStatus {
   status: ExecutionStatus;
   startTime: string;
   closeTime?: string;
-  /** Live progress of a running sweep (query); absent when no worker answered. */
+  /** Live progress of a running sweep (query: the summary and one page of trials); absent when no worker answered. */
   progress?: SweepProgress;
   /** The result of a completed sweep. */
   summary?: SweepSummary;
@@ -146,6 +147,8 @@ async function describe(client: Client, sweepId: string) {
 export async function getSweepStatus(options: {
   client: Client;
   sweepId: string;
+  /** Which page of which trials the progress query answers. @default page 1 of every trial */
+  progress?: ProgressQueryOptions;
   /** @default 5000 */
   queryTimeoutMs?: number;
 }): Promise<SweepStatus> {
@@ -163,7 +166,7 @@ export async function getSweepStatus(options: {
   const handle = client.workflow.getHandle(sweepId);
   if (info.status.name === 'RUNNING') {
     const progress = await withTimeout(
-      handle.query(progressQuery, { pending: true }),
+      handle.query(progressQuery, options.progress ?? {}),
       options.queryTimeoutMs ?? 5000,
     ).catch(() => undefined);
     if (progress) status.progress = progress;
@@ -323,19 +326,25 @@ export async function latestInput(client: Client, sweepId: string): Promise<Swee
   return input as SweepWorkflowInput;
 }
 
-/** Queries a running sweep's progress; undefined if it is not running or no worker answered in time. */
-export async function querySweepProgress(options: {
-  client: Client;
-  sweepId: string;
-  /** Include pending trials. @default false */
-  pending?: boolean;
-  /** @default 5000 */
-  timeoutMs?: number;
-}): Promise<SweepProgress | undefined> {
-  const handle = options.client.workflow.getHandle(options.sweepId);
+/**
+ * Queries a running sweep's progress: the summary and one page of trials (ask only for what is shown:
+ * `states`, `pageSize`); undefined if it is not running or no worker answered in time.
+ */
+export async function querySweepProgress(
+  options: {
+    client: Client;
+    sweepId: string;
+    /** Include pending and skipped trials (when `states` is not given). @default false */
+    pending?: boolean;
+    /** @default 5000 */
+    timeoutMs?: number;
+  } & Omit<ProgressQueryOptions, 'pending'>,
+): Promise<SweepProgress | undefined> {
+  const { client, sweepId, pending, timeoutMs, ...query } = options;
+  const handle = client.workflow.getHandle(sweepId);
   return withTimeout(
-    handle.query(progressQuery, { pending: options.pending ?? false }),
-    options.timeoutMs ?? 5000,
+    handle.query(progressQuery, query.states ? query : { ...query, pending: pending ?? false }),
+    timeoutMs ?? 5000,
   ).catch(() => undefined);
 }
 

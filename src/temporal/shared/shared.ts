@@ -5,7 +5,7 @@
  * light: type-only imports of the domain and spec, and `@temporalio/workflow`'s `define*` helpers only.
  *
  * Payloads are plain JSON: every value here travels as a Temporal payload, so keep it small (a
- * 10,000-trial sweep must fit one continue-as-new).
+ * 100,000-trial sweep must fit one continue-as-new and every query answer).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EpochMetrics, ParamValue, PlannedTrial, QueueKind } from '../../core/domain/trial.js';
@@ -71,8 +71,49 @@ export const TrialState = {
 } as const;
 export type TrialState = (typeof TrialState)[keyof typeof TrialState];
 
-/** What the workflow carries into its next run on continue-as-new. */
+/**
+ * What the workflow carries into its next run on continue-as-new. Trials are named by their plan index
+ * (position in the expanded plan, which every run re-derives from the spec and `adaptive`), not by
+ * trial key, and the settled ones as index sets (≤ 25 KB each at 100,000 trials), not megabytes of
+ * keys. Only what cannot be recomputed is kept per trial: failure reasons and pruner decisions.
+ */
 export interface CarriedState {
+  format: 2;
+  /** Plan indices finished before this sweep started (found in the tracker by the first run): an IndexSet. */
+  skipped: string;
+  /** Plan indices finished by this sweep: an IndexSet (src/temporal/workflows/index-set.ts). */
+  finished: string;
+  /** Plan index → failure reason, for trials that exhausted their retries. */
+  failed: Record<string, string>;
+  /** Plan index → epoch at which the early-stopping rule stopped it. */
+  earlyStopped: Record<string, number>;
+  /**
+   * [plan index, the early-stopping metric per epoch] of settled trials, in the order they settled
+   * (only with early stopping): the pruner sees them in that order.
+   */
+  metricHistory: [number, number[]][];
+  /** Plan index → the pruning rule's reason, for trials it stopped. */
+  stopReasons: Record<string, string>;
+  /** Plan index → the epoch at which the pruning rule decided to stop it (the recorded outcome). */
+  stopEpochs: Record<string, number>;
+  /**
+   * Index into the expanded plan: trials before it have been started (and, because the workflow
+   * drains before continuing, settled), trials from it on have not.
+   */
+  cursor: number;
+  paused: boolean;
+  cancelRequested: boolean;
+  /** How many times this sweep continued as new so far. */
+  continuedRuns: number;
+  /** Adaptive sweeps: the plan's state and the finished trials' values it decides on. */
+  adaptive?: AdaptiveCarried;
+}
+
+/**
+ * The carried state of older workers (trials by key, ~46 KiB per 1,000 trials). A sweep that continued
+ * as new under them starts its next run with this shape; the workflow reads it (carried-state.ts).
+ */
+export interface LegacyCarriedState {
   /** Keys finished before this sweep started (found in the tracker by the first run). */
   alreadyFinished: string[];
   /** Keys finished by this sweep. */
@@ -83,20 +124,12 @@ export interface CarriedState {
   earlyStopped: Record<string, number>;
   /** Trial key → the early-stopping metric per epoch, for finished trials (only with early stopping). */
   metricHistory: Record<string, number[]>;
-  /**
-   * Index into the expanded trial list: trials before it have been started (and, because the workflow
-   * drains before continuing, settled), trials from it on have not.
-   */
   cursor: number;
   paused: boolean;
   cancelRequested: boolean;
-  /** How many times this sweep continued as new so far. */
   continuedRuns: number;
-  /** Trial key → the pruning rule's reason, for trials it stopped. */
   stopReasons?: Record<string, string>;
-  /** Trial key → the epoch at which the pruning rule decided to stop it (the recorded outcome). */
   stopEpochs?: Record<string, number>;
-  /** Adaptive sweeps: the plan's state and the finished trials' values it decides on. */
   adaptive?: AdaptiveCarried;
 }
 
@@ -133,8 +166,8 @@ export interface SweepWorkflowInput {
   maxHistoryEventsBeforeContinue?: number;
   /** Folder the aggregation writes the report into. @default `<stateDir>/reports/<sweepId>` on the worker */
   reportDir?: string;
-  /** Set by continue-as-new; never by callers. */
-  state?: CarriedState;
+  /** Set by continue-as-new; never by callers. Runs continued by older workers carry the legacy shape. */
+  state?: CarriedState | LegacyCarriedState;
 }
 
 /** Progress of one trial, as the `progress` query reports it. */
@@ -178,22 +211,68 @@ export const SweepPhase = {
 } as const;
 export type SweepPhase = (typeof SweepPhase)[keyof typeof SweepPhase];
 
-/** Answer of the `progress` query. */
+/** Page sizes of the `progress` query: every answer stays far below Temporal's 256 KB payload warning. */
+export const PROGRESS_PAGE_SIZE = {
+  /** When the query names none. */
+  default: 50,
+  /** The largest page served (a trial line is ~0.2-0.5 KB, so ≤ ~100 KB). */
+  max: 200,
+} as const;
+
+/** Where one page sits among the trials the query selected. */
+export interface ProgressPage {
+  /** 1-based page number. */
+  number: number;
+  size: number;
+  /** Pages of `matching` trials; at least 1 (an empty selection has one empty page). */
+  pages: number;
+  /** Trials in the selected states. */
+  matching: number;
+  /** The states selected; absent when all are. */
+  states?: TrialState[];
+}
+
+/**
+ * Answer of the `progress` query: a summary (phase, counts, runs, plan note) and one page of trials,
+ * never the whole plan (a 100,000-trial answer once made Temporal terminate the sweep).
+ */
 export interface SweepProgress {
   sweepId: string;
   sweepName: string;
   phase: SweepPhase;
   counts: SweepCounts;
-  /** Per-trial states; only non-pending ones when the query asked for `{ pending: false }`. */
+  /** One page of trials in plan order, in the selected states. */
   trials: TrialProgress[];
+  page: ProgressPage;
   continuedRuns: number;
   /** Adaptive sweeps: the latest planning note (why the last trials were added, or why planning ended). */
   plan?: string;
+  /** Trials settled by this run from position `settledSince` of its settle log, when the query asked. */
+  settled?: SettledSince;
+}
+
+/** Trials settled by the current run since a position in its settle log (for displays that show outcomes). */
+export interface SettledSince {
+  /** Position to ask from next time (the log restarts at 0 in each run: see `continuedRuns`). */
+  next: number;
+  /** At most one page of them, in the order they settled. */
+  trials: TrialProgress[];
 }
 
 /** Options of the `progress` query. */
 export interface ProgressQueryOptions {
-  /** Include pending (and skipped) trials. @default true */
+  /** 1-based page. @default 1 */
+  page?: number;
+  /** Trials per page, 1..{@link PROGRESS_PAGE_SIZE}.max (larger is served as max). @default PROGRESS_PAGE_SIZE.default */
+  pageSize?: number;
+  /** Only trials in these states. @default every state */
+  states?: TrialState[];
+  /** Also answer the trials this run settled from this position of its settle log on. */
+  settledSince?: number;
+  /**
+   * Older callers: `false` selects every state but pending and skipped (as `states` would). Ignored
+   * when `states` is given.
+   */
   pending?: boolean;
 }
 
@@ -295,7 +374,7 @@ export interface SweepSummary {
 // Messages: the sweep workflow's query, signals and update. Clients and activities import these (not
 // the workflow) to address a running sweep.
 
-/** Per-trial and overall progress. Argument: {@link ProgressQueryOptions}. */
+/** Overall progress and one page of trials. Argument: {@link ProgressQueryOptions}. */
 export const progressQuery = defineQuery<SweepProgress, [ProgressQueryOptions?]>('progress');
 /** Stop the sweep: no new trials; running ones stop at their next epoch boundary, leaving checkpoints. */
 export const cancelSignal = defineSignal('cancel');

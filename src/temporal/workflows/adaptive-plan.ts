@@ -19,6 +19,7 @@ import { seededUniform, type Uniform } from '../../search/uniform.js';
 import { expandSweep, matchesSelector, trialsOfPoint } from '../../sweep-spec/expand.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import type { PlannedTrial } from '../../sweep-spec/types.js';
+import { TrialPlan } from './trial-plan.js';
 import type { AdaptiveCarried } from '../shared/shared.js';
 
 /** What the plan needs to know about a trial's outcome. */
@@ -69,29 +70,30 @@ export class AdaptivePlan {
     return this.state.done ?? this.state.rounds.at(-1)?.reason ?? this.state.proposals.at(-1)?.reason;
   }
 
-  /** Every trial planned so far, in plan order (re-derived from the carried state). */
-  plannedTrials(): PlannedTrial[] {
+  /**
+   * Every trial planned so far, in plan order (re-derived from the carried state), addressed by index:
+   * a fixed plan's trials are not expanded here, only its variants.
+   */
+  plannedTrials(): TrialPlan {
     const { spec, datasetFingerprint } = this;
+    const plan = new TrialPlan({ spec, datasetFingerprint });
     if (spec.variants.sampler) {
       const seen = new Set<string>();
-      return this.state.proposals.flatMap((p) =>
-        trialsOfPoint({
-          spec,
-          datasetFingerprint,
-          point: p.values,
-          seeds: spec.seeds,
-          reason: p.reason,
-        }).filter((t) => !seen.has(t.trialKey) && seen.add(t.trialKey)),
-      );
+      for (const p of this.state.proposals)
+        plan.addTrials(
+          trialsOfPoint({
+            spec,
+            datasetFingerprint,
+            point: p.values,
+            seeds: spec.seeds,
+            reason: p.reason,
+          }).filter((t) => !seen.has(t.trialKey) && seen.add(t.trialKey)),
+        );
+      return plan;
     }
-    const first = expandSweep({ spec, datasetFingerprint });
-    const later = this.state.rounds.flatMap((round) =>
-      expandSweep({ spec, datasetFingerprint, seeds: round.seeds }).map((t) => ({
-        ...t,
-        reason: round.reason,
-      })),
-    );
-    return [...first, ...later];
+    plan.addSeeds(spec.seeds);
+    for (const round of this.state.rounds) plan.addSeeds(round.seeds, round.reason);
+    return plan;
   }
 
   /**

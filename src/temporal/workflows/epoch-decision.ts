@@ -60,7 +60,7 @@ export function prunerOf(rule: EarlyStoppingSpec, epochs: number): Pruner {
 }
 
 /** The pool a trial is compared within (`within`): its config, its seed, or the whole sweep. */
-export function pruneGroup(trial: PlannedTrial, within: PruneWithin): string {
+export function pruneGroup(trial: Pick<PlannedTrial, 'groupKey' | 'seed'>, within: PruneWithin): string {
   return within === 'group' ? trial.groupKey : within === 'seed' ? `seed ${trial.seed}` : 'sweep';
 }
 
@@ -86,11 +86,13 @@ export function pruneDecision(
       values: asValues(r.series),
     });
   }
-  for (const [key, series] of Object.entries(sweep.carried.metricHistory)) {
-    const trial = sweep.plannedTrial(key);
-    if (!trial || sweep.running.has(key)) continue;
+  // Settled trials in the order they settled; the key is only an identity to the pruner, so the plan
+  // index stands in for it (hashing every settled trial's key per report would not scale).
+  for (const [index, series] of sweep.metricHistory) {
+    if (index >= sweep.plan.size || sweep.stateAt(index) === 'running') continue;
+    const trial = sweep.plan.groupAndSeed(index);
     reports.push({
-      key,
+      key: `#${index}`,
       group: pruneGroup(trial, rule.within),
       config: trial.groupKey,
       values: asValues(series),
@@ -120,15 +122,14 @@ export function answerEpochReport(
   recordEpochReport(running, report, earlyStopping);
   if (sweep.carried.cancelRequested) return { action: 'stop', reason: StopReason.cancelled };
   // Decided once, answered to every later report (a retried attempt included).
-  if (sweep.carried.stopEpochs?.[report.trialKey] !== undefined)
+  if (sweep.stopEpochOf(running.index) !== undefined)
     return { action: 'stop', reason: StopReason.earlyStopped };
   if (sweep.carried.paused) return { action: 'stop', reason: StopReason.paused };
   const epoch = report.metrics.epoch;
   if (earlyStopping && epoch < running.trial.config.train.epochs && running.series[epoch - 1] !== undefined) {
     const decision = pruneDecision(sweep, running, epoch, earlyStopping);
     if (decision.action === 'stop') {
-      (sweep.carried.stopReasons ??= {})[report.trialKey] = decision.reason;
-      (sweep.carried.stopEpochs ??= {})[report.trialKey] = epoch;
+      sweep.recordStopDecision(running.index, epoch, decision.reason);
       return { action: 'stop', reason: StopReason.earlyStopped };
     }
   }

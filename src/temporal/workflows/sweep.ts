@@ -30,7 +30,8 @@ import {
 import { answerEpochReport, validateEpochReport } from './epoch-decision.js';
 import { metricField } from '../shared/metrics.js';
 import { AdaptivePlan, initialAdaptiveState, type PlanOutcomes } from './adaptive-plan.js';
-import { SweepState, finalStatus, initialCarriedState } from './sweep-state.js';
+import { readCarriedState } from './carried-state.js';
+import { SweepState, finalStatus } from './sweep-state.js';
 import { trainingActivities, trialRunner, type RunTrial } from './trial-runner.js';
 
 import {
@@ -85,14 +86,14 @@ export const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 /** The sweep workflow. Its id is the sweep id; see {@link SweepWorkflowInput}. */
 export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSummary> {
   const { spec, sweepId } = input;
-  const carried = input.state ?? initialCarriedState();
-  const plan = new AdaptivePlan(
-    spec,
-    input.datasetFingerprint,
-    (carried.adaptive ??= initialAdaptiveState()),
-  );
+  // The adaptive part of the carried state is the same in both shapes: the plan is derived from it.
+  const adaptive = input.state?.adaptive ?? initialAdaptiveState();
+  const plan = new AdaptivePlan(spec, input.datasetFingerprint, adaptive);
+  const trials = plan.plannedTrials();
+  const carried = readCarriedState(input.state, trials);
+  carried.adaptive = adaptive;
   const training = trainingActivities(spec, input.taskQueues ?? DEFAULT_TASK_QUEUES);
-  const sweep = new SweepState({ sweepId, sweepName: spec.name, trials: plan.plannedTrials(), carried });
+  const sweep = new SweepState({ sweepId, sweepName: spec.name, plan: trials, carried });
   if (plan.adaptive) sweep.planNote = () => plan.note;
 
   // Handlers first, before the first await, so no early signal, query or update is lost.
@@ -118,14 +119,14 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
 
   // Trials left (or an adaptive plan not done) and not cancelled: the history is long, so go on fresh.
   const planOpen = plan.adaptive && plan.conclusion === undefined;
-  if (!sweep.cancelRequested && (sweep.queue.length > 0 || planOpen)) return continueSweepAsNew(input, sweep);
+  if (!sweep.cancelRequested && (sweep.queued > 0 || planOpen)) return continueSweepAsNew(input, sweep);
 
   return aggregate(input, sweep, plan);
 }
 
 /** The progress query, the cancel/pause/resume signals and the epoch-report update. */
 function registerHandlers(sweep: SweepState, earlyStopping: EarlyStoppingSpec | undefined): void {
-  setHandler(progressQuery, (options) => sweep.progress(options?.pending ?? true));
+  setHandler(progressQuery, (options) => sweep.progress(options));
   setHandler(cancelSignal, () => sweep.requestCancel());
   setHandler(pauseSignal, () => sweep.setPaused(true));
   setHandler(resumeSignal, () => sweep.setPaused(false));
@@ -156,7 +157,7 @@ async function startSweep(input: SweepWorkflowInput, sweep: SweepState, plan: Ad
     const values = await lookups.finishedTrialValues({
       sweepName: spec.name,
       metric: adaptiveMetric(spec),
-      keys: sweep.carried.alreadyFinished,
+      keys: sweep.skippedKeys(),
     });
     plan.state.values = { ...values, ...plan.state.values };
   }
@@ -187,7 +188,7 @@ async function runSlidingWindow(
   options: SlidingWindowOptions,
 ): Promise<void> {
   const { concurrency, maxEvents, runTrial } = options;
-  const view = () => ({ queued: sweep.queue.length, running: sweep.running.size, concurrency });
+  const view = () => ({ queued: sweep.queued, running: sweep.running.size, concurrency });
   const outcomes = planOutcomes(sweep, options.spec);
   // Continue only after this run settled something, so a tiny threshold can never loop without progress.
   const continueDue = () =>
@@ -206,7 +207,7 @@ async function runSlidingWindow(
     if (sweep.cancelRequested || continueDue()) break;
     // Adaptive plans grow here, deterministically from what history recorded.
     if (!sweep.paused && plan.wantsToGrow(view())) {
-      sweep.addTrials(plan.grow(sweep.trials, outcomes));
+      sweep.addTrials(plan.grow(sweep.plan.trials(), outcomes));
       continue;
     }
     if (sweep.idle) break;
@@ -227,14 +228,16 @@ function planOutcomes(sweep: SweepState, spec: SweepWorkflowInput['spec']): Plan
     metricField(spec.earlyStopping.metric) === metricField(adaptiveMetric(spec));
   return {
     value: (key) => sweep.carried.adaptive?.values?.[key],
-    lastReported: (key) =>
-      key in sweep.carried.earlyStopped && watchesObjective()
-        ? sweep.carried.metricHistory[key]?.at(-1)
-        : undefined,
+    lastReported: (key) => {
+      const index = sweep.indexOf(key);
+      return index !== undefined && sweep.isEarlyStopped(index) && watchesObjective()
+        ? sweep.metricHistory.get(index)?.at(-1)
+        : undefined;
+    },
     missing: (key) => {
-      const trial = sweep.plannedTrial(key);
-      if (!trial || !sweep.isSettled(key)) return undefined;
-      const p = sweep.trialProgress(trial);
+      const index = sweep.indexOf(key);
+      if (index === undefined || !sweep.isSettled(key)) return undefined;
+      const p = sweep.trialProgressAt(index);
       return p.state === 'finished' || p.state === 'skipped' ? undefined : (p.reason ?? p.state);
     },
   };
@@ -272,7 +275,7 @@ async function aggregate(
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
     missing: sweep.missingTrials(),
     ...(sweep.stoppedKeys().length > 0 ? { stoppedKeys: sweep.stoppedKeys() } : {}),
-    ...(plan.adaptive ? { plannedKeys: sweep.trials.map((t) => t.trialKey) } : {}),
+    ...(plan.adaptive ? { plannedKeys: sweep.plan.trials().map((t) => t.trialKey) } : {}),
   });
   sweep.phase = SweepPhase.done;
   return {
@@ -280,7 +283,7 @@ async function aggregate(
     sweepName: spec.name,
     status: status.summary,
     counts: sweep.counts(),
-    failures: { ...sweep.carried.failed },
+    failures: sweep.failures(),
     report,
     continuedRuns: sweep.carried.continuedRuns,
     ...(plan.note !== undefined ? { plan: plan.note } : {}),

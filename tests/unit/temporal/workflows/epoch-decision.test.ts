@@ -9,6 +9,7 @@ import {
   validateEpochReport,
 } from '../../../../src/temporal/workflows/epoch-decision.js';
 import { SweepState, type RunningTrial } from '../../../../src/temporal/workflows/sweep-state.js';
+import { TrialPlan } from '../../../../src/temporal/workflows/trial-plan.js';
 import { plannedTrial } from './fixtures.js';
 
 const median: EarlyStoppingSpec = {
@@ -22,6 +23,7 @@ const median: EarlyStoppingSpec = {
   minResource: 1,
 };
 const running = (attempt = 1): RunningTrial => ({
+  index: 0,
   trial: plannedTrial('a', 0, 3),
   scope: { cancel: () => undefined },
   attempt,
@@ -34,6 +36,11 @@ const report = (epoch: number, attempt = 1, testAccuracy?: number): EpochReport 
   metrics: testAccuracy === undefined ? { epoch } : { epoch, testAccuracy },
 });
 const finishedHistory = { x: [0.5, 0.6, 0.7], y: [0.4, 0.5, 0.6], z: [0.3, 0.45, 0.5] };
+/** Puts `finishedHistory` into the sweep's metric history, by the plan indices of x, y and z. */
+const withHistory = (sweep: SweepState) => {
+  for (const [key, series] of Object.entries(finishedHistory))
+    sweep.metricHistory.set(sweep.indexOf(key)!, series);
+};
 
 describe('epoch report validation', () => {
   it('rejects reports for trials not running in this run and from stale attempts', () => {
@@ -74,11 +81,10 @@ describe('the epoch decision', () => {
   ) => {
     const keys = ['x', 'y', 'z', 'a'];
     const trials = keys.map((k, i) => ({ ...plannedTrial(k, i, 3), groupKey: options.group?.(k) ?? 'g' }));
-    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
-    sweep.skipAlreadyFinished([]);
-    Object.assign(sweep.carried.metricHistory, finishedHistory);
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', plan: TrialPlan.of(trials) });
+    sweep.skipAlreadyFinished(['x', 'y', 'z']); // finished before: only `a` runs
+    withHistory(sweep);
     sweep.startRunning();
-    sweep.queue.splice(0, 3); // x, y, z finished before: only `a` runs
     sweep.startNext({ cancel: () => undefined });
     if (options.cancel) sweep.carried.cancelRequested = true;
     if (options.pause) sweep.carried.paused = true;
@@ -106,7 +112,7 @@ describe('the epoch decision', () => {
     const sweep = sweepWith();
     expect(answer(sweep, [0.2, 0.3])).toEqual({ action: 'stop', reason: StopReason.earlyStopped });
     // The rule's reason is kept for progress and the report.
-    expect(sweep.carried.stopReasons?.['a']).toMatch(/epoch 2: .*0\.3.*median/);
+    expect(sweep.carried.stopReasons[3]).toMatch(/epoch 2: .*0\.3.*median/);
   });
 
   it('never stops at the last epoch, and compares only values up to the reported epoch', () => {
@@ -142,7 +148,7 @@ describe('the epoch decision', () => {
 describe('answering an epoch report', () => {
   it('tells a trial that is no longer running to stop, and records and decides for a running one', () => {
     const trials = ['a', 'x', 'y', 'z'].map((k, i) => plannedTrial(k, i, 3));
-    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', plan: TrialPlan.of(trials) });
     expect(answerEpochReport(sweep, report(1, 1, 0.1), median)).toEqual({
       action: 'stop',
       reason: StopReason.cancelled,
@@ -150,12 +156,12 @@ describe('answering an epoch report', () => {
     sweep.startRunning();
     sweep.startNext({ cancel: () => undefined });
     expect(answerEpochReport(sweep, report(1, 1, 0.1), median)).toEqual({ action: 'continue' });
-    Object.assign(sweep.carried.metricHistory, finishedHistory);
+    withHistory(sweep);
     expect(answerEpochReport(sweep, report(2, 1, 0.2), median)).toEqual({
       action: 'stop',
       reason: StopReason.earlyStopped,
     });
-    expect(sweep.trialProgress(sweep.trials[0]!)).toMatchObject({
+    expect(sweep.trialProgress(sweep.plan.trial(0))).toMatchObject({
       state: 'running',
       epoch: 2,
       metrics: { epoch: 2, testAccuracy: 0.2 },
@@ -166,8 +172,8 @@ describe('answering an epoch report', () => {
 describe('a pruning decision is the outcome', () => {
   const setup = () => {
     const trials = ['a', 'x', 'y', 'z'].map((k, i) => plannedTrial(k, i, 3));
-    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', trials });
-    Object.assign(sweep.carried.metricHistory, finishedHistory);
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'n', plan: TrialPlan.of(trials) });
+    withHistory(sweep);
     sweep.startRunning();
     sweep.startNext({ cancel: () => undefined });
     return sweep;
@@ -177,7 +183,7 @@ describe('a pruning decision is the outcome', () => {
     const sweep = setup();
     expect(answerEpochReport(sweep, report(1, 1, 0.45), median)).toEqual({ action: 'continue' });
     expect(answerEpochReport(sweep, report(2, 1, 0.2), median)).toMatchObject({ action: 'stop' });
-    expect(sweep.carried.stopEpochs).toEqual({ a: 2 });
+    expect(sweep.carried.stopEpochs).toEqual({ 0: 2 }); // by plan index: `a` is trial 0
     // The worker died; the retry resumes from epoch 2 and reports epoch 3 with a better value.
     expect(answerEpochReport(sweep, report(3, 2, 0.99), median)).toEqual({
       action: 'stop',
@@ -185,12 +191,12 @@ describe('a pruning decision is the outcome', () => {
     });
     // Even if that attempt ran to the end, the sweep records the stop at epoch 2.
     sweep.recordOutcome(
-      sweep.trials[0]!,
+      sweep.plan.trial(0),
       { status: 'finished', final: { epoch: 3 }, resumedFromEpoch: 2, series: [0.45, 0.2, 0.99] },
       true,
     );
-    expect(sweep.carried.earlyStopped).toEqual({ a: 2 });
-    expect(sweep.carried.metricHistory['a']).toEqual([0.45, 0.2]);
+    expect(sweep.carried.earlyStopped).toEqual({ 0: 2 });
+    expect(sweep.metricHistory.get(0)).toEqual([0.45, 0.2]);
     expect(sweep.stoppedKeys()).toEqual(['a']);
     sweep.release('a');
     expect(sweep.counts()).toMatchObject({ earlyStopped: 1, finished: 0 });

@@ -1,24 +1,37 @@
 /** The sweep workflow's bookkeeping: trial states, the queue, the progress answer and carried state. */
 import { describe, expect, it, vi } from 'vitest';
 import type { PlannedTrial } from '../../../../src/core/domain/trial.js';
-import { StopReason, SweepPhase, TrialState } from '../../../../src/temporal/shared/shared.js';
+import {
+  StopReason,
+  SweepPhase,
+  TrialState,
+  type CarriedState,
+} from '../../../../src/temporal/shared/shared.js';
 import {
   SweepState,
   finalStatus,
   initialCarriedState,
 } from '../../../../src/temporal/workflows/sweep-state.js';
+import { decodeIndexSet } from '../../../../src/temporal/workflows/index-set.js';
+import { TrialPlan } from '../../../../src/temporal/workflows/trial-plan.js';
 import { plannedTrial } from './fixtures.js';
 
 const trials = ['a', 'b', 'c', 'd'].map((k, i) => plannedTrial(k, i));
 const scope = () => ({ cancel: vi.fn() });
 const newSweep = (carried = initialCarriedState()) =>
-  new SweepState({ sweepId: 'sweep-1', sweepName: 'demo', trials, carried });
+  new SweepState({ sweepId: 'sweep-1', sweepName: 'demo', plan: TrialPlan.of(trials), carried });
+/** Keys of the queued trials, in the order they would start (takes them off the queue). */
+const drainQueue = (sweep: SweepState) => {
+  const keys: string[] = [];
+  while (sweep.queued > 0) keys.push(sweep.startNext(scope()).trialKey);
+  return keys;
+};
 
 describe('sweep state', () => {
   it('starts with every trial pending, in the starting phase, with a fresh carried state', () => {
-    const sweep = new SweepState({ sweepId: 'sweep-1', sweepName: 'demo', trials });
+    const sweep = new SweepState({ sweepId: 'sweep-1', sweepName: 'demo', plan: TrialPlan.of(trials) });
     expect(sweep.carried).toEqual(initialCarriedState());
-    const progress = sweep.progress(true);
+    const progress = sweep.progress();
     expect(progress).toMatchObject({ sweepId: 'sweep-1', sweepName: 'demo', phase: 'starting' });
     expect(progress.counts).toEqual({
       total: 4,
@@ -42,13 +55,14 @@ describe('sweep state', () => {
   it('skips trials finished by earlier sweeps and queues the others in plan order', () => {
     const sweep = newSweep();
     sweep.skipAlreadyFinished(['c', 'not-planned', 'a']);
-    expect(sweep.carried.alreadyFinished).toEqual(['a', 'c']);
+    expect(decodeIndexSet(sweep.carried.skipped)).toEqual([0, 2]); // plan indices of a and c
+    expect(sweep.skippedKeys()).toEqual(['a', 'c']);
     sweep.startRunning();
     expect(sweep.phase).toBe(SweepPhase.running);
-    expect(sweep.queue.map((t) => t.trialKey)).toEqual(['b', 'd']);
     expect(sweep.counts().skipped).toBe(2);
-    // Without pending trials the answer leaves skipped ones out too.
-    expect(sweep.progress(false).trials).toEqual([]);
+    // Without pending trials (the older callers' option) the answer leaves skipped ones out too.
+    expect(sweep.progress({ pending: false }).trials).toEqual([]);
+    expect(drainQueue(sweep)).toEqual(['b', 'd']);
   });
 
   it('starts trials from the front of the queue, keeps the cursor monotone and reports them running', () => {
@@ -83,17 +97,18 @@ describe('sweep state', () => {
     for (const k of ['a', 'b', 'c', 'd']) sweep.release(k);
 
     // Without a series from the activity, the one gathered from epoch reports is kept.
-    expect(sweep.carried.metricHistory).toEqual({ a: [0.5, 0.6] });
-    expect(sweep.queue.map((t) => t.trialKey)).toEqual(['b']);
-    expect(sweep.carried.earlyStopped).toEqual({ c: 2 });
+    expect([...sweep.metricHistory]).toEqual([[0, [0.5, 0.6]]]);
+    expect(sweep.carried.earlyStopped).toEqual({ 2: 2 });
     expect(sweep.settledThisRun).toBe(4);
     expect(sweep.running.size).toBe(0);
-    expect(sweep.progress(false).trials.map((t) => [t.trialKey, t.state, t.reason])).toEqual([
+    expect(sweep.queued).toBe(1);
+    expect(sweep.progress({ pending: false }).trials.map((t) => [t.trialKey, t.state, t.reason])).toEqual([
       ['a', 'finished', undefined],
       ['c', 'early-stopped', 'early-stopped at epoch 2'],
       ['d', 'cancelled', 'cancelled after epoch 1'],
     ]);
     expect(sweep.isSettled('b')).toBe(false);
+    expect(drainQueue(sweep)).toEqual(['b']);
   });
 
   it('keeps the metric series of finished trials only with early stopping, preferring the activity one', () => {
@@ -107,7 +122,7 @@ describe('sweep state', () => {
       true,
     );
     sweep.recordOutcome(trials[1]!, { status: 'finished', final: { epoch: 3 }, resumedFromEpoch: 0 }, false);
-    expect(sweep.carried.metricHistory).toEqual({ a: [1, 2, 3] });
+    expect([...sweep.metricHistory]).toEqual([[0, [1, 2, 3]]]);
     // Running takes precedence until the runner releases the trial.
     expect(sweep.counts()).toMatchObject({ running: 2, finished: 0 });
     sweep.release('a');
@@ -132,7 +147,7 @@ describe('sweep state', () => {
     sweep.release('b');
     sweep.cancelQueued();
     expect(sweep.hasFailures).toBe(true);
-    expect(sweep.progress(true).trials.map((t) => t.reason)).toEqual([
+    expect(sweep.progress().trials.map((t) => t.reason)).toEqual([
       'Error: boom',
       'cancelled',
       'not started: sweep cancelled',
@@ -167,18 +182,20 @@ describe('sweep state', () => {
     const next = first.carryOver();
     expect(next).toBe(carried);
     expect(next).toMatchObject({
-      finished: ['a'],
-      failed: { b: 'Error: boom' },
+      format: 2,
+      failed: { 1: 'Error: boom' },
       cursor: 2,
       continuedRuns: 1,
     });
+    expect(decodeIndexSet(next.finished)).toEqual([0]);
+    expect(decodeIndexSet(next.skipped)).toEqual([3]);
     // The state survives a JSON round trip (it is a Temporal payload).
-    const second = newSweep(JSON.parse(JSON.stringify(next)));
+    const second = newSweep(JSON.parse(JSON.stringify(next)) as CarriedState);
     second.startRunning();
-    expect(second.queue.map((t) => t.trialKey)).toEqual(['c']);
-    expect(second.progress(true).continuedRuns).toBe(1);
+    expect(second.progress().continuedRuns).toBe(1);
     expect(second.counts()).toMatchObject({ finished: 1, failed: 1, skipped: 1, pending: 1 });
     expect(second.settledThisRun).toBe(0);
+    expect(drainQueue(second)).toEqual(['c']);
   });
 });
 
