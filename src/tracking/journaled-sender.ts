@@ -77,6 +77,9 @@ export interface SyncResult {
   error?: string;
 }
 
+/** When an automatic send found another process sending: how long until it looks again, in ms. */
+const LOCK_RETRY_MS = 2_000;
+
 /** Initial and longest pause of automatic sends after the server was found unreachable, in ms. */
 const OUTAGE_BACKOFF_MS = { first: 5_000, max: 30_000 } as const;
 
@@ -222,6 +225,8 @@ export class JournaledSender<T> {
       }
     } finally {
       if (deferred.size > 0) this.deferFlush();
+      // The holder rechecks after its send, but it may die first: look again a little later.
+      if (leftToAnother && !explicit) this.retryLater(LOCK_RETRY_MS);
       // Writes whose entry this send took (or tried, or left to another process), or that another
       // process sent meanwhile, are done waiting.
       const pending = this.waiting.size > 0 ? new Set(this.outbox.pendingIds()) : new Set<string>();

@@ -215,11 +215,10 @@ export class Outbox<T> {
 
   private tryLock(): (() => void) | undefined {
     const info: LockInfo = { pid: process.pid, host: os.hostname(), time: Date.now() };
-    const fd = this.openExclusive(this.lockFile);
-    if (fd === undefined) {
-      this.breakIfStale();
-      return undefined;
-    }
+    let fd = this.openExclusive(this.lockFile);
+    // A lock left by a holder that died is broken and taken at once: the caller may not try again.
+    if (fd === undefined && this.breakIfStale()) fd = this.openExclusive(this.lockFile);
+    if (fd === undefined) return undefined;
     try {
       writeSync(fd, JSON.stringify(info));
     } finally {
@@ -250,7 +249,8 @@ export class Outbox<T> {
   }
 
   /** Breaks an abandoned sync lock. Breakers serialise on a second lock so two cannot remove a fresh lock. */
-  private breakIfStale(): void {
+  /** Removes the lock if its holder is gone; true when it did. */
+  private breakIfStale(): boolean {
     const breaker = `${this.lockFile}.break`;
     let fd = this.openExclusive(breaker);
     if (fd === undefined) {
@@ -261,11 +261,13 @@ export class Outbox<T> {
         // gone already
       }
       fd = this.openExclusive(breaker);
-      if (fd === undefined) return;
+      if (fd === undefined) return false;
     }
     closeSync(fd);
     try {
-      if (this.isStale()) rmSync(this.lockFile, { force: true });
+      if (!this.isStale()) return false;
+      rmSync(this.lockFile, { force: true });
+      return true;
     } finally {
       rmSync(breaker, { force: true });
     }

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -172,6 +173,48 @@ describe('JournaledSender (knows nothing of MLflow)', () => {
     });
     await vi.waitFor(() => expect(delivery.delivered).toEqual(['a:open']));
     expect(sender.outbox.pendingCount()).toBe(0);
+    sender.close();
+  });
+
+  it('a new sender sends what an earlier process left, also when that process died holding the send lock', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sender-'));
+    const earlier = new Outbox<Entry>({ dir });
+    earlier.append({ kind: 'open', stream: 'a' });
+    earlier.append({ kind: 'add', stream: 'a', n: 1 });
+    earlier.append({ kind: 'add', stream: 'a', n: 2 });
+    // SIGKILLed while sending: its lock stays behind, naming a process that is gone.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(path.join(dir, 'sync.lock'), JSON.stringify({ pid: dead, host: os.hostname(), time: 1 }));
+    const delivery = new FakeDelivery();
+    delivery.deferAdds = true;
+    const sender = new JournaledSender<Entry>({
+      outbox: new Outbox<Entry>({ dir }),
+      delivery,
+      warn: () => undefined,
+      flushIntervalMs: 50,
+    });
+    await vi.waitFor(() => expect(delivery.delivered).toEqual(['a:open', 'a:add1', 'a:add2']), {
+      timeout: 5000,
+    });
+    expect(sender.outbox.pendingCount()).toBe(0);
+    sender.close();
+  });
+
+  it('sends what it left to another process that was sending, when that process ends without sending it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sender-'));
+    const other = new Outbox<Entry>({ dir });
+    const release = await other.acquireLock();
+    expect(release).toBeDefined();
+    const delivery = new FakeDelivery();
+    const sender = new JournaledSender<Entry>({
+      outbox: new Outbox<Entry>({ dir }),
+      delivery,
+      warn: () => undefined,
+    });
+    await sender.write({ kind: 'open', stream: 'a' }); // left to the holder
+    expect(delivery.delivered).toEqual([]);
+    release!(); // ends (killed, say) without the recheck a sender makes after its pass
+    await vi.waitFor(() => expect(delivery.delivered).toEqual(['a:open']), { timeout: 10_000 });
     sender.close();
   });
 });
