@@ -3,14 +3,15 @@
  * by scripts/cluster.sh (docs/scaling.md, "Trying scale-out locally"), each compared with an
  * undisturbed run of the same spec.
  *
- *   npm run chaos -- [--cases worker,temporal,server,network,mlflow-down,mlflow-errors,disk-full]
+ *   npm run chaos -- [--cases worker,temporal,server,network,mlflow-down,mlflow-errors,disk-full,postgres]
  *                    [--kills 20] [--point-kills checkpoint-rename,log-batch,continue-as-new] [--seed 1]
  *                    [--epochs 5] [--train-size 2000] [--heartbeat 10] [--temporal-down 5]
- *                    [--server-down 10] [--cut 30] [--mlflow-down 60] [--faults 20] [--max-events 150]
- *                    [--shared-checkpoints] [--timeout 900]
+ *                    [--server-down 10] [--cut 30] [--mlflow-down 60] [--faults 20] [--postgres-down 5]
+ *                    [--max-events 150] [--shared-checkpoints] [--mlflow-store postgres|sqlite] [--timeout 900]
  *
  * Brings the cluster up if it is down (with the MLflow fault proxy; `--shared-checkpoints` gives the
- * worker hosts one checkpoint folder) and takes it down again at the end, then runs itself on the
+ * worker hosts one checkpoint folder; `--mlflow-store` picks MLflow's store, the cluster's default
+ * PostgreSQL unless given) and takes it down again at the end, then runs itself on the
  * cluster's laptop host, from where it submits, follows and reads back. The sweep: sweeps/tests/tiny.yaml
  * (FC vs CNN, seeds 0–2 here, so 6 trials) with more epochs and images so that trials last a few
  * seconds, a short heartbeat timeout, `reuse: false`, enough retries for every fault, and a small
@@ -26,8 +27,8 @@
  *     (u uniform on [0, one undisturbed trial's duration]). Every killed worker is restarted at once.
  *   - temporal: the Temporal server SIGKILLed at a random instant in [0.25 T, 0.6 T], restarted
  *     `--temporal-down` s later on the same SQLite file.
- *   - server: the whole server host at once (Temporal, MLflow, the proxy) SIGKILLed, restarted
- *     `--server-down` s later on the same stores.
+ *   - server: the whole server host at once (Temporal, PostgreSQL, MLflow, the proxy) SIGKILLed,
+ *     restarted `--server-down` s later on the same stores.
  *   - network: a worker host holding a trial cut from the network (link down) for `--cut` s: the trial
  *     is retried elsewhere after the heartbeat timeout; the cut worker's late results must not count.
  *   - mlflow-down: MLflow SIGKILLed at [0.1 T, 0.3 T] and restarted `--mlflow-down` s later.
@@ -35,6 +36,9 @@
  *     then 429s with Retry-After for `--faults` s (scripts/fault-proxy.ts).
  *   - disk-full: worker1's checkpoint folder on a full 256 KiB tmpfs: its trials fail with a clear
  *     error (collected from Temporal's pending-activity failures) and are retried on another host.
+ *   - postgres: MLflow's PostgreSQL SIGKILLed (postmaster and every backend) at [0.25 T, 0.6 T] and
+ *     restarted `--postgres-down` s later (crash recovery from its WAL); MLflow keeps running and
+ *     answers 500s meanwhile. Skipped when the cluster's MLflow runs on SQLite.
  * Per case: MLflow trial runs, trials completed, trials whose final metrics (all but timings) equal the
  * undisturbed run's exactly (by trial key, from the same table as `seedsweep export --final`), and the
  * metric points in MLflow (REST runs/search, metrics/get-history): lost = (metric, step) pairs some case
@@ -73,6 +77,7 @@ const CASE_NAMES = [
   'mlflow-down',
   'mlflow-errors',
   'disk-full',
+  'postgres',
 ] as const;
 /** Fault points a worker can SIGKILL itself at (src/core/common/fault-points.ts). */
 const POINTS = ['checkpoint-rename', 'log-batch', 'continue-as-new'] as const;
@@ -91,8 +96,10 @@ const { values: flags } = parseArgs({
     cut: { type: 'string', default: '30' },
     'mlflow-down': { type: 'string', default: '60' },
     faults: { type: 'string', default: '20' },
+    'postgres-down': { type: 'string', default: '5' },
     'max-events': { type: 'string', default: '150' },
     'shared-checkpoints': { type: 'boolean', default: false },
+    'mlflow-store': { type: 'string' },
     timeout: { type: 'string', default: '900' },
   },
 });
@@ -131,10 +138,13 @@ const SERVER_DOWN_S = intFlag('server-down', 0);
 const CUT_S = intFlag('cut', 1);
 const MLFLOW_DOWN_S = intFlag('mlflow-down', 0);
 const FAULTS_S = intFlag('faults', 1);
+const POSTGRES_DOWN_S = intFlag('postgres-down', 0);
 const MAX_EVENTS = intFlag('max-events', 50);
 const TIMEOUT_S = intFlag('timeout', 30);
 const CASES = listFlag('cases', CASE_NAMES);
 const POINT_KILLS = listFlag('point-kills', POINTS).slice(0, KILLS);
+const STORE =
+  flags['mlflow-store'] === undefined ? undefined : listFlag('mlflow-store', ['postgres', 'sqlite'])[0];
 
 /** Shared by a case's follower and its disturber: the sweep closed; or why following should stop. */
 interface CaseState {
@@ -157,7 +167,12 @@ async function outer(): Promise<number> {
   const status = cluster(['status']);
   let started = false;
   if (status.status === 3) {
-    const args = ['up', '--fault-proxy', ...(flags['shared-checkpoints'] ? ['--shared-checkpoints'] : [])];
+    const args = [
+      'up',
+      '--fault-proxy',
+      ...(flags['shared-checkpoints'] ? ['--shared-checkpoints'] : []),
+      ...(STORE ? ['--mlflow-store', STORE] : []),
+    ];
     log(`chaos: starting the cluster (scripts/cluster.sh ${args.join(' ')})…`);
     const up = cluster(args);
     if (up.status === 77) {
@@ -176,6 +191,11 @@ async function outer(): Promise<number> {
   } else if (flags['shared-checkpoints'] && !status.out.includes('checkpoints shared')) {
     log(
       'chaos: --shared-checkpoints, but the running cluster keeps checkpoints per host: scripts/cluster.sh down first',
+    );
+    return 1;
+  } else if (STORE && (STORE === 'postgres') !== status.out.includes('PostgreSQL')) {
+    log(
+      `chaos: --mlflow-store ${STORE}, but the running cluster's MLflow has another store: scripts/cluster.sh down first`,
     );
     return 1;
   }
@@ -1069,7 +1089,9 @@ async function inner(): Promise<number> {
   const results: CaseResult[] = [];
   const base = await runCase('undisturbed', stamp, async () => '');
   results.push(base);
-  const proxy = /^PROXY=1$/m.test(readFileSync(path.join(CLUSTER_DIR, 'config'), 'utf8'));
+  const config = readFileSync(path.join(CLUSTER_DIR, 'config'), 'utf8');
+  const proxy = /^PROXY=1$/m.test(config);
+  const postgres = /^STORE=postgres$/m.test(config);
   for (const name of CASES) {
     let plan: { disturb: Disturb; hooks?: CaseHooks };
     switch (name) {
@@ -1093,7 +1115,8 @@ async function inner(): Promise<number> {
           disturb: killServer(
             base,
             random,
-            ['temporal', 'mlflow', ...(proxy ? ['proxy'] : [])],
+            // Killed and restarted in this order: MLflow's database before MLflow.
+            ['temporal', ...(postgres ? ['postgres'] : []), 'mlflow', ...(proxy ? ['proxy'] : [])],
             SERVER_DOWN_S,
             [0.25, 0.6],
           ),
@@ -1116,6 +1139,15 @@ async function inner(): Promise<number> {
         break;
       case 'disk-full':
         plan = diskFull();
+        break;
+      case 'postgres':
+        if (!postgres) {
+          log(
+            "case postgres: skipped: the cluster's MLflow runs on SQLite (bring it up with --mlflow-store postgres)",
+          );
+          continue;
+        }
+        plan = { disturb: killServer(base, random, ['postgres'], POSTGRES_DOWN_S, [0.25, 0.6]) };
         break;
     }
     results.push(await runCase(name, stamp, plan.disturb, plan.hooks));

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A seedsweep cluster on this one machine, made of Linux network namespaces: a server host running the
-# Temporal dev server and MLflow, N worker hosts each running `seedsweep worker` with its own state
-# folder (and checkpoints), and a "laptop" host that submits and reads results. Needs root.
+# Temporal dev server and MLflow (on PostgreSQL by default), N worker hosts each running `seedsweep
+# worker` with its own state folder (and checkpoints), and a "laptop" host that submits. Needs root.
 #
-#   scripts/cluster.sh up [--workers N] [--shared-checkpoints] [--fault-proxy] [--fresh] [-- <worker flags>]
+#   scripts/cluster.sh up [--workers N] [--mlflow-store postgres|sqlite] [--shared-checkpoints] [--fault-proxy] [--fresh] [-- <worker flags>]
 #   scripts/cluster.sh status
 #   scripts/cluster.sh laptop -- <command…>        e.g. laptop -- npx seedsweep run quickstart --detach
 #   scripts/cluster.sh on <host> -- <command…>     run a command on server, workerN or laptop
-#   scripts/cluster.sh kill <proc> [SIGNAL]        proc: temporal, mlflow, proxy, workerN (default SIGKILL)
+#   scripts/cluster.sh kill <proc> [SIGNAL]        proc: temporal, postgres, mlflow, proxy, workerN (default SIGKILL)
 #   scripts/cluster.sh start <proc>                (re)start one process after a kill
 #   scripts/cluster.sh link <host> down|up         cut a host from the network / reconnect it
 #   scripts/cluster.sh faults pass|500|429         what the fault proxy (up --fault-proxy) does
@@ -16,6 +16,9 @@
 # Network: bridge ss-br0 (no address, no route out of the machine), one veth pair per host, addresses
 # 10.77.0.0/24 assigned here inside the namespaces: server .2, workerN .(10+N), laptop .100. The
 # namespaces get no default route, so their only traffic is to those addresses and their own loopback.
+# MLflow's store: PostgreSQL (scripts/cluster-postgres.sh: its own data folder, run as user postgres on
+# the server host's loopback only), or with --mlflow-store sqlite a SQLite file; artifacts are served
+# by MLflow (--serve-artifacts) from a folder on the server host.
 # State: .seedsweep/cluster/ (server data, one state folder per host, logs/, pids/, and `made`, the
 # list of namespaces and links `up` created, which is exactly what `down` deletes).
 #
@@ -57,6 +60,8 @@ die() {
   echo "cluster: $*" >&2
   exit 1
 }
+# shellcheck source-path=SCRIPTDIR source=cluster-postgres.sh
+source "$ROOT/scripts/cluster-postgres.sh"
 usage() {
   sed -n '6,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
@@ -83,9 +88,9 @@ ip_of() {
 }
 host_of_proc() {
   case $1 in
-    temporal | mlflow | proxy) echo server ;;
+    temporal | postgres | mlflow | proxy) echo server ;;
     worker[1-9]) echo "$1" ;;
-    *) die "unknown process '$1' (temporal, mlflow, proxy, worker1…)" ;;
+    *) die "unknown process '$1' (temporal, postgres, mlflow, proxy, worker1…)" ;;
   esac
 }
 is_up() { [ -f "$DIR/made" ]; }
@@ -117,6 +122,8 @@ host_env() {
   fi
 }
 has_proxy() { grep -q '^PROXY=1$' "$DIR/config" 2>/dev/null; }
+# MLflow's store is PostgreSQL (config STORE=postgres; a config without STORE is an older SQLite one).
+has_postgres() { grep -q '^STORE=postgres$' "$DIR/config" 2>/dev/null; }
 
 # ---- processes ----------------------------------------------------------------------------------
 
@@ -158,11 +165,19 @@ start_proc() {
       cmd=("$VENV_BIN/temporal" server start-dev --headless --ip 0.0.0.0 --port "$TEMPORAL_PORT"
         --db-filename "$DIR/server/temporal.sqlite" --log-level warn)
       ;;
+    postgres)
+      # Settings on the command line, so that no configuration file can widen them: the server
+      # namespace's loopback only, no Unix socket. setpriv execs: the pid recorded is the postmaster's.
+      cmd=(setpriv --reuid=postgres --regid=postgres --init-groups -- "$PG_BIN/postgres" -D "$PG_DATA"
+        -c listen_addresses=127.0.0.1 -c port="$PG_PORT" -c unix_socket_directories= -c logging_collector=off)
+      ;;
     mlflow)
-      # As src/services/mlflow-server.ts: no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false), one worker.
-      cmd=(env MLFLOW_HOST="$SERVER_IP" MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
-        "$VENV_BIN/mlflow" server --host "$SERVER_IP" --port "$MLFLOW_PORT"
-        --backend-store-uri "sqlite:///$DIR/server/mlflow/mlflow.sqlite"
+      # As src/services/mlflow-server.ts: no job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false), one
+      # worker; the store PostgreSQL (its password from PGPASSFILE) or SQLite.
+      local store="sqlite:///$DIR/server/mlflow/mlflow.sqlite"
+      if has_postgres; then store=$MLFLOW_PG_URI; fi
+      cmd=(env MLFLOW_HOST="$SERVER_IP" MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false PGPASSFILE="$PG_MLFLOW_PASSFILE"
+        "$VENV_BIN/mlflow" server --host "$SERVER_IP" --port "$MLFLOW_PORT" --backend-store-uri "$store"
         --artifacts-destination "$DIR/server/mlflow/artifacts" --serve-artifacts --workers 1)
       mkdir -p "$DIR/server/mlflow"
       ;;
@@ -199,14 +214,19 @@ signal_proc() {
   fi
 }
 
-# Stops process $1: SIGTERM, then SIGKILL after 30 × 0.5 s.
+# Stops process $1: SIGTERM, then SIGKILL after 30 × 0.5 s. PostgreSQL: SIGINT to the postmaster alone
+# (a fast shutdown: it ends its sessions, writes a checkpoint and stops its own children).
 stop_proc() {
   local proc=$1 i
   [ -n "$(recorded_pid "$proc")" ] || {
     rm -f "$DIR/pids/$proc.pid"
     return 0
   }
-  signal_proc "$proc" TERM
+  if [ "$proc" = postgres ]; then
+    kill -INT "$(recorded_pid "$proc")" 2>/dev/null || true
+  else
+    signal_proc "$proc" TERM
+  fi
   for ((i = 0; i < 30; i++)); do
     [ -n "$(recorded_pid "$proc")" ] || break
     sleep "$TICK"
@@ -250,6 +270,7 @@ wait_for() {
 wait_ready() {
   case $1 in
     temporal) wait_for 240 "Temporal on $TEMPORAL_ADDRESS" temporal temporal_ok ;;
+    postgres) wait_for 240 "PostgreSQL on 127.0.0.1:$PG_PORT in $PREFIX-server" postgres postgres_ok ;;
     mlflow) wait_for 240 "MLflow on $MLFLOW_URI" mlflow mlflow_ok ;;
     proxy) wait_for 40 "fault proxy on $PROXY_URI" proxy proxy_ok ;;
     worker*) wait_for 240 "$1 startup" "$1" worker_ok "$1" ;;
@@ -318,7 +339,7 @@ make_network() {
 # ---- commands -----------------------------------------------------------------------------------
 
 cmd_up() {
-  local workers=2 shared=0 fresh=0 proxy=0
+  local workers=2 shared=0 fresh=0 proxy=0 store=postgres
   local -a extra=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -329,6 +350,15 @@ cmd_up() {
         ;;
       --workers=*)
         workers=${1#*=}
+        shift
+        ;;
+      --mlflow-store)
+        [ $# -ge 2 ] || usage
+        store=$2
+        shift 2
+        ;;
+      --mlflow-store=*)
+        store=${1#*=}
         shift
         ;;
       --shared-checkpoints)
@@ -354,6 +384,7 @@ cmd_up() {
   if ! [[ $workers =~ ^[0-9]+$ ]] || [ "$workers" -lt 1 ] || [ "$workers" -gt "$MAX_WORKERS" ]; then
     die "--workers must be 1…$MAX_WORKERS; got '$workers'"
   fi
+  case $store in postgres | sqlite) ;; *) die "--mlflow-store must be postgres or sqlite; got '$store'" ;; esac
   ! is_up || die "already up (scripts/cluster.sh status); run scripts/cluster.sh down first"
   check_namespaces
   if [ ! -x "$VENV_BIN/temporal" ] || [ ! -x "$VENV_BIN/mlflow" ]; then
@@ -361,7 +392,8 @@ cmd_up() {
   fi
   if [ "$fresh" = 1 ]; then rm -rf "$DIR"; fi
   mkdir -p "$DIR/server" "$DIR/logs" "$DIR/pids"
-  printf 'WORKERS=%s\nSHARED=%s\nPROXY=%s\n' "$workers" "$shared" "$proxy" >"$DIR/config"
+  if [ "$store" = postgres ]; then pg_preflight; fi
+  printf 'WORKERS=%s\nSHARED=%s\nPROXY=%s\nSTORE=%s\n' "$workers" "$shared" "$proxy" "$store" >"$DIR/config"
   echo pass >"$DIR/server/fault-proxy.mode"
   if [ ${#extra[@]} -gt 0 ]; then printf '%s\n' "${extra[@]}" >"$DIR/worker-args"; else rm -f "$DIR/worker-args"; fi
   : >"$DIR/made"
@@ -369,18 +401,24 @@ cmd_up() {
   trap 'echo "cluster: up failed; taking down what it made" >&2; cmd_down >/dev/null 2>&1 || true' EXIT
   make_network
   start_proc temporal
+  if [ "$store" = postgres ]; then
+    pg_init
+    start_proc postgres
+    wait_ready postgres
+    pg_create_mlflow_db
+  fi
   start_proc mlflow
   wait_ready temporal
-  wait_ready mlflow
-  if [ "$proxy" = 1 ]; then
-    start_proc proxy
-    wait_ready proxy
-  fi
+  # Workers need Temporal to start, not MLflow (they journal tracking writes until it answers): their
+  # start-up overlaps MLflow's, and so does the proxy's.
+  if [ "$proxy" = 1 ]; then start_proc proxy; fi
   local i
   for ((i = 1; i <= workers; i++)); do start_proc "worker$i"; done
+  wait_ready mlflow
+  if [ "$proxy" = 1 ]; then wait_ready proxy; fi
   for ((i = 1; i <= workers; i++)); do wait_ready "worker$i"; done
   trap - EXIT
-  echo "cluster: up: Temporal $TEMPORAL_ADDRESS, MLflow $MLFLOW_URI, $workers worker host(s)$([ "$shared" = 1 ] && echo ', shared checkpoints' || echo ', checkpoints per host')$([ "$proxy" = 1 ] && echo ", workers reach MLflow through the fault proxy $PROXY_URI"); state in ${DIR#"$ROOT"/}"
+  echo "cluster: up: Temporal $TEMPORAL_ADDRESS, MLflow $MLFLOW_URI ($([ "$store" = postgres ] && echo "on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')" || echo 'on SQLite')), $workers worker host(s)$([ "$shared" = 1 ] && echo ', shared checkpoints' || echo ', checkpoints per host')$([ "$proxy" = 1 ] && echo ", workers reach MLflow through the fault proxy $PROXY_URI"); state in ${DIR#"$ROOT"/}"
   echo "cluster: submit with: bash scripts/cluster.sh laptop -- npx seedsweep run sweeps/quickstart.yaml --detach"
 }
 
@@ -409,7 +447,7 @@ cmd_down() {
       if [ "$kind" = netns ]; then ip netns del "$name" 2>/dev/null || true; fi
     done <"$DIR/made"
     while read -r kind name; do
-      if [ "$kind" = link ] && ip link show "$name" >/dev/null 2>&1; then ip link del "$name"; fi
+      if [ "$kind" = link ] && ip link show "$name" >/dev/null 2>&1; then ip link del "$name" 2>/dev/null || true; fi
     done <"$DIR/made"
     rm -f "$DIR/made"
   fi
@@ -443,7 +481,12 @@ cmd_status() {
       ok=1
     fi
     case $host in
-      server) procs="temporal mlflow$(has_proxy && echo ' proxy' || true)" ;;
+      server)
+        procs=temporal
+        if has_postgres; then procs+=" postgres"; fi
+        procs+=" mlflow"
+        if has_proxy; then procs+=" proxy"; fi
+        ;;
       laptop) procs="" ;;
       *) procs=$host ;;
     esac
@@ -467,6 +510,12 @@ cmd_status() {
   if temporal_ok; then echo "  Temporal $TEMPORAL_ADDRESS: SERVING"; else
     echo "  Temporal $TEMPORAL_ADDRESS: no answer"
     ok=1
+  fi
+  if has_postgres; then
+    if postgres_ok; then echo "  PostgreSQL 127.0.0.1:$PG_PORT in $PREFIX-server (MLflow's store): accepting connections"; else
+      echo "  PostgreSQL 127.0.0.1:$PG_PORT in $PREFIX-server (MLflow's store): no answer"
+      ok=1
+    fi
   fi
   if mlflow_ok; then echo "  MLflow $MLFLOW_URI: healthy"; else
     echo "  MLflow $MLFLOW_URI: no answer"
@@ -528,6 +577,7 @@ cmd_start() {
   [ -n "$proc" ] || usage
   require_up
   host_of_proc "$proc" >/dev/null
+  if [ "$proc" = postgres ] && ! has_postgres; then die "this cluster's MLflow runs on SQLite: there is no PostgreSQL to start"; fi
   local i
   # A killed process may take a moment to be reaped.
   for ((i = 0; i < 20; i++)); do

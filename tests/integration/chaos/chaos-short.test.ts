@@ -3,15 +3,44 @@
  * namespace cluster (scripts/cluster.sh, needs root) with two worker hosts, the sweep run once
  * undisturbed and then under worker kills (two at exact fault points, one at a random instant), a
  * Temporal restart, a worker host cut from the network and MLflow answering 500s and 429s. Every case
- * must end identical to the undisturbed run with no metric point lost or duplicated. Skipped, with
- * the script's one line, where network namespaces cannot be made.
+ * must end identical to the undisturbed run with no metric point lost or duplicated. MLflow runs on
+ * PostgreSQL (the cluster's default); its restart case (`--cases postgres`) is left to the full suite:
+ * it added 37 s to a 404 s run of this form, and to the hosts it looks like the 500s of mlflow-errors.
+ * Skipped, with the script's one line, where network namespaces cannot be made.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * Why the cluster cannot run MLflow on PostgreSQL here, or undefined when it can: then the suite runs on
+ * SQLite and says so, rather than fail on the machine's set-up (a checkout under a folder the postgres
+ * user cannot enter, no PostgreSQL installed). scripts/cluster.sh checks the same before `up`.
+ */
+function postgresUnusable(): string | undefined {
+  const debian = '/usr/lib/postgresql';
+  const installed =
+    process.env['SEEDSWEEP_PG_BIN'] !== undefined ||
+    (existsSync(debian) &&
+      readdirSync(debian).some((v) => existsSync(path.join(debian, v, 'bin', 'postgres'))));
+  if (!installed) return 'PostgreSQL is not installed';
+  if (spawnSync('id', ['-u', 'postgres']).status !== 0) return "there is no system user 'postgres'";
+  const enter = spawnSync('setpriv', [
+    '--reuid=postgres',
+    '--regid=postgres',
+    '--init-groups',
+    '--',
+    'test',
+    '-x',
+    ROOT,
+  ]);
+  if (enter.status !== 0) return `user postgres cannot enter ${ROOT}`;
+  return undefined;
+}
 
 function runChaos(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -31,7 +60,10 @@ function runChaos(args: string[]): Promise<{ code: number | null; out: string }>
 }
 
 test('shortened chaos suite: every case identical to the undisturbed run, 0 lost, 0 duplicated', async (ctx) => {
+  const noPostgres = postgresUnusable();
+  if (noPostgres) console.log(`chaos: MLflow on SQLite for this run: ${noPostgres}`);
   const { code, out } = await runChaos([
+    ...(noPostgres ? ['--mlflow-store', 'sqlite'] : []),
     '--cases',
     'worker,temporal,network,mlflow-errors',
     '--kills',
