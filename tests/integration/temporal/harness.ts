@@ -34,6 +34,17 @@ export function uniqueName(stem: string): string {
   return `${stem}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
+/** Polls `probe` until it returns a value (every 100 ms), or fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function connect(): Promise<{ connection: NativeConnection; client: Client }> {
   installTemporalRuntime();
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });

@@ -29,7 +29,7 @@ import type {
   SweepWorkflowInput,
 } from '../../../src/temporal/shared/shared.js';
 import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
+import { connect, fingerprintOf, startWorker, tinySpec, uniqueName, until } from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
 
 const run = promisify(execFile);
@@ -52,16 +52,6 @@ async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: stri
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
     return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -23,7 +23,7 @@ import {
 import { expandSweep } from '../../../src/sweep-spec/expand.js';
 import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import type { SweepProgress, SweepSummary } from '../../../src/temporal/shared/shared.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
+import { connect, fingerprintOf, startWorker, tinySpec, uniqueName, until } from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
 
 /** Wraps a trainer to record how many trials run at once. */
@@ -45,16 +45,6 @@ function countingTrainer(inner: TrialTrainer): TrialTrainer & { maxInFlight: num
     destroy: () => inner.destroy(),
   };
   return counting;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 let bundle: { code: string };
