@@ -11,6 +11,7 @@ import {
   defaultComparisonPairs,
   resolveComparisonSpecs,
 } from './comparisons.js';
+import { BOOTSTRAP_MAX_SAMPLE } from './bootstrap.js';
 import { DEFAULT_CONVERGENCE_FRACTION } from './convergence.js';
 import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
 import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
@@ -189,6 +190,14 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     compared = [objectiveKey];
     curves = [objective.metric];
   }
+  // Once per trial, not once per comparison it takes part in (large sweeps: tens of comparisons).
+  const computed = new WeakMap<TrialRecord, ReturnType<TrialMetrics>>();
+  const uncached = trialMetrics;
+  trialMetrics = (r) => {
+    let values = computed.get(r);
+    if (values === undefined) computed.set(r, (values = uncached(r)));
+    return values;
+  };
 
   const recordsByGroup = groupRecords(options.records);
   const missing = missingByGroup(options.missing ?? [], recordsByGroup);
@@ -258,6 +267,12 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     const note = comparisonNote(c);
     if (note !== undefined) notes.push(note);
   }
+  const unbootstrapped = comparisons.filter((c) => Math.max(c.nA, c.nB) > BOOTSTRAP_MAX_SAMPLE).length;
+  if (unbootstrapped > 0)
+    notes.push(
+      `${unbootstrapped} of ${comparisons.length} comparisons have more than ${BOOTSTRAP_MAX_SAMPLE} seeds a side: ` +
+        `they give the t interval only (no bootstrap CI), which agrees with the bootstrap at that size`,
+    );
   adjustHolm(comparisons);
   const interpretation = plugin
     ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES })
@@ -267,7 +282,12 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     sweepId: options.sweepId,
     synthetic: options.synthetic ?? options.records.some((r) => r.config.dataset?.name === 'synthetic'),
     generatedAt: new Date().toISOString(),
-    bootstrap: { seed, resamples: BOOTSTRAP_RESAMPLES, method: 'percentile' },
+    bootstrap: {
+      seed,
+      resamples: BOOTSTRAP_RESAMPLES,
+      method: 'percentile',
+      maxSample: BOOTSTRAP_MAX_SAMPLE,
+    },
     convergenceFraction,
     trialCount: groups.reduce((s, g) => s + g.n, 0),
     objective: { metric: objective.metric, mode: objective.mode },

@@ -194,7 +194,8 @@ export interface SweepReport {
   synthetic: boolean;
   /** ISO time the report was built. */
   generatedAt: string;
-  bootstrap: { seed: number; resamples: number; method: 'percentile' };
+  /** `maxSample`: larger samples get no bootstrap CI (absent in reports written before it existed). */
+  bootstrap: { seed: number; resamples: number; method: 'percentile'; maxSample?: number };
   convergenceFraction: number;
   trialCount: number;
   /** What the sweep optimises: its final value is the report's primary metric. */
