@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/file-order.js';
 
 /**
  * Test files run up to this many at a time, unit and integration together: most integration time is
@@ -18,6 +19,7 @@ export default defineConfig({
     env: { SEEDSWEEP_BACKEND: 'wasm' },
     // One number for every project: vitest runs projects of one group with one worker count.
     maxWorkers: workers,
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
