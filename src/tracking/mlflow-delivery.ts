@@ -35,6 +35,7 @@ import {
   clampTag,
   epochMetricValues,
   finalMetricValues,
+  recordTagValue,
   trialParams,
   trialRunName,
   tagEquals,
@@ -436,8 +437,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     if (epochs.length === 0 && !finish) return;
     const points = epochs.flatMap((e) => metricPoints(epochMetricValues(e.metrics), e.metrics.epoch, e.time));
     let tags: Record<string, string> = {};
+    const record = finish ? await this.recordOf(run, finish) : undefined;
     if (finish) {
-      tags = finishTags(finish);
+      tags = finishTags(finish, record);
       if (finish.result) {
         // Epochs not journaled live by this start (those it resumed from a checkpoint, or all of them
         // when the caller logs at the end) go with the end.
@@ -458,7 +460,7 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     }
     // The sender marks the entries delivered right after this returns (after the end's writes below).
     if (epochs.length > 0) faultPoint('log-batch');
-    if (finish) await this.finishRun(run, finish, blobPath);
+    if (finish) await this.finishRun(run, finish, record, blobPath);
   }
 
   /** Writes to a run that others may write too: read its history, add what it lacks. */
@@ -492,20 +494,44 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     await this.logMissingPoints(run.runId, points);
     if (epochs.length > 0) faultPoint('log-batch');
     if (!finishing) return;
-    const tags = finishTags(finishing);
+    const record = await this.recordOf(run, finishing);
+    const tags = finishTags(finishing, record);
     if (Object.keys(tags).length > 0) await this.client.logBatch({ runId: run.runId, tags: keyValues(tags) });
-    await this.finishRun(run, finishing, blobPath);
+    await this.finishRun(run, finishing, record, blobPath);
   }
 
-  /** The end of a trial's run: model files, the record (last before the status), the status. */
+  /** The record of a trial's end with a result (none without one): its plan, its result, its run. */
+  private async recordOf(run: TrialRunState, finish: FinishEntry): Promise<TrialRecord | undefined> {
+    const result = finish.result;
+    if (!result) return undefined;
+    const trial = finish.trial ?? (await this.plannedTrialOf(run.runId));
+    const { modelDir: _localOnly, ...portableResult } = result;
+    return {
+      trialKey: trial.trialKey,
+      groupKey: trial.groupKey,
+      groupLabel: trial.groupLabel,
+      factors: trial.factors,
+      seed: trial.seed,
+      config: trial.config,
+      result: portableResult,
+      runId: run.runId,
+      sweepId: finish.sweepId,
+    };
+  }
+
+  /**
+   * The end of a trial's run: model files, the record's durable copy `trial.json` (last before the
+   * status: a FINISHED run always has it; its `seedsweep.record` tag went with the end's log-batch),
+   * the status.
+   */
   private async finishRun(
     run: TrialRunState,
     finish: FinishEntry,
+    record: TrialRecord | undefined,
     blobPath: (name: string) => string,
   ): Promise<void> {
     const { runId } = run;
-    const result = finish.result;
-    if (result) {
+    if (record) {
       if (finish.hasModel) {
         await this.client.uploadArtifactDir({
           runId,
@@ -513,20 +539,6 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
           artifactPath: ARTIFACT.model,
         });
       }
-      const trial = finish.trial ?? (await this.plannedTrialOf(runId));
-      const { modelDir: _localOnly, ...portableResult } = result;
-      const record: TrialRecord = {
-        trialKey: trial.trialKey,
-        groupKey: trial.groupKey,
-        groupLabel: trial.groupLabel,
-        factors: trial.factors,
-        seed: trial.seed,
-        config: trial.config,
-        result: portableResult,
-        runId,
-        sweepId: finish.sweepId,
-      };
-      // Last before the status: a FINISHED run always has its record.
       await this.client.putArtifact({ runId, artifactPath: ARTIFACT.trialRecord, data: toJson(record, 2) });
     }
     await this.client.updateRun({ runId, status: finish.status, endTime: finish.time });
@@ -669,9 +681,13 @@ function kindOf(error: unknown): DeliveryErrorKind {
   return isUserError(error) && SETUP_ERROR_CODES.has(error.code) ? 'stop' : 'reject';
 }
 
-/** Tags a trial's end sets: its error, and with a result where and how it computed. */
-function finishTags(finish: FinishEntry): Record<string, string> {
+/**
+ * Tags a trial's end sets: its error, and with a result where and how it computed and its record
+ * (readers take it from run searches instead of fetching `trial.json`).
+ */
+function finishTags(finish: FinishEntry, record: TrialRecord | undefined): Record<string, string> {
   const tags: Record<string, string> = {};
+  if (record) tags[TAG.record] = recordTagValue(record);
   if (finish.error !== undefined) tags[TAG.error] = clampTag(finish.error);
   const result = finish.result;
   if (result) {

@@ -27,7 +27,7 @@ import { isUnavailable } from './mlflow-errors.js';
 import { Outbox, type BlobSource } from './outbox.js';
 import { fromJson } from './json-numbers.js';
 import { ARTIFACT, clampTag, environmentTags, MAX_PARAM_VALUE, TAG } from './run-data.js';
-import { RunIndex, trialRef } from './run-index.js';
+import { RunIndex, trialRef, type RecordReads } from './run-index.js';
 import { TrialRunJournal } from './trial-run-journal.js';
 import {
   SWEEP_REPORT_ARTIFACT,
@@ -215,9 +215,14 @@ export class MlflowTracker implements Tracker {
 
   // ---- Tracker: reads ----------------------------------------------------------------------------
 
+  /** How the finished trials this tracker read were read: from run tags, or `trial.json` one by one. */
+  get recordReads(): RecordReads {
+    return this.index.recordReads;
+  }
+
   /**
-   * Finished trials (run status FINISHED with a `trial.json` record) of every sweep id of a sweep name,
-   * or of one sweep id. Sends pending writes first (best effort). Throws when the server is unreachable.
+   * Finished trials (run status FINISHED with a record) of every sweep id of a sweep name, or of one
+   * sweep id. Sends pending writes first (best effort). Throws when the server is unreachable.
    */
   async finishedTrials(filter: { sweepName?: string; sweepId?: string }): Promise<TrialRecord[]> {
     await this.sync();

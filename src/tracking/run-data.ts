@@ -9,7 +9,14 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../core/common/paths.js';
-import type { EpochMetrics, ImageEpochMetrics, PlannedTrial, TrialResult } from '../core/domain/trial.js';
+import type {
+  EpochMetrics,
+  ImageEpochMetrics,
+  PlannedTrial,
+  TrialRecord,
+  TrialResult,
+} from '../core/domain/trial.js';
+import { fromJson, toJson } from './json-numbers.js';
 
 /** Tag names seedsweep sets and searches by. */
 export const TAG = {
@@ -34,6 +41,12 @@ export const TAG = {
   /** Temporal's attempt of the trial that last started it: only that attempt's writes count. */
   attempt: 'seedsweep.attempt',
   error: 'seedsweep.error',
+  /**
+   * The trial's complete record (what `trial.json` holds) as compact JSON, written with the run's end:
+   * finished trials are read back from run searches alone. {@link RECORD_IN_ARTIFACT} when it is too
+   * long for a tag; absent on runs of versions before it.
+   */
+  record: 'seedsweep.record',
   /** Content fingerprint of the trial's dataset (what its trial key was computed with). */
   datasetFingerprint: 'seedsweep.dataset_fingerprint',
   /** `module#export` of a user trainable (a location: where its code was, not part of the key). */
@@ -66,6 +79,37 @@ export const ARTIFACT = {
 
 /** MLflow caps tag values (8,000 characters in MLflow 3); longer values are cut with a marker. */
 export const MAX_TAG_VALUE = 8000;
+
+/**
+ * The `seedsweep.record` value of a record too long for a tag: read `trial.json`. Written rather than
+ * leaving the tag out so that a run whose record grew past the limit does not keep an older one.
+ */
+export const RECORD_IN_ARTIFACT = 'trial.json';
+
+/**
+ * A trial record as its `seedsweep.record` tag value: compact JSON that keeps NaN and ±Infinity, or
+ * {@link RECORD_IN_ARTIFACT} when that is longer than a tag may be (a record is never cut).
+ */
+export function recordTagValue(record: TrialRecord): string {
+  const json = toJson(record);
+  return json.length > MAX_TAG_VALUE ? RECORD_IN_ARTIFACT : json;
+}
+
+/**
+ * The record a `seedsweep.record` tag value holds; undefined when it holds none (absent, the
+ * {@link RECORD_IN_ARTIFACT} marker, or not a record): the caller reads `trial.json` instead.
+ */
+export function recordFromTag(value: string | undefined): TrialRecord | undefined {
+  if (value === undefined || !value.startsWith('{')) return undefined;
+  try {
+    const record = fromJson<TrialRecord>(value);
+    return typeof record.trialKey === 'string' && typeof record.result === 'object' && record.result !== null
+      ? record
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** MLflow caps param values (6,000 characters in MLflow 3); longer values are cut with a marker. */
 export const MAX_PARAM_VALUE = 6000;

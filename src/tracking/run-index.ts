@@ -15,7 +15,7 @@ import { fromJson } from './json-numbers.js';
 import { NotReadyError } from './journaled-sender.js';
 import type { MlflowClient, MlflowRun } from './mlflow-client.js';
 import { MlflowRequestError } from './mlflow-errors.js';
-import { ARTIFACT, RunRole, TAG, tagEquals } from './run-data.js';
+import { ARTIFACT, RunRole, TAG, recordFromTag, tagEquals } from './run-data.js';
 
 /** Where a sweep lives on the server. */
 export interface SweepRef {
@@ -28,11 +28,20 @@ export interface SweepRef {
 /** Experiments per search request (a bound on the request's size). */
 const EXPERIMENTS_PER_SEARCH = 100;
 
+/** How the records of finished trials were read since the index was made: the artifact reads should be few. */
+export interface RecordReads {
+  /** Decoded from the run's `seedsweep.record` tag, which came with the search: no request of their own. */
+  fromTag: number;
+  /** Fetched as `trial.json`, one request each: runs of earlier versions and records too long for a tag. */
+  fromArtifact: number;
+}
+
 export class RunIndex {
   private readonly client: MlflowClient;
   private readonly sweepIndexDir: string;
   private readonly sweeps = new Map<string, SweepRef>();
   private readonly trialRuns = new Map<string, string>();
+  private readonly reads: RecordReads = { fromTag: 0, fromArtifact: 0 };
 
   constructor(options: {
     client: MlflowClient;
@@ -41,6 +50,11 @@ export class RunIndex {
     this.client = options.client;
     this.sweepIndexDir = options.indexDir;
     mkdirSync(this.sweepIndexDir, { recursive: true });
+  }
+
+  /** How the finished trials read so far were read (a copy). */
+  get recordReads(): RecordReads {
+    return { ...this.reads };
   }
 
   // ---- what is known ------------------------------------------------------------------------
@@ -178,8 +192,9 @@ export class RunIndex {
   // ---- reading finished trials --------------------------------------------------------------
 
   /**
-   * Finished trials (run status FINISHED with a `trial.json` record) of every sweep id of a sweep name,
-   * or of one sweep id: one record per (sweep id, trial key), the earliest run's.
+   * Finished trials (run status FINISHED with a record) of every sweep id of a sweep name, or of one
+   * sweep id: one record per (sweep id, trial key), the earliest run's. Paged searches (1,000 runs a
+   * page) and, for runs whose record is not in a tag, one artifact read each.
    */
   async finishedTrials(filter: { sweepName?: string; sweepId?: string }): Promise<TrialRecord[]> {
     let experimentIds: string[];
@@ -252,9 +267,20 @@ export class RunIndex {
     return this.readRecords([...earliest.values()]);
   }
 
-  /** The `trial.json` records of runs (runs without one are left out), with the run's id and sweep id. */
+  /**
+   * The records of runs (runs without one are left out), with the run's id and sweep id: from the run's
+   * `seedsweep.record` tag, else (runs of earlier versions, records too long for a tag) its `trial.json`.
+   */
   private async readRecords(runs: MlflowRun[]): Promise<TrialRecord[]> {
     const records = await mapLimited(runs, 8, async (run): Promise<TrialRecord | undefined> => {
+      const tagged = recordFromTag(run.tags[TAG.record]);
+      if (tagged) {
+        this.reads.fromTag++;
+        return { ...tagged, runId: run.runId, sweepId: run.tags[TAG.sweepId] ?? tagged.sweepId };
+      }
+      this.reads.fromArtifact++;
+      // The search gave the run's artifact location: no run look-up before the read.
+      if (run.artifactUri) this.client.noteArtifactUri(run.runId, run.artifactUri);
       const text = await this.client.readArtifactText({
         runId: run.runId,
         artifactPath: ARTIFACT.trialRecord,

@@ -5,7 +5,7 @@
  * - one metric row per (key, timestamp, step, value) of a run: the same row logged again is ignored;
  * - a param may be logged again with the same value, a different value rejects the whole batch;
  * - tags are overwritten; a deleted run refuses writes ("must be in the 'active' state");
- * - log-batch limits: 1,000 metrics, 100 params, 100 tags, 1,000 items.
+ * - log-batch limits: 1,000 metrics, 100 params, 100 tags, 1,000 items; tag values ≤ 8,000 characters.
  * Runs are searched with the filters the tracker uses (`tags.\`k\` = 'v'`, `attributes.status = / !=`).
  *
  * `loseAnswer(predicate)` makes the server do the work of the next matching request and then drop the
@@ -198,6 +198,13 @@ export class FakeMlflowServer {
         400,
         'INVALID_PARAMETER_VALUE',
         'A batch logging request can contain at most 1000 items',
+      );
+    const long = tags.find((t) => t.value.length > 8000);
+    if (long)
+      throw new ApiError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Tag value '${long.key}' had length ${long.value.length}, which exceeded length limit of 8000`,
       );
     const run = this.active(String(body['run_id']));
     const changed = params.filter((p) => run.params.has(p.key) && run.params.get(p.key) !== p.value);
