@@ -10,7 +10,9 @@ import type { TrialRecord } from '../../reporting/analysis/types.js';
 import { backendUsage } from '../../reporting/results/backends.js';
 import { expandSweep } from '../../sweep-spec/expand.js';
 import type { Tracker } from '../../tracking/types.js';
-import type { AggregateInput, AggregateOutput } from '../shared/shared.js';
+import type { PlannedTrial } from '../../core/domain/trial.js';
+import type { AggregateInput, AggregateOutput, MissingTrial } from '../shared/shared.js';
+import { decodeIndexSet } from '../workflows/index-set.js';
 
 export interface AggregateDeps {
   tracker: Tracker;
@@ -41,7 +43,9 @@ export type AggregateActivityInput = AggregateInput & {
  * The finished trials of a sweep's plan: finished by this sweep or by an earlier one of the same
  * name (those were skipped, not rerun), one record per trial key, this sweep's own record preferred.
  * Keys of `trialKeys` (within the plan) that no sweep of this name finished are then looked up under
- * every sweep name; such a record keeps the sweep id it ran in.
+ * every sweep name; such a record keeps the sweep id it ran in. Keys of `withoutResult` are not: the
+ * workflow knows they have no result (failed, cancelled, not run), and at one search per group a
+ * cancelled sweep of 100,000 trials would cost tens of thousands of searches to find nothing.
  */
 export async function collectSweepRecords(options: {
   tracker: Tracker;
@@ -52,10 +56,15 @@ export async function collectSweepRecords(options: {
   plannedKeys?: string[];
   /** Trials the pruner stopped: not results, even if an attempt finished anyway. */
   stoppedKeys?: string[];
+  /** Planned trials the workflow saw end without a result: not looked up under other sweep names. */
+  withoutResult?: string[];
+  /** The spec's plan when the caller expanded it already (hashing its keys costs seconds at 100,000 trials). */
+  expanded?: PlannedTrial[];
 }): Promise<TrialRecord[]> {
   const expanded = options.plannedKeys
     ? undefined
-    : expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint });
+    : (options.expanded ??
+      expandSweep({ spec: options.spec, datasetFingerprint: options.datasetFingerprint }));
   const planned = new Set(options.plannedKeys ?? expanded!.map((t) => t.trialKey));
   for (const key of options.stoppedKeys ?? []) planned.delete(key);
   const byKey = new Map<string, TrialRecord>();
@@ -66,7 +75,10 @@ export async function collectSweepRecords(options: {
   }
   // A spec that allows reuse (the default) may have skipped trials finished under other sweep names.
   const reusable = options.trialKeys ?? (options.spec.reuse === false ? [] : [...planned]);
-  const elsewhere = [...new Set(reusable)].filter((key) => planned.has(key) && !byKey.has(key));
+  const noResult = new Set(options.withoutResult);
+  const elsewhere = [...new Set(reusable)].filter(
+    (key) => planned.has(key) && !byKey.has(key) && !noResult.has(key),
+  );
   if (elsewhere.length > 0) {
     // Seeds of one configuration are looked up together when the plan says which go together.
     const groupKeys = expanded ? Object.fromEntries(expanded.map((t) => [t.trialKey, t.groupKey])) : {};
@@ -84,13 +96,49 @@ const RECORDS_WAIT_MS = 20 * 60_000;
  * Trials the workflow saw finish whose records are not on the tracking server yet: their writes are
  * journaled on the worker that ran them (the server was away) and still on their way.
  */
-function recordsNotArrived(input: AggregateActivityInput, records: TrialRecord[]): string[] {
-  const planned =
-    input.plannedKeys ??
-    expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint }).map((t) => t.trialKey);
-  const without = new Set([...(input.missing ?? []).map((m) => m.trialKey), ...(input.stoppedKeys ?? [])]);
-  const have = new Set(records.map((r) => r.trialKey));
-  return planned.filter((key) => !without.has(key) && !have.has(key));
+function recordsNotArrived(options: {
+  planned: readonly string[];
+  withoutResult: readonly string[];
+  stoppedKeys?: readonly string[];
+  records: readonly TrialRecord[];
+}): string[] {
+  const without = new Set([...options.withoutResult, ...(options.stoppedKeys ?? [])]);
+  const have = new Set(options.records.map((r) => r.trialKey));
+  return options.planned.filter((key) => !without.has(key) && !have.has(key));
+}
+
+/**
+ * The planned trials without a result, from the workflow: its list when it sent one, else its index
+ * sets (reason → plan indices; large sweeps) read against the plan. An adaptive plan comes as keys
+ * only, so its trials are known by key and reason but not by group: the report then has no list.
+ */
+export function missingTrials(options: {
+  input: Pick<AggregateActivityInput, 'missing' | 'missingSets' | 'plannedKeys'>;
+  expanded?: readonly PlannedTrial[];
+}): { keys: string[]; list?: MissingTrial[] } {
+  const { input, expanded } = options;
+  if (input.missing) return { keys: input.missing.map((m) => m.trialKey), list: input.missing };
+  if (!input.missingSets) return { keys: [] };
+  const keys: string[] = [];
+  const list: MissingTrial[] = [];
+  for (const [reason, set] of Object.entries(input.missingSets)) {
+    for (const index of decodeIndexSet(set)) {
+      const key = input.plannedKeys?.[index];
+      const trial = input.plannedKeys ? undefined : expanded?.[index];
+      if (key !== undefined) keys.push(key);
+      else if (trial) {
+        keys.push(trial.trialKey);
+        list.push({
+          trialKey: trial.trialKey,
+          groupKey: trial.groupKey,
+          groupLabel: trial.groupLabel,
+          seed: trial.seed,
+          reason,
+        });
+      }
+    }
+  }
+  return input.plannedKeys ? { keys } : { keys, list };
 }
 
 /** Milliseconds since this activity was first scheduled (0 outside an activity, e.g. in tests). */
@@ -114,8 +162,23 @@ export function createAggregate(deps: AggregateDeps) {
   };
 
   async function aggregate(input: AggregateActivityInput): Promise<AggregateOutput> {
-    const records = await collectSweepRecords({ tracker: deps.tracker, ...input });
-    const notArrived = recordsNotArrived(input, records);
+    // Expanded once: the records, the missing trials and the plan's keys all read it.
+    const expanded = input.plannedKeys
+      ? undefined
+      : expandSweep({ spec: input.spec, datasetFingerprint: input.datasetFingerprint });
+    const missing = missingTrials({ input, ...(expanded ? { expanded } : {}) });
+    const records = await collectSweepRecords({
+      tracker: deps.tracker,
+      ...input,
+      ...(expanded ? { expanded } : {}),
+      withoutResult: missing.keys,
+    });
+    const notArrived = recordsNotArrived({
+      planned: input.plannedKeys ?? expanded!.map((t) => t.trialKey),
+      withoutResult: missing.keys,
+      ...(input.stoppedKeys ? { stoppedKeys: input.stoppedKeys } : {}),
+      records,
+    });
     if (notArrived.length > 0 && sinceFirstScheduled() < RECORDS_WAIT_MS) {
       // Retried by Temporal: a report without them would quietly count fewer seeds.
       throw new Error(
@@ -128,10 +191,10 @@ export function createAggregate(deps: AggregateDeps) {
     if (records.length === 0) {
       // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.
       await deps.tracker.finishSweep(input.sweepId, { status: input.status });
-      const missing = input.missing?.length ?? 0;
+      const count = input.missingCount ?? missing.keys.length;
       const table =
-        missing > 0
-          ? `(no finished trials: no report; ${missing} planned ${missing === 1 ? 'trial' : 'trials'} without a result)`
+        count > 0
+          ? `(no finished trials: no report; ${count} planned ${count === 1 ? 'trial' : 'trials'} without a result)`
           : '(no finished trials: no report)';
       return { records: 0, reportDir: outDir, files: [], table };
     }
@@ -143,7 +206,7 @@ export function createAggregate(deps: AggregateDeps) {
       ...(input.spec.objective ? { objective: input.spec.objective } : {}),
       ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
       // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
-      ...(input.missing ? { missing: input.missing } : {}),
+      ...(missing.list ? { missing: missing.list } : {}),
     });
     const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
     await deps.tracker.finishSweep(input.sweepId, {

@@ -83,8 +83,18 @@ export interface CarriedState {
   skipped: string;
   /** Plan indices finished by this sweep: an IndexSet (src/temporal/workflows/index-set.ts). */
   finished: string;
-  /** Plan index → failure reason, for trials that exhausted their retries. */
+  /**
+   * Plan index → failure reason, for trials that exhausted their retries. Runs from this version on
+   * write `failedSets` instead and leave this empty (one entry per failed trial passed 256 KB near
+   * 1,000,000 trials); both are read.
+   */
   failed: Record<string, string>;
+  /**
+   * Failure reason → the plan indices that failed with it (an IndexSet). At most
+   * {@link MAX_FAILURE_REASONS_KEPT} reasons; failures beyond them are kept under a generic reason
+   * (each one's own reason is in the tracker, recorded when it failed).
+   */
+  failedSets?: Record<string, string>;
   /** Plan index → epoch at which the early-stopping rule stopped it. */
   earlyStopped: Record<string, number>;
   /**
@@ -108,6 +118,9 @@ export interface CarriedState {
   /** Adaptive sweeps: the plan's state and the finished trials' values it decides on. */
   adaptive?: AdaptiveCarried;
 }
+
+/** Distinct failure reasons a carried state keeps (each ≤ 300 characters: ≤ ~30 KB of reasons). */
+export const MAX_FAILURE_REASONS_KEPT = 100;
 
 /**
  * The carried state of older workers (trials by key, ~46 KiB per 1,000 trials). A sweep that continued
@@ -330,9 +343,24 @@ export interface AggregateInput {
    * failed, cancelled, not started): the report states n per group and the seeds each one misses.
    */
   missing?: MissingTrial[];
+  /**
+   * The same trials compactly, always sent when any is missing: reason → their plan indices (an
+   * IndexSet, src/temporal/workflows/index-set.ts; indices into the expanded plan, or into
+   * `plannedKeys` when given). `missing` itself is left out when its JSON would pass
+   * {@link MISSING_LIST_MAX_BYTES} (one object per trial: 14 MB for 50,000 cancelled trials).
+   */
+  missingSets?: Record<string, string>;
+  /** How many planned trials have no result (the size of `missing`, sent or not). */
+  missingCount?: number;
   /** Trials the pruner stopped: a tracker record of one (finished anyway after a retry) is not a result. */
   stoppedKeys?: string[];
 }
+
+/** Largest `missing` list sent whole to the aggregation activity (bytes of its JSON). */
+export const MISSING_LIST_MAX_BYTES = 128 * 1024;
+
+/** Failures a sweep's summary lists by trial key (the rest are counted in `failuresNotListed`). */
+export const MAX_FAILURES_LISTED = 100;
 
 /** A planned trial that did not finish, for the report. */
 export interface MissingTrial {
@@ -362,8 +390,10 @@ export interface SweepSummary {
   sweepName: string;
   status: 'completed' | 'completed-with-failures' | 'cancelled';
   counts: SweepCounts;
-  /** Trial key → failure reason. */
+  /** Trial key → failure reason, for the first {@link MAX_FAILURES_LISTED} failed trials in plan order. */
   failures: Record<string, string>;
+  /** Failed trials not in `failures` (absent when none): their reasons are in the tracker and `status`. */
+  failuresNotListed?: number;
   report?: AggregateOutput;
   continuedRuns: number;
   /** Adaptive sweeps: why planning ended (e.g. `settled: CI (0.2, 1.1) excludes 0 after 8 pairs`). */

@@ -10,6 +10,8 @@
 import type { PlannedTrial } from '../../sweep-spec/types.js';
 import type { EpochMetrics } from '../../training/runner/types.js';
 import {
+  MAX_FAILURE_REASONS_KEPT,
+  MAX_FAILURES_LISTED,
   PROGRESS_PAGE_SIZE,
   StopReason,
   SweepPhase,
@@ -150,6 +152,8 @@ export class SweepState {
   private readonly starts = new Map<string, number>();
   /** Trial key → plan index, built only when asked by key (adaptive plans). */
   private keys: Map<string, number> | undefined;
+  /** Plan index → failure reason (carried grouped by reason: see {@link carryOver}). */
+  private readonly failedAt = new Map<number, string>();
 
   constructor(options: SweepStateOptions) {
     this.sweepId = options.sweepId;
@@ -162,7 +166,10 @@ export class SweepState {
     this.tally[Code.pending] = this.plan.size;
     // Lowest precedence first, as the older key sets were read: finished > skipped > failed > stopped.
     for (const i of Object.keys(this.carried.earlyStopped)) this.setCode(Number(i), Code.earlyStopped);
-    for (const i of Object.keys(this.carried.failed)) this.setCode(Number(i), Code.failed);
+    for (const [i, reason] of Object.entries(this.carried.failed)) this.failedAt.set(Number(i), reason);
+    for (const [reason, set] of Object.entries(this.carried.failedSets ?? {}))
+      for (const i of decodeIndexSet(set)) this.failedAt.set(i, reason);
+    for (const i of this.failedAt.keys()) this.setCode(i, Code.failed);
     for (const i of decodeIndexSet(this.carried.skipped)) this.setCode(i, Code.skipped);
     for (const i of decodeIndexSet(this.carried.finished)) this.setCode(i, Code.finished);
   }
@@ -348,7 +355,7 @@ export class SweepState {
   /** The trial exhausted its retries. */
   recordFailed(key: string, reason: string): void {
     const index = this.indexOfRunning(key);
-    this.carried.failed[index] = reason;
+    this.failedAt.set(index, reason);
     this.setCode(index, Code.failed);
   }
 
@@ -377,11 +384,18 @@ export class SweepState {
     return this.tally[Code.failed]! > 0;
   }
 
-  /** Trial key → failure reason, for the summary. */
-  failures(): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(this.carried.failed).map(([i, reason]) => [this.plan.trial(Number(i)).trialKey, reason]),
-    );
+  /**
+   * Trial key → failure reason for the summary: the first {@link MAX_FAILURES_LISTED} failed trials in
+   * plan order (10,000 failures of a 1,000,000-trial sweep would make the result ~1.5 MB), and how
+   * many are not listed.
+   */
+  failures(): { failures: Record<string, string>; notListed: number } {
+    const indices = [...this.failedAt.keys()].sort((a, b) => a - b);
+    const listed = indices.slice(0, MAX_FAILURES_LISTED);
+    return {
+      failures: Object.fromEntries(listed.map((i) => [this.plan.trial(i).trialKey, this.failedAt.get(i)!])),
+      notListed: indices.length - listed.length,
+    };
   }
 
   // ---- pruner decisions ----
@@ -404,10 +418,19 @@ export class SweepState {
 
   // ---- continue-as-new ----
 
-  /** The state for the next run (updated in place): settled sets written back, one more continued run. */
+  /**
+   * The state for the next run (updated in place): settled sets written back, failures grouped by
+   * reason (at most {@link MAX_FAILURE_REASONS_KEPT} reasons kept), one more continued run.
+   */
   carryOver(): CarriedState {
     this.carried.finished = encodeIndexSet(this.indicesWith(Code.finished));
     this.carried.skipped = encodeIndexSet(this.indicesWith(Code.skipped));
+    this.carried.failed = {};
+    this.carried.failedSets = groupedIndexSets(
+      this.failedAt,
+      MAX_FAILURE_REASONS_KEPT,
+      () => FAILURE_NOT_KEPT,
+    );
     this.carried.metricHistory = [...this.metricHistory];
     this.carried.continuedRuns += 1;
     return this.carried;
@@ -466,7 +489,7 @@ export class SweepState {
         ...(r.metrics ? { metrics: r.metrics } : {}),
       };
     const state = STATE_OF[this.codes[index]!]!;
-    if (state === TrialState.failed) return { ...base, state, reason: this.carried.failed[index] ?? '' };
+    if (state === TrialState.failed) return { ...base, state, reason: this.failedAt.get(index) ?? '' };
     if (state === TrialState.earlyStopped) {
       const stoppedAt = this.carried.earlyStopped[index]!;
       return {
@@ -556,22 +579,64 @@ export class SweepState {
     return Object.keys(this.carried.earlyStopped).map((i) => this.plan.trial(Number(i)).trialKey);
   }
 
-  /** Planned trials that did not finish, and why (for the report). */
+  /** How many planned trials have no result (neither finished nor skipped). */
+  missingCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.codes.length; i++) if (this.isMissing(i)) n++;
+    return n;
+  }
+
+  private isMissing(index: number): boolean {
+    const state = this.stateAt(index);
+    return state !== TrialState.finished && state !== TrialState.skipped;
+  }
+
+  /** Why trial `index` (without a result) has none, as the report states it, and its state. */
+  private missingReasonAt(index: number): { reason: string; state: TrialState } {
+    const state = this.stateAt(index);
+    if (state === TrialState.earlyStopped) {
+      const stoppedAt = this.carried.earlyStopped[index]!;
+      return {
+        state,
+        reason: `stopped: ${this.carried.stopReasons[index] ?? `early-stopped at epoch ${stoppedAt}`}`,
+      };
+    }
+    if (state === TrialState.failed) return { state, reason: `failed: ${this.failedAt.get(index) ?? ''}` };
+    if (state === TrialState.cancelled) return { state, reason: this.cancelled.get(index) ?? 'cancelled' };
+    return { state, reason: 'not run' };
+  }
+
+  /**
+   * The trials without a result compactly: reason → their plan indices (an IndexSet), at most
+   * {@link MAX_FAILURE_REASONS_KEPT} reasons; beyond them a trial is listed under its state's reason
+   * (`failed`, `stopped by the pruner`, `cancelled`, `not run`). No trial key is hashed.
+   */
+  missingSets(): Record<string, string> {
+    const reasons = new Map<number, string>();
+    const generic = new Map<number, string>();
+    for (let i = 0; i < this.codes.length; i++) {
+      if (!this.isMissing(i)) continue;
+      const { reason, state } = this.missingReasonAt(i);
+      reasons.set(i, reason);
+      generic.set(
+        i,
+        state === TrialState.earlyStopped
+          ? 'stopped by the pruner'
+          : state === TrialState.pending
+            ? 'not run'
+            : state,
+      );
+    }
+    return groupedIndexSets(reasons, MAX_FAILURE_REASONS_KEPT, (i) => generic.get(i)!);
+  }
+
+  /** Planned trials that did not finish, and why (for the report): one object per trial. */
   missingTrials(): MissingTrial[] {
     const missing: MissingTrial[] = [];
     for (let i = 0; i < this.codes.length; i++) {
-      const state = this.stateAt(i);
-      if (state === TrialState.finished || state === TrialState.skipped) continue;
+      if (!this.isMissing(i)) continue;
       const t = this.plan.trial(i);
-      const p = this.trialProgressAt(i, t);
-      const reason =
-        p.state === TrialState.earlyStopped
-          ? `stopped: ${p.reason}`
-          : p.state === TrialState.failed
-            ? `failed: ${p.reason}`
-            : p.state === TrialState.cancelled
-              ? (p.reason ?? 'cancelled')
-              : 'not run';
+      const { reason } = this.missingReasonAt(i);
       missing.push({
         trialKey: t.trialKey,
         groupKey: t.groupKey,
@@ -582,4 +647,27 @@ export class SweepState {
     }
     return missing;
   }
+}
+
+/** The reason a carried failure is kept under once {@link MAX_FAILURE_REASONS_KEPT} reasons are. */
+export const FAILURE_NOT_KEPT = `failed (reason not kept: more than ${MAX_FAILURE_REASONS_KEPT} distinct reasons; the tracker has it)`;
+
+/**
+ * Index → reason as reason → IndexSet, reasons in order of first appearance by ascending index; once
+ * `maxReasons` reasons are taken, an index with another reason goes under `overflow(index)`.
+ */
+function groupedIndexSets(
+  reasons: ReadonlyMap<number, string>,
+  maxReasons: number,
+  overflow: (index: number) => string,
+): Record<string, string> {
+  const groups = new Map<string, number[]>();
+  for (const index of [...reasons.keys()].sort((a, b) => a - b)) {
+    let reason = reasons.get(index)!;
+    if (!groups.has(reason) && groups.size >= maxReasons) reason = overflow(index);
+    let group = groups.get(reason);
+    if (!group) groups.set(reason, (group = []));
+    group.push(index);
+  }
+  return Object.fromEntries([...groups].map(([reason, indices]) => [reason, encodeIndexSet(indices)]));
 }

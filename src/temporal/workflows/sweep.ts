@@ -32,6 +32,7 @@ import { metricField } from '../shared/metrics.js';
 import { AdaptivePlan, initialAdaptiveState, type PlanOutcomes } from './adaptive-plan.js';
 import { readCarriedState } from './carried-state.js';
 import { SweepState, finalStatus } from './sweep-state.js';
+import { aggregateInput, sweepSummary } from './sweep-outputs.js';
 import { trainingActivities, trialRunner, type RunTrial } from './trial-runner.js';
 
 import {
@@ -263,29 +264,23 @@ async function aggregate(
   sweep: SweepState,
   plan: AdaptivePlan,
 ): Promise<SweepSummary> {
-  const { spec, sweepId } = input;
   sweep.phase = SweepPhase.aggregating;
   sweep.cancelQueued();
   const status = finalStatus(sweep.cancelRequested, sweep.hasFailures);
-  const report = await aggregation.aggregateSweep({
-    sweepId,
-    spec,
-    datasetFingerprint: input.datasetFingerprint,
-    status: status.run,
-    ...(input.reportDir ? { reportDir: input.reportDir } : {}),
-    missing: sweep.missingTrials(),
-    ...(sweep.stoppedKeys().length > 0 ? { stoppedKeys: sweep.stoppedKeys() } : {}),
-    ...(plan.adaptive ? { plannedKeys: sweep.plan.trials().map((t) => t.trialKey) } : {}),
-  });
+  const report = await aggregation.aggregateSweep(
+    aggregateInput({
+      input,
+      sweep,
+      status,
+      ...(plan.adaptive ? { plannedKeys: sweep.plan.trials().map((t) => t.trialKey) } : {}),
+    }),
+  );
   sweep.phase = SweepPhase.done;
-  return {
-    sweepId,
-    sweepName: spec.name,
-    status: status.summary,
-    counts: sweep.counts(),
-    failures: sweep.failures(),
+  return sweepSummary({
+    input,
+    sweep,
+    status,
     report,
-    continuedRuns: sweep.carried.continuedRuns,
     ...(plan.note !== undefined ? { plan: plan.note } : {}),
-  };
+  });
 }

@@ -4,10 +4,15 @@
  * by older workers (trial keys) is read into it, so sweeps running through an upgrade go on.
  */
 import { describe, expect, it } from 'vitest';
-import type { LegacyCarriedState } from '../../../../src/temporal/shared/shared.js';
+import {
+  MAX_FAILURE_REASONS_KEPT,
+  MAX_FAILURES_LISTED,
+  type CarriedState,
+  type LegacyCarriedState,
+} from '../../../../src/temporal/shared/shared.js';
 import { readCarriedState } from '../../../../src/temporal/workflows/carried-state.js';
 import { decodeIndexSet, encodeIndexSet } from '../../../../src/temporal/workflows/index-set.js';
-import { SweepState } from '../../../../src/temporal/workflows/sweep-state.js';
+import { FAILURE_NOT_KEPT, SweepState } from '../../../../src/temporal/workflows/sweep-state.js';
 import { TrialPlan } from '../../../../src/temporal/workflows/trial-plan.js';
 import { plannedTrial } from './fixtures.js';
 
@@ -58,13 +63,24 @@ describe('index sets', () => {
     expect(encodeIndexSet([])).toBe('r:');
     expect(encodeIndexSet([5, 0, 1, 2, 3, 2, 9])).toBe('b:2f02'); // 6 characters, the ranges 9
     const run = Array.from({ length: 1000 }, (_, i) => 100_000 + i);
-    expect(encodeIndexSet([...run, 200_005])).toBe('r:100000-100999,200005');
+    // Ranges 22 characters, run lengths 16: 100,000 absent, 1,000 present, 99,005 absent, 1 present.
+    expect(encodeIndexSet([...run, 200_005])).toBe('l:255s,rs,24e5,1');
+    expect(decodeIndexSet('l:255s,rs,24e5,1')).toEqual([...run, 200_005]);
+    expect(encodeIndexSet([100_000])).toBe('r:100000'); // a tie with 'l:255s,1' keeps ranges
     expect(decodeIndexSet('r:0-3,5,9')).toEqual([0, 1, 2, 3, 5, 9]);
     const everyOther = Array.from({ length: 5000 }, (_, i) => 2 * i);
     const scattered = encodeIndexSet(everyOther);
     expect(scattered.startsWith('b:')).toBe(true);
     expect(scattered.length).toBe(2 + 2 * 1250);
     expect(decodeIndexSet(scattered)).toEqual(everyOther);
+    // A long run with scattered holes: run lengths (absent, present, …) in base 36.
+    const holes = Array.from({ length: 10_000 }, (_, i) => i).filter((i) => i % 100 !== 7);
+    const runs = encodeIndexSet(holes);
+    expect(runs.startsWith('l:')).toBe(true);
+    expect(runs.slice(0, 12)).toBe('l:0,7,1,2r,1');
+    expect(runs.length).toBeLessThan(600); // 100 holes; as ranges ~1,000 characters
+    expect(decodeIndexSet(runs)).toEqual(holes);
+    expect(() => decodeIndexSet('l:1,-2')).toThrow('not an index run');
     expect(() => decodeIndexSet('x')).toThrow('not an index set');
     expect(() => decodeIndexSet('r:4-2')).toThrow('not an index range');
   });
@@ -82,6 +98,35 @@ describe('the carried state', () => {
       if (n === 100_000) expect(after).toBeLessThan(256);
     }
     console.log(`carried state, 1% failed:\n${rows.join('\n')}`);
+  });
+
+  it('carries failures by reason, at most MAX_FAILURE_REASONS_KEPT of them, and reads them back', () => {
+    const n = 2000;
+    const sweep = new SweepState({ sweepId: 's', sweepName: 'load', plan: planOf(n) });
+    sweep.startRunning();
+    for (let i = 0; i < n; i++) {
+      const trial = sweep.startNext(scope);
+      // Every 10th fails: half with one reason, half with a reason of its own (100 distinct).
+      if (i % 10 === 0)
+        sweep.recordFailed(trial.trialKey, i % 20 === 0 ? FAILURE : `Error: NaN at trial ${i}`);
+      else
+        sweep.recordOutcome(trial, { status: 'finished', final: { epoch: 1 }, resumedFromEpoch: 0 }, false);
+      sweep.release(trial.trialKey);
+    }
+    const carried = JSON.parse(JSON.stringify(sweep.carryOver())) as CarriedState;
+    expect(carried.failed).toEqual({});
+    expect(Object.keys(carried.failedSets!)).toHaveLength(MAX_FAILURE_REASONS_KEPT + 1);
+    expect(decodeIndexSet(carried.failedSets![FAILURE]!)).toHaveLength(100);
+    expect(decodeIndexSet(carried.failedSets![FAILURE_NOT_KEPT]!)).toEqual([1990]);
+    const next = new SweepState({ sweepId: 's', sweepName: 'load', plan: planOf(n), carried });
+    expect(next.counts()).toMatchObject({ finished: 1800, failed: 200, pending: 0 });
+    expect(next.trialProgressAt(20).reason).toBe(FAILURE);
+    expect(next.trialProgressAt(10).reason).toBe('Error: NaN at trial 10');
+    expect(next.trialProgressAt(1990).reason).toBe(FAILURE_NOT_KEPT);
+    const { failures, notListed } = next.failures();
+    expect(Object.keys(failures)).toHaveLength(MAX_FAILURES_LISTED);
+    expect(failures[keyOf(0)]).toBe(FAILURE);
+    expect(notListed).toBe(200 - MAX_FAILURES_LISTED);
   });
 
   it('has a size bound that does not depend on where the settled trials are (bitmap)', () => {
@@ -147,7 +192,7 @@ describe('the carried state', () => {
       epoch: 2,
       reason: 'epoch 2: below the median',
     });
-    expect(sweep.failures()).toEqual({ [keyOf(2)]: 'Error: boom' });
+    expect(sweep.failures()).toEqual({ failures: { [keyOf(2)]: 'Error: boom' }, notListed: 0 });
     // A state in the current shape is taken as it is.
     expect(readCarriedState(carried, planOf(n))).toBe(carried);
   });

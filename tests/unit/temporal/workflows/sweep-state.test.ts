@@ -183,7 +183,8 @@ describe('sweep state', () => {
     expect(next).toBe(carried);
     expect(next).toMatchObject({
       format: 2,
-      failed: { 1: 'Error: boom' },
+      failed: {},
+      failedSets: { 'Error: boom': 'r:1' },
       cursor: 2,
       continuedRuns: 1,
     });
