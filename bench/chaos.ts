@@ -8,11 +8,14 @@
  *                    [--epochs 5] [--train-size 2000] [--heartbeat 10] [--temporal-down 5]
  *                    [--server-down 10] [--cut 30] [--mlflow-down 60] [--faults 20] [--postgres-down 5]
  *                    [--max-events 150] [--shared-checkpoints] [--mlflow-store postgres|sqlite] [--timeout 900]
+ *                    [--help]
  *
  * Brings the cluster up if it is down (with the MLflow fault proxy; `--shared-checkpoints` gives the
  * worker hosts one checkpoint folder; `--mlflow-store` picks MLflow's store, the cluster's default
- * PostgreSQL unless given) and takes it down again at the end, then runs itself on the
- * cluster's laptop host, from where it submits, follows and reads back. The sweep: sweeps/tests/tiny.yaml
+ * PostgreSQL unless given) and takes it down again at the end (a cluster already up must fit those
+ * flags, else one `error[E_CLUSTER_MISFIT]` line and exit 2; its set-up is shared with `npm run
+ * bench:load`, bench/cluster/), then runs itself on the cluster's laptop host, from where it submits,
+ * follows and reads back. The sweep: sweeps/tests/tiny.yaml
  * (FC vs CNN, seeds 0–2 here, so 6 trials) with more epochs and images so that trials last a few
  * seconds, a short heartbeat timeout, `reuse: false`, enough retries for every fault, and a small
  * history limit (`--max-events`) so that the workflow continues as new several times. Cases, each a
@@ -45,13 +48,12 @@
  * logged for a trial that this case lacks; duplicates = extra points at a (metric, step) of a trial.
  * Below the table: what each case did, retried and resumed trials (run tags), activity failures seen,
  * differences. Exits 1 if a case falls short of the undisturbed run; skips (exit 0, one line) where
- * namespaces cannot be made.
+ * namespaces cannot be made; a bad flag: one `error[E_BAD_ARGUMENT]` line, exit 2.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadSweep, withSweepLookup } from '../src/temporal/client/sweep-records.js';
 import { openTemporalSession } from '../src/temporal/client/session.js';
 import { cancelSweep, getSweepStatus, submitSweep, type SweepStatus } from '../src/temporal/client/sweeps.js';
@@ -61,10 +63,27 @@ import { buildExportTable, toJsonDocument, type Cell } from '../src/reporting/re
 import { expandSweep } from '../src/sweep-spec/expand.js';
 import { loadSweepSpec } from '../src/sweep-spec/load.js';
 import { Outbox } from '../src/tracking/outbox.js';
+import { FlagReader, parseFlags, readFlagsOrExit } from './cluster/flags.js';
+import { clock, log, onLaptopHost, runBench, runStamp, sleep, withTimeout } from './cluster/harness.js';
+import {
+  CLUSTER_DIR,
+  isReady,
+  isRunning,
+  lastLogLine,
+  latestStartLog,
+  recordedPid,
+  workerHosts,
+} from './cluster/hosts.js';
+import {
+  CLUSTER_SCRIPT as CLUSTER,
+  MLFLOW_STORES,
+  ROOT,
+  cluster,
+  readClusterConfig,
+  runOnCluster,
+} from './cluster/lifecycle.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
-const CLUSTER = path.join(ROOT, 'scripts', 'cluster.sh');
 const SPEC = path.join(ROOT, 'sweeps', 'tests', 'tiny.yaml');
 /** Metrics that measure time, not the model: left out of "identical". */
 const TIMING = /seconds|per_?second/i;
@@ -82,69 +101,65 @@ const CASE_NAMES = [
 /** Fault points a worker can SIGKILL itself at (src/core/common/fault-points.ts). */
 const POINTS = ['checkpoint-rename', 'log-batch', 'continue-as-new'] as const;
 
-const { values: flags } = parseArgs({
-  options: {
-    cases: { type: 'string', default: CASE_NAMES.join(',') },
-    kills: { type: 'string', default: '20' },
-    'point-kills': { type: 'string', default: POINTS.join(',') },
-    seed: { type: 'string', default: '1' },
-    epochs: { type: 'string', default: '5' },
-    'train-size': { type: 'string', default: '2000' },
-    heartbeat: { type: 'string', default: '10' },
-    'temporal-down': { type: 'string', default: '5' },
-    'server-down': { type: 'string', default: '10' },
-    cut: { type: 'string', default: '30' },
-    'mlflow-down': { type: 'string', default: '60' },
-    faults: { type: 'string', default: '20' },
-    'postgres-down': { type: 'string', default: '5' },
-    'max-events': { type: 'string', default: '150' },
-    'shared-checkpoints': { type: 'boolean', default: false },
-    'mlflow-store': { type: 'string' },
-    timeout: { type: 'string', default: '900' },
-  },
+const flags = parseFlags('chaos', SELF, {
+  cases: { type: 'string', default: CASE_NAMES.join(',') },
+  kills: { type: 'string', default: '20' },
+  'point-kills': { type: 'string', default: POINTS.join(',') },
+  seed: { type: 'string', default: '1' },
+  epochs: { type: 'string', default: '5' },
+  'train-size': { type: 'string', default: '2000' },
+  heartbeat: { type: 'string', default: '10' },
+  'temporal-down': { type: 'string', default: '5' },
+  'server-down': { type: 'string', default: '10' },
+  cut: { type: 'string', default: '30' },
+  'mlflow-down': { type: 'string', default: '60' },
+  faults: { type: 'string', default: '20' },
+  'postgres-down': { type: 'string', default: '5' },
+  'max-events': { type: 'string', default: '150' },
+  'shared-checkpoints': { type: 'boolean', default: false },
+  'mlflow-store': { type: 'string' },
+  timeout: { type: 'string', default: '900' },
 });
 
-function intFlag(name: keyof typeof flags, min: number): number {
-  const raw = flags[name];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`chaos: --${name} must be an integer ≥ ${min}; got '${String(raw)}'\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-function listFlag<T extends string>(name: keyof typeof flags, valid: readonly T[]): T[] {
-  const items = String(flags[name] ?? '')
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c.length > 0);
-  for (const item of items) {
-    if (!(valid as readonly string[]).includes(item)) {
-      process.stderr.write(`chaos: --${name} takes ${valid.join(', ')}; got '${item}'\n`);
-      process.exit(2);
-    }
-  }
-  return items as T[];
-}
-
-const KILLS = intFlag('kills', 0);
-const SEED = intFlag('seed', 0);
-const EPOCHS = intFlag('epochs', 1);
-const TRAIN_SIZE = intFlag('train-size', 32);
-const HEARTBEAT_S = intFlag('heartbeat', 2);
-const TEMPORAL_DOWN_S = intFlag('temporal-down', 0);
-const SERVER_DOWN_S = intFlag('server-down', 0);
-const CUT_S = intFlag('cut', 1);
-const MLFLOW_DOWN_S = intFlag('mlflow-down', 0);
-const FAULTS_S = intFlag('faults', 1);
-const POSTGRES_DOWN_S = intFlag('postgres-down', 0);
-const MAX_EVENTS = intFlag('max-events', 50);
-const TIMEOUT_S = intFlag('timeout', 30);
-const CASES = listFlag('cases', CASE_NAMES);
-const POINT_KILLS = listFlag('point-kills', POINTS).slice(0, KILLS);
-const STORE =
-  flags['mlflow-store'] === undefined ? undefined : listFlag('mlflow-store', ['postgres', 'sqlite'])[0];
+const {
+  KILLS,
+  SEED,
+  EPOCHS,
+  TRAIN_SIZE,
+  HEARTBEAT_S,
+  TEMPORAL_DOWN_S,
+  SERVER_DOWN_S,
+  CUT_S,
+  MLFLOW_DOWN_S,
+  FAULTS_S,
+  POSTGRES_DOWN_S,
+  MAX_EVENTS,
+  TIMEOUT_S,
+  CASES,
+  POINT_KILLS,
+  STORE,
+} = readFlagsOrExit('chaos', () => {
+  const read = new FlagReader(flags);
+  const kills = read.int('kills', 0);
+  return {
+    KILLS: kills,
+    SEED: read.int('seed', 0),
+    EPOCHS: read.int('epochs', 1),
+    TRAIN_SIZE: read.int('train-size', 32),
+    HEARTBEAT_S: read.int('heartbeat', 2),
+    TEMPORAL_DOWN_S: read.int('temporal-down', 0),
+    SERVER_DOWN_S: read.int('server-down', 0),
+    CUT_S: read.int('cut', 1),
+    MLFLOW_DOWN_S: read.int('mlflow-down', 0),
+    FAULTS_S: read.int('faults', 1),
+    POSTGRES_DOWN_S: read.int('postgres-down', 0),
+    MAX_EVENTS: read.int('max-events', 50),
+    TIMEOUT_S: read.int('timeout', 30),
+    CASES: read.list('cases', CASE_NAMES),
+    POINT_KILLS: read.list('point-kills', POINTS).slice(0, kills),
+    STORE: flags['mlflow-store'] === undefined ? undefined : read.list('mlflow-store', MLFLOW_STORES)[0],
+  };
+});
 
 /** Shared by a case's follower and its disturber: the sweep closed; or why following should stop. */
 interface CaseState {
@@ -152,97 +167,31 @@ interface CaseState {
   giveUp?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const clock = () => new Date().toISOString().slice(11, 19);
+// ---- outside the cluster: bring it up (with the fault proxy), run on the laptop host, take it down ----
 
-function cluster(args: string[]): { status: number; out: string } {
-  const r = spawnSync('bash', [CLUSTER, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
-}
-
-// ---- outside the cluster: bring it up, run on the laptop host, take it down ------------------------
-
-async function outer(): Promise<number> {
-  const status = cluster(['status']);
-  let started = false;
-  if (status.status === 3) {
-    const args = [
-      'up',
+function outer(): Promise<number> {
+  return runOnCluster({
+    bench: 'chaos',
+    self: SELF,
+    args: process.argv.slice(2),
+    up: [
       '--fault-proxy',
       ...(flags['shared-checkpoints'] ? ['--shared-checkpoints'] : []),
       ...(STORE ? ['--mlflow-store', STORE] : []),
-    ];
-    log(`chaos: starting the cluster (scripts/cluster.sh ${args.join(' ')})…`);
-    const up = cluster(args);
-    if (up.status === 77) {
-      log(up.out.split('\n')[0] ?? 'chaos: skipped');
-      return 0;
-    }
-    if (up.status !== 0) {
-      log(`chaos: scripts/cluster.sh up failed: ${up.out}`);
-      return 1;
-    }
-    log(up.out.split('\n')[0] ?? '');
-    started = true;
-  } else if (status.status !== 0) {
-    log(`chaos: the cluster is up but not healthy:\n${status.out}`);
-    return 1;
-  } else if (flags['shared-checkpoints'] && !status.out.includes('checkpoints shared')) {
-    log(
-      'chaos: --shared-checkpoints, but the running cluster keeps checkpoints per host: scripts/cluster.sh down first',
-    );
-    return 1;
-  } else if (STORE && (STORE === 'postgres') !== status.out.includes('PostgreSQL')) {
-    log(
-      `chaos: --mlflow-store ${STORE}, but the running cluster's MLflow has another store: scripts/cluster.sh down first`,
-    );
-    return 1;
-  }
-  try {
-    const child = spawn(
-      'bash',
-      [CLUSTER, 'laptop', '--', process.execPath, '--import', 'tsx', SELF, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-  } finally {
-    if (started) log(cluster(['down']).out);
-  }
+    ],
+    misfit: (config) => {
+      if (flags['shared-checkpoints'] && !config.sharedCheckpoints)
+        return '--shared-checkpoints was given and it keeps checkpoints per host';
+      if (STORE && config.store !== STORE)
+        return `--mlflow-store ${STORE} was given and its MLflow runs on ${config.store}`;
+      return undefined;
+    },
+  });
 }
 
 // ---- on the laptop host ----------------------------------------------------------------------------
 
-const CLUSTER_DIR = process.env['SEEDSWEEP_CLUSTER_DIR'] ?? path.join(ROOT, '.seedsweep', 'cluster');
 const MLFLOW = process.env['MLFLOW_TRACKING_URI'] ?? '';
-
-function workerHosts(): string[] {
-  const config = readFileSync(path.join(CLUSTER_DIR, 'config'), 'utf8');
-  const n = Number(/^WORKERS=(\d+)$/m.exec(config)?.[1] ?? '0');
-  return Array.from({ length: n }, (_, i) => `worker${i + 1}`);
-}
-
-/** True once the process's latest start logged its ready line. */
-function isReady(proc: string): boolean {
-  const file = path.join(CLUSTER_DIR, 'logs', `${proc}.log`);
-  if (!existsSync(file)) return false;
-  const text = readFileSync(file, 'utf8');
-  const last = text.slice(text.lastIndexOf('\n=== ') + 1);
-  return last.includes(' ready: Temporal');
-}
-
-/** True while the process recorded for `proc` is alive (a zombie is not). */
-function isRunning(proc: string): boolean {
-  const file = path.join(CLUSTER_DIR, 'pids', `${proc}.pid`);
-  if (!existsSync(file)) return false;
-  const [pid] = readFileSync(file, 'utf8').trim().split(' ');
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Checkpoints of every host (and the shared folder), so that a case trains from scratch. */
 function wipeCheckpoints(): void {
@@ -252,20 +201,6 @@ function wipeCheckpoints(): void {
   ]) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -658,13 +593,6 @@ async function sleepUnlessDone(ms: number, state: CaseState): Promise<boolean> {
 const sleepUntil = (from: number, ms: number, state: CaseState) =>
   sleepUnlessDone(from + ms - Date.now(), state);
 
-/** The worker process recorded for `proc` (its pid), if any. */
-function recordedPid(proc: string): number | undefined {
-  const file = path.join(CLUSTER_DIR, 'pids', `${proc}.pid`);
-  if (!existsSync(file)) return undefined;
-  return Number(readFileSync(file, 'utf8').trim().split(' ')[0]);
-}
-
 async function describeSweep(sweepId: string) {
   const session = await withTimeout(openTemporalSession(), 15_000, 'Temporal connection');
   try {
@@ -713,9 +641,7 @@ async function waitForBusyHost(
 
 /** True when the latest start of `proc` ended at a fault point (its log says so). */
 function diedAtFaultPoint(proc: string): string | undefined {
-  const text = readFileSync(path.join(CLUSTER_DIR, 'logs', `${proc}.log`), 'utf8');
-  const last = text.slice(text.lastIndexOf('\n=== ') + 1);
-  return /fault point [^\n]*/.exec(last)?.[0];
+  return /fault point [^\n]*/.exec(latestStartLog(proc))?.[0];
 }
 
 /** About one undisturbed trial's duration: a fault drawn in [0, that] lands inside a trial. */
@@ -927,11 +853,6 @@ function diskFull(): { disturb: Disturb; hooks: CaseHooks } {
   };
 }
 
-function lastLogLine(proc: string): string {
-  const text = readFileSync(path.join(CLUSTER_DIR, 'logs', `${proc}.log`), 'utf8').trimEnd();
-  return text.slice(text.lastIndexOf('\n') + 1).slice(0, 300);
-}
-
 // ---- the table ------------------------------------------------------------------------------------
 
 const pointId = (p: { key: string; step: number }) => `${p.key}@${p.step}`;
@@ -1077,11 +998,7 @@ function table(cases: CaseResult[]): { text: string; ok: boolean } {
 }
 
 async function inner(): Promise<number> {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, '')
-    .toLowerCase();
+  const stamp = runStamp();
   const random = mulberry32(SEED);
   log(
     `chaos on ${workerHosts().length} worker host(s), seed ${SEED}: tiny sweep, 6 trials × ${EPOCHS} epochs of ${TRAIN_SIZE} images, heartbeat ${HEARTBEAT_S} s`,
@@ -1089,9 +1006,9 @@ async function inner(): Promise<number> {
   const results: CaseResult[] = [];
   const base = await runCase('undisturbed', stamp, async () => '');
   results.push(base);
-  const config = readFileSync(path.join(CLUSTER_DIR, 'config'), 'utf8');
-  const proxy = /^PROXY=1$/m.test(config);
-  const postgres = /^STORE=postgres$/m.test(config);
+  const config = readClusterConfig(CLUSTER_DIR);
+  const proxy = config?.faultProxy ?? false;
+  const postgres = config?.store === 'postgres';
   for (const name of CASES) {
     let plan: { disturb: Disturb; hooks?: CaseHooks };
     switch (name) {
@@ -1157,10 +1074,4 @@ async function inner(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-process.exitCode =
-  process.env['SEEDSWEEP_CLUSTER_HOST'] === 'laptop'
-    ? await inner().catch((error: unknown) => {
-        log(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        return 1;
-      })
-    : await outer();
+await runBench('chaos', onLaptopHost() ? inner : outer);

@@ -3,20 +3,25 @@
  * multi-host setup made by scripts/cluster.sh (docs/scaling.md, "Trying scale-out locally"), with
  * no-op trainers, so that everything measured is orchestration and tracking.
  *
- *   npm run bench:load -- [--trials 10000] [--tracking mlflow,none] [--concurrency 0] [--clients 5]
- *                         [--sweeps-per-client 10] [--trials-per-sweep 20] [--parts sweep,clients]
- *                         [--threads 1] [--timeout 10800]
+ *   npm run bench:load -- [--trials 10000[,…]] [--tracking mlflow,none] [--mlflow-store postgres|sqlite|both]
+ *                         [--concurrency 0] [--clients 5] [--sweeps-per-client 10] [--trials-per-sweep 20]
+ *                         [--parts sweep,clients] [--threads 1] [--timeout 10800] [--help]
  *
  * Brings the cluster up if it is down (2 worker hosts, `seedsweep worker --trainer noop --threads
- * <threads>`) and takes it down again at the end; a cluster already up is used as it is, if its workers
- * run the no-op trainer. Runs itself on the cluster's laptop host (`scripts/cluster.sh laptop -- …`),
+ * <threads>`, MLflow on `--mlflow-store`: the cluster's default PostgreSQL unless given) and takes it
+ * down again at the end; a cluster already up is used as it is, if its workers run the no-op trainer
+ * and its MLflow the store asked for (else one `error[E_CLUSTER_MISFIT]` line and exit 2).
+ * `--mlflow-store both` runs everything once per store, bringing the cluster up on PostgreSQL, then
+ * again on SQLite (so the cluster must be down at the start), and prints one table of per-trial
+ * figures with a row per (trials, store, tracking). The cluster's set-up is shared with `npm run
+ * chaos` (bench/cluster/). Runs itself on the cluster's laptop host (`scripts/cluster.sh laptop --`),
  * from where it submits, follows and reads back. `SEEDSWEEP_CLUSTER_ID` picks the cluster, as for
  * scripts/cluster.sh. Skips (exit 0, one line) where namespaces cannot be made. Every run uses a fresh
  * `dataset.slice_seed`, so its trial keys are new and nothing is reused from earlier runs.
  *
  * Parts:
- *  - sweep: ONE sweep of `--trials` trials (grid `model: [fc, cnn]` × `--trials`/2 seeds, 1 epoch, and
- *    above 20,000 trials a grid `learning_rate` too, as `seeds.count` stops at 10,000; `--concurrency`
+ *  - sweep: ONE sweep of `--trials` trials (a list: one after another; grid `model: [fc, cnn]` ×
+ *    `--trials`/2 seeds, 1 epoch, and above 20,000 trials a grid `learning_rate` too, as `seeds.count` stops at 10,000; `--concurrency`
  *    trials in flight, default 4 × the worker slots), once per `--tracking`:
  *      mlflow: on the cluster's workers, tracking to the cluster's MLflow as usual;
  *      none:   on one extra worker process per worker host (this script, `--as-worker`, started with
@@ -38,22 +43,30 @@
  *    planned, nothing failed, cancelled or skipped), report records, and its MLflow trial runs: exactly its
  *    planned trial keys, one run each, FINISHED, tagged with its own sweep id, no other sweep's runs in its
  *    experiment. Measured: time to drain (first submission to last result) and per-sweep latency.
- * Prints Markdown tables; exits 1 if a check fails.
+ * Per-trial figures (the sweep part; the table printed last): MLflow requests per trial (its access
+ * log); CPU ms per trial of the MLflow server (with its PostgreSQL, in parentheses), of the Temporal
+ * server and of the worker processes (those on every worker host together), each from /proc over the
+ * sweep (bench/cluster/cpu.ts); wall ms per trial-slot (wall × slots / trials); trials/s over the whole
+ * sweep; and below it whether the Temporal server's log has a history-size or payload-size warning
+ * from the sweep (bench/cluster/server-logs.ts says which texts are looked for).
+ * Prints Markdown tables; exits 1 if a check fails; a bad flag: one `error[E_BAD_ARGUMENT]` line, exit 2.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   createWriteStream,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import protos, { type temporal } from '@temporalio/proto';
 import { withResolvedBackend } from '../src/temporal/client/sweep-backend.js';
@@ -74,152 +87,174 @@ import type { SweepSpec } from '../src/sweep-spec/schema.js';
 import { MlflowClient, type MlflowRun } from '../src/tracking/mlflow-client.js';
 import { TAG } from '../src/tracking/run-data.js';
 import type { RunStatus, SweepInfo, Tracker } from '../src/tracking/types.js';
+import { cpuSnapshot, cpuSpent } from './cluster/cpu.js';
+import { FlagError, FlagReader, parseFlags, readFlagsOrExit } from './cluster/flags.js';
+import {
+  clock,
+  log,
+  markdown,
+  onLaptopHost,
+  runBench,
+  runStamp,
+  sleep,
+  withTimeout,
+} from './cluster/harness.js';
+import { CLUSTER_DIR, readyLine, recordedPid, workerHosts } from './cluster/hosts.js';
+import {
+  CLUSTER_SCRIPT as CLUSTER,
+  MLFLOW_STORES,
+  clusterId,
+  clusterIsUp,
+  readClusterConfig,
+  runOnCluster,
+  type MlflowStore,
+} from './cluster/lifecycle.js';
+import {
+  logLines,
+  mlflowRequests,
+  TEMPORAL_LIMIT_WARNING,
+  temporalLimitWarnings,
+} from './cluster/server-logs.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
-const CLUSTER = path.join(ROOT, 'scripts', 'cluster.sh');
 
-const { values: flags } = parseArgs({
-  options: {
-    trials: { type: 'string', default: '10000' },
-    tracking: { type: 'string', default: 'mlflow,none' },
-    concurrency: { type: 'string', default: '0' },
-    clients: { type: 'string', default: '5' },
-    'sweeps-per-client': { type: 'string', default: '10' },
-    'trials-per-sweep': { type: 'string', default: '20' },
-    parts: { type: 'string', default: 'sweep,clients' },
-    threads: { type: 'string', default: '1' },
-    timeout: { type: 'string', default: '10800' },
-    // Internal: a client process of the clients part, or a worker of the `none` sweep (see the header).
-    'as-client': { type: 'string' },
-    'as-worker': { type: 'boolean', default: false },
-    'slice-seed': { type: 'string' },
-    stamp: { type: 'string' },
-    'queue-prefix': { type: 'string' },
-    'tracker-dir': { type: 'string' },
-  },
+const flags = parseFlags('bench:load', SELF, {
+  trials: { type: 'string', default: '10000' },
+  tracking: { type: 'string', default: 'mlflow,none' },
+  'mlflow-store': { type: 'string' },
+  concurrency: { type: 'string', default: '0' },
+  clients: { type: 'string', default: '5' },
+  'sweeps-per-client': { type: 'string', default: '10' },
+  'trials-per-sweep': { type: 'string', default: '20' },
+  parts: { type: 'string', default: 'sweep,clients' },
+  threads: { type: 'string', default: '1' },
+  timeout: { type: 'string', default: '10800' },
+  // Internal: a client process of the clients part, or a worker of the `none` sweep (see the header);
+  // the file the run on the laptop host appends its per-trial figures to, for the outer run's table.
+  'as-client': { type: 'string' },
+  'as-worker': { type: 'boolean', default: false },
+  'slice-seed': { type: 'string' },
+  stamp: { type: 'string' },
+  'queue-prefix': { type: 'string' },
+  'tracker-dir': { type: 'string' },
+  'figures-file': { type: 'string' },
 });
 
-function intFlag(name: keyof typeof flags, min: number, even = false): number {
-  const raw = flags[name];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || (even && n % 2 !== 0)) {
-    process.stderr.write(
-      `bench:load: --${name} must be ${even ? 'an even' : 'an'} integer ≥ ${min}; got '${String(raw)}'\n`,
-    );
-    process.exit(2);
-  }
-  return n;
-}
-
-function listFlag<T extends string>(name: keyof typeof flags, allowed: readonly T[]): T[] {
-  const items = String(flags[name] ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
-  for (const item of items) {
-    if (!allowed.includes(item as T)) {
-      process.stderr.write(`bench:load: --${name} takes ${allowed.join(' and/or ')}; got '${item}'\n`);
-      process.exit(2);
-    }
-  }
-  return items as T[];
-}
-
-const TRIALS = intFlag('trials', 2, true);
-const CONCURRENCY = intFlag('concurrency', 0);
-const CLIENTS = intFlag('clients', 1);
-const SWEEPS_PER_CLIENT = intFlag('sweeps-per-client', 1);
-const TRIALS_PER_SWEEP = intFlag('trials-per-sweep', 2, true);
-const THREADS = intFlag('threads', 1);
-const TIMEOUT_S = intFlag('timeout', 30);
-const PARTS = listFlag('parts', ['sweep', 'clients'] as const);
-const TRACKING = listFlag('tracking', ['mlflow', 'none'] as const);
 /** Largest `seeds.count` a spec takes. */
 const MAX_SEEDS = 10_000;
-const SHAPE = bigSweepShape(TRIALS);
+
+/**
+ * The big sweep's grid: `model: [fc, cnn]`, and above 2 × {@link MAX_SEEDS} trials also `learning_rate`
+ * with as many values as it takes; seeds fill the rest.
+ */
+function bigSweepShape(trials: number): { learningRates: number; seeds: number; text: string } {
+  const learningRates = Math.ceil(trials / 2 / MAX_SEEDS);
+  const seeds = trials / 2 / learningRates;
+  if (!Number.isInteger(seeds))
+    throw new FlagError(`--trials ${trials} must be a multiple of ${2 * learningRates}`);
+  const lr = learningRates > 1 ? ` × ${learningRates} learning rates` : '';
+  return { learningRates, seeds, text: `2 models${lr} × ${seeds} seeds` };
+}
+
+const STORE_CHOICES = [...MLFLOW_STORES, 'both'] as const;
+
+const {
+  TRIAL_COUNTS,
+  CONCURRENCY,
+  CLIENTS,
+  SWEEPS_PER_CLIENT,
+  TRIALS_PER_SWEEP,
+  THREADS,
+  TIMEOUT_S,
+  PARTS,
+  TRACKING,
+  STORES,
+} = readFlagsOrExit('bench:load', () => {
+  const read = new FlagReader(flags);
+  const trialCounts = read.ints('trials', 2, { even: true });
+  for (const n of trialCounts) bigSweepShape(n);
+  const store = flags['mlflow-store'] === undefined ? [] : read.list('mlflow-store', STORE_CHOICES);
+  if (store.length > 1) throw new FlagError(`--mlflow-store takes one of ${STORE_CHOICES.join(', ')}`);
+  return {
+    /** `--trials`: the big sweep's sizes, run in this order. */
+    TRIAL_COUNTS: trialCounts,
+    CONCURRENCY: read.int('concurrency', 0),
+    CLIENTS: read.int('clients', 1),
+    SWEEPS_PER_CLIENT: read.int('sweeps-per-client', 1),
+    TRIALS_PER_SWEEP: read.int('trials-per-sweep', 2, { even: true }),
+    THREADS: read.int('threads', 1),
+    TIMEOUT_S: read.int('timeout', 30),
+    PARTS: read.list('parts', ['sweep', 'clients'] as const),
+    TRACKING: read.list('tracking', ['mlflow', 'none'] as const),
+    /** The MLflow stores to run on, in turn; empty: the running cluster's, or the cluster's default. */
+    STORES: (store[0] === 'both' ? [...MLFLOW_STORES] : store) as MlflowStore[],
+  };
+});
 type Tracking = (typeof TRACKING)[number];
 
 /** The clients' sweeps take seeds from here on: apart from the big sweep's (0 …). */
 const CLIENT_SEED_BASE = 1_000_000_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const clock = () => new Date().toISOString().slice(11, 19);
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-function cluster(args: string[]): { status: number; out: string } {
-  const r = spawnSync('bash', [CLUSTER, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+// ---- outside the cluster: bring it up (once per MLflow store), run on the laptop host, take it down --
+
+/** Flags of the run on the laptop host: these, but one store and a file for its per-trial figures. */
+function laptopArgs(store: MlflowStore | undefined, figuresFile: string): string[] {
+  const args: string[] = [];
+  const given = process.argv.slice(2);
+  for (let i = 0; i < given.length; i++) {
+    const arg = given[i]!;
+    if (arg === '--mlflow-store' || arg === '--figures-file') i++;
+    else if (!arg.startsWith('--mlflow-store=') && !arg.startsWith('--figures-file=')) args.push(arg);
+  }
+  return [...args, ...(store ? ['--mlflow-store', store] : []), '--figures-file', figuresFile];
 }
 
-// ---- outside the cluster: bring it up, run on the laptop host, take it down ------------------------
-
 async function outer(): Promise<number> {
-  const id = process.env['SEEDSWEEP_CLUSTER_ID'] ?? '0';
-  const status = cluster(['status']);
-  let started = false;
-  if (status.status === 3) {
-    log(`bench:load: starting cluster ${id} (scripts/cluster.sh up -- --trainer noop --threads ${THREADS})…`);
-    const up = cluster(['up', '--workers', '2', '--', '--trainer', 'noop', '--threads', String(THREADS)]);
-    if (up.status === 77) {
-      log(up.out.split('\n')[0] ?? 'bench:load: skipped');
-      return 0;
-    }
-    if (up.status !== 0) {
-      log(`bench:load: scripts/cluster.sh up failed: ${up.out}`);
-      return 1;
-    }
-    log(up.out.split('\n')[0] ?? '');
-    started = true;
-  } else if (status.status !== 0) {
-    log(`bench:load: cluster ${id} is up but not healthy:\n${status.out}`);
-    return 1;
-  }
-  try {
-    const child = spawn(
-      'bash',
-      [CLUSTER, 'laptop', '--', process.execPath, '--import', 'tsx', SELF, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
+  if (STORES.length > 1 && clusterIsUp())
+    throw new FlagError(
+      `--mlflow-store both brings cluster ${clusterId()} up once per store, and it is up: take it down (scripts/cluster.sh down) or pick another SEEDSWEEP_CLUSTER_ID`,
     );
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-load-'));
+  const figuresFile = path.join(dir, 'figures.jsonl');
+  let code = 0;
+  try {
+    for (const store of STORES.length > 0 ? STORES : [undefined]) {
+      const r = await runOnCluster({
+        bench: 'bench:load',
+        self: SELF,
+        args: laptopArgs(store, figuresFile),
+        up: [
+          '--workers',
+          '2',
+          ...(store ? ['--mlflow-store', store] : []),
+          '--',
+          '--trainer',
+          'noop',
+          '--threads',
+          String(THREADS),
+        ],
+        misfit: (config) => {
+          if (store && config.store !== store)
+            return `--mlflow-store ${store} was given and its MLflow runs on ${config.store}`;
+          if (workerHosts().some((w) => !readyLine(w)?.includes('(noop trainer)')))
+            return 'its workers do not all run the no-op trainer';
+          return undefined;
+        },
+      });
+      code = Math.max(code, r);
+      if (r === 2) return r;
+    }
+    const figures = readFigures(figuresFile);
+    if (figures.length > 0) log(`\n${figuresTable(figures)}`);
+    return code;
   } finally {
-    if (started) log(cluster(['down']).out);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 // ---- on the laptop host: the cluster's processes -----------------------------------------------------
-
-const CLUSTER_DIR = process.env['SEEDSWEEP_CLUSTER_DIR'] ?? path.join(ROOT, '.seedsweep', 'cluster');
-
-function workerHosts(): string[] {
-  const config = readFileSync(path.join(CLUSTER_DIR, 'config'), 'utf8');
-  const n = Number(/^WORKERS=(\d+)$/m.exec(config)?.[1] ?? '0');
-  return Array.from({ length: n }, (_, i) => `worker${i + 1}`);
-}
-
-/** The latest start's ready line of a worker host's log, e.g. `… 1 training thread(s) (noop trainer)`. */
-function readyLine(proc: string): string | undefined {
-  const file = path.join(CLUSTER_DIR, 'logs', `${proc}.log`);
-  if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
-  const last = text.slice(text.lastIndexOf('\n=== ') + 1);
-  return last.split('\n').find((line) => line.includes(' ready: Temporal'));
-}
-
-/** The pid recorded for a cluster process (temporal, mlflow, workerN), if it still runs. */
-function recordedPid(proc: string): number | undefined {
-  const file = path.join(CLUSTER_DIR, 'pids', `${proc}.pid`);
-  if (!existsSync(file)) return undefined;
-  const [pid, start] = readFileSync(file, 'utf8').trim().split(' ');
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] !== 'Z' && fields[19] === start ? Number(pid) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The cluster's own worker processes, by host. */
 function clusterWorkers(): Map<string, number> {
@@ -246,36 +281,6 @@ function memoryOf(pid: number): Memory | undefined {
   } catch {
     return undefined;
   }
-}
-
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) of a process and every process in its process group (MLflow's uvicorn). */
-function cpuSecondsOfGroup(leader: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] is field 3 (state): pgrp is fields[2], utime fields[11], stime fields[12].
-      if (Number(entry) === leader || Number(fields[2]) === leader)
-        ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks / CLOCK_TICKS;
-}
-
-function cpuSnapshot(workers: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const proc of ['temporal', 'mlflow']) {
-    const pid = recordedPid(proc);
-    if (pid !== undefined) out.set(proc, cpuSecondsOfGroup(pid));
-  }
-  for (const [name, pid] of workers) out.set(name, cpuSecondsOfGroup(pid));
-  return out;
 }
 
 /** Samples the given processes' memory every second until stopped. */
@@ -309,33 +314,6 @@ class MemorySampler {
       this.max.set(name, Math.max(this.max.get(name) ?? 0, m.rss));
     }
   }
-}
-
-/** Lines in the cluster's MLflow server log (its access log: one line per request). */
-function mlflowLogLines(): string[] {
-  const file = path.join(CLUSTER_DIR, 'logs', 'mlflow.log');
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
-}
-
-/** Requests per endpoint among access-log lines, e.g. `GET metrics/get-history` → 25000. */
-function mlflowRequests(lines: string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of lines) {
-    const m = /"([A-Z]+) \/api\/2\.0\/(mlflow-artifacts\/artifacts|mlflow\/[^ ?]+)/.exec(line);
-    if (!m) continue;
-    const endpoint = `${m[1]} ${m[2]!.replace(/^mlflow\//, '')}`;
-    out.set(endpoint, (out.get(endpoint) ?? 0) + 1);
-  }
-  return out;
-}
-
-/** Lines of the cluster's Temporal server log about payloads over the blob size warning limit. */
-function blobWarnings(): number {
-  const file = path.join(CLUSTER_DIR, 'logs', 'temporal.log');
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => /blob (data )?size/i.test(line)).length;
 }
 
 // ---- the `none` tracking: a stand-in tracker on the shared disk, and its worker processes ------------
@@ -465,6 +443,12 @@ interface BenchWorkers {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a bench worker may take to start: importing the worker's modules through tsx took over
+ * 180 s at a load average of 25 (2026-12-07), and the cluster's own workers get 120 s (240 × 0.5 s).
+ */
+const WORKER_READY_S = 600;
+
 /** Starts one `--as-worker` process per worker host (`scripts/cluster.sh on workerN`); resolves once all are ready. */
 async function startBenchWorkers(prefix: string, trackerDir: string, threads: number): Promise<BenchWorkers> {
   const children = new Map<string, ChildProcess>();
@@ -497,8 +481,9 @@ async function startBenchWorkers(prefix: string, trackerDir: string, threads: nu
     ready.push(
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`bench worker on ${host}: not ready in 180 s; see ${logFile}`)),
-          180_000,
+          () =>
+            reject(new Error(`bench worker on ${host}: not ready in ${WORKER_READY_S} s; see ${logFile}`)),
+          WORKER_READY_S * 1000,
         );
         let text = '';
         child.stderr!.on('data', (chunk: Buffer) => {
@@ -544,21 +529,6 @@ async function startBenchWorkers(prefix: string, trackerDir: string, threads: nu
 
 // ---- specs -------------------------------------------------------------------------------------------
 
-/**
- * The big sweep's grid: `model: [fc, cnn]`, and above 2 × {@link MAX_SEEDS} trials also `learning_rate`
- * with as many values as it takes; seeds fill the rest.
- */
-function bigSweepShape(trials: number): { learningRates: number; seeds: number; text: string } {
-  const learningRates = Math.ceil(trials / 2 / MAX_SEEDS);
-  const seeds = trials / 2 / learningRates;
-  if (!Number.isInteger(seeds)) {
-    process.stderr.write(`bench:load: --trials ${trials} must be a multiple of ${2 * learningRates}\n`);
-    process.exit(2);
-  }
-  const lr = learningRates > 1 ? ` × ${learningRates} learning rates` : '';
-  return { learningRates, seeds, text: `2 models${lr} × ${seeds} seeds` };
-}
-
 function loadSpec(options: {
   name: string;
   seeds: number;
@@ -595,20 +565,6 @@ async function plannedKeys(spec: SweepSpec): Promise<string[]> {
 }
 
 // ---- Temporal ------------------------------------------------------------------------------------------
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface RunFacts {
   runId: string;
@@ -732,14 +688,100 @@ interface SweepResult {
   values: Map<string, string>;
   ok: boolean;
   notes: string[];
+  figures?: Figures;
+}
+
+/** One sweep's per-trial figures: a row of the table the outer run prints (JSON lines between the two). */
+interface Figures {
+  trials: number;
+  store: MlflowStore;
+  tracking: Tracking;
+  requestsPerTrial: number;
+  /** CPU ms per trial: the MLflow server with its PostgreSQL (and that part alone), Temporal, all workers. */
+  mlflowCpuMs?: number;
+  postgresCpuMs?: number;
+  temporalCpuMs?: number;
+  workerCpuMs: number;
+  wallMsPerSlot: number;
+  trialsPerSecond: number;
+  /** Temporal server log lines from the sweep about history or payload size (server-logs.ts). */
+  temporalWarnings: number;
+  temporalWarningExample?: string;
+  /** The sweep's checks passed. */
+  ok?: boolean;
+}
+
+function readFigures(file: string): Figures[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as Figures);
+}
+
+const ms = (n: number | undefined) => (n === undefined ? '?' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+/** The per-trial figures, a row per (trials, store, tracking), and whether Temporal warned about sizes. */
+function figuresTable(rows: Figures[]): string {
+  const header = [
+    'trials',
+    'MLflow store',
+    'tracking',
+    'MLflow requests / trial',
+    'MLflow server CPU ms / trial (PostgreSQL)',
+    'Temporal CPU ms / trial',
+    'worker CPU ms / trial (all hosts)',
+    'wall ms / trial-slot',
+    'trials/s',
+  ];
+  const table = markdown(
+    header,
+    rows.map((f) => [
+      f.trials.toLocaleString('en-US'),
+      f.store === 'postgres' ? 'PostgreSQL' : 'SQLite',
+      f.tracking === 'mlflow' ? 'MLflow' : 'none (stand-in)',
+      f.requestsPerTrial.toFixed(1),
+      `${ms(f.mlflowCpuMs)}${f.postgresCpuMs === undefined ? '' : ` (${ms(f.postgresCpuMs)})`}`,
+      ms(f.temporalCpuMs),
+      ms(f.workerCpuMs),
+      ms(f.wallMsPerSlot),
+      f.trialsPerSecond.toFixed(1),
+    ]),
+  );
+  const warned = rows.filter((f) => f.temporalWarnings > 0);
+  const warnings =
+    warned.length === 0
+      ? `Temporal server log during these sweeps: no history-size or payload-size warning (looked for ${TEMPORAL_LIMIT_WARNING.source}).`
+      : `Temporal server log: history-size/payload-size warnings (${TEMPORAL_LIMIT_WARNING.source}): ${warned
+          .map(
+            (f) =>
+              `${f.trials} trials, ${f.store}, ${f.tracking}: ${f.temporalWarnings}, e.g. ${f.temporalWarningExample}`,
+          )
+          .join('; ')}`;
+  const failed = rows.filter((f) => f.ok === false);
+  return [
+    `### Per-trial figures: no-op sweeps on ${workerHosts().length || 2} worker hosts (1 epoch)`,
+    '',
+    table,
+    '',
+    warnings,
+    ...(failed.length > 0
+      ? [
+          `Checks failed for: ${failed.map((f) => `${f.trials} trials, ${f.store}, ${f.tracking}`).join('; ')} (see above)`,
+        ]
+      : []),
+  ].join('\n');
 }
 
 async function bigSweep(
   session: TemporalSession,
   tracking: Tracking,
+  trials: number,
   stamp: string,
   sliceSeed: number,
 ): Promise<SweepResult> {
+  const TRIALS = trials;
+  const SHAPE = bigSweepShape(trials);
   const notes: string[] = [];
   const values = new Map<string, string>();
   let ok = true;
@@ -781,8 +823,8 @@ async function bigSweep(
       `${slots} (${workerHosts().length} × ${slots / workerHosts().length}); ${concurrency}`,
     );
     const loadBefore = loadAverage();
-    const blobsBefore = blobWarnings();
-    const mlflowLinesBefore = mlflowLogLines().length;
+    const temporalLinesBefore = logLines('temporal').length;
+    const mlflowLinesBefore = logLines('mlflow').length;
     const sampler = new MemorySampler(workers);
     sampler.start();
     const cpuBefore = cpuSnapshot(workers);
@@ -929,19 +971,19 @@ async function bigSweep(
       values.set(`worker host ${i + 1}: VmHWM, RssAnon at end`, `${mib(last?.hwm)}, ${mib(last?.anon)}`);
     });
     const wallS = wallMs / 1000;
+    const spent = cpuSpent(cpuBefore, cpuAfter);
     const cpu = (proc: string) => {
-      const after = cpuAfter.get(proc);
-      const before = cpuBefore.get(proc);
-      if (after === undefined || before === undefined) return '?';
-      return `${(after - before).toFixed(0)} s (${((100 * (after - before)) / wallS).toFixed(0)} %)`;
+      const s = spent.get(proc);
+      return s === undefined ? '?' : `${s.toFixed(0)} s (${((100 * s) / wallS).toFixed(0)} %)`;
     };
     values.set(
       'CPU during the sweep (% of one core): Temporal / MLflow',
       `${cpu('temporal')} / ${cpu('mlflow')}`,
     );
+    if (spent.has('postgres')) values.set("CPU during the sweep: MLflow's PostgreSQL", cpu('postgres'));
     values.set('CPU during the sweep: worker hosts', hosts.map(cpu).join(' / '));
     values.set('load average (1/5/15 min) before → after', `${loadBefore} → ${loadAverage()}`);
-    const requests = mlflowRequests(mlflowLogLines().slice(mlflowLinesBefore));
+    const requests = mlflowRequests(logLines('mlflow').slice(mlflowLinesBefore));
     const totalRequests = [...requests.values()].reduce((a, b) => a + b, 0);
     values.set(
       'MLflow requests per trial (the most frequent)',
@@ -963,8 +1005,30 @@ async function bigSweep(
         })
         .join(', ')}`,
     );
-    const blobs = blobWarnings() - blobsBefore;
-    if (blobs > 0) notes.push(`${tracking}: the Temporal server logged ${blobs} blob size warning(s)`);
+    const warnings = temporalLimitWarnings(logLines('temporal').slice(temporalLinesBefore));
+    if (warnings.length > 0)
+      notes.push(
+        `${tracking}: the Temporal server logged ${warnings.length} history/payload size warning(s), e.g. ${warnings[0]!.slice(0, 300)}`,
+      );
+    const perTrialMs = (seconds: number | undefined) =>
+      seconds === undefined ? undefined : (seconds * 1000) / TRIALS;
+    const workerSeconds = [...workers.keys()].reduce((sum, w) => sum + (spent.get(w) ?? 0), 0);
+    const figures: Figures = {
+      trials: TRIALS,
+      store: readClusterConfig()?.store ?? 'sqlite',
+      tracking,
+      requestsPerTrial: totalRequests / TRIALS,
+      mlflowCpuMs: perTrialMs(
+        spent.has('mlflow') ? (spent.get('mlflow') ?? 0) + (spent.get('postgres') ?? 0) : undefined,
+      ),
+      postgresCpuMs: perTrialMs(spent.get('postgres')),
+      temporalCpuMs: perTrialMs(spent.get('temporal')),
+      workerCpuMs: (workerSeconds * 1000) / TRIALS,
+      wallMsPerSlot: (wallMs * slots) / TRIALS,
+      trialsPerSecond: (TRIALS * 1000) / wallMs,
+      temporalWarnings: warnings.length,
+      temporalWarningExample: warnings[0]?.slice(0, 300),
+    };
 
     if (tracking === 'mlflow') {
       const mlflow = MlflowClient.fromEnv();
@@ -985,7 +1049,7 @@ async function bigSweep(
     notes.push(
       `${tracking}: runs (events / bytes / input): ${chain.map((r) => `${r.events} / ${kib(r.bytes)} / ${kib(r.inputBytes)}`).join('; ')}`,
     );
-    return { tracking, values, ok, notes };
+    return { tracking, values, ok, notes, figures: { ...figures, ok } };
   } finally {
     await bench?.stop();
   }
@@ -1191,12 +1255,6 @@ async function concurrentClients(
 
 // ---- the tables -----------------------------------------------------------------------------------------
 
-function markdown(header: Row, rows: Row[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: Row) => `| ${header.map((_, i) => (r[i] ?? '').padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
 async function inner(): Promise<number> {
   const hosts = workerHosts();
   const lines = hosts.map((w) => readyLine(w));
@@ -1206,23 +1264,31 @@ async function inner(): Promise<number> {
     );
     return 1;
   }
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, '')
-    .toLowerCase();
+  const stamp = runStamp();
   // A fresh slice seed per run (and per sweep variant): new dataset fingerprint, so new trial keys.
   const sliceSeed = Math.floor(Date.now() / 1000);
   const session = await openTemporalSession();
   const out: string[] = [];
   let ok = true;
   try {
-    if (PARTS.includes('sweep')) {
+    const figures: Figures[] = [];
+    let variant = 0;
+    for (const trials of PARTS.includes('sweep') ? TRIAL_COUNTS : []) {
       const results: SweepResult[] = [];
-      for (const [i, tracking] of TRACKING.entries()) {
-        const r = await bigSweep(session, tracking, stamp, sliceSeed + 1 + i);
+      for (const tracking of TRACKING) {
+        // A sweep that cannot be run or measured (a bench worker that does not start) leaves the
+        // others' figures standing: it becomes a failed check with its reason.
+        const r = await bigSweep(session, tracking, trials, stamp, sliceSeed + 1 + variant++).catch(
+          (error: unknown): SweepResult => ({
+            tracking,
+            values: new Map([['result', 'not run: see below']]),
+            ok: false,
+            notes: [`${tracking}: ${error instanceof Error ? error.message : String(error)}`],
+          }),
+        );
         ok &&= r.ok;
         results.push(r);
+        if (r.figures) figures.push(r.figures);
       }
       const labels = [...new Set(results.flatMap((r) => [...r.values.keys()]))];
       const header = [
@@ -1230,7 +1296,7 @@ async function inner(): Promise<number> {
         ...results.map((r) => (r.tracking === 'mlflow' ? 'MLflow tracking' : 'no tracking (stand-in)')),
       ];
       out.push(
-        `### ${TRIALS}-trial no-op sweep on ${hosts.length} worker hosts (1 epoch)`,
+        `### ${trials}-trial no-op sweep on ${hosts.length} worker hosts (1 epoch), MLflow on ${readClusterConfig()?.store === 'postgres' ? 'PostgreSQL' : 'SQLite'}`,
         '',
         markdown(
           header,
@@ -1241,6 +1307,10 @@ async function inner(): Promise<number> {
         '',
       );
     }
+    // The outer run prints the figures of every store together; run directly here, this run does.
+    const figuresFile = flags['figures-file'];
+    if (figuresFile) appendFileSync(figuresFile, figures.map((f) => `${JSON.stringify(f)}\n`).join(''));
+    else if (figures.length > 0) out.push(figuresTable(figures), '');
     if (PARTS.includes('clients')) {
       const r = await concurrentClients(stamp, sliceSeed);
       ok &&= r.ok;
@@ -1271,11 +1341,6 @@ if (flags['as-worker']) {
   process.exitCode = await workerProcess().catch(fail('bench:load worker'));
 } else if (flags['as-client'] !== undefined) {
   process.exitCode = await clientProcess(Number(flags['as-client'])).catch(fail('bench:load client'));
-} else if (process.env['SEEDSWEEP_CLUSTER_HOST'] === 'laptop') {
-  process.exitCode = await inner().catch((error: unknown) => {
-    log(`bench:load: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  });
 } else {
-  process.exitCode = await outer();
+  await runBench('bench:load', onLaptopHost() ? inner : outer);
 }
