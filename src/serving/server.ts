@@ -14,10 +14,9 @@ import { errorBody, ServingError } from './errors.js';
 import { createPredictor, type Predictor } from './predictor.js';
 import { describeInputs, describeServedModel } from './served-model.js';
 
-/** 6 MiB: the largest payload a SageMaker real-time endpoint accepts, so a bundle behaves the same locally and there. */
-export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
-/** The SageMaker contract's port. */
-export const DEFAULT_PORT = 8080;
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
+
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT };
 
 /** Options of {@link startInferenceServer}. */
 export interface InferenceServerOptions {

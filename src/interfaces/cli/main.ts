@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /**
  * The seedsweep command line. Each command lives in src/interfaces/cli/commands/<name>.ts and exports
- * `register(program)`; its handler is a few lines calling into the library.
+ * `register(program)`; its handler is a few lines calling into the library. A command module imports
+ * only what its definition needs (commander, light constants); what its action runs it imports in
+ * the action (`await import(…)`), so that `--help`, `--version` and each command load only their own code
+ * (tests/unit/interfaces/cli/startup-imports.test.ts keeps it so).
  */
 import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { isUserError, UserError } from '../../core/common/errors.js';
 import { QUEUE_PREFIX_ENV } from '../shared/queue-prefix.js';
-import { runWorkerProcess, TrainerKind, type WorkerProcessOptions } from './process.js';
+import type { WorkerProcessOptions } from './process.js';
+import { TrainerKind } from './trainer-kind.js';
 import {
   DEFAULT_RECONNECT_MINUTES,
   parseReconnectMinutes,
@@ -95,6 +96,9 @@ export function defineWorkerCommand(command: Command): Command {
     )
     .action(async (flags: WorkerFlags) => {
       try {
+        // Imported when the worker runs: the Temporal worker and TF.js cost seconds of CPU to load,
+        // which `seedsweep --help` and every other command would pay otherwise.
+        const { runWorkerProcess } = await import('./process.js');
         await runWorkerProcess(workerOptionsFromFlags(flags));
       } catch (error) {
         // Workers stuck on a lost server may keep the process alive: the caller prints the error at

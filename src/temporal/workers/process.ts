@@ -23,9 +23,8 @@ import { installTemporalRuntime } from './runtime.js';
 import { bundleSweepWorkflows, createSweepWorkers } from './sweep-worker.js';
 import { superviseWorkers } from './worker-supervisor.js';
 
-/** Trainers a worker can host. `noop` trains nothing (orchestration benchmarks and drills). */
-export const TrainerKind = { engine: 'engine', noop: 'noop' } as const;
-export type TrainerKind = (typeof TrainerKind)[keyof typeof TrainerKind];
+import { TrainerKind } from './trainer-kind.js';
+export { TrainerKind };
 
 export interface WorkerProcessOptions {
   /** Training queue to serve. @default 'cpu' */

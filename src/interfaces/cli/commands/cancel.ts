@@ -1,7 +1,5 @@
 /** `seedsweep cancel <sweep-id>`: stop a running sweep at the next epoch boundary (checkpoints kept). */
 import type { Command } from 'commander';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { cancelSweep } from '../../../temporal/client/sweeps.js';
 import { info } from '../output.js';
 import { sweepArgument } from '../sweep-argument.js';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     )
     .addArgument(sweepArgument('<sweep-id>', 'the sweep to cancel'))
     .action(async (sweepId: string) => {
+      const { openTemporalSession } = await import('../../../temporal/client/session.js');
+      const { cancelSweep } = await import('../../../temporal/client/sweeps.js');
       const session = await openTemporalSession();
       try {
         await cancelSweep({ client: session.client, sweepId });

@@ -3,13 +3,8 @@
  * Trials are matched on equal trial keys; the comparison itself is src/reporting/results/compare.ts.
  */
 import type { Command } from 'commander';
-import { compareSweeps, renderComparison, type SweepComparison } from '../../../reporting/results/compare.js';
-import {
-  loadSweep,
-  requireRecords,
-  withSweepLookup,
-  type SweepLookup,
-} from '../../../temporal/client/sweep-records.js';
+import type { SweepComparison } from '../../../reporting/results/compare.js';
+import type { SweepLookup } from '../../../temporal/client/sweep-records.js';
 import { CommandVerdict } from '../output.js';
 import { sweepArgument } from '../sweep-argument.js';
 
@@ -27,6 +22,8 @@ export async function runCompare(options: {
   /** @default writes to process.stdout */
   stdout?: (text: string) => void;
 }): Promise<SweepComparison> {
+  const { compareSweeps, renderComparison } = await import('../../../reporting/results/compare.js');
+  const { loadSweep, requireRecords } = await import('../../../temporal/client/sweep-records.js');
   const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
   const a = await loadSweep(options.lookup, options.refA);
   const b = await loadSweep(options.lookup, options.refB);
@@ -75,6 +72,7 @@ export function register(program: Command): void {
         'but do not change the status: they were not rerun, so they say nothing about reproduction.',
     )
     .action(async (refA: string, refB: string, flags: CompareFlags) => {
+      const { withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
       const comparison = await withSweepLookup((lookup) => runCompare({ refA, refB, flags, lookup }));
       throwUnlessReproduced(comparison);
     });

@@ -1,6 +1,5 @@
 /** `seedsweep doctor`: what is installed and where, and what is missing with the command that fixes it. */
 import type { Command } from 'commander';
-import { formatDoctor, runDoctor } from '../../setup/doctor.js';
 import { CommandVerdict, printJson } from '../output.js';
 
 export function register(program: Command): void {
@@ -11,6 +10,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print one JSON document')
     .action(async (flags: { json?: boolean }) => {
+      const { formatDoctor, runDoctor } = await import('../../setup/doctor.js');
       const report = await runDoctor();
       if (flags.json) printJson(report);
       else process.stdout.write(`${formatDoctor(report).join('\n')}\n`);

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
 import { DatasetName, type DatasetSpec } from '../../../datasets/types.js';
-import { runEda, type EdaReport } from '../../../reporting/eda/index.js';
+import type { EdaReport } from '../../../reporting/eda/index.js';
 import { EDA_EXPERIMENT, logEdaToMlflow, type LoggedEda } from '../../../reporting/eda/track.js';
-import { createTracker } from '../../../tracking/index.js';
 import { info, printJson } from '../output.js';
 
 /** Raw flags as commander fills them. */
@@ -119,6 +118,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as one JSON document')
     .action(async (flags: EdaFlags) => {
       const plan = edaPlanFromFlags(flags);
+      const { runEda } = await import('../../../reporting/eda/index.js');
       const report = await runEda({
         spec: plan.spec,
         outDir: plan.outDir,
@@ -129,6 +129,7 @@ export function register(program: Command): void {
       let logged: LoggedEda | undefined;
       if (plan.track) {
         try {
+          const { createTracker } = await import('../../../tracking/index.js');
           logged = await logEdaToMlflow({ tracker: await createTracker(), report, outDir: plan.outDir });
         } catch (error) {
           const reason = (error instanceof Error ? error.message : String(error)).trim();

@@ -5,22 +5,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  buildExportTable,
-  ExportFormat,
-  parseExportFormat,
-  toCsv,
-  toJsonDocument,
-  toParquet,
-} from '../../../reporting/results/export.js';
 import { info } from '../output.js';
 import { readPackageVersion } from '../version.js';
-import {
-  loadSweep,
-  requireRecords,
-  withSweepLookup,
-  type SweepLookup,
-} from '../../../temporal/client/sweep-records.js';
+import type { SweepLookup } from '../../../temporal/client/sweep-records.js';
 import { sweepArgument } from '../sweep-argument.js';
 
 export interface ExportFlags {
@@ -48,6 +35,9 @@ export async function runExport(options: {
   /** @default writes to process.stdout */
   stdout?: (text: string) => void;
 }): Promise<{ file?: string; rows: number; columns: number }> {
+  const { buildExportTable, ExportFormat, parseExportFormat, toCsv, toJsonDocument, toParquet } =
+    await import('../../../reporting/results/export.js');
+  const { loadSweep, requireRecords } = await import('../../../temporal/client/sweep-records.js');
   const { ref, flags } = options;
   const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
   const format = parseExportFormat(flags.format);
@@ -115,6 +105,8 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (ref: string, flags: ExportFlags) => {
+      const { parseExportFormat } = await import('../../../reporting/results/export.js');
+      const { withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
       parseExportFormat(flags.format); // a bad format fails before any server is contacted
       await withSweepLookup((lookup) => runExport({ ref, flags, lookup }));
     });

@@ -1,7 +1,5 @@
 /** `seedsweep list`: sweeps known to the Temporal namespace, newest first. */
 import type { Command } from 'commander';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { listSweeps } from '../../../temporal/client/sweeps.js';
 import { printJson } from '../output.js';
 
 export function register(program: Command): void {
@@ -12,6 +10,8 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print one JSON document')
     .action(async (flags: { name?: string; limit: string; json?: boolean }) => {
+      const { openTemporalSession } = await import('../../../temporal/client/session.js');
+      const { listSweeps } = await import('../../../temporal/client/sweeps.js');
       const session = await openTemporalSession();
       try {
         const limit = Math.max(1, Number.parseInt(flags.limit, 10) || 50);

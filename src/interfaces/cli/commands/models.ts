@@ -8,18 +8,8 @@
 import type { Command } from 'commander';
 import type { ModelStats, ParamValue } from '../../../core/domain/trial.js';
 import type { Trainable } from '../../../core/domain/trainable.js';
-import { buildSeededModel } from '../../../training/fit/build.js';
-import { isModelTrainable } from '../../../training/fit/define.js';
-import { modelStatsOf } from '../../../training/model-stats.js';
-import { parseTrainableParams } from '../../../training/runner/run-trainable.js';
-import {
-  describeParams,
-  describeRange,
-  type ParamInfo,
-  type ParamVariant,
-} from '../../../sweep-spec/param-schema.js';
+import type { ParamInfo, ParamVariant } from '../../../sweep-spec/param-schema.js';
 import { printJson } from '../output.js';
-import { checkParamNames, namedTrainable, paramsFromArgs } from '../trainable-args.js';
 
 /** One variant of the listing: its parameters, and the stats of the model it builds (model trainables). */
 export interface ModelListing {
@@ -45,11 +35,25 @@ function selected(variants: ParamVariant[], params: Record<string, ParamValue>):
   return taking.length > 0 ? taking : fits;
 }
 
+/** The training code {@link statsOf} builds models with, loaded when the command runs (it loads TF.js). */
+async function loadModelTools() {
+  const [{ buildSeededModel }, { isModelTrainable }, { modelStatsOf }, { parseTrainableParams }] =
+    await Promise.all([
+      import('../../../training/fit/build.js'),
+      import('../../../training/fit/define.js'),
+      import('../../../training/model-stats.js'),
+      import('../../../training/runner/run-trainable.js'),
+    ]);
+  return { buildSeededModel, isModelTrainable, modelStatsOf, parseTrainableParams };
+}
+
 /** The model of a variant at its parameters: counts and FLOPs (model trainables only). */
 function statsOf(
+  tools: Awaited<ReturnType<typeof loadModelTools>>,
   trainable: Trainable<unknown, unknown>,
   params: Record<string, unknown>,
 ): { params: Record<string, unknown>; stats: ModelStats } | undefined {
+  const { buildSeededModel, isModelTrainable, modelStatsOf, parseTrainableParams } = tools;
   if (!isModelTrainable(trainable)) return undefined;
   const parsed = parseTrainableParams(trainable, params);
   const info = { seed: 0, train: { epochs: 1, ...trainable.trainDefaults } };
@@ -65,11 +69,14 @@ function statsOf(
 export async function listModels(
   options: { trainable?: string; params?: Record<string, ParamValue> } = {},
 ): Promise<ModelListing[]> {
+  const { namedTrainable } = await import('../trainable-args.js');
+  const { describeParams, describeRange } = await import('../../../sweep-spec/param-schema.js');
+  const tools = await loadModelTools();
   const named = await namedTrainable(options.trainable);
   const params = options.params ?? {};
   const variants = describeParams(named.trainable.params) ?? [{ when: {}, params: [], closed: false }];
   return selected(variants, params).map((variant) => {
-    const built = statsOf(named.trainable, { ...variant.when, ...params });
+    const built = statsOf(tools, named.trainable, { ...variant.when, ...params });
     return {
       trainable: named.model,
       when: variant.when,
@@ -139,6 +146,7 @@ export function register(program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async function (this: Command, options: { trainable?: string; param: string[]; json?: boolean }) {
+      const { checkParamNames, namedTrainable, paramsFromArgs } = await import('../trainable-args.js');
       const params = paramsFromArgs(options.param, this.args);
       checkParamNames(await namedTrainable(options.trainable), params, ['--trainable', '--param', '--json']);
       const rows = await listModels({

@@ -1,7 +1,5 @@
 /** `seedsweep package`: write a deployable bundle (model, server, Dockerfile) for a trained model. */
 import type { Command } from 'commander';
-import { writeDeployBundle } from '../../../serving/bundle.js';
-import { describeResolvedModel } from '../../../serving/model-source.js';
 import { info, printJson } from '../output.js';
 import { resolveCliModel } from './serve.js';
 
@@ -32,6 +30,8 @@ export function register(program: Command): void {
     .option('--force', 'replace --out if it exists and is not empty')
     .option('--json', 'print one JSON document')
     .action(async (options: PackageOptions) => {
+      const { writeDeployBundle } = await import('../../../serving/bundle.js');
+      const { describeResolvedModel } = await import('../../../serving/model-source.js');
       const resolved = await resolveCliModel(options);
       const bundle = await writeDeployBundle({
         modelDir: resolved.dir,

@@ -1,7 +1,5 @@
 /** `seedsweep pause <sweep-id>`: no new trials start; running ones stop at their next epoch boundary and wait. */
 import type { Command } from 'commander';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { pauseSweep } from '../../../temporal/client/sweeps.js';
 import { info } from '../output.js';
 import { sweepArgument } from '../sweep-argument.js';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     )
     .addArgument(sweepArgument('<sweep-id>', 'the sweep to pause'))
     .action(async (sweepId: string) => {
+      const { openTemporalSession } = await import('../../../temporal/client/session.js');
+      const { pauseSweep } = await import('../../../temporal/client/sweeps.js');
       const session = await openTemporalSession();
       try {
         await pauseSweep({ client: session.client, sweepId, pause: true });

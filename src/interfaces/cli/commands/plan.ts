@@ -5,9 +5,7 @@
 import path from 'node:path';
 import type { ParamValue } from '../../../core/domain/trial.js';
 import type { Command } from 'commander';
-import { fingerprintDataset } from '../../../datasets/plugins.js';
 import { expandSweep, trainableModelName, varyingFactors } from '../../../sweep-spec/expand.js';
-import { displaySpecPath, loadSweepSpec, resolveSpecPath } from '../../../sweep-spec/load.js';
 import type { SweepSpec } from '../../../sweep-spec/schema.js';
 import type { PlannedTrial, QueueKind } from '../../../sweep-spec/types.js';
 import { printJson } from '../output.js';
@@ -211,6 +209,10 @@ export function register(program: Command): void {
     .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
     .option('--json', 'print one JSON document')
     .action(async (specArgument: string, options: { set: string[]; dataPath?: string; json?: boolean }) => {
+      // Production mode before the spec's user code (trainable, dataset plug-in) makes tensors: no TF.js banner.
+      await import('../../../training/backends/tfjs.js');
+      const { displaySpecPath, loadSweepSpec, resolveSpecPath } = await import('../../../sweep-spec/load.js');
+      const { fingerprintDataset } = await import('../../../datasets/plugins.js');
       const resolved = resolveSpecPath(specArgument);
       const file = displaySpecPath({ given: specArgument, resolved });
       const overrides = [

@@ -3,10 +3,6 @@
  * finished yet, resuming from checkpoints (after failures, cancel, termination, or dead workers).
  */
 import type { Command } from 'commander';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { resumeSweep } from '../../../temporal/client/sweeps.js';
-import { reconnectMinutesFromEnv } from '../../../temporal/workers/reconnect-window.js';
-import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 import { sweepArgument } from '../sweep-argument.js';
 
@@ -22,6 +18,10 @@ export function register(program: Command): void {
     .option('--threads <n>', 'training threads of the in-process worker (default: CPU cores)')
     .action((sweepId: string, flags: { detach?: boolean; json?: boolean; threads?: string }) =>
       withEmbeddedServersNotice(async () => {
+        const { followSweep, parseThreadsFlag } = await import('../follow-sweep.js');
+        const { reconnectMinutesFromEnv } = await import('../../../temporal/workers/reconnect-window.js');
+        const { openTemporalSession } = await import('../../../temporal/client/session.js');
+        const { resumeSweep } = await import('../../../temporal/client/sweeps.js');
         const threads = parseThreadsFlag(flags.threads);
         // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
         if (!flags.detach) reconnectMinutesFromEnv();

@@ -1,12 +1,5 @@
 /** `seedsweep run <spec>`: validate, plan and submit a sweep; unless --detach, also work on it and show progress. */
 import type { Command } from 'commander';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { submitSweep } from '../../../temporal/client/sweeps.js';
-import { fingerprintDataset } from '../../../datasets/plugins.js';
-import { expandSweep } from '../../../sweep-spec/expand.js';
-import { loadSweepSpec } from '../../../sweep-spec/load.js';
-import { reconnectMinutesFromEnv } from '../../../temporal/workers/reconnect-window.js';
-import { followSweep, parseThreadsFlag } from '../follow-sweep.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
 interface RunFlags {
@@ -41,6 +34,15 @@ export function register(program: Command): void {
     )
     .action((specFile: string, flags: RunFlags) =>
       withEmbeddedServersNotice(async () => {
+        // Production mode before the spec's user code (trainable, dataset plug-in) makes tensors: no TF.js banner.
+        await import('../../../training/backends/tfjs.js');
+        const { followSweep, parseThreadsFlag } = await import('../follow-sweep.js');
+        const { reconnectMinutesFromEnv } = await import('../../../temporal/workers/reconnect-window.js');
+        const { loadSweepSpec } = await import('../../../sweep-spec/load.js');
+        const { fingerprintDataset } = await import('../../../datasets/plugins.js');
+        const { expandSweep } = await import('../../../sweep-spec/expand.js');
+        const { openTemporalSession } = await import('../../../temporal/client/session.js');
+        const { submitSweep } = await import('../../../temporal/client/sweeps.js');
         const threads = parseThreadsFlag(flags.threads);
         // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
         if (!flags.detach) reconnectMinutesFromEnv();

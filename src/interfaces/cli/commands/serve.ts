@@ -1,21 +1,9 @@
 /** `seedsweep serve`: serve a trained model over HTTP following the SageMaker inference contract. */
 import type { Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
-import { initBackend } from '../../../training/backends/backend.js';
-import { loadSweep, withSweepLookup } from '../../../temporal/client/sweep-records.js';
-import {
-  describeResolvedModel,
-  resolveBestModel,
-  resolveModel,
-  type ModelTracker,
-  type ResolvedModel,
-} from '../../../serving/model-source.js';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_PORT,
-  startInferenceServer,
-  type InferenceServer,
-} from '../../../serving/server.js';
+import type { ModelTracker, ResolvedModel } from '../../../serving/model-source.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../../../serving/defaults.js';
+import type { InferenceServer } from '../../../serving/server.js';
 import { info } from '../output.js';
 
 /** Options of {@link serveModel}, filled from the command line. */
@@ -49,6 +37,8 @@ export interface ServeOptions {
  * else in the tracker by sweep id or name), the best of them by the sweep's objective.
  */
 async function resolveBestOfSweep(ref: string, tracker: ModelTracker | undefined): Promise<ResolvedModel> {
+  const { loadSweep, withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
+  const { resolveBestModel } = await import('../../../serving/model-source.js');
   const { sweep, lookupTracker } = await withSweepLookup(async (lookup) => ({
     sweep: await loadSweep(lookup, ref),
     lookupTracker: lookup.tracker,
@@ -70,13 +60,18 @@ export async function resolveCliModel(
   options: Pick<ServeOptions, 'run' | 'best' | 'modelDir' | 'refresh' | 'tracker'>,
 ): Promise<ResolvedModel> {
   const onlyBest = options.best !== undefined && options.run === undefined && options.modelDir === undefined;
-  return onlyBest ? resolveBestOfSweep(options.best!, options.tracker) : resolveModel(options);
+  if (onlyBest) return resolveBestOfSweep(options.best!, options.tracker);
+  const { resolveModel } = await import('../../../serving/model-source.js');
+  return resolveModel(options);
 }
 
 /** Initialises the TF.js backend, resolves the model and starts the server (what the command does before waiting). */
 export async function serveModel(
   options: ServeOptions,
 ): Promise<{ server: InferenceServer; resolved: ResolvedModel }> {
+  const { initBackend } = await import('../../../training/backends/backend.js');
+  const { describeResolvedModel } = await import('../../../serving/model-source.js');
+  const { startInferenceServer } = await import('../../../serving/server.js');
   // The backend first, so that the model is checked on the backend that will serve it.
   const backend = await initBackend();
   const resolved = await resolveCliModel(options);

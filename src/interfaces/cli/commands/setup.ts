@@ -1,6 +1,5 @@
 /** `seedsweep setup`: installs the embedded servers and the native TensorFlow backend into the per-user cache. */
 import type { Command } from 'commander';
-import { runSetup } from '../../setup/run-setup.js';
 import { CommandVerdict } from '../output.js';
 
 export function register(program: Command): void {
@@ -20,6 +19,7 @@ Exits 1 when the servers could not be installed; a native backend that did not b
 SEEDSWEEP_GPU=1 builds the CUDA backend (on a host with an NVIDIA GPU and its driver).`,
     )
     .action(async (flags: { native?: boolean }) => {
+      const { runSetup } = await import('../../setup/run-setup.js');
       const result = await runSetup({ skipNative: flags.native === false });
       if (!result.serversReady) throw new CommandVerdict(1, 'the embedded servers could not be installed');
     });

@@ -5,9 +5,6 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
-import { summaryText } from '../../../temporal/client/print-summary.js';
-import { openTemporalSession } from '../../../temporal/client/session.js';
-import { getSweepStatus } from '../../../temporal/client/sweeps.js';
 import {
   PROGRESS_PAGE_SIZE,
   TrialState,
@@ -107,6 +104,8 @@ export function register(program: Command): void {
     .option('--state <state>', `only trials in this state: ${STATES.join(', ')}`, parseState)
     .option('--json', 'print one JSON document')
     .action(async (sweepId: string, flags: StatusFlags) => {
+      const { openTemporalSession } = await import('../../../temporal/client/session.js');
+      const { getSweepStatus } = await import('../../../temporal/client/sweeps.js');
       const session = await openTemporalSession();
       try {
         const status = await getSweepStatus({
@@ -131,7 +130,10 @@ export function register(program: Command): void {
         }
         if (status.failure) out.push(`  failure: ${status.failure}`);
         process.stdout.write(`${out.join('\n')}\n`);
-        if (status.summary) process.stdout.write(summaryText(status.summary));
+        if (status.summary) {
+          const { summaryText } = await import('../../../temporal/client/print-summary.js');
+          process.stdout.write(summaryText(status.summary));
+        }
       } finally {
         await session.close();
       }

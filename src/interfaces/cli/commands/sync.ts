@@ -1,7 +1,6 @@
 /** `seedsweep sync`: send the tracking writes waiting in the local outbox to the MLflow server. */
 import type { Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
-import { createTracker } from '../../../tracking/index.js';
 import { info, printJson } from '../output.js';
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }) => {
+      const { createTracker } = await import('../../../tracking/index.js');
       const tracker = await createTracker({ autoSync: false });
       const result = await tracker.sync();
       if (options.json)

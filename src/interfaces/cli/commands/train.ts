@@ -6,17 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
 import { parseModuleRef } from '../../../core/common/user-module.js';
-import { loadSplit } from '../../../datasets/index.js';
-import { isPluginDataset, loadDataset } from '../../../datasets/plugins.js';
+import { BACKEND_PREFERENCE } from '../../../core/domain/backends.js';
 import { DatasetName, type DatasetSpec } from '../../../datasets/types.js';
-import { BACKEND_PREFERENCE } from '../../../training/backends/backend.js';
 import { InjectedFaultError, TrialStoppedError } from '../../../training/runner/errors.js';
-import { TrialPool } from '../../../execution/pool.js';
-import { parseTrainableParams } from '../../../training/runner/run-trainable.js';
 import {
   isImageEpochMetrics,
   OptimizerName,
@@ -26,7 +21,6 @@ import {
 } from '../../../training/runner/types.js';
 import type { ParamValue } from '../../../core/domain/trial.js';
 import { info, isInteractive, printJson } from '../output.js';
-import { checkParamNames, namedTrainable, paramsFromArgs } from '../trainable-args.js';
 
 /** Flags as commander fills them (strings: checked by {@link planTrain}). */
 export interface TrainFlags {
@@ -80,7 +74,8 @@ function positive(flag: string, raw: string): number {
 }
 
 /** `name=value` items of `--dataset-option` as a plug-in's options. */
-function datasetOptions(items: readonly string[]): Record<string, ParamValue> {
+async function datasetOptions(items: readonly string[]): Promise<Record<string, ParamValue>> {
+  const { paramsFromArgs } = await import('../trainable-args.js');
   return paramsFromArgs(items, []);
 }
 
@@ -88,7 +83,7 @@ function datasetOptions(items: readonly string[]): Record<string, ParamValue> {
  * The dataset: `--dataset-module` (a plug-in, with `--dataset-option`s), else `--dataset` (default:
  * cifar10 for the built-in image classifier, none for a trainable named with `--trainable`).
  */
-function datasetOf(flags: TrainFlags): DatasetSpec {
+async function datasetOf(flags: TrainFlags): Promise<DatasetSpec> {
   if (flags.datasetModule !== undefined) {
     for (const flag of ['dataset', 'dataPath', 'trainSize', 'testSize', 'sliceSeed'] as const)
       if (flags[flag] !== undefined)
@@ -97,7 +92,12 @@ function datasetOf(flags: TrainFlags): DatasetSpec {
           `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for the built-in datasets; give a plug-in's settings as --dataset-option name=value.`,
         );
     const ref = parseModuleRef(flags.datasetModule, process.cwd());
-    return { name: '', module: ref.module, export: ref.export, options: datasetOptions(flags.datasetOption) };
+    return {
+      name: '',
+      module: ref.module,
+      export: ref.export,
+      options: await datasetOptions(flags.datasetOption),
+    };
   }
   if (flags.datasetOption.length > 0)
     throw new UserError('E_BAD_ARGUMENT', '--dataset-option needs --dataset-module (a dataset plug-in).');
@@ -139,6 +139,8 @@ let commandOptions: string[] = [];
  * naming the flag or parameter. `leftover` are the `--name value` arguments commander did not know.
  */
 export async function planTrain(flags: TrainFlags, leftover: readonly string[] = []): Promise<TrainPlan> {
+  const { checkParamNames, namedTrainable, paramsFromArgs } = await import('../trainable-args.js');
+  const { parseTrainableParams } = await import('../../../training/runner/run-trainable.js');
   const named = await namedTrainable(flags.trainable);
   const params = paramsFromArgs(flags.param, leftover);
   checkParamNames(named, params, commandOptions);
@@ -155,7 +157,7 @@ export async function planTrain(flags: TrainFlags, leftover: readonly string[] =
     ...(optimizer !== undefined ? { optimizer } : {}),
     ...(learningRate !== undefined ? { learningRate } : {}),
   };
-  const dataset = datasetOf(flags);
+  const dataset = await datasetOf(flags);
   if (flags.resume && !flags.checkpointDir)
     throw new UserError(
       'E_BAD_ARGUMENT',
@@ -221,6 +223,10 @@ function doneLine(plan: TrainPlan, result: TrialResult): string {
 
 /** Runs the plan on a one-thread pool, showing progress on stderr. */
 export async function runTrain(plan: TrainPlan, options: { json?: boolean } = {}): Promise<TrialResult> {
+  const { TrialPool } = await import('../../../execution/pool.js');
+  const { loadSplit } = await import('../../../datasets/index.js');
+  const { isPluginDataset, loadDataset } = await import('../../../datasets/plugins.js');
+  const { SingleBar } = await import('cli-progress');
   const { trial } = plan;
   const epochs = trial.config.train.epochs;
   const pool = await TrialPool.create({
