@@ -17,7 +17,13 @@ import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
 import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
 import type { ReportPlugin } from './report-plugin.js';
 import { reportPlugin } from './report-plugins.js';
-import type { BestReport, GroupReport, MissingSeed, SweepReport } from './report-types.js';
+import {
+  REPORT_FORMAT,
+  type BestReport,
+  type GroupReport,
+  type MissingSeed,
+  type SweepReport,
+} from './report-types.js';
 
 /** Bootstrap resamples per comparison. */
 export const BOOTSTRAP_RESAMPLES = 10_000;
@@ -278,6 +284,7 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES })
     : null;
   return {
+    format: REPORT_FORMAT,
     sweepName: options.sweepName,
     sweepId: options.sweepId,
     synthetic: options.synthetic ?? options.records.some((r) => r.config.dataset?.name === 'synthetic'),

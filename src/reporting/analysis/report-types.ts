@@ -187,7 +187,21 @@ export interface BestReport {
   } | null;
 }
 
+/**
+ * Layout version of {@link SweepReport} as JSON. `seedsweep report` shows the report a finished sweep
+ * stored only when it has this version (else it builds one from the records): raise it when a renderer
+ * starts needing a field older reports lack.
+ */
+export const REPORT_FORMAT = 1;
+
 export interface SweepReport {
+  /** {@link REPORT_FORMAT} of the seedsweep that built it; absent in reports of earlier versions. */
+  format?: number;
+  /**
+   * What the trials ran on (backend label → trials), as src/reporting/results/backends.ts counts it:
+   * set by the aggregation so that a stored report can say it without the records.
+   */
+  backends?: { backend: string; trials: number }[];
   sweepName: string;
   sweepId: string;
   /** True when the numbers are not real results (generated records or the synthetic dataset): every rendering says so. */

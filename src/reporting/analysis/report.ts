@@ -18,7 +18,7 @@ export { renderHtml } from './render-html.js';
 export { renderMarkdown } from './render-markdown.js';
 export { renderTable } from './render-table.js';
 export type * from './report-types.js';
-export { curveStat } from './report-types.js';
+export { curveStat, REPORT_FORMAT } from './report-types.js';
 
 /** Formats a report can be written in. */
 export const ReportFormat = { table: 'table', md: 'md', json: 'json', html: 'html' } as const;

@@ -5,7 +5,13 @@
  */
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { buildReport, ReportFormat, renderTable, writeReport } from '../../reporting/analysis/report.js';
+import {
+  buildReport,
+  ReportFormat,
+  renderTable,
+  writeReport,
+  type SweepReport,
+} from '../../reporting/analysis/report.js';
 import type { TrialRecord } from '../../reporting/analysis/types.js';
 import { backendUsage } from '../../reporting/results/backends.js';
 import { expandSweep } from '../../sweep-spec/expand.js';
@@ -198,16 +204,19 @@ export function createAggregate(deps: AggregateDeps) {
           : '(no finished trials: no report)';
       return { records: 0, reportDir: outDir, files: [], table };
     }
-    const report = buildReport({
-      sweepName: input.spec.name,
-      sweepId: input.sweepId,
-      records,
-      comparisons: input.spec.comparisons,
-      ...(input.spec.objective ? { objective: input.spec.objective } : {}),
-      ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
-      // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
-      ...(missing.list ? { missing: missing.list } : {}),
-    });
+    const report: SweepReport = {
+      ...buildReport({
+        sweepName: input.spec.name,
+        sweepId: input.sweepId,
+        records,
+        comparisons: input.spec.comparisons,
+        ...(input.spec.objective ? { objective: input.spec.objective } : {}),
+        ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
+        // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
+        ...(missing.list ? { missing: missing.list } : {}),
+      }),
+      backends: backendUsage(records),
+    };
     const files = (await writeReport({ report, formats: REPORT_FORMATS, outDir })).map((f) => f.path);
     await deps.tracker.finishSweep(input.sweepId, {
       status: input.status,
@@ -218,7 +227,7 @@ export function createAggregate(deps: AggregateDeps) {
       reportDir: outDir,
       files,
       table: renderTable(report),
-      backends: backendUsage(records),
+      backends: report.backends ?? [],
     };
   }
 }

@@ -16,11 +16,15 @@ import type { TrialRecord } from '../../core/domain/trial.js';
 import { createTracker } from '../../tracking/index.js';
 import type { Tracker } from '../../tracking/types.js';
 import type { SweepWorkflowInput } from '../shared/shared.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { REPORT_FORMAT, type SweepReport } from '../../reporting/analysis/report.js';
 
 /** Where sweeps are looked up: Temporal (workflow inputs) and the tracker. */
 export interface SweepLookup {
   /** The sweep's workflow input; undefined when Temporal knows no sweep with this id. */
   input(sweepId: string): Promise<SweepWorkflowInput | undefined>;
+  /** True when Temporal knows the sweep and it is not running; undefined when Temporal does not know it. */
+  closed(sweepId: string): Promise<boolean | undefined>;
   tracker: Tracker;
 }
 
@@ -81,6 +85,30 @@ export async function loadSweep(lookup: SweepLookup, ref: string): Promise<Loade
 }
 
 /**
+ * The report the sweep's aggregation stored when it ended (`report/report.json` on its parent run),
+ * when it is still the sweep's report: the sweep is not running (a resumed one aggregates again) and
+ * the report has this version's layout. Reading it costs a request or two, where building the report
+ * again reads every trial's record (a 100,000-trial sweep: 100 searches of 1,000 runs, minutes).
+ * Undefined otherwise, or when it cannot be read: the caller builds the report from the records.
+ */
+export async function storedReport(lookup: SweepLookup, sweepId: string): Promise<SweepReport | undefined> {
+  if ((await lookup.closed(sweepId)) === false) return undefined;
+  let stored: unknown;
+  try {
+    stored = await lookup.tracker.sweepReport(sweepId);
+  } catch {
+    return undefined;
+  }
+  const report = stored as Partial<SweepReport> | null | undefined;
+  return typeof report === 'object' &&
+    report !== null &&
+    report.format === REPORT_FORMAT &&
+    report.sweepId === sweepId
+    ? (report as SweepReport)
+    : undefined;
+}
+
+/**
  * Runs `fn` with a lookup over the environment's Temporal server and tracker (starting the embedded
  * ones when their addresses are unset); the Temporal connection is closed afterwards.
  */
@@ -90,6 +118,14 @@ export async function withSweepLookup<T>(fn: (lookup: SweepLookup) => Promise<T>
     const tracker = await createTracker({ stateDir: stateDir() });
     return await fn({
       tracker,
+      closed: async (sweepId) => {
+        try {
+          return (await session.client.workflow.getHandle(sweepId).describe()).status.name !== 'RUNNING';
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        }
+      },
       input: async (sweepId) => {
         try {
           return await latestInput(session.client, sweepId);

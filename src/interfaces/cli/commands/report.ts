@@ -5,15 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  buildReport,
-  parseReportFormat,
-  renderReport,
-  writeReport,
-} from '../../../reporting/analysis/report.js';
-import { backendLine, backendUsage } from '../../../reporting/results/backends.js';
 import { info } from '../output.js';
-import { loadSweep, requireRecords, withSweepLookup } from '../../../temporal/client/sweep-records.js';
 import { sweepArgument } from '../sweep-argument.js';
 
 export function register(program: Command): void {
@@ -33,18 +25,38 @@ export function register(program: Command): void {
       '--out <dir>',
       'write the report file here instead of printing it (html is always written; default reports/<sweep-id>)',
     )
-    .action(async (sweepId: string, flags: { format: string; out?: string }) => {
+    .option(
+      '--recompute',
+      "build the report from the trials' records even when the sweep stored one when it ended",
+    )
+    .action(async (sweepId: string, flags: { format: string; out?: string; recompute?: boolean }) => {
+      const { buildReport, parseReportFormat, renderReport, writeReport } =
+        await import('../../../reporting/analysis/report.js');
       const format = parseReportFormat(flags.format);
-      const sweep = await withSweepLookup((lookup) => loadSweep(lookup, sweepId));
-      const records = requireRecords(sweep, 'E_REPORT_NO_TRIALS');
-      const spec = sweep.input?.spec;
-      const report = buildReport({
-        sweepName: sweep.sweepName,
-        sweepId,
-        records,
-        comparisons: spec?.comparisons,
-        ...(spec?.objective ? { objective: spec.objective } : {}),
-        ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+      const { backendLine, backendUsage } = await import('../../../reporting/results/backends.js');
+      const { loadSweep, requireRecords, storedReport, withSweepLookup } =
+        await import('../../../temporal/client/sweep-records.js');
+      const { report, backends } = await withSweepLookup(async (lookup) => {
+        // A finished sweep's own report, as its aggregation stored it: no need to read every trial again.
+        const stored = flags.recompute ? undefined : await storedReport(lookup, sweepId);
+        if (stored) {
+          info(
+            `report of sweep ${sweepId} as its aggregation stored it at ${stored.generatedAt} (${stored.trialCount} trials); --recompute builds it again from the trials' records`,
+          );
+          return { report: stored, backends: stored.backends ?? [] };
+        }
+        const sweep = await loadSweep(lookup, sweepId);
+        const records = requireRecords(sweep, 'E_REPORT_NO_TRIALS');
+        const spec = sweep.input?.spec;
+        const built = buildReport({
+          sweepName: sweep.sweepName,
+          sweepId,
+          records,
+          comparisons: spec?.comparisons,
+          ...(spec?.objective ? { objective: spec.objective } : {}),
+          ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+        });
+        return { report: built, backends: backendUsage(records) };
       });
       // HTML is a page to open, not something to print; other formats print unless --out is given.
       if (flags.out || format === 'html') {
@@ -57,7 +69,7 @@ export function register(program: Command): void {
       process.stdout.write(await renderReport({ report, format }));
       if (format !== 'json') process.stdout.write('\n');
       // The table is for people reading a terminal: say what the trials ran on (from their results).
-      const backends = format === 'table' ? backendLine(backendUsage(records)) : undefined;
-      if (backends !== undefined) process.stdout.write(`\n${backends}\n`);
+      const line = format === 'table' ? backendLine(backends) : undefined;
+      if (line !== undefined) process.stdout.write(`\n${line}\n`);
     });
 }

@@ -23,7 +23,7 @@ function fakeLookup(sweeps: Record<string, { name: string; records: TrialRecord[
         .filter(([id, s]) => (sweepId !== undefined ? id === sweepId : s.name === sweepName))
         .flatMap(([, s]) => s.records),
   } satisfies Pick<Tracker, 'finishedTrials'> as unknown as Tracker;
-  return { tracker, input: async () => undefined };
+  return { tracker, input: async () => undefined, closed: async () => undefined };
 }
 
 const laptop = [0, 1].flatMap((seed) =>
