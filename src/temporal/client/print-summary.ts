@@ -17,6 +17,11 @@ export function summaryText(summary: SweepSummary): string {
   if (summary.report && summary.report.files.length > 0) lines.push(`report: ${summary.report.reportDir}`);
   for (const [key, reason] of Object.entries(summary.failures))
     lines.push(`failed ${key.slice(0, 12)}: ${reason}`);
+  // The summary lists the first failures only (a payload of its own); status pages through the rest.
+  if (summary.failuresNotListed)
+    lines.push(
+      `… and ${summary.failuresNotListed} more failed trial(s): 'seedsweep status ${summary.sweepId} --state failed' lists them`,
+    );
   return `${lines.filter((l) => l.length > 0).join('\n')}\n`;
 }
 
