@@ -23,6 +23,7 @@
  *
  * Options: --sizes 10000,100000,1000000  --concurrency 64  --epochs 1  --seed 1
  */
+import { mulberry32 } from '../src/core/common/random.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -146,18 +147,6 @@ export interface SimulationResult {
   seconds: number;
 }
 
-/** mulberry32: a small seeded RNG (the order trials settle in, which fail). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 /** Failure reasons as `failureReason` makes them: mostly a few kinds, some with trial-specific text. */
@@ -200,7 +189,8 @@ export function simulateSweep(options: SimulationOptions): SimulationResult {
   const failRate = options.failRate ?? 0.01;
   const maxEvents = options.maxEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const model = options.model ?? eventModel();
-  const random = rng(options.seed ?? 1);
+  // The order trials settle in and which fail.
+  const random = mulberry32(options.seed ?? 1);
   const spec = specOf(options.trials, { concurrency, epochs });
   const input: SweepWorkflowInput = {
     sweepId: `bounded-${options.trials}`,
