@@ -13,6 +13,10 @@
  * per flush interval, unless a non-deferrable entry of their stream (a trial's end) takes them along
  * earlier: a stream of many small writes costs a few requests, not one per write.
  *
+ * Damaged entries: an entry whose file fails its checksum or format check (or holds nothing the delivery
+ * can place) is moved to the outbox's `quarantine/` with the reason, warned about, counted in
+ * {@link SyncResult}, and the pass goes on without it: it never holds back or stops the others.
+ *
  * Thread safety: one instance serialises its own sends; instances in several processes sharing an
  * outbox folder take turns through the outbox's lock file.
  */
@@ -73,6 +77,11 @@ export interface SyncResult {
   pending: number;
   /** Entries the server rejected for good so far (kept in `<outbox>/failed/`). */
   failed: number;
+  /**
+   * Entries found damaged so far (bad checksum, cut short, unknown format, not an entry), kept as they
+   * were found in `<outbox>/quarantine/` with the reason; absent when there are none.
+   */
+  quarantined?: number;
   /** Why sending stopped early, when it did (e.g. the server is unreachable). */
   error?: string;
 }
@@ -241,10 +250,12 @@ export class JournaledSender<T> {
         resolve();
       }
     }
+    const quarantined = this.outbox.quarantinedCount();
     return {
       sent,
       pending: this.outbox.pendingCount(),
       failed: this.outbox.failedCount(),
+      ...(quarantined > 0 ? { quarantined } : {}),
       ...(error ? { error } : {}),
     };
   }
@@ -292,6 +303,26 @@ export class JournaledSender<T> {
     this.waiting.clear();
   }
 
+  /** One warning per pass however many were damaged: where they are and what the first one had. */
+  private warnQuarantined(found: { id: string; reason: string }[]): void {
+    const first = found[0]!;
+    const count =
+      found.length === 1 ? 'a damaged journaled write' : `${found.length} damaged journaled writes`;
+    this.warn(
+      `${count} moved to ${path.join(this.outbox.dir, 'quarantine')} (kept, not sent; the others are sent): ` +
+        `${first.id}: ${first.reason}${found.length > 1 ? ` (and ${found.length - 1} more, see their .reason files)` : ''}`,
+    );
+  }
+
+  /** The delivery's description of an entry, or a plain one when the entry puzzles it. */
+  private describe(body: T): string {
+    try {
+      return this.delivery.describe(body);
+    } catch {
+      return 'a write';
+    }
+  }
+
   private noteSuccess(): void {
     if (this.outageReported) this.warn(`${this.delivery.target} is reachable again; journaled writes sent.`);
     this.outageReported = false;
@@ -311,15 +342,32 @@ export class JournaledSender<T> {
     deferred: Set<string>,
   ): Promise<{ sent: number; stopError?: unknown; outage: boolean }> {
     const entries: OutboxEntry<T>[] = [];
+    const streamsOf = new Map<string, [string, ...string[]]>();
+    // Damaged entries are moved aside (never deleted) and the others go on without them.
+    const quarantined: { id: string; reason: string }[] = [];
     for (const id of this.outbox.pendingIds()) {
       seen.add(id);
-      const entry = this.outbox.read(id);
-      if (entry) entries.push(entry);
+      const read = this.outbox.readChecked(id);
+      if (read.state === 'quarantined') quarantined.push(read);
+      if (read.state !== 'ok') continue;
+      // An intact file may still hold a write the delivery cannot place (an older entry whose bytes
+      // changed, with no checksum to tell): it is set aside rather than stopping the pass.
+      let streams: [string, ...string[]];
+      try {
+        streams = this.delivery.streamsOf(read.entry.body);
+      } catch (error) {
+        const reason = `it is not a write this release knows (${error instanceof Error ? error.message : String(error)})`;
+        if (this.outbox.quarantine(id, reason)) quarantined.push({ id, reason });
+        continue;
+      }
+      streamsOf.set(id, streams);
+      entries.push(read.entry);
     }
+    if (quarantined.length > 0) this.warnQuarantined(quarantined);
     // Each stream's entries in order, and how many of them are settled (delivered, failed or skipped).
     const ofStream = new Map<string, OutboxEntry<T>[]>();
     for (const entry of entries) {
-      const own = this.delivery.streamsOf(entry.body)[0];
+      const own = streamsOf.get(entry.id)![0];
       const queue = ofStream.get(own);
       if (queue) queue.push(entry);
       else ofStream.set(own, [entry]);
@@ -330,7 +378,7 @@ export class JournaledSender<T> {
     let sent = 0;
     for (const entry of entries) {
       if (done.has(entry.id)) continue;
-      const streams = this.delivery.streamsOf(entry.body);
+      const streams = streamsOf.get(entry.id)!;
       const stream = streams[0];
       if (streams.some((s) => held.has(s))) continue;
       const queue = ofStream.get(stream)!;
@@ -368,7 +416,7 @@ export class JournaledSender<T> {
             done.add(member.id);
           }
           this.warn(
-            `${this.delivery.describe(entry.body)} was rejected and moved to ${path.join(this.outbox.dir, 'failed')}: ${reason}`,
+            `${this.describe(entry.body)} was rejected and moved to ${path.join(this.outbox.dir, 'failed')}: ${reason}`,
           );
         }
       }

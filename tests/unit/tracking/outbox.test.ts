@@ -47,7 +47,7 @@ describe('Outbox', () => {
     outbox.complete(id); // twice is fine
   });
 
-  it('moves rejected and unreadable entries to failed/ with the reason', () => {
+  it('moves rejected entries to failed/ with the reason, unreadable ones to quarantine/', () => {
     const dir = tmp();
     const outbox = new Outbox<string>({ dir });
     const id = outbox.append('bad');
@@ -55,7 +55,8 @@ describe('Outbox', () => {
     writeFileSync(path.join(dir, 'pending', '000000000000001-x.json'), '{ torn');
     expect(outbox.read('000000000000001-x')).toBeUndefined();
     expect(outbox.pendingCount()).toBe(0);
-    expect(outbox.failedCount()).toBe(2);
+    expect(outbox.failedCount()).toBe(1);
+    expect(outbox.quarantinedCount()).toBe(1);
     const failed = JSON.parse(readFileSync(path.join(dir, 'failed', `${id}.json`), 'utf8')) as {
       reason: string;
       entry: { body: string };
