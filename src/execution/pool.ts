@@ -13,6 +13,7 @@ import { quietTensorFlowLogs } from '../training/backends/backend.js';
 import { keepNativeLibraryLoaded } from '../training/backends/native-library-pin.js';
 import { deserializeError } from '../training/runner/errors.js';
 import type { ThreadData, ThreadOutcome, ThreadProgress, ThreadTask } from './trial-thread.js';
+import type { DamagedCheckpointPolicy } from '../training/runner/run-trainable.js';
 import type { EpochMetrics, Trial, TrialResult } from '../training/runner/types.js';
 
 /** One trial for the pool (the dataset comes from `trial.config.dataset`). */
@@ -24,6 +25,8 @@ export interface TrialTask {
   checkpointDir?: string;
   /** Continue from the latest checkpoint in `checkpointDir`. @default false */
   resume?: boolean;
+  /** A damaged latest checkpoint: refused, or passed over for the previous one (a sweep's trials). @default 'refuse' */
+  onDamagedCheckpoint?: DamagedCheckpointPolicy;
   /** Test fault injection: fail right after the checkpoint of this epoch (see `InjectedFaultError`). */
   failAtEpoch?: number;
   /** Save the trained model here. */

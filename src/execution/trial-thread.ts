@@ -15,6 +15,7 @@ import {
 import { TF_THREADS_ENV } from '../training/graph/session-config.js';
 import { serializeError, type SerializedError } from '../training/runner/errors.js';
 import { trainTrial } from './trainer.js';
+import type { DamagedCheckpointPolicy } from '../training/runner/run-trainable.js';
 import type { EpochMetrics, Trial, TrialResult } from '../training/runner/types.js';
 
 /** What the pool sends to a thread for one trial. */
@@ -25,6 +26,7 @@ export interface ThreadTask {
   datasetFingerprint: string;
   checkpointDir?: string;
   resume?: boolean;
+  onDamagedCheckpoint?: DamagedCheckpointPolicy;
   failAtEpoch?: number;
   modelDir?: string;
   /** Backend this trial must train on; omitted ⇒ the thread's (see {@link ThreadData}). */
@@ -89,6 +91,7 @@ export default async function runTrialTask(task: ThreadTask): Promise<ThreadOutc
       datasetFingerprint: task.datasetFingerprint,
       ...(task.checkpointDir !== undefined ? { checkpointDir: task.checkpointDir } : {}),
       ...(task.resume !== undefined ? { resume: task.resume } : {}),
+      ...(task.onDamagedCheckpoint !== undefined ? { onDamagedCheckpoint: task.onDamagedCheckpoint } : {}),
       ...(task.failAtEpoch !== undefined ? { failAtEpoch: task.failAtEpoch } : {}),
       ...(task.modelDir !== undefined ? { modelDir: task.modelDir } : {}),
       onEpoch: (metrics) => task.port.postMessage({ type: 'epoch', metrics } satisfies ThreadProgress),

@@ -143,6 +143,19 @@ export interface BackendInfo {
   device?: ComputeDevice;
 }
 
+/**
+ * A trial that found its latest checkpoint damaged (failed its checksums, truncated, missing a file,
+ * an unknown format) and went on from an earlier one or from scratch: only a sweep's trials do this.
+ */
+export interface CheckpointRecovery {
+  /** The damaged checkpoint folders, newest first, e.g. `['epoch-0005']`. */
+  damaged: string[];
+  /** What was wrong with them, e.g. `epoch-0005: state.bin fails its SHA-256`. */
+  reason: string;
+  /** Epoch of the intact checkpoint the trial resumed from; `null` when none was left and it started over. */
+  resumedFrom: number | null;
+}
+
 /** Outcome of a finished trial. */
 export interface TrialResult<M extends EpochMetrics = EpochMetrics> {
   /** Per-epoch metrics, epoch 1..n (including epochs done before a resume). */
@@ -158,6 +171,8 @@ export interface TrialResult<M extends EpochMetrics = EpochMetrics> {
   modelDir?: string;
   /** How the training steps ran, when the trainable says (`defineModelTrainable` does). */
   trainingPath?: TrainingPathMode;
+  /** Present when a damaged checkpoint was passed over on the way (in this attempt or an earlier one). */
+  checkpointRecovery?: CheckpointRecovery;
 }
 
 /** One finished trial as analysis, export and compare consume it. */

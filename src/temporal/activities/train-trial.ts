@@ -106,6 +106,9 @@ export function createTrainTrial(deps: TrainTrialDeps) {
           backend: backendOfConfig(trial.config),
           checkpointDir,
           resume: true,
+          // A damaged checkpoint must not fail a sweep's trial: the previous one (or a fresh start), noted
+          // in the result's checkpointRecovery, which the tracker keeps in the trial's record.
+          onDamagedCheckpoint: 'fall-back',
           ...(failAtEpoch !== undefined ? { failAtEpoch } : {}),
           ...(deps.modelRoot ? { modelDir: path.join(deps.modelRoot, key) } : {}),
         },

@@ -2,6 +2,7 @@
  * What the training activity needs from a trainer: the shape of `TrialPool.run` (src/training/runner/pool.ts), so a
  * worker passes its pool, and the orchestration benchmark passes the no-op trainer.
  */
+import type { DamagedCheckpointPolicy } from '../../training/runner/run-trainable.js';
 import type { EpochMetrics, Trial, TrialResult } from '../../training/runner/types.js';
 
 /** One trial to train. */
@@ -13,6 +14,8 @@ export interface TrainerTask {
   checkpointDir?: string;
   /** Continue from the latest checkpoint in `checkpointDir` when there is one. */
   resume?: boolean;
+  /** A damaged latest checkpoint: refused, or passed over for the previous intact one (or a fresh start). @default 'refuse' */
+  onDamagedCheckpoint?: DamagedCheckpointPolicy;
   /** Test fault injection: fail right after the checkpoint of this epoch (1-based). */
   failAtEpoch?: number;
   /** Save the trained model here after the last epoch. */

@@ -1,21 +1,42 @@
 /**
  * Runs one trial of any trainable: checks its parameters with the trainable's own schema, gives it a
  * context (seed, epoch budget, dataset, report/checkpoint/restore/shouldStop), writes a checkpoint with
- * every report (the staged state and the metrics so far, atomically) and resumes from the latest one.
+ * every report (the staged state and the metrics so far, atomically; the previous one is kept) and
+ * resumes from the latest one. A damaged latest checkpoint is refused, or, in a sweep, passed over for
+ * the previous intact one (or a fresh start) and noted in the result (`checkpointRecovery`).
  * Knows nothing of Temporal, threads or TF.js: the thread entry and `trainTrial` call it.
  */
 import { UserError } from '../../core/common/errors.js';
 import { currentFormOf } from '../../core/domain/builtin-trainable.js';
 import { canonicalJson, identityOf, trialKeyOf } from '../../core/domain/keys.js';
 import type { Trainable, TrainableContext } from '../../core/domain/trainable.js';
-import type { BackendInfo, EpochMetrics, Trial, TrialResult } from '../../core/domain/trial.js';
+import type {
+  BackendInfo,
+  CheckpointRecovery,
+  EpochMetrics,
+  Trial,
+  TrialResult,
+} from '../../core/domain/trial.js';
 import {
-  readLatestCheckpoint,
+  checkpointCorruptError,
+  describeDamage,
+  readLatestGoodCheckpoint,
   removeCheckpoints,
   writeCheckpoint,
   type CheckpointState,
 } from './checkpoint.js';
 import { InjectedFaultError, TrialStoppedError } from './errors.js';
+
+/**
+ * What resuming does when the latest checkpoint is damaged: `refuse` (`E_CHECKPOINT_CORRUPT`: a user
+ * who resumes by hand decides), or `fall-back` to the previous intact checkpoint, or to a fresh start
+ * when none is left (a sweep's trial: it must not fail for a damaged file).
+ */
+export const DamagedCheckpointPolicy = { refuse: 'refuse', fallBack: 'fall-back' } as const;
+export type DamagedCheckpointPolicy = (typeof DamagedCheckpointPolicy)[keyof typeof DamagedCheckpointPolicy];
+
+/** Checkpoints kept besides the newest: one, so that a damaged newest one has an intact one behind it. */
+const KEEP_PREVIOUS = 1;
 
 /** Options of {@link runTrainable}. */
 export interface RunTrainableOptions {
@@ -32,6 +53,8 @@ export interface RunTrainableOptions {
   checkpointDir?: string;
   /** Continue from the latest checkpoint in `checkpointDir`; when false, existing ones are removed first. @default false */
   resume?: boolean;
+  /** When resuming finds the latest checkpoint damaged: see {@link DamagedCheckpointPolicy}. @default 'refuse' */
+  onDamagedCheckpoint?: DamagedCheckpointPolicy;
   /** Called after each epoch's checkpoint is written. */
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Polled before the first epoch and after each report; true ends the trial with {@link TrialStoppedError}. */
@@ -105,7 +128,7 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   // change) is read in today's form: its parameters by their spec names.
   const params = parseTrainableParams(trainable, { ...currentFormOf(trial.config).modelOptions });
   const identity = resumeIdentity(trial, options.datasetFingerprint);
-  const resumed = await loadResumeState(options, identity);
+  const { checkpoint: resumed, recovery } = await loadResumeState(options, identity);
 
   const epochs: EpochMetrics[] = resumed ? [...resumed.epochs] : [];
   const resumedFromEpoch = resumed?.epoch ?? 0;
@@ -149,7 +172,8 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
       if (options.checkpointDir && staged) {
         await writeCheckpoint({
           dir: options.checkpointDir,
-          state: { identity, epoch, epochs, state: staged.state },
+          state: { identity, epoch, epochs, state: staged.state, ...(recovery ? { recovery } : {}) },
+          keep: KEEP_PREVIOUS,
         });
       }
       staged = undefined;
@@ -173,21 +197,38 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
   if (output?.modelStats) result.modelStats = output.modelStats;
   if (options.modelDir && output?.modelSaved) result.modelDir = options.modelDir;
   if (output?.trainingPath) result.trainingPath = output.trainingPath;
+  if (recovery) result.checkpointRecovery = recovery;
   return result;
 }
 
-async function loadResumeState(
-  options: RunTrainableOptions,
-  identity: string,
-): Promise<CheckpointState | undefined> {
+/** The checkpoint to resume from, and the note to record when damaged ones were passed over (now or in an earlier attempt). */
+interface ResumeState {
+  checkpoint?: CheckpointState;
+  recovery?: CheckpointRecovery;
+}
+
+async function loadResumeState(options: RunTrainableOptions, identity: string): Promise<ResumeState> {
   const { checkpointDir, trial } = options;
-  if (!checkpointDir) return undefined;
+  if (!checkpointDir) return {};
   if (!options.resume) {
     await removeCheckpoints({ dir: checkpointDir });
-    return undefined;
+    return {};
   }
-  const state = await readLatestCheckpoint({ dir: checkpointDir });
-  if (!state) return undefined;
+  const found = await readLatestGoodCheckpoint({ dir: checkpointDir });
+  let recovery: CheckpointRecovery | undefined;
+  if (found.damaged.length > 0) {
+    if (options.onDamagedCheckpoint !== DamagedCheckpointPolicy.fallBack)
+      throw checkpointCorruptError(checkpointDir, found);
+    // The damaged folders stay until the next checkpoint replaces them (writeCheckpoint removes later
+    // epochs): a trial stopped before then finds, and notes, the same damage on its next resume.
+    recovery = {
+      damaged: found.damaged.map((d) => d.name),
+      reason: describeDamage(found.damaged),
+      resumedFrom: found.checkpoint?.epoch ?? null,
+    };
+  }
+  const state = found.checkpoint;
+  if (!state) return recovery ? { recovery } : {};
   if (state.identity !== identity) {
     throw new UserError(
       'E_CHECKPOINT_MISMATCH',
@@ -200,5 +241,7 @@ async function loadResumeState(
       `checkpoint in ${checkpointDir} is at epoch ${state.epoch}, past the ${trial.config.train.epochs} epochs asked for.`,
     );
   }
-  return state;
+  // A note from an earlier attempt's recovery travels in the checkpoints; this attempt's is newer.
+  const carried = recovery ?? state.recovery;
+  return { checkpoint: state, ...(carried ? { recovery: carried } : {}) };
 }

@@ -2,6 +2,7 @@
 export { OptimizerName, isImageEpochMetrics } from '../../core/domain/trial.js';
 export type {
   BackendInfo,
+  CheckpointRecovery,
   EpochMetrics,
   ImageEpochMetrics,
   ModelStats,
