@@ -87,7 +87,8 @@ export function readEmbeddedRecord(stateDir: string, kind: EmbeddedKind): Embedd
 export function writeEmbeddedRecord(stateDir: string, kind: EmbeddedKind, record: EmbeddedRecord): void {
   mkdirSync(stateDir, { recursive: true });
   const file = recordFile(stateDir, kind);
-  writeFileSync(`${file}.tmp`, JSON.stringify(record));
+  // Owner-only: the record says where this user's servers listen and which processes they are.
+  writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

@@ -155,6 +155,20 @@ function whenHint(name: string, accepted: Candidate[], candidates: Candidate[]):
   return '';
 }
 
+/**
+ * What an `unrecognized_keys` issue says about one of its keys. Its message covers every key (the image
+ * classifier's says `'a' is …; 'b' is …`): each key's problem gets its own part, so thousands of unknown
+ * keys give thousands of short messages rather than thousands of copies of one long one.
+ */
+function messageOfKey(keys: readonly string[], message: string): (key: string) => string {
+  if (keys.length <= 1) return () => message;
+  const parts = message.split('; ');
+  const byKey = new Map<string, string>();
+  if (parts.length === keys.length && keys.every((key, i) => parts[i]!.includes(key)))
+    keys.forEach((key, i) => byKey.set(key, parts[i]!));
+  return (key) => byKey.get(key) ?? `'${key}' is not one of its parameters`;
+}
+
 /** Every problem with the values of a spec's variants (or sampler space); empty when all fit. */
 export function checkVariantValues(spec: SweepSpec, options: CheckValuesOptions): ValueProblem[] {
   // A grid too large to run is reported as such (src/sweep-spec/check.ts); its values are not worth expanding.
@@ -185,14 +199,15 @@ export function checkVariantValues(spec: SweepSpec, options: CheckValuesOptions)
     if (parsed && !parsed.success) fits[i] = false;
     for (const issue of parsed && !parsed.success ? parsed.error.issues : []) {
       if (issue.code === 'unrecognized_keys') {
+        const say = messageOfKey(issue.keys, issue.message);
         for (const name of issue.keys) {
+          if (firstRefusal.has(name)) continue;
           const { path } = locate(spec, candidate, name, 'params');
-          if (!firstRefusal.has(name))
-            firstRefusal.set(name, {
-              path: path[0] === 'variants' ? path.slice(0, path[1] === 'grid' ? 3 : 4) : path,
-              atKey: true,
-              message: `${trainable}: ${issue.message}${known().includes(name) ? '' : didYouMean(name, known())}`,
-            });
+          firstRefusal.set(name, {
+            path: path[0] === 'variants' ? path.slice(0, path[1] === 'grid' ? 3 : 4) : path,
+            atKey: true,
+            message: `${trainable}: ${say(name)}${known().includes(name) ? '' : didYouMean(name, known())}`,
+          });
         }
         continue;
       }

@@ -12,7 +12,7 @@ import { expandVariants, matchesSelector } from './expand.js';
 import type { Variant, VariantOrigin } from './expand.js';
 import type { DatasetSpec } from '../datasets/types.js';
 import { MAX_SEED } from './schema.js';
-import type { Distribution } from '../search/distributions.js';
+import { draw, type Distribution } from '../search/distributions.js';
 import type { SweepSpec, VariantsSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -86,8 +86,24 @@ function checkDistributions(
       problems.push({ path, message: `expected [low, high] with low < high; found [${d.low}, ${d.high}]` });
     } else if (d.kind === 'loguniform' && d.low <= 0) {
       problems.push({ path: [...path, 0], message: `loguniform needs low > 0; found ${d.low}` });
+    } else if (!drawsAreFinite(d)) {
+      problems.push({
+        path,
+        message: `draws from ${d.kind} [${d.kind === 'normal' ? `${d.mean}, ${d.sd}` : `${d.low}, ${d.high}`}]${'q' in d && d.q !== undefined ? ` with q ${d.q}` : ''} overflow to a non-finite number; give a narrower range${'q' in d && d.q !== undefined ? ' or a larger q' : ''}`,
+      });
     }
   }
+}
+
+/** Uniforms at the ends and inside of [0, 1), as the seeded stream can give them. */
+const PROBE_UNIFORMS = [0, 1e-12, 0.25, 0.5, 0.75, 1 - 1e-12, 1 - 2 ** -32];
+
+/** True when every draw is a finite number: ranges near ±1.8e308 or a tiny q overflow in the arithmetic. */
+function drawsAreFinite(d: Distribution): boolean {
+  return PROBE_UNIFORMS.every((u) => {
+    const value = draw(d, () => u);
+    return typeof value !== 'number' || Number.isFinite(value);
+  });
 }
 
 function checkExclude(problems: SemanticProblem[], variants: VariantsSpec): void {

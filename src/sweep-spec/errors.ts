@@ -27,23 +27,36 @@ export function formatPath(path: SpecPath): string {
   return text;
 }
 
+/** Longest problem line shown, in characters. */
+const MAX_LINE = 1000;
+
 /** One line per problem: `file:line:column: path: message`. */
 export function formatProblem(problem: SpecProblem): string {
   const where =
     problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
-  return problem.path ? `${where}: ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`;
+  const line = problem.path
+    ? `${where}: ${problem.path}: ${problem.message}`
+    : `${where}: ${problem.message}`;
+  // A hostile key or value can be megabytes long: one problem stays one readable line.
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 
 /** How a found value reads in a message: strings quoted, missing values as "nothing". */
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 60
+      ? `${JSON.stringify(value.slice(0, 57))}... (${value.length} characters)`
+      : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
   const json = JSON.stringify(value);
   const short = json.length > 60 ? `${json.slice(0, 57)}...` : json;
   return Array.isArray(value) ? `a list ${short}` : `a mapping ${short}`;
 }
+
+/** Problems a {@link SpecError}'s message lists; the rest are counted (all stay in `problems`). */
+export const MAX_LISTED_PROBLEMS = 50;
 
 /** Thrown by spec loading when a spec is invalid; lists every problem found, not just the first. */
 export class SpecError extends UserError {
@@ -54,10 +67,11 @@ export class SpecError extends UserError {
 
   constructor(file: string, problems: readonly SpecProblem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(
-      'E_SPEC_INVALID',
-      `invalid sweep spec ${file} (${count}):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
-    );
+    // A generated or damaged file can hold thousands of problems: the first ones say what is wrong.
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  ${formatProblem(p)}`);
+    if (problems.length > MAX_LISTED_PROBLEMS)
+      listed.push(`  … and ${problems.length - MAX_LISTED_PROBLEMS} more problems of the same file`);
+    super('E_SPEC_INVALID', `invalid sweep spec ${file} (${count}):\n${listed.join('\n')}`);
     this.file = file;
     this.problems = problems;
   }

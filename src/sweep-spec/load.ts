@@ -4,9 +4,9 @@
  * what was expected.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, stringify, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { z, ZodType } from 'zod';
 import { UserError } from '../core/common/errors.js';
@@ -14,10 +14,11 @@ import { importExport, parseModuleRef } from '../core/common/user-module.js';
 import { isDatasetPlugin } from '../core/domain/dataset.js';
 import { TRAINABLE_EXPORT_HINT, trainableOf } from '../core/domain/trainable.js';
 import { PACKAGE_ROOT } from '../core/common/paths.js';
+import { isSafeName } from '../core/common/safe-names.js';
 import { imageClassifierParams } from '../models/image-classifier/params.js';
 import { checkSpecParts, checkSweepSpec } from './check.js';
 import { checkVariantValues } from './check-params.js';
-import { describeFound, formatPath, SpecError } from './errors.js';
+import { describeFound, formatPath, MAX_LISTED_PROBLEMS, SpecError } from './errors.js';
 import type { SpecPath, SpecProblem } from './errors.js';
 import {
   KNOWN_KEYS,
@@ -182,35 +183,87 @@ function problemsOfIssue(issue: z.core.$ZodIssue, base: SpecPath, root: unknown)
   }
 }
 
+/** A path as an index key: keys and list indices alike as strings (`["variants","grid","model","0"]`). */
+const pathId = (p: SpecPath): string => JSON.stringify(p.map(String));
+
+/** Where each node of the document is: its value's and its key's range, by {@link pathId}. */
+function indexRanges(doc: Document): Map<string, { value?: Range; key?: Range }> {
+  const index = new Map<string, { value?: Range; key?: Range }>();
+  // An explicit stack rather than recursion: a deeply nested document must not overflow the call stack.
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path: p } = stack.pop()!;
+    const entry = (id: string) => index.get(id) ?? index.set(id, {}).get(id)!;
+    const range = (node as YamlNode | null)?.range;
+    if (range) entry(pathId(p)).value = range;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child = [...p, key];
+        const keyRange = (pair.key as YamlNode | null)?.range;
+        if (keyRange) entry(pathId(child)).key = keyRange;
+        stack.push({ node: pair.value, path: child });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...p, i] }));
+    }
+  }
+  return index;
+}
+
+type Range = [number, number, number];
+
+/** Offsets of keys that repeat an earlier key of their mapping (scalar keys, compared by value and type). */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
+          if (seen.has(id)) offsets.push(pair.key.range?.[0] ?? 0);
+          seen.add(id);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return offsets.sort((a, b) => a - b);
+}
+
 /** Locates problems in the YAML document (line and column of the value, or of the key for unknown names). */
 class Locator {
+  private readonly index: Map<string, { value?: Range; key?: Range }>;
+
   constructor(
-    private readonly doc: Document,
+    doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string,
     private readonly overrides: readonly { path: SpecPath; text: string }[],
-  ) {}
+  ) {
+    this.index = indexRanges(doc);
+  }
 
   private position(offset: number): { line: number; column: number } {
     const { line, col } = this.lines.linePos(offset);
     return { line, column: col };
   }
 
-  private rangeOf(p: SpecPath, atKey: boolean): [number, number, number] | undefined {
+  private rangeOf(p: SpecPath, atKey: boolean): Range | undefined {
+    const at = (depth: number) => this.index.get(pathId(p.slice(0, depth)));
     if (atKey && p.length > 0) {
-      const parent = p.length === 1 ? this.doc.contents : this.doc.getIn(p.slice(0, -1), true);
-      if (isMap(parent)) {
-        const last = p[p.length - 1];
-        const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === last);
-        const keyNode = pair?.key as YamlNode | undefined;
-        if (keyNode?.range) return keyNode.range;
-      }
+      const key = at(p.length)?.key;
+      if (key) return key;
     }
     // The node itself, or else its nearest ancestor that is in the file (e.g. for a missing field).
     for (let depth = p.length; depth >= 0; depth -= 1) {
-      const node = (depth === 0 ? this.doc.contents : this.doc.getIn(p.slice(0, depth), true)) as
-        YamlNode | null | undefined;
-      if (node?.range) return node.range;
+      const range = at(depth)?.value;
+      if (range) return range;
     }
     return undefined;
   }
@@ -228,8 +281,9 @@ class Locator {
       located.message += ` (set by --set ${override.text})`;
       return located;
     }
+    // Nothing in the file to point at (an empty document): its start.
     const range = this.rangeOf(problem.path, problem.atKey ?? false);
-    if (range) Object.assign(located, this.position(range[0]));
+    Object.assign(located, range ? this.position(range[0]) : { line: 1, column: 1 });
     return located;
   }
 }
@@ -245,7 +299,68 @@ function parseOverride(text: string): { path: SpecPath; value: unknown } {
     );
   }
   const p = key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  return { path: p, value: parseYaml(text.slice(eq + 1)) };
+  try {
+    return { path: p, value: parseYaml(text.slice(eq + 1)) };
+  } catch (error) {
+    throw new UserError(
+      'E_BAD_ARGUMENT',
+      `--set ${key}: the value is not valid YAML (${firstLine(error)}); quote it, e.g. --set '${key}="…"'.`,
+    );
+  }
+}
+
+/**
+ * Refuses a `--set` list index past the end of its list (or above 0 where no list is yet): the YAML
+ * document would fill the gap, and `seeds.99999999=1` would allocate a hundred million items.
+ */
+function checkOverrideIndices(doc: Document, p: SpecPath, text: string): void {
+  for (let i = 0; i < p.length; i += 1) {
+    const part = p[i];
+    if (typeof part !== 'number') continue;
+    const parent: unknown = i === 0 ? doc.contents : doc.getIn(p.slice(0, i), true);
+    const limit = isSeq(parent) ? parent.items.length : isMap(parent) ? Number.POSITIVE_INFINITY : 0;
+    if (part > limit) {
+      throw new UserError(
+        'E_BAD_ARGUMENT',
+        `--set ${text.slice(0, 200)}: index ${part} of ${formatPath(p.slice(0, i)) || 'the spec'} is past the end of the list (${limit} item(s)); a --set changes an item or adds one at the end.`,
+      );
+    }
+  }
+}
+
+/** The first line of an error's message, for one-line reports. */
+function firstLine(error: unknown): string {
+  return (String((error as Error)?.message ?? error).split('\n')[0] ?? '').slice(0, 200);
+}
+
+/** Largest spec accepted, in bytes: a spec is a page of settings, so anything near this is a mistake (or an attack). */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+/**
+ * YAML text to a plain value, quietly (no process warnings) and with the yaml library's bound on alias
+ * expansion (a "billion laughs" document throws instead of growing without limit).
+ */
+function parseYaml(text: string): unknown {
+  return parse(text, { logLevel: 'error', maxAliasCount: MAX_ALIAS_COUNT });
+}
+
+/** The yaml library's default, named: aliases may resolve to at most this many nodes per anchor use. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The problem of a spec text above {@link MAX_SPEC_BYTES}, located where the limit is crossed. */
+function tooLarge(file: string, text: string, bytes: number): SpecError {
+  // Characters, not bytes, for the position: close enough to say where the limit falls.
+  const head = text.slice(0, MAX_SPEC_BYTES);
+  const line = head.split('\n').length;
+  return new SpecError(file, [
+    {
+      file,
+      line,
+      column: head.length - head.lastIndexOf('\n'),
+      path: '',
+      message: `the spec is ${bytes} bytes; at most ${MAX_SPEC_BYTES} are read (a sweep spec is a page of settings: is this the right file?)`,
+    },
+  ]);
 }
 
 /**
@@ -270,23 +385,40 @@ export function parseSweepSpec(options: {
   overrides?: readonly string[];
 }): SweepSpec {
   const { text, file } = options;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SPEC_BYTES) throw tooLarge(file, text, bytes);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new SpecError(
+  // Keys are checked for uniqueness below, in one pass: the yaml library's own check is quadratic
+  // in the keys of a mapping (80,000 keys took minutes).
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: true,
+    uniqueKeys: false,
+    logLevel: 'error',
+  });
+  const yamlProblems: SpecProblem[] = doc.errors.map((error) => {
+    const [start] = error.linePos ?? [];
+    const message = `invalid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
+    return { file, line: start?.line ?? 1, column: start?.col ?? 1, path: '', message };
+  });
+  for (const offset of duplicateKeys(doc)) {
+    const { line, col } = lines.linePos(offset);
+    yamlProblems.push({
       file,
-      doc.errors.map((error) => {
-        const [start] = error.linePos ?? [];
-        const message = `invalid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
-        return start
-          ? { file, line: start.line, column: start.col, path: '', message }
-          : { file, path: '', message };
-      }),
-    );
+      line,
+      column: col,
+      path: '',
+      message: 'invalid YAML: Map keys must be unique',
+    });
+  }
+  if (yamlProblems.length > 0) {
+    yamlProblems.sort((x, y) => (x.line ?? 0) - (y.line ?? 0) || (x.column ?? 0) - (y.column ?? 0));
+    throw new SpecError(file, yamlProblems);
   }
 
   const overrides = (options.overrides ?? []).map((o) => ({ ...parseOverride(o), text: o }));
   for (const override of overrides) {
+    checkOverrideIndices(doc, override.path, override.text);
     try {
       doc.setIn(override.path, doc.createNode(override.value));
     } catch (error) {
@@ -304,7 +436,29 @@ export function parseSweepSpec(options: {
     throw new SpecError(file, located);
   };
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The one way toJS fails on a parsed document: aliases that expand too far ("billion laughs").
+    let offset = 0;
+    visit(doc, {
+      Alias: (_key, node) => {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = lines.linePos(offset);
+    throw new SpecError(file, [
+      {
+        file,
+        line,
+        column: col,
+        path: '',
+        message: `aliases expand too far (${firstLine(error)}); write the values out instead of nesting aliases`,
+      },
+    ]);
+  }
   if (raw === null || raw === undefined) {
     fail([
       { path: [], message: 'the spec is empty: expected a mapping with name, dataset, variants and seeds' },
@@ -435,9 +589,10 @@ export function shippedSweepsDir(): string {
  * (`quickstart` or `quickstart.yaml` → `<package>/sweeps/quickstart.yaml`).
  */
 export function resolveSpecPath(nameOrPath: string): string {
-  const isFile = (p: string): boolean => existsSync(p) && statSync(p).isFile();
+  const isFile = (p: string): boolean => !p.includes('\u0000') && existsSync(p) && statSync(p).isFile();
   if (isFile(nameOrPath)) return nameOrPath;
-  if (!nameOrPath.includes('/')) {
+  // A shipped sweep is one safe name: `..`, separators and NUL never reach the shipped folder.
+  if (isSafeName(nameOrPath)) {
     for (const candidate of [nameOrPath, `${nameOrPath}.yaml`]) {
       const shipped = path.join(shippedSweepsDir(), candidate);
       if (isFile(shipped)) return shipped;
@@ -478,6 +633,18 @@ export async function loadSweepSpec(
   } = {},
 ): Promise<SweepSpec> {
   const resolved = resolveSpecPath(file);
+  const shown = displaySpecPath({ given: file, resolved });
+  // Refuse an oversized file before reading it whole (its head says where the limit falls).
+  const { size } = statSync(resolved);
+  if (size > MAX_SPEC_BYTES) {
+    const handle = await open(resolved, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAX_SPEC_BYTES), 0, MAX_SPEC_BYTES, 0);
+      throw tooLarge(shown, buffer.subarray(0, bytesRead).toString('utf8'), size);
+    } finally {
+      await handle.close();
+    }
+  }
   const text = await readFile(resolved, 'utf8');
   let raw: unknown;
   try {
@@ -487,8 +654,73 @@ export async function loadSweepSpec(
   }
   return parseSweepSpec({
     text,
-    file: displaySpecPath({ given: file, resolved }),
+    file: shown,
     overrides: options.overrides ?? [],
     modules: await resolveSpecModules(raw, path.dirname(path.resolve(resolved))),
   });
+}
+
+/** Deepest nesting a spec given as an object may have (a spec is a few levels deep; this is far beyond). */
+export const MAX_OBJECT_DEPTH = 64;
+
+/** What a value of an object spec is, for a message about one that YAML cannot hold. */
+function kindOf(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return undefined;
+    case 'object': {
+      if (Array.isArray(value)) return undefined;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      return proto === Object.prototype || proto === null
+        ? undefined
+        : `an object of class ${(value as object).constructor?.name ?? 'unknown'}`;
+    }
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+/**
+ * A spec given as an object (the API's `defineExperiment`), as YAML text for {@link parseSweepSpec}.
+ * Only plain data is accepted (strings, numbers, booleans, null, lists and plain objects, at most
+ * {@link MAX_OBJECT_DEPTH} deep, without cycles): anything else is a {@link SpecError} naming the field,
+ * where turning it into YAML would otherwise throw a TypeError or overflow the stack.
+ */
+export function sweepSpecText(document: unknown, file: string): string {
+  const problems: SpecProblem[] = [];
+  const onPath = new Set<unknown>();
+  // Depth-first with an explicit stack; `leave` entries take a container off the current path.
+  const stack: ({ value: unknown; path: SpecPath } | { leave: unknown })[] = [{ value: document, path: [] }];
+  while (stack.length > 0 && problems.length < MAX_LISTED_PROBLEMS) {
+    const item = stack.pop()!;
+    if ('leave' in item) {
+      onPath.delete(item.leave);
+      continue;
+    }
+    const { value, path: p } = item;
+    const kind = kindOf(value);
+    const at = (message: string) => problems.push({ file, path: formatPath(p), message });
+    if (kind !== undefined) {
+      at(`expected a string, number, boolean, list or plain object; found ${kind}`);
+    } else if (typeof value === 'object' && value !== null) {
+      if (onPath.has(value)) at('the value contains itself (a cycle); a spec is a tree of plain values');
+      else if (p.length >= MAX_OBJECT_DEPTH) at(`nested more than ${MAX_OBJECT_DEPTH} levels deep`);
+      else {
+        onPath.add(value);
+        stack.push({ leave: value });
+        const entries = Array.isArray(value)
+          ? value.map((v, i) => [i, v] as const)
+          : Object.entries(value as Record<string, unknown>);
+        for (let i = entries.length - 1; i >= 0; i -= 1) {
+          const [key, child] = entries[i]!;
+          stack.push({ value: child, path: [...p, key] });
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new SpecError(file, problems);
+  return stringify(document);
 }

@@ -13,6 +13,7 @@ import { DEFAULT_OBJECTIVE, metricField, type Objective } from '../core/domain/o
 import type { Distribution } from '../search/distributions.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
 import { didYouMean } from './suggest.js';
+import { unsafeNameReason } from '../core/common/safe-names.js';
 
 /** The model variants of a sweep: grid points and/or seeded random samples (their union). */
 export interface VariantsSpec {
@@ -328,9 +329,17 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The YAML document's schema (snake_case, as written). */
 export const sweepFileSchema = z.strictObject({
-  name: z.string().regex(NAME_PATTERN, {
-    message: 'a name of letters, digits, dot, dash or underscore, starting with a letter or digit',
-  }),
+  name: z
+    .string()
+    .regex(NAME_PATTERN, {
+      message: 'a name of letters, digits, dot, dash or underscore, starting with a letter or digit',
+    })
+    .superRefine((value, ctx) => {
+      // The name becomes folder names (reports/<sweep-id>): the rest of the one rule for safe names.
+      const reason = NAME_PATTERN.test(value) ? unsafeNameReason(value) : undefined;
+      if (reason !== undefined)
+        ctx.addIssue({ code: 'custom', message: `a name that can name a folder: ${reason}` });
+    }),
   description: z.string().optional(),
   /** The trainable: `./model.ts#exportName` (relative to the spec file) or `package#export`; omitted ⇒ the image classifier. */
   trainable: z.string().min(1).optional(),

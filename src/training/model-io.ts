@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from './backends/tfjs.js';
 import { UserError } from '../core/common/errors.js';
+import { isInside } from '../core/common/safe-names.js';
 
 /** Format tag of `manifest.json`; bumped when its meaning changes. */
 export const MODEL_MANIFEST_FORMAT = 'seedsweep-model/1';
@@ -242,8 +243,8 @@ export async function loadSavedModel(
     }
     weightSpecs.push(...group.weights);
     for (const relative of group.paths) {
-      const file = path.resolve(root, relative);
-      if (path.relative(root, file).startsWith('..'))
+      const file = path.resolve(root, String(relative));
+      if (String(relative).includes('\u0000') || !isInside(root, file) || file === root)
         throw corrupt(modelJsonPath, `weight path "${relative}" points outside the model folder`);
       buffers.push(await readRequired(file, root));
     }

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { isSafeName, MAX_NAME_LENGTH, resolveInside, userPath } from '../../../core/common/safe-names.js';
 import { info } from '../output.js';
 import { readPackageVersion } from '../version.js';
 import type { SweepLookup } from '../../../temporal/client/sweep-records.js';
@@ -18,7 +19,12 @@ export interface ExportFlags {
 
 /** Default Parquet file name in the working folder: the sweep id (or name) made file-safe. */
 export function defaultParquetName(ref: string, final: boolean): string {
-  const base = ref.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'sweep';
+  const cleaned = ref
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, MAX_NAME_LENGTH - '-final.parquet'.length);
+  // One safe name (no `..`, no device name, short): else the generic one.
+  const base = isSafeName(cleaned) ? cleaned : 'sweep';
   return `${base}${final ? '-final' : ''}.parquet`;
 }
 
@@ -68,7 +74,9 @@ export async function runExport(options: {
     stdout(typeof data === 'string' ? data : Buffer.from(data).toString());
     return stats;
   }
-  const file = path.resolve(options.cwd ?? process.cwd(), target);
+  const cwd = options.cwd ?? process.cwd();
+  // --out is the user's choice of place; the default name, made from the sweep, stays in the working folder.
+  const file = flags.out !== undefined ? userPath(flags.out, '--out', cwd) : resolveInside(cwd, target);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, data);
   info(

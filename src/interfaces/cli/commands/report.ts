@@ -5,8 +5,18 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkSafeName, resolveInside, userPath } from '../../../core/common/safe-names.js';
 import { info } from '../output.js';
 import { sweepArgument } from '../sweep-argument.js';
+
+/**
+ * Where `report` writes: `--out` as given (the user's choice of folder), else `reports/<sweep-id>`,
+ * where the id must be one safe name so that `seedsweep report ../../x` cannot write outside reports/.
+ */
+export function reportDir(sweepId: string, out?: string, cwd = process.cwd()): string {
+  if (out !== undefined) return userPath(out, '--out', cwd);
+  return resolveInside(path.join(cwd, 'reports'), checkSafeName(sweepId, 'sweep id'));
+}
 
 export function register(program: Command): void {
   program
@@ -60,7 +70,7 @@ export function register(program: Command): void {
       });
       // HTML is a page to open, not something to print; other formats print unless --out is given.
       if (flags.out || format === 'html') {
-        const outDir = path.resolve(flags.out ?? path.join('reports', sweepId));
+        const outDir = reportDir(sweepId, flags.out);
         const [written] = await writeReport({ report, formats: [format], outDir });
         info(`report (${format}): ${written?.path}`);
         process.stdout.write(`${written?.path}\n`);
