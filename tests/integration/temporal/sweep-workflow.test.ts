@@ -241,7 +241,9 @@ describe('sweep workflow (noop trainer)', () => {
 
   it('pause holds new trials and stops running ones at an epoch boundary; resume un-pauses the same run, continuing from checkpoints', async () => {
     const tracker = new MemoryTracker();
-    const trainer = countingTrainer(createNoopTrainer({ epochMilliseconds: 400 }));
+    // 1 s epochs: the pause must land while the first trials run, which a loaded machine (a signal
+    // and a workflow task taking seconds) did not always do with 0.4 s epochs.
+    const trainer = countingTrainer(createNoopTrainer({ epochMilliseconds: 1000 }));
     const worker = await startWorker({ connection, bundle, tracker, trainer, threads: 2 });
     try {
       const spec = tinySpec({ name: uniqueName('pause'), seeds: [0, 1, 2, 3], epochs: 4, concurrency: 2 });
