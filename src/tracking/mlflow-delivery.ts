@@ -10,8 +10,9 @@
  *   created its run without knowing: it looks for it with one search;
  * - the run is then "owned" by that start: its params go with the first log-batch, its metric points
  *   carry the time their entry was journaled, so a resent batch repeats rows MLflow already holds and
- *   ignores; tags are overwritten with the same values; the record artifact is overwritten with the
- *   same content; the end status is set again;
+ *   ignores; tags (the trial's record among them) are overwritten with the same values; a record too
+ *   long for a tag, written as `trial.json`, is overwritten with the same content; the end status is
+ *   set again;
  * - a later attempt of the trial (a Temporal retry, perhaps on another host) takes the trial over with a
  *   run of its own and deletes the earlier attempt's, so that the earlier attempt, should it still run
  *   somewhere, can write nothing more: MLflow refuses writes to a deleted run, and they are dropped.
@@ -30,6 +31,7 @@ import { MlflowRequestError, MlflowUnavailableError, isDeletedRunError } from '.
 import type { Outbox, OutboxEntry } from './outbox.js';
 import {
   ARTIFACT,
+  RECORD_IN_ARTIFACT,
   RunRole,
   TAG,
   clampTag,
@@ -104,6 +106,12 @@ type TrialEntry = Extract<TrackingEntry, { sweepId: string; trialKey: string } |
 type StartEntry = Extract<TrackingEntry, { kind: 'startTrial' }>;
 type EpochEntry = Extract<TrackingEntry, { kind: 'logEpoch' }>;
 type FinishEntry = Extract<TrackingEntry, { kind: 'finishTrial' }>;
+
+/** A finished trial's record and its `seedsweep.record` tag value: the record, or the marker. */
+interface EndRecord {
+  record: TrialRecord;
+  tag: string;
+}
 
 export class MlflowDelivery implements Delivery<TrackingEntry> {
   private readonly client: MlflowClient;
@@ -437,9 +445,9 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     if (epochs.length === 0 && !finish) return;
     const points = epochs.flatMap((e) => metricPoints(epochMetricValues(e.metrics), e.metrics.epoch, e.time));
     let tags: Record<string, string> = {};
-    const record = finish ? await this.recordOf(run, finish) : undefined;
+    const end = finish ? await this.recordOf(run, finish) : undefined;
     if (finish) {
-      tags = finishTags(finish, record);
+      tags = finishTags(finish, end);
       if (finish.result) {
         // Epochs not journaled live by this start (those it resumed from a checkpoint, or all of them
         // when the caller logs at the end) go with the end.
@@ -460,7 +468,7 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     }
     // The sender marks the entries delivered right after this returns (after the end's writes below).
     if (epochs.length > 0) faultPoint('log-batch');
-    if (finish) await this.finishRun(run, finish, record, blobPath);
+    if (finish) await this.finishRun(run, finish, end, blobPath);
   }
 
   /** Writes to a run that others may write too: read its history, add what it lacks. */
@@ -494,19 +502,22 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     await this.logMissingPoints(run.runId, points);
     if (epochs.length > 0) faultPoint('log-batch');
     if (!finishing) return;
-    const record = await this.recordOf(run, finishing);
-    const tags = finishTags(finishing, record);
+    const end = await this.recordOf(run, finishing);
+    const tags = finishTags(finishing, end);
     if (Object.keys(tags).length > 0) await this.client.logBatch({ runId: run.runId, tags: keyValues(tags) });
-    await this.finishRun(run, finishing, record, blobPath);
+    await this.finishRun(run, finishing, end, blobPath);
   }
 
-  /** The record of a trial's end with a result (none without one): its plan, its result, its run. */
-  private async recordOf(run: TrialRunState, finish: FinishEntry): Promise<TrialRecord | undefined> {
+  /**
+   * The record of a trial's end with a result (none without one): its plan, its result, its run; with
+   * the tag value that carries it.
+   */
+  private async recordOf(run: TrialRunState, finish: FinishEntry): Promise<EndRecord | undefined> {
     const result = finish.result;
     if (!result) return undefined;
     const trial = finish.trial ?? (await this.plannedTrialOf(run.runId));
     const { modelDir: _localOnly, ...portableResult } = result;
-    return {
+    const record: TrialRecord = {
       trialKey: trial.trialKey,
       groupKey: trial.groupKey,
       groupLabel: trial.groupLabel,
@@ -517,21 +528,24 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
       runId: run.runId,
       sweepId: finish.sweepId,
     };
+    return { record, tag: recordTagValue(record) };
   }
 
   /**
-   * The end of a trial's run: model files, the record's durable copy `trial.json` (last before the
-   * status: a FINISHED run always has it; its `seedsweep.record` tag went with the end's log-batch),
-   * the status.
+   * The end of a trial's run: model files, `trial.json` when the record is too long for its tag, the
+   * status. The record's `seedsweep.record` tag (the record, or the marker saying `trial.json` holds
+   * it) went with the end's log-batch, and `trial.json` goes before the status: a FINISHED run always
+   * holds its record. A record that fits its tag is not written again as `trial.json`: one request less
+   * per trial (readers take the tag; see RunIndex.readRecords).
    */
   private async finishRun(
     run: TrialRunState,
     finish: FinishEntry,
-    record: TrialRecord | undefined,
+    end: EndRecord | undefined,
     blobPath: (name: string) => string,
   ): Promise<void> {
     const { runId } = run;
-    if (record) {
+    if (end) {
       if (finish.hasModel) {
         await this.client.uploadArtifactDir({
           runId,
@@ -539,7 +553,12 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
           artifactPath: ARTIFACT.model,
         });
       }
-      await this.client.putArtifact({ runId, artifactPath: ARTIFACT.trialRecord, data: toJson(record, 2) });
+      if (end.tag === RECORD_IN_ARTIFACT)
+        await this.client.putArtifact({
+          runId,
+          artifactPath: ARTIFACT.trialRecord,
+          data: toJson(end.record, 2),
+        });
     }
     await this.client.updateRun({ runId, status: finish.status, endTime: finish.time });
     // A finished trial is not started again (the sweep skips it): nothing left to remember.
@@ -685,9 +704,9 @@ function kindOf(error: unknown): DeliveryErrorKind {
  * Tags a trial's end sets: its error, and with a result where and how it computed and its record
  * (readers take it from run searches instead of fetching `trial.json`).
  */
-function finishTags(finish: FinishEntry, record: TrialRecord | undefined): Record<string, string> {
+function finishTags(finish: FinishEntry, end: EndRecord | undefined): Record<string, string> {
   const tags: Record<string, string> = {};
-  if (record) tags[TAG.record] = recordTagValue(record);
+  if (end) tags[TAG.record] = end.tag;
   if (finish.error !== undefined) tags[TAG.error] = clampTag(finish.error);
   const result = finish.result;
   if (result) {

@@ -42,9 +42,10 @@ export const TAG = {
   attempt: 'seedsweep.attempt',
   error: 'seedsweep.error',
   /**
-   * The trial's complete record (what `trial.json` holds) as compact JSON, written with the run's end:
-   * finished trials are read back from run searches alone. {@link RECORD_IN_ARTIFACT} when it is too
-   * long for a tag; absent on runs of versions before it.
+   * The trial's complete record as compact JSON, written with the run's end: finished trials are read
+   * back from run searches alone, and it is the record's only copy. {@link RECORD_IN_ARTIFACT} when it
+   * is too long for a tag (the record is then in `trial.json`); absent on runs of versions before it
+   * (which have `trial.json`).
    */
   record: 'seedsweep.record',
   /** Content fingerprint of the trial's dataset (what its trial key was computed with). */
@@ -70,10 +71,14 @@ export const ARTIFACT = {
   model: 'model',
   /**
    * The planned trial, written when the run started by versions before the write-only path; read only
-   * to finish such a run (its journaled end carries no trial). Learning curves are in `trial.json`.
+   * to finish such a run (its journaled end carries no trial). Learning curves are in the record.
    */
   plannedTrial: 'planned_trial.json',
-  /** The complete TrialRecord, written when the trial finishes: what `finishedTrials` reads. */
+  /**
+   * The complete TrialRecord, written when the trial finishes only if it is too long for the
+   * `seedsweep.record` tag (every finished run of versions before the tag has it): what `finishedTrials`
+   * reads when the tag holds no record.
+   */
   trialRecord: 'trial.json',
 } as const;
 
@@ -171,7 +176,7 @@ export function trialRunName(trial: PlannedTrial): string {
  * (`testAccuracy` → `test_accuracy`, `imagesPerSecond` → `images_per_second`, `valAUC` → `val_auc`);
  * names already in snake case (`val_loss`, `value`) are unchanged. Characters MLflow refuses in a key
  * (anything but letters, digits, `_ - . / ` and space) become `_`. Reading a trial back does not
- * invert this: the record artifact (`trial.json`) keeps the reported names.
+ * invert this: the record (`seedsweep.record`, or `trial.json`) keeps the reported names.
  */
 export function metricKey(name: string): string {
   return name

@@ -32,7 +32,7 @@ const EXPERIMENTS_PER_SEARCH = 100;
 export interface RecordReads {
   /** Decoded from the run's `seedsweep.record` tag, which came with the search: no request of their own. */
   fromTag: number;
-  /** Fetched as `trial.json`, one request each: runs of earlier versions and records too long for a tag. */
+  /** Fetched as `trial.json`, one request each: records too long for a tag and runs of earlier versions. */
   fromArtifact: number;
 }
 
@@ -269,7 +269,11 @@ export class RunIndex {
 
   /**
    * The records of runs (runs without one are left out), with the run's id and sweep id: from the run's
-   * `seedsweep.record` tag, else (runs of earlier versions, records too long for a tag) its `trial.json`.
+   * `seedsweep.record` tag, which came with the search. Only a run whose tag holds no record reads its
+   * `trial.json`, one request each: the tag is the marker (a record too long for a tag) or absent (a run
+   * of a version before the tag). Runs whose record fits the tag have no `trial.json` since the tag
+   * became the record's only copy; a tag that is neither a record nor the marker (damaged by hand)
+   * still tries `trial.json`, which runs of earlier versions wrote beside it.
    */
   private async readRecords(runs: MlflowRun[]): Promise<TrialRecord[]> {
     const records = await mapLimited(runs, 8, async (run): Promise<TrialRecord | undefined> => {

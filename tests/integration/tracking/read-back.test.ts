@@ -1,7 +1,8 @@
 /**
  * Reading finished trials back from a real MLflow server, through the counting proxy: the records
- * come with the run searches (each run's `seedsweep.record` tag), not from one `trial.json` read per
- * trial, and equal what `trial.json` holds; a run written before the tag existed still reads.
+ * come with the run searches (each run's `seedsweep.record` tag, their only copy: no `trial.json` is
+ * written for them), not from one `trial.json` read per trial, and equal what was written; a run
+ * written before the tag existed (its record in `trial.json` alone) still reads.
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TrialRecord } from '../../../src/core/domain/trial.js';
-import { fromJson } from '../../../src/tracking/json-numbers.js';
+import { toJson } from '../../../src/tracking/json-numbers.js';
 import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
 import { MlflowTracker } from '../../../src/tracking/mlflow-tracker.js';
 import { TAG } from '../../../src/tracking/run-data.js';
@@ -37,6 +38,7 @@ async function writeSweep(count: number, groups: string[]) {
   await writer.startSweep({ sweepId, sweepName });
   const keys: string[] = [];
   const groupKeys: Record<string, string> = {};
+  const written = new Map<string, TrialRecord>();
   for (let i = 0; i < count; i++) {
     const trial = {
       ...plannedTrial({ trialKey: unique(`t${i}`), seed: i }),
@@ -47,21 +49,24 @@ async function writeSweep(count: number, groups: string[]) {
     if (i === 1) result.final = { ...result.final, testLoss: Number.NaN };
     await writer.startTrial(sweepId, trial, { 'seedsweep.attempt': '1' }, { firstStart: true });
     await writer.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result, attempt: 1, trial });
+    const { queue: _queue, ...planned } = trial;
+    const runId = (await writer.runIdOf(sweepId, trial.trialKey))!;
+    written.set(trial.trialKey, { ...planned, result, runId, sweepId });
     keys.push(trial.trialKey);
     groupKeys[trial.trialKey] = trial.groupKey;
   }
   expect(writer.pendingCount()).toBe(0);
-  return { writer, outboxDir, sweepName, sweepId, keys, groupKeys };
+  return { writer, outboxDir, sweepName, sweepId, keys, groupKeys, written };
 }
 
-/** What the run's `trial.json` holds (read directly, not through the proxy). */
-async function trialJsonOf(runId: string): Promise<TrialRecord> {
-  const text = await client.readArtifactText({ runId, artifactPath: 'trial.json' });
-  return fromJson<TrialRecord>(text!);
-}
-
-async function expectEqualToTrialJson(records: TrialRecord[]) {
-  for (const record of records) expect(record).toEqual(await trialJsonOf(record.runId!));
+/** Each record read equals the one written (its plan, its result, its run), and the run has no `trial.json`. */
+async function expectAsWritten(records: TrialRecord[], written: Map<string, TrialRecord>) {
+  for (const record of records) {
+    expect(record).toEqual(written.get(record.trialKey));
+    expect(
+      await client.readArtifactText({ runId: record.runId!, artifactPath: 'trial.json' }),
+    ).toBeUndefined();
+  }
 }
 
 describe('Reading finished trials back from a real MLflow server (through a counting proxy)', () => {
@@ -93,7 +98,7 @@ describe('Reading finished trials back from a real MLflow server (through a coun
     expect(proxy.countsSince(from)).toEqual({ 'experiments/get-by-name': 1, 'runs/search': 1 });
     expect(tracker.recordReads).toEqual({ fromTag: N, fromArtifact: 0 });
     expect(records.map((r) => r.trialKey).sort()).toEqual([...sweep.keys].sort());
-    await expectEqualToTrialJson(records);
+    await expectAsWritten(records, sweep.written);
     const diverged = records.find((r) => r.trialKey === sweep.keys[1])!;
     expect(diverged.result.final.testLoss).toBeNaN();
     expect(records.every((r) => r.sweepId === sweep.sweepId && r.runId !== undefined)).toBe(true);
@@ -108,7 +113,7 @@ describe('Reading finished trials back from a real MLflow server (through a coun
     const records = await tracker.finishedTrials({ sweepId: sweep.sweepId });
     expect(proxy.countsSince(from)).toEqual({ 'experiments/get-by-name': 1, 'runs/search': 2 });
     expect(records).toHaveLength(N);
-    await expectEqualToTrialJson(records);
+    await expectAsWritten(records, sweep.written);
   });
 
   it(`by trial keys: one search per group per ${EXPERIMENTS_PER_SEARCH} experiments, no artifact read`, async () => {
@@ -126,16 +131,21 @@ describe('Reading finished trials back from a real MLflow server (through a coun
     expect(counts['runs/search']).toBeLessThanOrEqual(searches(after));
     expect(tracker.recordReads).toEqual({ fromTag: N, fromArtifact: 0 });
     expect(records.map((r) => r.trialKey).sort()).toEqual([...sweep.keys].sort());
-    await expectEqualToTrialJson(records);
+    await expectAsWritten(records, sweep.written);
   });
 
   it('a run written before the record tag existed is read from its trial.json, the others from their tags', async () => {
     const old = await writeSweep(3, [unique('group')]);
-    // What earlier versions wrote: everything but the tag.
+    // What earlier versions wrote: the record as trial.json, no tag.
     const oldRunId = (await old.writer.runIdOf(old.sweepId, old.keys[0]!))!;
     await axios.post(`${inject('mlflowUri')}/api/2.0/mlflow/runs/delete-tag`, {
       run_id: oldRunId,
       key: TAG.record,
+    });
+    await client.putArtifact({
+      runId: oldRunId,
+      artifactPath: 'trial.json',
+      data: toJson(old.written.get(old.keys[0]!), 2),
     });
     expect((await client.getRun(oldRunId)).tags[TAG.record]).toBeUndefined();
     const tracker = reader();
@@ -148,6 +158,6 @@ describe('Reading finished trials back from a real MLflow server (through a coun
     });
     expect(tracker.recordReads).toEqual({ fromTag: 2, fromArtifact: 1 });
     expect(records.map((r) => r.trialKey).sort()).toEqual([...old.keys].sort());
-    await expectEqualToTrialJson(records);
+    for (const record of records) expect(record).toEqual(old.written.get(record.trialKey));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A finished trial's record rides in its run's `seedsweep.record` tag, written with the end's
  * log-batch, so that reading trials back costs run searches rather than one `trial.json` read per
- * trial; a record too long for a tag is never cut: the tag says so and the reader reads `trial.json`.
+ * trial, and writing it costs no request of its own (the tag is the record's only copy); a record too
+ * long for a tag is never cut: the tag says so, `trial.json` holds it and the reader reads that.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -88,7 +89,7 @@ describe('the seedsweep.record tag value', () => {
   });
 });
 
-describe('reading finished trials back (fake MLflow server)', () => {
+describe('writing and reading finished trials back (fake MLflow server)', () => {
   let server: FakeMlflowServer;
   let outboxDir: string;
   beforeEach(async () => {
@@ -99,12 +100,16 @@ describe('reading finished trials back (fake MLflow server)', () => {
     await server.stop();
   });
 
-  const newTracker = () =>
+  const newTracker = (options: { autoSync?: boolean } = {}) =>
     new MlflowTracker({
       client: new MlflowClient({ trackingUri: server.uri, maxRetries: 0 }),
       outboxDir,
+      autoSync: options.autoSync ?? true,
       warn: () => undefined,
     });
+
+  const sentSince = (from: number) =>
+    server.requests.slice(from).map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
 
   /** Runs one trial logged at its end; returns the `seedsweep.record` value its end's log-batch sent. */
   async function runTrial(tracker: MlflowTracker, sweepId: string, trialKey: string, epochs: number) {
@@ -118,46 +123,124 @@ describe('reading finished trials back (fake MLflow server)', () => {
       trial,
     });
     const sent = server.requests.slice(from);
-    // Still 4 requests: the tag rides in the log-batch that already carries the trial's end.
-    expect(sent.map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`)).toEqual([
-      'POST runs/create',
-      'POST runs/log-batch',
-      'PUT artifacts/trial.json',
-      'POST runs/update',
-    ]);
     const tags = (sent[1]!.body as { tags: { key: string; value: string }[] }).tags;
-    return tags.find((t) => t.key === TAG.record)?.value;
+    return { sent: sentSince(from), tag: tags.find((t) => t.key === TAG.record)?.value };
   }
+
+  /** The record a trial's run should hold: its plan and its result, with its run and sweep. */
+  function expectedRecord(trialKey: string, epochs: number, runId: string, sweepId: string): TrialRecord {
+    const { queue: _queue, ...trial } = plannedTrial(trialKey);
+    return { ...trial, result: trialResult(epochs), runId, sweepId };
+  }
+
+  const trialJsonKey = (runId: string) =>
+    [...server.artifacts.keys()].find((k) => k.endsWith(`${runId}/artifacts/trial.json`));
 
   function storedTrialJson(runId: string): TrialRecord {
-    const key = [...server.artifacts.keys()].find((k) => k.endsWith(`${runId}/artifacts/trial.json`))!;
-    return fromJson<TrialRecord>(server.artifacts.get(key)!.toString('utf8'));
+    return fromJson<TrialRecord>(server.artifacts.get(trialJsonKey(runId)!)!.toString('utf8'));
   }
 
-  it('a record that fits a tag comes with the search: no artifact read, equal to trial.json', async () => {
+  it('a record that fits a tag: 3 requests, no trial.json; read back with the search, no artifact read', async () => {
     const tracker = newTracker();
     await tracker.startSweep({ sweepId: 's1', sweepName: 'fits' });
-    const tag = await runTrial(tracker, 's1', 'small', 3);
+    const { sent, tag } = await runTrial(tracker, 's1', 'small', 3);
+    // The tag rides in the log-batch that already carries the trial's end; the record is not written twice.
+    expect(sent).toEqual(['POST runs/create', 'POST runs/log-batch', 'POST runs/update']);
     expect(tag).toMatch(/^\{"trialKey":"small"/);
     const from = server.requests.length;
     const [read] = await tracker.finishedTrials({ sweepId: 's1' });
     expect(server.requests.slice(from).filter((r) => r.path.includes('artifacts'))).toEqual([]);
     expect(tracker.recordReads).toEqual({ fromTag: 1, fromArtifact: 0 });
-    expect(read).toEqual(storedTrialJson(read!.runId!));
+    expect(trialJsonKey(read!.runId!)).toBeUndefined();
+    expect(read).toEqual(expectedRecord('small', 3, read!.runId!, 's1'));
     expect(read!.result.final.testLoss).toBeNaN();
   });
 
-  it('a record too long for a tag: the tag says so, the reader reads trial.json', async () => {
+  it('a record too long for a tag: the tag says so, trial.json holds it (4 requests), the reader reads it', async () => {
     const tracker = newTracker();
     await tracker.startSweep({ sweepId: 's2', sweepName: 'too-long' });
     expect(toJson(record(trialResult(120))).length).toBeGreaterThan(MAX_TAG_VALUE);
-    expect(await runTrial(tracker, 's2', 'long', 120)).toBe(RECORD_IN_ARTIFACT);
+    const { sent, tag } = await runTrial(tracker, 's2', 'long', 120);
+    expect(sent).toEqual([
+      'POST runs/create',
+      'POST runs/log-batch',
+      'PUT artifacts/trial.json',
+      'POST runs/update',
+    ]);
+    expect(tag).toBe(RECORD_IN_ARTIFACT);
     const from = server.requests.length;
     const [read] = await tracker.finishedTrials({ sweepId: 's2' });
     const artifactReads = server.requests.slice(from).filter((r) => r.path.includes('artifacts'));
     expect(artifactReads.map((r) => `${r.method} ${path.basename(r.path)}`)).toEqual(['GET trial.json']);
     expect(tracker.recordReads).toEqual({ fromTag: 0, fromArtifact: 1 });
     expect(read).toEqual(storedTrialJson(read!.runId!));
-    expect(read!.result.epochs).toHaveLength(120);
+    expect(read).toEqual(expectedRecord('long', 120, read!.runId!, 's2'));
+  });
+
+  it.each([
+    ['the log-batch (with the marker) was stored', 'runs/log-batch'],
+    ['trial.json was stored', 'trial.json'],
+    ['the status was set', 'runs/update'],
+  ])(
+    'a record too long for a tag, its journal replayed after a crash once %s: one FINISHED run, trial.json once',
+    async (_when, step) => {
+      const first = newTracker({ autoSync: false });
+      await first.startSweep({ sweepId: 's3', sweepName: 'crash' });
+      await first.sync();
+      const trial = plannedTrial('long-crash');
+      await first.startTrial('s3', trial, { 'seedsweep.attempt': '1' }, { firstStart: true });
+      await first.finishTrial('s3', trial.trialKey, {
+        status: 'FINISHED',
+        result: trialResult(120),
+        attempt: 1,
+        trial,
+      });
+      server.loseAnswer((r) => r.path.endsWith(step));
+      expect((await first.sync()).pending).toBe(2);
+      const from = server.requests.length;
+      expect(await newTracker({ autoSync: false }).sync()).toEqual({ sent: 2, pending: 0, failed: 0 });
+      // The run id was journaled after the create: the replay writes the end again, trial.json included.
+      expect(sentSince(from)).toEqual([
+        'POST runs/log-batch',
+        'PUT artifacts/trial.json',
+        'POST runs/update',
+      ]);
+      const runs = server.trialRuns();
+      expect(runs.map((r) => [r.status, r.tags.get(TAG.record)])).toEqual([['FINISHED', RECORD_IN_ARTIFACT]]);
+      expect(storedTrialJson(runs[0]!.runId)).toEqual(
+        expectedRecord('long-crash', 120, runs[0]!.runId, 's3'),
+      );
+    },
+  );
+
+  it('reads trial.json only for runs whose tag holds no record: the marker, or no tag (earlier versions)', async () => {
+    const tracker = newTracker();
+    await tracker.startSweep({ sweepId: 's4', sweepName: 'mixed' });
+    const keys = ['new', 'old', 'long'];
+    for (const key of keys) await runTrial(tracker, 's4', key, key === 'long' ? 120 : 3);
+    // What an earlier version wrote: trial.json, and no tag.
+    const old = server.trialRuns().find((r) => r.tags.get(TAG.trialKey) === 'old')!;
+    old.tags.delete(TAG.record);
+    server.artifacts.set(
+      `${old.experimentId}/${old.runId}/artifacts/trial.json`,
+      Buffer.from(toJson(expectedRecord('old', 3, old.runId, 's4'), 2)),
+    );
+    const reader = newTracker();
+    const from = server.requests.length;
+    const records = await reader.finishedTrials({ sweepId: 's4' });
+    const artifactReads = server.requests.slice(from).filter((r) => r.path.includes('artifacts'));
+    expect(artifactReads.map((r) => r.path.split('/').slice(-3, -2)[0]).sort()).toEqual(
+      server
+        .trialRuns()
+        .filter((r) => r.tags.get(TAG.trialKey) !== 'new')
+        .map((r) => r.runId)
+        .sort(),
+    );
+    expect(reader.recordReads).toEqual({ fromTag: 1, fromArtifact: 2 });
+    expect(records.map((r) => r.trialKey).sort()).toEqual([...keys].sort());
+    for (const read of records)
+      expect(read).toEqual(
+        expectedRecord(read.trialKey, read.trialKey === 'long' ? 120 : 3, read.runId!, 's4'),
+      );
   });
 });
