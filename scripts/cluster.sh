@@ -146,6 +146,19 @@ recorded_pid() {
   return 0
 }
 
+# How a worker host runs the worker, one argument a line: the compiled dist/ when `npm run build` ran
+# after the last change under src/ (a start then costs ~1 s less CPU, and so does each training thread:
+# the chaos suite restarts workers many times), else the sources through tsx.
+worker_entry() {
+  local stamp="$ROOT/dist/temporal/workflows/bundle.json"
+  if [ -f "$stamp" ] && [ -f "$ROOT/dist/temporal/workers/main.js" ] &&
+    [ -z "$(find "$ROOT/src" -newer "$stamp" -print -quit)" ]; then
+    echo "$ROOT/dist/temporal/workers/main.js"
+  else
+    printf '%s\n' --import tsx "$ROOT/src/temporal/workers/main.ts"
+  fi
+}
+
 # Starts process $1 (temporal, mlflow, workerN) in its host's namespace, in its own session, logging
 # to logs/$1.log; records its pid. Commands exec one another down to the server or node, so the pid
 # recorded is the server's or the worker's own.
@@ -186,13 +199,14 @@ start_proc() {
         --mode-file "$DIR/server/fault-proxy.mode")
       ;;
     worker*)
-      local -a extra=()
+      local -a extra=() WORKER_ENTRY
+      mapfile -t WORKER_ENTRY < <(worker_entry)
       [ -f "$DIR/worker-args" ] && mapfile -t extra <"$DIR/worker-args"
       # Its own UTS namespace too, so that MLflow's seedsweep.host tag names the worker host.
       mapfile -t envs < <(host_env "$host")
       # shellcheck disable=SC2016 # expanded by that sh, not here
       cmd=(unshare --uts sh -c 'hostname "$0" && exec "$@"' "$ns"
-        env "${envs[@]}" node --import tsx "$ROOT/src/temporal/workers/main.ts" --threads 1 "${extra[@]}")
+        env "${envs[@]}" node "${WORKER_ENTRY[@]}" --threads 1 "${extra[@]}")
       ;;
   esac
   echo "=== $(date -u +%FT%TZ) start $proc on $ns: ${cmd[*]}" >>"$log"

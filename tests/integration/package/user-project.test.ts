@@ -16,13 +16,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nativeBuildStatus } from '../../../src/training/backends/native-probe.js';
+import { builtDistIsCurrent } from '../../cli-entry.js';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 /** The repository's setup put the cached binding into its own tfjs-node: the project's can get it too. */
@@ -81,27 +81,6 @@ function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/**
- * True when the repository's dist/ was built after the last change to any input of `npm run build`
- * (src/, the tsconfigs, package.json, the workflow-bundle script): the build then writes the same
- * files, so `npm pack` may pack them without running prepack.
- */
-function builtDistIsCurrent(tracked: string[]): boolean {
-  // The build's last step writes the workflow bundle's stamp.
-  const stamp = path.join(REPO, 'dist', 'temporal', 'workflows', 'bundle.json');
-  if (!existsSync(stamp)) return false;
-  const builtAt = statSync(stamp).mtimeMs;
-  const inputs = tracked.filter(
-    (f) =>
-      f.startsWith('src/') ||
-      /^tsconfig.*\.json$/.test(f) ||
-      f === 'package.json' ||
-      f === 'package-lock.json' ||
-      f === 'scripts/bundle-workflows.mjs',
-  );
-  return inputs.every((f) => statSync(path.join(REPO, f)).mtimeMs <= builtAt);
-}
-
 const timings: Record<string, number> = {};
 function expectOk(name: string, ran: Ran): void {
   timings[name] = ran.seconds;
@@ -134,7 +113,7 @@ describe('seedsweep installed into a fresh project', () => {
     // The build `bash scripts/setup.sh` made is packed as it is when no input of it changed since (the
     // prepack build of the same sources would write the same files, for ~1 min of CPU); else prepack
     // builds it again.
-    const built = builtDistIsCurrent(tracked);
+    const built = builtDistIsCurrent();
     if (built) cpSync(path.join(REPO, 'dist'), path.join(source, 'dist'), { recursive: true });
     const packed = await run(
       'npm',

@@ -17,6 +17,7 @@ import { stopServices, type ServiceStatus } from '../../../src/services/manage.j
 import { ensureMlflow } from '../../../src/services/mlflow-server.js';
 import { listProcesses, readCmdline, serverProcesses } from '../../../src/services/proc.js';
 import { ensureTemporal } from '../../../src/services/temporal-dev-server.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -29,11 +30,10 @@ async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: stri
   delete env['TEMPORAL_ADDRESS'];
   delete env['MLFLOW_TRACKING_URI'];
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      { cwd: PACKAGE_ROOT, env },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

@@ -39,6 +39,7 @@ import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../fixtures/tls/grpc-tl
 import { makeTestPki, type TestPki } from '../../fixtures/tls/pki.js';
 import { MemoryTracker } from '../temporal/memory-tracker.js';
 import { fingerprintOf, tinySpec, uniqueName } from '../temporal/harness.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -227,9 +228,7 @@ describe('mTLS (TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY)', () => {
     const worker = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'),
+        ...cliArgs(),
         'worker',
         '--trainer',
         'noop',

@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import type { ExportJson } from '../../../src/reporting/results/export.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts');
 const TINY = path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny.yaml');
 const work = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-reused-'));
 const env: NodeJS.ProcessEnv = {
@@ -30,7 +30,7 @@ const BACKEND_LINE = /^backend: wasm \d+\.\d+\.\d+ \(cpu\), all 2 trials$/m;
 
 async function seedsweep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [...cliArgs(), ...args], {
       cwd: PACKAGE_ROOT,
       env,
       maxBuffer: 16 * 1024 * 1024,
@@ -87,15 +87,11 @@ describe('a sweep that reused every trial', () => {
     expect(rows.map((r) => r['trial_sweep_id'])).toEqual([first.sweepId, first.sweepId]);
     const firstKeys = rows.map((r) => String(r['trial_key']));
 
-    const server = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'serve', '--best', second.sweepId, '--port', '0'],
-      {
-        cwd: PACKAGE_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const server = spawn(process.execPath, [...cliArgs(), 'serve', '--best', second.sweepId, '--port', '0'], {
+      cwd: PACKAGE_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     server.stdout.on('data', (d: Buffer) => (output += d.toString()));
     server.stderr.on('data', (d: Buffer) => (output += d.toString()));

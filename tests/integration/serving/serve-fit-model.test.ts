@@ -16,9 +16,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import { loadSavedModel } from '../../../src/training/model-io.js';
 import { useServingBackend } from '../../unit/serving/fixtures.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts');
 const TRAINABLE = path.join(PACKAGE_ROOT, 'tests', 'integration', 'serving', 'fit-trainable.ts');
 const work = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-serve-fit-'));
 const env: NodeJS.ProcessEnv = {
@@ -32,7 +32,7 @@ const env: NodeJS.ProcessEnv = {
 
 async function seedsweep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [...cliArgs(), ...args], {
       cwd: PACKAGE_ROOT,
       env,
       maxBuffer: 16 * 1024 * 1024,
@@ -68,15 +68,11 @@ objective: { metric: testAccuracy, mode: max }
     const sweepId = new RegExp(`^sweep (${name}-\\S+) completed:`, 'm').exec(ran.stdout)?.[1];
     expect(sweepId, ran.stdout).toBeDefined();
 
-    const server = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'serve', '--best', sweepId!, '--port', '0'],
-      {
-        cwd: PACKAGE_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const server = spawn(process.execPath, [...cliArgs(), 'serve', '--best', sweepId!, '--port', '0'], {
+      cwd: PACKAGE_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     server.stdout.on('data', (d: Buffer) => (output += d.toString()));
     server.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import type { SweepStatus, SweepListEntry } from '../../../src/temporal/client/sweeps.js';
 import type { SweepSummary } from '../../../src/temporal/shared/shared.js';
 import { uniqueName } from './harness.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -31,15 +32,11 @@ async function seedsweep(
   env: NodeJS.ProcessEnv,
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      {
-        cwd: PACKAGE_ROOT,
-        env,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

@@ -14,6 +14,7 @@ import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import type { SweepSummary } from '../../../src/temporal/shared/shared.js';
 import type { SweepComparison } from '../../../src/reporting/results/compare.js';
 import { uniqueName } from './harness.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const execFileAsync = promisify(execFile);
 const MODULE = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'trainables', 'plain-functions.ts');
@@ -28,11 +29,11 @@ const env: NodeJS.ProcessEnv = {
 
 async function seedsweep(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      { cwd: PACKAGE_ROOT, env, maxBuffer: 16 * 1024 * 1024 },
-    );
+    const { stdout, stderr } = await execFileAsync(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -18,7 +18,7 @@ import { parseSweepSpec } from '../../../src/sweep-spec/load.js';
 import type { SweepSpec } from '../../../src/sweep-spec/schema.js';
 import type { Tracker } from '../../../src/tracking/types.js';
 import { createTracker } from '../../../src/tracking/index.js';
-import { workerProcessArgs } from '../../../src/temporal/workers/options.js';
+import { workerArgs } from '../../cli-entry.js';
 import {
   bundleSweepWorkflows,
   createSweepWorkers,
@@ -135,7 +135,7 @@ export interface WorkerProcess {
 }
 
 /**
- * Spawns `node --import tsx src/temporal/workers/main.ts` serving the queues of `queues` against the test servers,
+ * Spawns the worker process (tests/cli-entry.ts: compiled when dist/ is current, else `src/temporal/workers/main.ts` through tsx) serving the queues of `queues` against the test servers,
  * with its own (or a shared) state and checkpoint folder and the workflow bundle at `bundleFile`.
  */
 export function startWorkerProcess(options: {
@@ -162,10 +162,13 @@ export function startWorkerProcess(options: {
   }
   const child = spawn(
     process.execPath,
-    workerProcessArgs({
-      queuePrefix: options.queues.control.replace(/-control$/, ''),
-      threads: options.threads ?? 1,
-    }),
+    [
+      ...workerArgs(),
+      '--queue-prefix',
+      options.queues.control.replace(/-control$/, ''),
+      '--threads',
+      String(options.threads ?? 1),
+    ],
     { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -28,6 +28,7 @@ import type { TrialRecord } from '../../../src/core/domain/trial.js';
 import { taskQueues, type SweepSummary } from '../../../src/temporal/shared/shared.js';
 import { parseSweepSpec, resolveSpecModules } from '../../../src/sweep-spec/load.js';
 import type { Tracker } from '../../../src/tracking/types.js';
+import { cliArgs } from '../../cli-entry.js';
 import {
   describeExit,
   nativeBackendMissing,
@@ -61,15 +62,11 @@ function startCli(args: string[], stateDir: string): CliProcess {
     SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
   };
   delete env['SEEDSWEEP_BACKEND'];
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-    {
-      cwd: PACKAGE_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...cliArgs(), ...args], {
+    cwd: PACKAGE_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

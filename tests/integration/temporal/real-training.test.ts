@@ -21,6 +21,7 @@ import type { Tracker } from '../../../src/tracking/types.js';
 import { taskQueues, type SweepSummary } from '../../../src/temporal/shared/shared.js';
 import { fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
 import { realSweepSetup } from './harness.js';
+import { workerArgs } from '../../cli-entry.js';
 
 /** The metrics that must be identical between a disturbed and an undisturbed run. */
 function outcome(record: TrialRecord) {
@@ -139,15 +140,7 @@ describe('sweeps with real training', () => {
     const startProcess = (): ChildProcess =>
       spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(PACKAGE_ROOT, 'src', 'temporal', 'workers', 'main.ts'),
-          '--queue-prefix',
-          queues.control.replace(/-control$/, ''),
-          '--threads',
-          '2',
-        ],
+        [...workerArgs(), '--queue-prefix', queues.control.replace(/-control$/, ''), '--threads', '2'],
         {
           cwd: PACKAGE_ROOT,
           env,

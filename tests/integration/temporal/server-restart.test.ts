@@ -25,6 +25,7 @@ import { isConnectionError } from '../../../src/temporal/workers/connection-moni
 import { installTemporalRuntime } from '../../../src/temporal/workers/runtime.js';
 import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import { fingerprintOf, tinySpec, uniqueName } from './harness.js';
+import { cliArgs, workerArgs } from '../../cli-entry.js';
 
 /** A dev server of this test's own that it can kill and start again on the same port and file. */
 interface OwnServer {
@@ -76,9 +77,7 @@ function startWorkerProcess(options: {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      path.join(PACKAGE_ROOT, 'src', 'temporal', 'workers', 'main.ts'),
+      ...workerArgs(),
       '--queue-prefix',
       options.queuePrefix,
       '--threads',
@@ -269,30 +268,18 @@ describe('Temporal server restart', () => {
         '',
       ].join('\n'),
     );
-    const run = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'),
-        'run',
-        specFile,
-        '--threads',
-        '2',
-      ],
-      {
-        cwd: PACKAGE_ROOT,
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: server.address,
-          MLFLOW_TRACKING_URI: inject('mlflowUri'),
-          SEEDSWEEP_STATE_DIR: path.join(dir, 'state'),
-          SEEDSWEEP_CHECKPOINT_DIR: path.join(dir, 'checkpoints'),
-          SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const run = spawn(process.execPath, [...cliArgs(), 'run', specFile, '--threads', '2'], {
+      cwd: PACKAGE_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        MLFLOW_TRACKING_URI: inject('mlflowUri'),
+        SEEDSWEEP_STATE_DIR: path.join(dir, 'state'),
+        SEEDSWEEP_CHECKPOINT_DIR: path.join(dir, 'checkpoints'),
+        SEEDSWEEP_WORKFLOW_BUNDLE: bundleFile,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     run.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

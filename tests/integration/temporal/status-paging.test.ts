@@ -31,6 +31,7 @@ import type {
 import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import { connect, fingerprintOf, startWorker, tinySpec, uniqueName, until } from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
+import { cliArgs } from '../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -43,11 +44,10 @@ async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: stri
     CI: '1',
   };
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      { cwd: PACKAGE_ROOT, env },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

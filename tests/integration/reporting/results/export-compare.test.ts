@@ -17,6 +17,7 @@ import type { SweepComparison } from '../../../../src/reporting/results/compare.
 import type { ExportJson } from '../../../../src/reporting/results/export.js';
 import { createTracker } from '../../../../src/tracking/index.js';
 import { cnnRecord, record } from '../../../unit/reporting/results/fixtures.js';
+import { cliArgs } from '../../../cli-entry.js';
 
 const run = promisify(execFile);
 const unique = (prefix: string) =>
@@ -35,15 +36,11 @@ function cliEnv(): NodeJS.ProcessEnv {
 
 async function seedsweep(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      {
-        cwd: PACKAGE_ROOT,
-        env: cliEnv(),
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    const { stdout, stderr } = await run(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env: cliEnv(),
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };

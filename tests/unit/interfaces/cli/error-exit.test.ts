@@ -9,18 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
+import { cliArgs } from '../../../cli-entry.js';
 
 function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
   return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), ...args],
-      {
-        cwd: PACKAGE_ROOT,
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...cliArgs(), ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

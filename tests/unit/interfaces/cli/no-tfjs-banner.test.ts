@@ -10,9 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
+import { cliArgs } from '../../../cli-entry.js';
 
 const execFileAsync = promisify(execFile);
-const CLI = path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts');
 /** What the banner says (TF.js's cpu backend prints it on its first tensor unless PROD is set). */
 const BANNER =
   /looks like you are running TensorFlow\.js|install our node backend|tfjs-node for more details/;
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 async function seedsweep(args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [...cliArgs(), ...args], {
       cwd: PACKAGE_ROOT,
       env,
       maxBuffer: 16 * 1024 * 1024,
@@ -46,11 +46,11 @@ async function seedsweep(args: string[]): Promise<{ code: number; output: string
 
 /** Starts `seedsweep serve`, waits until it listens, answers /ping, stops it with SIGINT; all it printed. */
 async function serveOutput(modelDir: string): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--model-dir', modelDir, '--port', '0'],
-    { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...cliArgs(), 'serve', '--model-dir', modelDir, '--port', '0'], {
+    cwd: PACKAGE_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, main } from '../../../../src/interfaces/cli/main.js';
 import { planTrain, type TrainFlags } from '../../../../src/interfaces/cli/commands/train.js';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
+import { cliArgs } from '../../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -255,8 +256,7 @@ describe('seedsweep models', () => {
 describe('seedsweep train: a spawned run', () => {
   it('prints one JSON document and gives identical metrics when run twice with the same seed', async () => {
     const args = [
-      'tsx',
-      'src/interfaces/cli/main.ts',
+      ...cliArgs(),
       'train',
       '--model',
       'fc',
@@ -282,7 +282,7 @@ describe('seedsweep train: a spawned run', () => {
     ];
     const once = async () =>
       JSON.parse(
-        (await run('npx', args, { cwd: PACKAGE_ROOT, env: { ...process.env, CI: '1' } })).stdout,
+        (await run(process.execPath, args, { cwd: PACKAGE_ROOT, env: { ...process.env, CI: '1' } })).stdout,
       ) as Record<string, unknown> & { epochs: Record<string, number>[] };
     const [a, b] = [await once(), await once()];
     const stable = (r: typeof a) =>

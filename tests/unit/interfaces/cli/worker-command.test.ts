@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
 import { systemGpuProbe } from '../../../../src/temporal/workers/gpu-check.js';
+import { cliArgs } from '../../../cli-entry.js';
 
 const run = promisify(execFile);
 
@@ -26,11 +27,11 @@ async function worker(args: string[]): Promise<{ code: number; stderr: string; s
   };
   const start = performance.now();
   try {
-    const { stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'interfaces', 'cli', 'main.ts'), 'worker', ...args],
-      { cwd: PACKAGE_ROOT, env, timeout: 90_000 },
-    );
+    const { stderr } = await run(process.execPath, [...cliArgs(), 'worker', ...args], {
+      cwd: PACKAGE_ROOT,
+      env,
+      timeout: 90_000,
+    });
     return { code: 0, stderr, seconds: (performance.now() - start) / 1000 };
   } catch (error) {
     const e = error as { code: number; stderr: string };
@@ -51,7 +52,7 @@ describe('seedsweep worker --queue gpu --gpus', () => {
       expect(lines[0]).toMatch(/^error\[E_GPU_BACKEND\]: GPU worker cannot start: /);
       expect(lines[0]).toContain('`SEEDSWEEP_GPU=1 bash scripts/setup.sh`');
       expect(lines[0]).not.toMatch(/GPU \d worker \(pid/); // no child was started
-      expect(result.seconds).toBeLessThan(30); // CLI start-up only (tsx); nothing waits on a network
+      expect(result.seconds).toBeLessThan(30); // CLI start-up only; nothing waits on a network
     },
   );
 
