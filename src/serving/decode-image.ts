@@ -74,7 +74,29 @@ function decodePng(body: Buffer, input: ImageInput): { width: number; height: nu
   }
 }
 
+/** The size a JPEG's frame header (SOFn) declares, found by walking its markers; undefined if none is found. */
+function jpegFrameSize(body: Buffer): { width: number; height: number } | undefined {
+  let p = 2; // after SOI
+  while (p + 9 <= body.length) {
+    if (body[p] !== 0xff) return undefined;
+    const marker = body[p + 1]!;
+    if (marker === 0xff) {
+      p += 1; // fill byte
+      continue;
+    }
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) return { height: body.readUInt16BE(p + 5), width: body.readUInt16BE(p + 7) };
+    if (marker === 0xda) return undefined; // scan data before any frame header
+    p += marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) ? 2 : 2 + body.readUInt16BE(p + 2);
+  }
+  return undefined;
+}
+
 function decodeJpeg(body: Buffer, input: ImageInput): { width: number; height: number; data: Uint8Array } {
+  // As for PNG: refuse a size that does not fit before decoding anything (jpeg-js would decode up to
+  // its megapixel limit, tens of MB, before the size could be checked).
+  const frame = jpegFrameSize(body);
+  if (frame) checkSize(frame.width, frame.height, input);
   const megapixels = Math.max(1, (2 * maxPixels(input)) / 1e6);
   try {
     // The limits stop a small file from claiming a huge bitmap; the expected size is well below them.

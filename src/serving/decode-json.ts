@@ -10,6 +10,7 @@
  *   `{"inputs": [example, …]}` for a one-input model.
  */
 import { ServingError, type ServingErrorDetails } from './errors.js';
+import { checkJsonLimits, jsonLimitsFor } from './json-limits.js';
 import { describeInputs, describeShape, type ServedInput } from './served-model.js';
 
 /** Raw values of one input as sent: pixels as bytes, int32 inputs as integers, float32 inputs in full precision. */
@@ -44,6 +45,7 @@ export function decodeJsonRequest(
   inputs: readonly ServedInput[],
   maxBatch: number,
 ): DecodedRequest {
+  checkJsonLimits(body, jsonLimitsFor(inputs, maxBatch)); // before parsing: its cost is what they bound
   const text = body.toString('utf8');
   if (text.trim() === '')
     throw new ServingError(

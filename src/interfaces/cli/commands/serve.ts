@@ -2,7 +2,12 @@
 import type { Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
 import type { ModelTracker, ResolvedModel } from '../../../serving/model-source.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../../../serving/defaults.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONCURRENT,
+  DEFAULT_PORT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../../../serving/defaults.js';
 import type { InferenceServer } from '../../../serving/server.js';
 import { info } from '../output.js';
 
@@ -22,6 +27,15 @@ export interface ServeOptions {
   maxBatch?: number;
   /** @default 6 MiB */
   maxBodyBytes?: number;
+  /** Milliseconds a request has to arrive whole; slower ones get 408. @default 30 000 */
+  requestTimeout?: number;
+  /** Requests other than /ping handled at once; more get 503 with Retry-After. @default 16 */
+  maxConcurrent?: number;
+  /**
+   * Bearer token every request but /ping must carry (not a flag, so that it stays out of `ps`).
+   * @default SEEDSWEEP_SERVE_TOKEN, none when unset or empty
+   */
+  token?: string;
   /** Download run artifacts again even when cached. @default false */
   refresh?: boolean;
   /**
@@ -72,6 +86,9 @@ export async function serveModel(
   const { initBackend } = await import('../../../training/backends/backend.js');
   const { describeResolvedModel } = await import('../../../serving/model-source.js');
   const { startInferenceServer } = await import('../../../serving/server.js');
+  const { serveTokenFromEnv, checkToken } = await import('../../../serving/bearer-token.js');
+  const token = options.token ?? serveTokenFromEnv();
+  if (token !== undefined) checkToken(token); // before the slow start, so a bad token fails at once
   // The backend first, so that the model is checked on the backend that will serve it.
   const backend = await initBackend();
   const resolved = await resolveCliModel(options);
@@ -82,9 +99,14 @@ export async function serveModel(
     port: options.port ?? DEFAULT_PORT,
     ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    requestTimeoutMs: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxConcurrent: options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+    ...(token === undefined ? {} : { token }),
     log: info,
   });
-  info(`listening on ${server.url}: GET /ping, POST /invocations, GET /model`);
+  info(
+    `listening on ${server.url}: GET /ping, POST /invocations, GET /model${token === undefined ? '' : ' (bearer token required except on /ping)'}`,
+  );
   return { server, resolved };
 }
 
@@ -120,7 +142,10 @@ export function register(program: Command): void {
       `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,
       integer('--port', 0, 65535),
     )
-    .option('--host <host>', 'interface to listen on; 0.0.0.0 accepts other hosts (default 127.0.0.1)')
+    .option(
+      '--host <host>',
+      'interface to listen on; 0.0.0.0 accepts other hosts (default 127.0.0.1; set SEEDSWEEP_SERVE_TOKEN when exposing it)',
+    )
     .option(
       '--max-batch <n>',
       'most examples per request (default: from the input size, 128 for 32×32×3 images, up to 4096)',
@@ -131,7 +156,30 @@ export function register(program: Command): void {
       `largest request body (default ${DEFAULT_MAX_BODY_BYTES})`,
       integer('--max-body-bytes', 1, 2 ** 31 - 1),
     )
+    .option(
+      '--request-timeout <ms>',
+      `time a request has to arrive whole, headers and body; slower ones get 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})`,
+      integer('--request-timeout', 100, 600_000),
+    )
+    .option(
+      '--max-concurrent <n>',
+      `requests handled at once (/ping aside); more get 503 with Retry-After (default ${DEFAULT_MAX_CONCURRENT})`,
+      integer('--max-concurrent', 1, 10_000),
+    )
     .option('--refresh', 'download run artifacts again even when cached')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  SEEDSWEEP_SERVE_TOKEN  bearer token every request but GET /ping must carry
+                         ("Authorization: Bearer <token>"), compared in constant
+                         time; others get 401. Unset or empty: no token.
+
+Answers: 200; 400 malformed request or body; 401 no or wrong token; 404; 405;
+406; 408 request timeout; 413 body, examples or values over the limits; 415
+content type; 417 Expect; 431 headers over 16 KiB; 503 model loading or server
+busy (with Retry-After). Every error is JSON: {"error": {"code": "E_…", "message": "…"}}.`,
+    )
     .action(async (options: ServeOptions) => {
       const { server } = await serveModel(options);
       await new Promise<void>((resolve) => {
