@@ -19,6 +19,11 @@
  * Runs found on the server rather than made (a caller that gave no start hint, a restart of a paused
  * trial, an equal attempt on two hosts) are "shared": their writes first read the run's metric history
  * and log only the points whose (key, step) it lacks, and params it does not have yet.
+ *
+ * A start that never reaches the server (its entry quarantined as damaged, or rejected) does not hold
+ * back what depends on it: a sweep this outbox started gets a bare parent run, a trial whose start was
+ * journaled before its other writes gets a run made from what they carry; both are searched for before
+ * they are made, so that one is made however often the writes are sent.
  */
 import { isUserError } from '../core/common/errors.js';
 import { faultPoint } from '../core/common/fault-points.js';
@@ -77,6 +82,13 @@ export type TrackingEntry =
       metrics: EpochMetrics;
       /** The trial attempt that wrote it (see {@link MlflowDelivery.latestAttempt}). */
       attempt?: number;
+      /**
+       * True when the tracker that wrote it had journaled the trial's start (of the same attempt) before
+       * it in the same outbox. By the time it is sent, that start was sent, rejected or quarantined: a
+       * trial without a run then gets none from its start, so the entry makes one rather than wait for
+       * it forever. Entries without it (of earlier versions, of trials started elsewhere) wait.
+       */
+      startJournaled?: boolean;
     }
   | {
       kind: 'finishTrial';
@@ -93,6 +105,8 @@ export type TrackingEntry =
       trial?: PlannedTrial;
       /** Epochs of `result` this start journaled as `logEpoch` entries: not logged again. */
       liveEpochs?: number[];
+      /** As for `logEpoch`. */
+      startJournaled?: boolean;
     }
   | {
       kind: 'finishSweep';
@@ -142,8 +156,13 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     return `tracking server ${this.client.trackingUri}`;
   }
 
-  /** A sweep's own writes form one stream, each trial's writes another, which also waits on its sweep's. */
+  /**
+   * A sweep's own writes form one stream, each trial's writes another, which also waits on its sweep's.
+   * Throws for a body without the fields its kind needs: the sender quarantines it (it is damaged, or of
+   * no release this one knows) rather than trying it on the server and moving it to `failed/`.
+   */
   streamsOf(entry: TrackingEntry): [string, ...string[]] {
+    checkShape(entry);
     switch (entry.kind) {
       case 'startSweep':
         return [sweepStream(entry.sweep.sweepId)];
@@ -248,9 +267,7 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     const trialKey = start
       ? start.body.trial.trialKey
       : (group[0]!.body as EpochEntry | FinishEntry).trialKey;
-    const run = start
-      ? await this.openTrialRun(start)
-      : await this.trialRunOf(sweepId, trialKey, finish && !finish.result ? finish.time : undefined);
+    const run = start ? await this.openTrialRun(start) : await this.trialRunOf(sweepId, trialKey, group);
     if (run.artifactUri !== undefined) this.client.noteArtifactUri(run.runId, run.artifactUri);
     if (run.superseded) {
       if (epochs.length > 0 || finish) this.warnDropped(trialKey, [...epochs, ...(finish ? [finish] : [])]);
@@ -278,10 +295,12 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     const known = this.runs.get(sweepId, trialKey);
     // Sent before (the answer, or the outbox's note of it, was lost): the run is made.
     if (known && known.startEntryId === start.id) return known;
-    const sweep = await this.index.requireSweep(sweepId);
+    const sweep = await this.sweepOf(sweepId, body.time);
     const attempt = attemptOf(body.tags);
     // Sent before by another process, or before a failure: it may have made its run without knowing.
-    const maybeSentBefore = body.writer !== this.writer || body.time <= this.lastTroubleAt;
+    // So may one whose run note was found damaged: the run it names is not known here any more.
+    const maybeSentBefore =
+      body.writer !== this.writer || body.time <= this.lastTroubleAt || this.runs.damaged(sweepId, trialKey);
     if (body.firstStart && !known && !maybeSentBefore) return this.createOwnedRun(start, sweep, attempt);
     const runs = await this.index.findTrialRuns(sweep.experimentId, sweepId, trialKey);
     const latest = runs.reduce<number | undefined>((max, run) => {
@@ -420,17 +439,25 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
 
   /**
    * The run of a trial whose start is not in this group: as journaled here, else found on the server
-   * (another host started it). With `bareRunTime`, a trial without any run gets a bare one then: it can
-   * fail (and be recorded as failed) before its start was ever written, and that record must not wait
-   * forever for a start that never comes.
+   * (another host started it). A trial without any run gets a bare one when no start is coming to make
+   * it: it failed (and is recorded as failed) before its start was ever written, or its start was
+   * journaled before these entries and was quarantined or rejected (`startJournaled`). Else its entries
+   * wait for the run.
    */
-  private async trialRunOf(sweepId: string, trialKey: string, bareRunTime?: number): Promise<TrialRunState> {
+  private async trialRunOf(
+    sweepId: string,
+    trialKey: string,
+    group: OutboxEntry<TrialEntry>[],
+  ): Promise<TrialRunState> {
     const known = this.runs.get(sweepId, trialKey);
     if (known) return known;
+    const entries = group.map((m) => m.body as EpochEntry | FinishEntry);
+    const last = entries[entries.length - 1]!;
+    const startless = last.kind === 'finishTrial' && !last.result;
     const runId =
-      bareRunTime === undefined
-        ? await this.index.trialRunId(sweepId, trialKey)
-        : await this.trialRunIdOrCreate(sweepId, trialKey, bareRunTime);
+      startless || entries.some((e) => e.startJournaled === true)
+        ? await this.trialRunIdOrCreate(sweepId, trialKey, entries)
+        : await this.index.trialRunId(sweepId, trialKey);
     return { sweepId, trialKey, startEntryId: '', runId, mode: RunMode.shared };
   }
 
@@ -503,7 +530,12 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     if (epochs.length > 0) faultPoint('log-batch');
     if (!finishing) return;
     const end = await this.recordOf(run, finishing);
-    const tags = finishTags(finishing, end);
+    const tags = {
+      // A run no start of this outbox made may have been made bare (see trialRunOf): its end names the
+      // trial in full, as a start would have (the same values on a run a start made).
+      ...(run.startEntryId === '' && finishing.trial ? trialTags(run.sweepId, finishing.trial) : {}),
+      ...finishTags(finishing, end),
+    };
     if (Object.keys(tags).length > 0) await this.client.logBatch({ runId: run.runId, tags: keyValues(tags) });
     await this.finishRun(run, finishing, end, blobPath);
   }
@@ -592,7 +624,7 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     entry: Extract<TrackingEntry, { kind: 'finishSweep' }>,
     blobPath: (name: string) => string,
   ): Promise<void> {
-    const sweep = await this.index.requireSweep(entry.sweepId);
+    const sweep = await this.sweepOf(entry.sweepId, entry.time);
     for (const file of entry.files) {
       await this.client.uploadArtifact({
         runId: sweep.parentRunId,
@@ -648,30 +680,85 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
     return attemptOf(run.tags);
   }
 
-  /** The trial's run, created bare if there is none (see {@link trialRunOf}). */
-  private async trialRunIdOrCreate(sweepId: string, trialKey: string, time: number): Promise<string> {
-    try {
-      return await this.index.trialRunId(sweepId, trialKey);
-    } catch (error) {
-      if (!(error instanceof NotReadyError)) throw error;
+  /**
+   * The trial's run, created if there is none (see {@link trialRunOf}): with what its entries carry, its
+   * planned trial when its end came along (its tags), else only its identity; with their attempt, so
+   * that a later attempt still takes the trial over. Searched for first, so that sending the entries
+   * again after a lost answer finds the run rather than making a second one. An end with its planned
+   * trial also gives the run the params it lacks (all of them on a run made here).
+   */
+  private async trialRunIdOrCreate(
+    sweepId: string,
+    trialKey: string,
+    entries: (EpochEntry | FinishEntry)[],
+  ): Promise<string> {
+    const first = entries[0]!;
+    const sweep = await this.sweepOf(sweepId, first.time);
+    const trial = entries.find((e): e is FinishEntry => e.kind === 'finishTrial')?.trial;
+    let run: MlflowRun | undefined;
+    if (trial) run = currentRun(await this.index.findTrialRuns(sweep.experimentId, sweepId, trialKey));
+    else {
+      try {
+        return await this.index.trialRunId(sweepId, trialKey);
+      } catch (error) {
+        if (!(error instanceof NotReadyError)) throw error;
+      }
     }
-    const sweep = await this.index.requireSweep(sweepId);
-    const run = await this.client.createRun({
-      experimentId: sweep.experimentId,
-      runName: trialKey,
-      startTime: time,
-      tags: {
-        [TAG.role]: RunRole.trial,
-        [TAG.sweepId]: sweepId,
-        [TAG.trialKey]: trialKey,
-        [TAG.parentRunId]: sweep.parentRunId,
-        ...(sweep.datasetFingerprint !== undefined
-          ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint }
-          : {}),
-      },
-    });
+    if (!run) {
+      const attempts = entries.map((e) => e.attempt).filter((a): a is number => a !== undefined);
+      run = await this.client.createRun({
+        experimentId: sweep.experimentId,
+        runName: trial ? trialRunName(trial) : trialKey,
+        startTime: first.time,
+        tags: {
+          ...(sweep.datasetFingerprint !== undefined
+            ? { [TAG.datasetFingerprint]: sweep.datasetFingerprint }
+            : {}),
+          ...(attempts.length > 0 ? { [TAG.attempt]: String(Math.max(...attempts)) } : {}),
+          ...(trial ? trialTags(sweepId, trial) : {}),
+          [TAG.role]: RunRole.trial,
+          [TAG.sweepId]: sweepId,
+          [TAG.trialKey]: trialKey,
+          [TAG.parentRunId]: sweep.parentRunId,
+        },
+      });
+      if (entries.some((e) => e.startJournaled === true))
+        this.warn(
+          `trial ${trialKey.slice(0, 12)} had no run (its start was quarantined or rejected): made run ${run.runId} for its other writes`,
+        );
+    }
     this.index.rememberTrialRun(sweepId, trialKey, run.runId);
+    const have = run.params;
+    // MLflow refuses to change a param: only those the run lacks.
+    const params = trial ? keyValues(trialParams(trial)).filter(({ key }) => !(key in have)) : [];
+    if (params.length > 0) await this.client.logBatch({ runId: run.runId, params });
     return run.runId;
+  }
+
+  /**
+   * The sweep's experiment and parent run. A sweep this outbox started (its name is in the local index,
+   * written before its start was journaled) whose parent run is not on the server gets a bare one: its
+   * start was quarantined or rejected, and its other writes must not wait for it forever. A sweep
+   * started elsewhere is waited for ({@link NotReadyError}).
+   */
+  private async sweepOf(sweepId: string, time: number): Promise<SweepRef> {
+    const found = await this.index.findSweep(sweepId);
+    if (found) return found;
+    const sweepName = this.index.sweepNameOf(sweepId);
+    if (sweepName === undefined) throw new NotReadyError(`sweep ${sweepId} has no parent run yet`);
+    const experimentId = await this.client.getOrCreateExperiment(sweepName);
+    const parent = await this.client.createRun({
+      experimentId,
+      runName: sweepId,
+      startTime: time,
+      tags: { [TAG.role]: RunRole.sweep, [TAG.sweepId]: sweepId, [TAG.sweepName]: sweepName },
+    });
+    this.warn(
+      `sweep ${sweepId} had no parent run (its start was quarantined or rejected): made run ${parent.runId} for its other writes`,
+    );
+    const ref: SweepRef = { experimentId, parentRunId: parent.runId };
+    this.index.rememberSweep(sweepId, ref);
+    return ref;
   }
 
   /** Logs the points whose (key, step) the run does not have yet, reading the run's history first. */
@@ -718,6 +805,101 @@ function finishTags(finish: FinishEntry, end: EndRecord | undefined): Record<str
     if (result.trainingPath !== undefined) tags[TAG.trainingPath] = result.trainingPath;
   }
   return tags;
+}
+
+const RUN_STATUSES: ReadonlySet<unknown> = new Set<RunStatus>(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
+const ENTRY_KINDS: ReadonlySet<unknown> = new Set<TrackingEntry['kind']>([
+  'startSweep',
+  'startTrial',
+  'logEpoch',
+  'finishTrial',
+  'finishSweep',
+]);
+
+/**
+ * Throws, naming what is missing, unless `entry` has the fields its kind needs (every release wrote
+ * them): a body without them could only fail on the server, or halfway through its delivery.
+ */
+function checkShape(entry: TrackingEntry): void {
+  const body: unknown = entry;
+  if (!isObject(body)) throw new Error('the write is not a JSON object');
+  const kind = body['kind'];
+  if (!ENTRY_KINDS.has(kind)) throw new Error(`the write's kind ${JSON.stringify(kind)} is unknown`);
+  const lacking = (what: string) => new Error(`a ${String(kind)} write without ${what}`);
+  const need = (ok: boolean, what: string) => {
+    if (!ok) throw lacking(what);
+  };
+  need(typeof body['time'] === 'number', 'a time');
+  if (kind === 'startSweep') {
+    const sweep = body['sweep'];
+    need(
+      isObject(sweep) &&
+        isString(sweep['sweepId']) &&
+        isString(sweep['sweepName']) &&
+        (sweep['tags'] === undefined || isObject(sweep['tags'])),
+      'its sweep (id, name, tags)',
+    );
+    return;
+  }
+  need(isString(body['sweepId']), 'a sweep id');
+  switch (kind) {
+    case 'startTrial':
+      need(isPlannedTrial(body['trial']), 'a planned trial');
+      need(isObject(body['tags']), 'tags');
+      return;
+    case 'logEpoch': {
+      const metrics = body['metrics'];
+      need(isString(body['trialKey']), 'a trial key');
+      need(isObject(metrics) && typeof metrics['epoch'] === 'number', "its epoch's metrics");
+      return;
+    }
+    case 'finishTrial': {
+      const result = body['result'];
+      need(isString(body['trialKey']), 'a trial key');
+      need(RUN_STATUSES.has(body['status']), 'a run status');
+      need(typeof body['hasModel'] === 'boolean', 'hasModel');
+      need(
+        result === undefined ||
+          (isObject(result) && Array.isArray(result['epochs']) && isObject(result['final'])),
+        'a result with epochs and final metrics',
+      );
+      need(body['trial'] === undefined || isPlannedTrial(body['trial']), 'a planned trial');
+      return;
+    }
+    default: {
+      const files = body['files'];
+      need(RUN_STATUSES.has(body['status']), 'a run status');
+      need(
+        Array.isArray(files) &&
+          files.every((f: unknown) => isObject(f) && isString(f['blob']) && isString(f['artifactPath'])),
+        'its list of files',
+      );
+    }
+  }
+}
+
+function isPlannedTrial(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const config = value['config'];
+  return (
+    isString(value['trialKey']) &&
+    isString(value['groupKey']) &&
+    isString(value['groupLabel']) &&
+    isObject(value['factors']) &&
+    typeof value['seed'] === 'number' &&
+    isObject(config) &&
+    isObject(config['modelOptions']) &&
+    isObject(config['train']) &&
+    isObject(config['dataset'])
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
 
 function sweepStream(sweepId: string): string {

@@ -66,6 +66,8 @@ interface StartedTrial {
   attempt?: number;
   /** Epochs journaled as `logEpoch` entries since the start. */
   epochs: Set<number>;
+  /** True when this tracker journaled the start (of `attempt`): see `startJournaled` of the entries. */
+  startJournaled?: boolean;
 }
 
 export class MlflowTracker implements Tracker {
@@ -85,7 +87,7 @@ export class MlflowTracker implements Tracker {
     this.outbox = new Outbox<TrackingEntry>({ dir: options.outboxDir });
     this.warn = options.warn ?? ((message) => process.stderr.write(`seedsweep tracking: ${message}\n`));
     this.index = new RunIndex({ client: this.client, indexDir: path.join(this.outbox.dir, 'sweeps') });
-    this.runs = new TrialRunJournal({ dir: path.join(this.outbox.dir, 'runs') });
+    this.runs = new TrialRunJournal({ dir: path.join(this.outbox.dir, 'runs'), warn: this.warn });
     this.sender = new JournaledSender<TrackingEntry>({
       outbox: this.outbox,
       delivery: new MlflowDelivery({
@@ -121,6 +123,7 @@ export class MlflowTracker implements Tracker {
       trial,
       ...(Number.isInteger(attempt) ? { attempt } : {}),
       epochs: new Set(),
+      startJournaled: true,
     });
     await this.sender.write({
       kind: 'startTrial',
@@ -154,6 +157,7 @@ export class MlflowTracker implements Tracker {
       trialKey,
       metrics,
       ...(attempt !== undefined ? { attempt } : {}),
+      ...(started.startJournaled ? { startJournaled: true } : {}),
     });
   }
 
@@ -189,6 +193,7 @@ export class MlflowTracker implements Tracker {
       ...(outcome.attempt !== undefined ? { attempt: outcome.attempt } : {}),
       ...(trial ? { trial } : {}),
       ...(liveEpochs.length > 0 ? { liveEpochs } : {}),
+      ...(started?.startJournaled && started.attempt === outcome.attempt ? { startJournaled: true } : {}),
     };
     await this.sender.write(entry, blobs);
   }

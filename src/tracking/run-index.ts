@@ -296,7 +296,7 @@ export class RunIndex {
     return records.filter((record): record is TrialRecord => record !== undefined);
   }
 
-  private sweepNameOf(sweepId: string): string | undefined {
+  sweepNameOf(sweepId: string): string | undefined {
     try {
       return (JSON.parse(readFileSync(this.sweepIndexFile(sweepId), 'utf8')) as { sweepName: string })
         .sweepName;
