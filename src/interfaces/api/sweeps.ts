@@ -19,7 +19,9 @@ import type { SweepSummary } from '../../temporal/shared/shared.js';
 import { expandSweep } from '../../sweep-spec/expand.js';
 import { loadSweepSpec } from '../../sweep-spec/load.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
+import { UserError } from '../../core/common/errors.js';
 import { experimentSpec, isExperiment, type Experiment } from './experiment.js';
+import { checkSpecObject } from './spec-object.js';
 
 /** Options of {@link runSweep} and {@link resumeSweep}. */
 export interface RunSweepOptions {
@@ -40,13 +42,34 @@ export interface SweepRun {
   summary?: SweepSummary;
 }
 
+/**
+ * The validated spec of what `runSweep` was given. A spec object is checked like a file (see
+ * spec-object.ts), never trusted: it becomes a Temporal payload and every trial key.
+ */
 async function specOf(
   source: Experiment | SweepSpec | string,
   overrides: readonly string[],
 ): Promise<SweepSpec> {
   if (typeof source === 'string') return loadSweepSpec(source, { overrides });
   if (isExperiment(source)) return experimentSpec(source, { overrides });
-  return source;
+  return checkSpecObject(source, { overrides });
+}
+
+/** `runSweep`'s options, checked: a wrong type is a UserError naming the option, not a TypeError later. */
+function checkRunOptions(options: unknown): RunSweepOptions {
+  if (options === undefined) return {};
+  const bad = (message: string): never => {
+    throw new UserError('E_BAD_ARGUMENT', `runSweep options: ${message}`);
+  };
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    bad(`expected { detach?, threads?, overrides? }; found ${options === null ? 'null' : typeof options}.`);
+  const { detach, threads, overrides } = options as Record<string, unknown>;
+  if (detach !== undefined && typeof detach !== 'boolean') bad(`detach must be true or false.`);
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && (threads as number) >= 1))
+    bad(`threads must be an integer ≥ 1.`);
+  if (overrides !== undefined && !(Array.isArray(overrides) && overrides.every((o) => typeof o === 'string')))
+    bad(`overrides must be a list of 'path=value' strings, as --set takes.`);
+  return options as RunSweepOptions;
 }
 
 async function follow(
@@ -64,8 +87,9 @@ async function follow(
 /** Runs a sweep from an experiment, a spec file (or shipped sweep name) or a validated spec. */
 export async function runSweep(
   source: Experiment | SweepSpec | string,
-  options: RunSweepOptions = {},
+  runOptions: RunSweepOptions = {},
 ): Promise<SweepRun> {
+  const options = checkRunOptions(runOptions);
   const spec = await specOf(source, options.overrides ?? []);
   const datasetFingerprint = await fingerprintDataset(spec.dataset);
   const trials = expandSweep({ spec, datasetFingerprint }).length;
@@ -82,8 +106,9 @@ export async function runSweep(
 /** Resumes a sweep (same id): runs only trials not finished yet, from their checkpoints. */
 export async function resumeSweep(
   sweepId: string,
-  options: Omit<RunSweepOptions, 'overrides'> = {},
+  resumeOptions: Omit<RunSweepOptions, 'overrides'> = {},
 ): Promise<{ sweepId: string; summary?: SweepSummary }> {
+  const options = checkRunOptions(resumeOptions);
   const session = await openTemporalSession();
   try {
     await resumeSweepRun({ client: session.client, sweepId });

@@ -44,6 +44,8 @@ export function buildProgram(): Command {
       'also show Temporal SDK logs on stderr (same as SEEDSWEEP_VERBOSE=1); they always go to <state>/logs/sdk.log',
     )
     .showHelpAfterError('(run with --help for usage)')
+    // commander echoes what it refuses: a 100,000-character argument stays one readable line.
+    .configureOutput({ outputError: (text, write) => write(clipLines(text)) })
     .exitOverride();
   // Set in the environment so that the SDK runtime (installed later) and worker processes see it.
   program.hook('preAction', () => {
@@ -78,6 +80,37 @@ const COMMANDS: Register[] = [
   registerDoctor,
 ];
 
+/** Longest line of an error message printed whole; longer ones (an echoed huge argument) are cut. */
+export const MAX_ERROR_LINE = 2_000;
+
+/** `text` with every line longer than {@link MAX_ERROR_LINE} cut, saying how long it was. */
+export function clipLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}… (${line.length} characters)` : line,
+    )
+    .join('\n');
+}
+
+/** File-system calls whose refusal is about a file the user named or the disk, not a bug. */
+const FILE_SYSCALLS = new Set([
+  'access', 'chmod', 'close', 'copyfile', 'fstat', 'lstat', 'mkdir', 'mkdtemp', 'open', 'opendir',
+  'read', 'readlink', 'realpath', 'rename', 'rmdir', 'scandir', 'stat', 'symlink', 'unlink', 'write',
+]); // prettier-ignore
+
+/**
+ * A Node file-system error (EACCES, EIO, ENAMETOOLONG, EISDIR, …) that reached the CLI: the operating
+ * system refused an operation on a file the user named or on the disk, which a stack trace does not
+ * help with. Network errors are not among them: an unwrapped one is a bug.
+ */
+function isFileSystemError(
+  error: unknown,
+): error is NodeJS.ErrnoException & { code: string; syscall: string } {
+  const e = error as NodeJS.ErrnoException;
+  return error instanceof Error && typeof e.code === 'string' && FILE_SYSCALLS.has(e.syscall ?? '');
+}
+
 /** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
@@ -91,7 +124,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     if (error instanceof CommandVerdict) return error.exitCode; // the answer is printed already
     if (isUserError(error)) {
-      process.stderr.write(`error[${error.code}]: ${error.message}\n`);
+      process.stderr.write(clipLines(`error[${error.code}]: ${error.message}\n`));
+      return 2;
+    }
+    if (isFileSystemError(error)) {
+      process.stderr.write(
+        clipLines(
+          `error[E_FILE_SYSTEM]: ${error.message.split('\n')[0]} (the system refused ${error.syscall}); check the path, its permissions and the disk.\n`,
+        ),
+      );
       return 2;
     }
     process.stderr.write(

@@ -6,8 +6,8 @@
  * is a number, `same` a string, `true` a boolean).
  */
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../../core/common/errors.js';
-import { parseModuleRef } from '../../core/common/user-module.js';
+import { isUserError, UserError } from '../../core/common/errors.js';
+import { parseModuleRef, type ModuleRef } from '../../core/common/user-module.js';
 import type { Trainable } from '../../core/domain/trainable.js';
 import type { ParamValue, TrainableLocation } from '../../core/domain/trial.js';
 import { BUILTIN_TRAINABLE, resolveTrainable } from '../../execution/trainables.js';
@@ -23,10 +23,28 @@ export interface NamedTrainable {
   model: string;
 }
 
+/**
+ * A module reference given with `flag` (`--trainable`, `--dataset-module`), relative to the working
+ * folder. A file URL the OS cannot open (`file://host/…`, an encoded `/`) made parseModuleRef throw
+ * a TypeError: here it is a UserError naming the flag.
+ */
+export function moduleRefOfFlag(ref: string, flag: string): ModuleRef {
+  try {
+    return parseModuleRef(ref, process.cwd());
+  } catch (error) {
+    if (isUserError(error)) throw error;
+    throw new UserError(
+      'E_BAD_MODULE_REF',
+      `${flag} ${JSON.stringify(ref.slice(0, 60))}${ref.length > 60 ? '…' : ''} is not a module reference (${(error as Error).message}); write it as path/to/module.ts#exportName (or package#export).`,
+      { cause: error },
+    );
+  }
+}
+
 /** The trainable `--trainable` names, relative to the working folder; the built-in when `ref` is undefined. */
 export async function namedTrainable(ref: string | undefined): Promise<NamedTrainable> {
   if (ref === undefined) return { trainable: BUILTIN_TRAINABLE, model: BUILTIN_TRAINABLE.name };
-  const location = parseModuleRef(ref, process.cwd());
+  const location = moduleRefOfFlag(ref, '--trainable');
   const trainable = await resolveTrainable(location);
   return {
     trainable,

@@ -4,7 +4,9 @@
  * (`input.missing`: stopped by a pruner, failed, …) are stated in the report, never silently left out.
  */
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isUserError, UserError } from '../../core/common/errors.js';
+import { resolveInside } from '../../core/common/safe-names.js';
 import {
   buildReport,
   ReportFormat,
@@ -168,6 +170,8 @@ export function createAggregate(deps: AggregateDeps) {
   };
 
   async function aggregate(input: AggregateActivityInput): Promise<AggregateOutput> {
+    // Before any tracker call: a sweep id that would lead outside the report root fails at once.
+    const outDir = input.reportDir ?? reportFolder(deps.reportRoot, input.sweepId);
     // Expanded once: the records, the missing trials and the plan's keys all read it.
     const expanded = input.plannedKeys
       ? undefined
@@ -193,7 +197,6 @@ export function createAggregate(deps: AggregateDeps) {
           `once the server answers; aggregation is retried for up to ${RECORDS_WAIT_MS / 60_000} minutes, then reports without them.`,
       );
     }
-    const outDir = input.reportDir ?? path.join(deps.reportRoot, input.sweepId);
     if (records.length === 0) {
       // e.g. cancelled before any trial finished: nothing to compute, but the parent run still ends.
       await deps.tracker.finishSweep(input.sweepId, { status: input.status });
@@ -230,6 +233,25 @@ export function createAggregate(deps: AggregateDeps) {
       backends: report.backends ?? [],
     };
   }
+}
+
+/**
+ * `<reportRoot>/<sweepId>`. Sweep ids are generated; one that would lead outside the root (`../x`, an
+ * absolute path, a NUL byte) is refused with `E_PATH_ESCAPE` as a non-retryable failure.
+ */
+function reportFolder(reportRoot: string, sweepId: string): string {
+  try {
+    // The root itself (an empty id, `.`) would mix every sweep's reports.
+    if (resolveInside(reportRoot, sweepId) === path.resolve(reportRoot))
+      throw new UserError(
+        'E_PATH_ESCAPE',
+        `${JSON.stringify(sweepId.slice(0, 60))} names ${reportRoot} itself, not a folder in it.`,
+      );
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    throw ApplicationFailure.nonRetryable(`${error.code}: sweep id: ${error.message}`, 'UserError');
+  }
+  return path.join(reportRoot, sweepId);
 }
 
 /** Heartbeats every 5 s while inside an activity (none in tests); returns the stop function. */

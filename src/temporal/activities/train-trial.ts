@@ -9,7 +9,8 @@ import { backendOfConfig } from '../../core/domain/backends.js';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { isUserError } from '../../core/common/errors.js';
+import { isUserError, UserError } from '../../core/common/errors.js';
+import { resolveInside } from '../../core/common/safe-names.js';
 import type { EpochMetrics } from '../../training/runner/types.js';
 import type { Tracker } from '../../tracking/types.js';
 import { metricValue } from '../shared/metrics.js';
@@ -58,7 +59,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
         'BadTrialConfig',
       );
     }
-    const checkpointDir = path.join(deps.checkpointRoot, key);
+    const { checkpointDir, modelDir } = trialFolders(deps, key);
     let heartbeat: TrialHeartbeat = {
       epoch: (ctx.info.heartbeatDetails as TrialHeartbeat | undefined)?.epoch ?? 0,
       checkpointDir,
@@ -110,7 +111,7 @@ export function createTrainTrial(deps: TrainTrialDeps) {
           // in the result's checkpointRecovery, which the tracker keeps in the trial's record.
           onDamagedCheckpoint: 'fall-back',
           ...(failAtEpoch !== undefined ? { failAtEpoch } : {}),
-          ...(deps.modelRoot ? { modelDir: path.join(deps.modelRoot, key) } : {}),
+          ...(modelDir !== undefined ? { modelDir } : {}),
         },
         {
           signal: abort.signal,
@@ -184,6 +185,32 @@ export function createTrainTrial(deps: TrainTrialDeps) {
       clearInterval(keepAlive);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
+  };
+}
+
+/**
+ * The trial's checkpoint and model folders, `<root>/<trialKey>`. Keys are generated hashes; a key that
+ * would lead outside its root (`../x`, an absolute path, a NUL byte) is refused with `E_PATH_ESCAPE`
+ * as a non-retryable failure, before anything is written.
+ */
+function trialFolders(deps: TrainTrialDeps, key: string): { checkpointDir: string; modelDir?: string } {
+  const folder = (root: string): string => {
+    try {
+      // The root itself (an empty key, `.`) would mix every trial's files.
+      if (resolveInside(root, key) === path.resolve(root))
+        throw new UserError(
+          'E_PATH_ESCAPE',
+          `${JSON.stringify(key.slice(0, 60))} names ${root} itself, not a folder in it.`,
+        );
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      throw ApplicationFailure.nonRetryable(`${error.code}: trial key: ${error.message}`, 'UserError');
+    }
+    return path.join(root, key);
+  };
+  return {
+    checkpointDir: folder(deps.checkpointRoot),
+    ...(deps.modelRoot ? { modelDir: folder(deps.modelRoot) } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
+import { userPath } from '../../../core/common/safe-names.js';
 import { DatasetName, type DatasetSpec } from '../../../datasets/types.js';
 import type { EdaReport } from '../../../reporting/eda/index.js';
 import { EDA_EXPERIMENT, logEdaToMlflow, type LoggedEda } from '../../../reporting/eda/track.js';
@@ -51,14 +52,17 @@ export function edaPlanFromFlags(flags: EdaFlags): EdaPlan {
   if (flags.dataPath !== undefined) {
     if (spec.name !== 'cifar10')
       throw new UserError('E_BAD_ARGUMENT', '--data-path only applies to --dataset cifar10');
-    spec.path = path.resolve(flags.dataPath);
+    spec.path = userPath(flags.dataPath, '--data-path');
   }
   if (flags.trainSize !== undefined) spec.trainSize = integer('train-size', flags.trainSize, 1);
   if (flags.testSize !== undefined) spec.testSize = integer('test-size', flags.testSize, 1);
   if (flags.sliceSeed !== undefined) spec.sliceSeed = integer('slice-seed', flags.sliceSeed, 0);
   return {
     spec,
-    outDir: path.resolve(flags.out ?? path.join('reports', `eda-${spec.name}`)),
+    outDir:
+      flags.out !== undefined
+        ? userPath(flags.out, '--out')
+        : path.resolve(path.join('reports', `eda-${spec.name}`)),
     sampleSeed: flags.sampleSeed === undefined ? 0 : integer('sample-seed', flags.sampleSeed, 0),
     correlationSampleSize:
       flags.correlationSample === undefined

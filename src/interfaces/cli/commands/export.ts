@@ -115,7 +115,9 @@ export function register(program: Command): void {
     .action(async (ref: string, flags: ExportFlags) => {
       const { parseExportFormat } = await import('../../../reporting/results/export.js');
       const { withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
-      parseExportFormat(flags.format); // a bad format fails before any server is contacted
+      // A bad format or --out fails before any server is contacted.
+      parseExportFormat(flags.format);
+      if (flags.out !== undefined) userPath(flags.out, '--out');
       await withSweepLookup((lookup) => runExport({ ref, flags, lookup }));
     });
 }

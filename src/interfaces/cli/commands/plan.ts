@@ -3,6 +3,7 @@
  * varying factors) without running anything. Needs no Temporal or MLflow server.
  */
 import path from 'node:path';
+import { userPath } from '../../../core/common/safe-names.js';
 import type { ParamValue } from '../../../core/domain/trial.js';
 import type { Command } from 'commander';
 import { expandSweep, trainableModelName, varyingFactors } from '../../../sweep-spec/expand.js';
@@ -213,6 +214,7 @@ export function register(program: Command): void {
       await import('../../../training/backends/tfjs.js');
       const { displaySpecPath, loadSweepSpec, resolveSpecPath } = await import('../../../sweep-spec/load.js');
       const { fingerprintDataset } = await import('../../../datasets/plugins.js');
+      if (options.dataPath !== undefined) userPath(options.dataPath, '--data-path');
       const resolved = resolveSpecPath(specArgument);
       const file = displaySpecPath({ given: specArgument, resolved });
       const overrides = [

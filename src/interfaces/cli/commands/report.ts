@@ -43,6 +43,8 @@ export function register(program: Command): void {
       const { buildReport, parseReportFormat, renderReport, writeReport } =
         await import('../../../reporting/analysis/report.js');
       const format = parseReportFormat(flags.format);
+      // Where it would be written, checked before any server is asked (an empty --out, NUL, `../` ids).
+      const outDir = flags.out || format === 'html' ? reportDir(sweepId, flags.out) : undefined;
       const { backendLine, backendUsage } = await import('../../../reporting/results/backends.js');
       const { loadSweep, requireRecords, storedReport, withSweepLookup } =
         await import('../../../temporal/client/sweep-records.js');
@@ -69,8 +71,7 @@ export function register(program: Command): void {
         return { report: built, backends: backendUsage(records) };
       });
       // HTML is a page to open, not something to print; other formats print unless --out is given.
-      if (flags.out || format === 'html') {
-        const outDir = reportDir(sweepId, flags.out);
+      if (outDir !== undefined) {
         const [written] = await writeReport({ report, formats: [format], outDir });
         info(`report (${format}): ${written?.path}`);
         process.stdout.write(`${written?.path}\n`);

@@ -1,5 +1,6 @@
 /** `seedsweep run <spec>`: validate, plan and submit a sweep; unless --detach, also work on it and show progress. */
 import type { Command } from 'commander';
+import { userPath } from '../../../core/common/safe-names.js';
 import { info, printJson, withEmbeddedServersNotice } from '../output.js';
 
 interface RunFlags {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
         const { openTemporalSession } = await import('../../../temporal/client/session.js');
         const { submitSweep } = await import('../../../temporal/client/sweeps.js');
         const threads = parseThreadsFlag(flags.threads);
+        if (flags.dataPath !== undefined) userPath(flags.dataPath, '--data-path');
         // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
         if (!flags.detach) reconnectMinutesFromEnv();
         const overrides = [

@@ -5,10 +5,9 @@
  * by the trainable's schema before anything loads. Ctrl-C stops it after the next epoch's checkpoint.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../../core/common/errors.js';
-import { parseModuleRef } from '../../../core/common/user-module.js';
+import { userPath } from '../../../core/common/safe-names.js';
 import { BACKEND_PREFERENCE } from '../../../core/domain/backends.js';
 import { DatasetName, type DatasetSpec } from '../../../datasets/types.js';
 import { InjectedFaultError, TrialStoppedError } from '../../../training/runner/errors.js';
@@ -91,7 +90,8 @@ async function datasetOf(flags: TrainFlags): Promise<DatasetSpec> {
           'E_BAD_ARGUMENT',
           `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for the built-in datasets; give a plug-in's settings as --dataset-option name=value.`,
         );
-    const ref = parseModuleRef(flags.datasetModule, process.cwd());
+    const { moduleRefOfFlag } = await import('../trainable-args.js');
+    const ref = moduleRefOfFlag(flags.datasetModule, '--dataset-module');
     return {
       name: '',
       module: ref.module,
@@ -108,7 +108,7 @@ async function datasetOf(flags: TrainFlags): Promise<DatasetSpec> {
   if (flags.dataPath !== undefined) {
     if (name !== 'cifar10')
       throw new UserError('E_BAD_ARGUMENT', `--data-path is only used with --dataset cifar10.`);
-    const resolved = path.resolve(flags.dataPath);
+    const resolved = userPath(flags.dataPath, '--data-path');
     if (!existsSync(resolved))
       throw new UserError(
         'E_DATA_PATH_MISSING',
@@ -181,8 +181,11 @@ export async function planTrain(flags: TrainFlags, leftover: readonly string[] =
       },
     },
     resume: flags.resume ?? false,
-    ...(flags.checkpointDir ? { checkpointDir: path.resolve(flags.checkpointDir) } : {}),
-    ...(flags.modelDir ? { modelDir: path.resolve(flags.modelDir) } : {}),
+    // An empty folder or one with a NUL byte is refused here, not by fs in the middle of training.
+    ...(flags.checkpointDir !== undefined
+      ? { checkpointDir: userPath(flags.checkpointDir, '--checkpoint-dir') }
+      : {}),
+    ...(flags.modelDir !== undefined ? { modelDir: userPath(flags.modelDir, '--model-dir') } : {}),
     ...(flags.backend ? { backend: flags.backend } : {}),
     ...(flags.failAtEpoch !== undefined
       ? { failAtEpoch: integer('fail-at-epoch', flags.failAtEpoch, 1) }
