@@ -50,9 +50,16 @@ export function describeFound(value: unknown): string {
       ? `${JSON.stringify(value.slice(0, 57))}... (${value.length} characters)`
       : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  const json = JSON.stringify(value);
+  const kind = Array.isArray(value) ? 'a list' : 'a mapping';
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // YAML aliases can make a value contain itself (`name: &a [*a]`): JSON cannot write it.
+    return `${kind} that contains itself`;
+  }
   const short = json.length > 60 ? `${json.slice(0, 57)}...` : json;
-  return Array.isArray(value) ? `a list ${short}` : `a mapping ${short}`;
+  return `${kind} ${short}`;
 }
 
 /** Problems a {@link SpecError}'s message lists; the rest are counted (all stay in `problems`). */

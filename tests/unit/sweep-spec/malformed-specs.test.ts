@@ -618,3 +618,18 @@ concurrency: 0
     expect(error?.message).toContain(`${FILE}:10:25: variants.grid.kernel_size[2]: duplicate value 3`);
   });
 });
+
+describe('a value that contains itself through a YAML alias', () => {
+  it('is one located SpecError, not a TypeError from writing it out', () => {
+    const yaml = VALID.replace(/^name: .*$/m, 'name: &a [*a, *a]');
+    expect(yaml).not.toBe(VALID);
+    let thrown: unknown;
+    try {
+      parseSweepSpec({ text: yaml, file: FILE });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SpecError);
+    expect((thrown as SpecError).message).toMatch(/name.*a list that contains itself/s);
+  });
+});
