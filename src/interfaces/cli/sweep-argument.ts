@@ -4,6 +4,7 @@
  */
 import { Argument } from 'commander';
 import { UserError } from '../../core/common/errors.js';
+import { MAX_NAME_LENGTH } from '../../core/common/safe-names.js';
 
 /** A sweep id or name as typed: trimmed; empty or with control characters is a UserError. */
 export function parseSweepReference(value: string, what = 'the sweep id'): string {
@@ -26,4 +27,16 @@ export function parseSweepReference(value: string, what = 'the sweep id'): strin
 export function sweepArgument(name: string, description: string): Argument {
   const what = name.replace(/[<>[\]]/g, '');
   return new Argument(name, description).argParser((value: string) => parseSweepReference(value, what));
+}
+
+/**
+ * `--run`: an MLflow run id (letters, digits, `-`, `_`), checked before it names a cache folder: a
+ * 100,000-character id reached the file system as ENAMETOOLONG.
+ */
+export function parseRunId(value: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(value) && value.length <= MAX_NAME_LENGTH) return value;
+  throw new UserError(
+    'E_BAD_ARGUMENT',
+    `--run ${JSON.stringify(value.slice(0, 60))}${value.length > 60 ? '…' : ''} is not an MLflow run id (letters, digits, - or _, at most ${MAX_NAME_LENGTH}).`,
+  );
 }

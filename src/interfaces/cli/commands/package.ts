@@ -1,22 +1,9 @@
 /** `seedsweep package`: write a deployable bundle (model, server, Dockerfile) for a trained model. */
 import type { Command } from 'commander';
-import { UserError } from '../../../core/common/errors.js';
-import { MAX_NAME_LENGTH, userPath } from '../../../core/common/safe-names.js';
+import { userPath } from '../../../core/common/safe-names.js';
 import { info, printJson } from '../output.js';
-import { parseSweepReference } from '../sweep-argument.js';
+import { parseRunId, parseSweepReference } from '../sweep-argument.js';
 import { resolveCliModel } from './serve.js';
-
-/**
- * `--run`: an MLflow run id (letters, digits, `-`, `_`), checked before it names a cache folder: a
- * 100,000-character id reached the file system as ENAMETOOLONG.
- */
-export function parseRunId(value: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(value) && value.length <= MAX_NAME_LENGTH) return value;
-  throw new UserError(
-    'E_BAD_ARGUMENT',
-    `--run ${JSON.stringify(value.slice(0, 60))}${value.length > 60 ? '…' : ''} is not an MLflow run id (letters, digits, - or _, at most ${MAX_NAME_LENGTH}).`,
-  );
-}
 
 /** Options of the command, filled from the command line. */
 export interface PackageOptions {

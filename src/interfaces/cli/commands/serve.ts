@@ -10,6 +10,8 @@ import {
 } from '../../../serving/defaults.js';
 import type { InferenceServer } from '../../../serving/server.js';
 import { info } from '../output.js';
+import { userPath } from '../../../core/common/safe-names.js';
+import { parseRunId, parseSweepReference } from '../sweep-argument.js';
 
 /** Options of {@link serveModel}, filled from the command line. */
 export interface ServeOptions {
@@ -128,15 +130,26 @@ export function register(program: Command): void {
     .description(
       'Serve a trained model over HTTP (SageMaker contract: GET /ping, POST /invocations) until Ctrl-C.',
     )
+    // Checked as they are parsed, as `package` does: a NUL byte or a 100,000-character run id is no
+    // folder and no run (the CLI-argument fuzz found the first a TypeError in model-io).
     .option(
       '--run <mlflow-run-id>',
       "serve the run's model/ artifacts (downloaded from MLflow into the cache)",
+      parseRunId,
     )
     .option(
       '--best <sweep>',
       "serve the sweep's best finished trial by its objective (default: highest final test accuracy), trials reused from earlier sweeps included; a sweep id or name",
+      (value: string) => parseSweepReference(value, '--best'),
     )
-    .option('--model-dir <dir>', 'serve a local model folder (model.json, weights.bin, manifest.json)')
+    .option(
+      '--model-dir <dir>',
+      'serve a local model folder (model.json, weights.bin, manifest.json)',
+      (value: string) => {
+        userPath(value, '--model-dir');
+        return value;
+      },
+    )
     .option(
       '--port <port>',
       `TCP port, 0 for any free one (default ${DEFAULT_PORT})`,

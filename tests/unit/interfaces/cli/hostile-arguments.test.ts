@@ -83,6 +83,12 @@ describe('hostile command-line arguments', () => {
 
   it.each([
     [['package', '--model-dir', 'a\u0000b', '--out', 'bundle'], /^error\[E_BAD_ARGUMENT\]: --model-dir /],
+    [['serve', '--model-dir', 'a\u0000b'], /^error\[E_BAD_ARGUMENT\]: --model-dir /],
+    [
+      ['serve', '--run', 'a'.repeat(100_000)],
+      /^error\[E_BAD_ARGUMENT\]: --run "a+"… is not an MLflow run id/,
+    ],
+    [['serve', '--best', 'a\u0001b'], /^error\[E_BAD_SWEEP_ID\]: --best /],
     [['package', '--model-dir', 'm', '--out', ''], /^error\[E_BAD_ARGUMENT\]: --out "" is empty/],
     [['package', '--best', 'a\u0001b', '--out', 'bundle'], /^error\[E_BAD_SWEEP_ID\]: --best /],
     [['export', 'x', '--out', ''], /^error\[E_BAD_ARGUMENT\]: --out "" is empty/],
