@@ -4,9 +4,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Delivery, DeliveryErrorKind } from '../../../src/tracking/journaled-sender.js';
+import {
+  JournaledSender,
+  type Delivery,
+  type DeliveryErrorKind,
+} from '../../../src/tracking/journaled-sender.js';
 import { toJson } from '../../../src/tracking/json-numbers.js';
-import { newEntryId, type Outbox, type OutboxEntry } from '../../../src/tracking/outbox.js';
+import { newEntryId, Outbox, type OutboxEntry } from '../../../src/tracking/outbox.js';
 import { seal } from '../../../src/tracking/sealed-json.js';
 
 /** A write of metric points to a stream (a trial). */
@@ -69,4 +73,18 @@ export function writeRaw(outbox: Outbox<PointsEntry>, id: string, bytes: Uint8Ar
 /** Same points, NaN included (the outbox keeps NaN and ±Infinity; -0 is written as 0, as JSON does). */
 export function samePoints(a: number[] | undefined, b: number[]): boolean {
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i] || Object.is(v, b[i]));
+}
+
+/** An outbox in `dir` with a sender over a {@link CountingDelivery}, syncing only when told; warnings collected. */
+export function countingSender(dir: string) {
+  const outbox = new Outbox<PointsEntry>({ dir });
+  const delivery = new CountingDelivery();
+  const warnings: string[] = [];
+  const sender = new JournaledSender<PointsEntry>({
+    outbox,
+    delivery,
+    autoSync: false,
+    warn: (m) => warnings.push(m),
+  });
+  return { outbox, delivery, warnings, sender };
 }

@@ -21,31 +21,14 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { JournaledSender } from '../../../src/tracking/journaled-sender.js';
-import { MAX_ENTRY_BYTES, newEntryId, Outbox } from '../../../src/tracking/outbox.js';
-import {
-  CountingDelivery,
-  samePoints,
-  sealedEntry,
-  writeLegacyEntry,
-  writeRaw,
-  type PointsEntry,
-} from './outbox-damage.js';
+import { MAX_ENTRY_BYTES, newEntryId } from '../../../src/tracking/outbox.js';
+import { countingSender, samePoints, sealedEntry, writeLegacyEntry, writeRaw } from './outbox-damage.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'outbox-q-'));
 
 function setUp() {
   const dir = tmp();
-  const outbox = new Outbox<PointsEntry>({ dir });
-  const delivery = new CountingDelivery();
-  const warnings: string[] = [];
-  const sender = new JournaledSender<PointsEntry>({
-    outbox,
-    delivery,
-    autoSync: false,
-    warn: (m) => warnings.push(m),
-  });
-  return { dir, outbox, delivery, warnings, sender };
+  return { dir, ...countingSender(dir) };
 }
 
 describe('outbox entries: format and checksum', () => {

@@ -10,12 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JournaledSender } from '../../../src/tracking/journaled-sender.js';
 import { toJson } from '../../../src/tracking/json-numbers.js';
-import { newEntryId, Outbox } from '../../../src/tracking/outbox.js';
+import { newEntryId } from '../../../src/tracking/outbox.js';
 import { checkFuzz } from '../../fuzz-support.js';
 import {
-  CountingDelivery,
+  countingSender,
   samePoints,
   sealedEntry,
   writeLegacyEntry,
@@ -176,15 +175,7 @@ describe('outbox under generated damage', () => {
       async (goods, damages) => {
         const dir = mkdtempSync(path.join(ROOT, 'outbox-fuzz-'));
         try {
-          const outbox = new Outbox<PointsEntry>({ dir });
-          const delivery = new CountingDelivery();
-          const warnings: string[] = [];
-          const sender = new JournaledSender<PointsEntry>({
-            outbox,
-            delivery,
-            autoSync: false,
-            warn: (m) => warnings.push(m),
-          });
+          const { outbox, delivery, warnings, sender } = countingSender(dir);
           // Interleaved in journal order, so damaged entries sit between good ones of the same stream.
           const written = new Map<string, number[]>();
           const broken = new Map<string, Buffer>();
