@@ -4,13 +4,12 @@
  * what was expected.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, stringify, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { z, ZodType } from 'zod';
 import { UserError } from '../core/common/errors.js';
-import { importExport, parseModuleRef } from '../core/common/user-module.js';
+import { importExport, moduleRefOf } from '../core/common/user-module.js';
 import { isDatasetPlugin } from '../core/domain/dataset.js';
 import { TRAINABLE_EXPORT_HINT, trainableOf } from '../core/domain/trainable.js';
 import { PACKAGE_ROOT } from '../core/common/paths.js';
@@ -30,6 +29,7 @@ import {
 } from './schema.js';
 import type { ResolvedModules } from './schema.js';
 import type { SweepSpec } from './schema.js';
+import { readSpecFile, refuseNonFile } from './spec-file.js';
 import { didYouMean } from './suggest.js';
 
 export { SpecError } from './errors.js';
@@ -532,6 +532,9 @@ function trainIssue(issue: z.core.$ZodIssue, value: unknown): string {
   return problemsOfIssue(issue, [], value)[0]?.message ?? issue.message;
 }
 
+/** What relative module references of a spec resolve against, for messages. */
+const SPEC_FOLDER = "the spec's folder";
+
 /** What a spec's module references resolve to, importing them (relative paths from the spec's folder). */
 export async function resolveSpecModules(
   raw: unknown,
@@ -540,7 +543,7 @@ export async function resolveSpecModules(
   const doc = (raw ?? {}) as { trainable?: unknown; dataset?: { module?: unknown; name?: unknown } };
   const modules: NonNullable<Parameters<typeof parseSweepSpec>[0]['modules']> = {};
   if (typeof doc.trainable === 'string' && doc.trainable.length > 0) {
-    const ref = parseModuleRef(doc.trainable, baseDir);
+    const ref = moduleRefOf(doc.trainable, baseDir, { field: 'trainable', relativeTo: SPEC_FOLDER });
     const trainable = trainableOf(await importExport(ref, 'trainable'), ref.export);
     if (!trainable) {
       throw new UserError(
@@ -560,7 +563,10 @@ export async function resolveSpecModules(
     if (trainable.form === undefined) modules.trainableParams = trainable.params as ZodType<unknown>;
   }
   if (typeof doc.dataset?.module === 'string' && doc.dataset.module.length > 0) {
-    const ref = parseModuleRef(doc.dataset.module, baseDir);
+    const ref = moduleRefOf(doc.dataset.module, baseDir, {
+      field: 'dataset.module',
+      relativeTo: SPEC_FOLDER,
+    });
     const plugin = await importExport(ref, 'dataset');
     if (!isDatasetPlugin(plugin)) {
       throw new UserError(
@@ -598,6 +604,8 @@ export function resolveSpecPath(nameOrPath: string): string {
       if (isFile(shipped)) return shipped;
     }
   }
+  // Not a shipped name either: a folder, a FIFO or a path the system refuses is not "not found".
+  refuseNonFile(nameOrPath, nameOrPath);
   const known = existsSync(shippedSweepsDir())
     ? readdirSync(shippedSweepsDir())
         .filter((f) => f.endsWith('.yaml'))
@@ -623,7 +631,8 @@ export function displaySpecPath(options: {
 
 /**
  * Reads, parses and validates a sweep spec file (or a shipped sweep by name, see {@link resolveSpecPath}).
- * Throws {@link SpecError} for an invalid spec, `UserError` `E_SPEC_NOT_FOUND` for a missing file.
+ * Throws {@link SpecError} for an invalid spec, `UserError` `E_SPEC_NOT_FOUND` for a missing file,
+ * `E_SPEC_UNREADABLE` for one the system will not read (a folder, a FIFO, EACCES, EIO).
  */
 export async function loadSweepSpec(
   file: string,
@@ -634,18 +643,9 @@ export async function loadSweepSpec(
 ): Promise<SweepSpec> {
   const resolved = resolveSpecPath(file);
   const shown = displaySpecPath({ given: file, resolved });
-  // Refuse an oversized file before reading it whole (its head says where the limit falls).
-  const { size } = statSync(resolved);
-  if (size > MAX_SPEC_BYTES) {
-    const handle = await open(resolved, 'r');
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAX_SPEC_BYTES), 0, MAX_SPEC_BYTES, 0);
-      throw tooLarge(shown, buffer.subarray(0, bytesRead).toString('utf8'), size);
-    } finally {
-      await handle.close();
-    }
-  }
-  const text = await readFile(resolved, 'utf8');
+  // An oversized file is refused without reading it whole (its head says where the limit falls).
+  const { text, bytes } = await readSpecFile(resolved, shown, MAX_SPEC_BYTES);
+  if (bytes > MAX_SPEC_BYTES) throw tooLarge(shown, text, bytes);
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -684,10 +684,23 @@ function kindOf(value: unknown): string | undefined {
 }
 
 /**
+ * The index of a list's first hole (`[1, , 3]` → 1), or -1 when it has none. Counted from the indices
+ * the list holds, so `new Array(1e9)` is not walked index by index.
+ */
+function firstHole(list: readonly unknown[]): number {
+  let held = 0;
+  for (const key of Object.keys(list)) if (/^(0|[1-9]\d*)$/.test(key) && Number(key) < list.length) held += 1;
+  if (held === list.length) return -1;
+  let i = 0;
+  while (Object.hasOwn(list, i)) i += 1;
+  return i;
+}
+
+/**
  * A spec given as an object (the API's `defineExperiment`), as YAML text for {@link parseSweepSpec}.
- * Only plain data is accepted (strings, numbers, booleans, null, lists and plain objects, at most
- * {@link MAX_OBJECT_DEPTH} deep, without cycles): anything else is a {@link SpecError} naming the field,
- * where turning it into YAML would otherwise throw a TypeError or overflow the stack.
+ * Only plain data is accepted (strings, numbers, booleans, null, lists without holes and plain
+ * objects, at most {@link MAX_OBJECT_DEPTH} deep, without cycles): anything else is a {@link SpecError}
+ * naming the field, where turning it into YAML would otherwise throw a TypeError or overflow the stack.
  */
 export function sweepSpecText(document: unknown, file: string): string {
   const problems: SpecProblem[] = [];
@@ -709,6 +722,15 @@ export function sweepSpecText(document: unknown, file: string): string {
       if (onPath.has(value)) at('the value contains itself (a cycle); a spec is a tree of plain values');
       else if (p.length >= MAX_OBJECT_DEPTH) at(`nested more than ${MAX_OBJECT_DEPTH} levels deep`);
       else {
+        const hole = Array.isArray(value) ? firstHole(value) : -1;
+        if (hole >= 0) {
+          problems.push({
+            file,
+            path: formatPath([...p, hole]),
+            message: 'a hole in the list; give every element',
+          });
+          continue;
+        }
         onPath.add(value);
         stack.push({ leave: value });
         const entries = Array.isArray(value)

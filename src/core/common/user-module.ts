@@ -31,6 +31,35 @@ export function parseModuleRef(ref: string, baseDir: string): ModuleRef {
   return { module: resolveModuleSpecifier(spec, baseDir), export: exportName };
 }
 
+/**
+ * {@link parseModuleRef} for a reference a user gave as `field` (a spec's `trainable`, an option). A
+ * file URL the system cannot open (`file://host/x.ts`, an encoded `/`) made `fileURLToPath` throw a
+ * TypeError: here it is an `E_BAD_MODULE_REF` naming the field and saying what to write instead.
+ */
+export function moduleRefOf(
+  ref: string,
+  baseDir: string,
+  options: {
+    /** How the reference is named in the message, e.g. `trainable`. */
+    field: string;
+    /** What relative paths resolve against, in words, e.g. `the spec's folder`. */
+    relativeTo: string;
+  },
+): ModuleRef {
+  try {
+    return parseModuleRef(ref, baseDir);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const shown = `${JSON.stringify(ref.slice(0, 60))}${ref.length > 60 ? '…' : ''}`;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 200);
+    throw new UserError(
+      'E_BAD_MODULE_REF',
+      `${options.field} ${shown} is not a file this system can open (${reason}): a file URL must be local, file:///path/to/module.ts#export; or write a path relative to ${options.relativeTo}.`,
+      { cause: error },
+    );
+  }
+}
+
 /** An absolute path for relative and absolute paths and file URLs; package specifiers unchanged. */
 export function resolveModuleSpecifier(spec: string, baseDir: string): string {
   if (spec.startsWith('file:')) return fileURLToPath(spec);

@@ -172,7 +172,7 @@ export async function checkSpecObject(
     text = sweepSpecText(document, file);
   } catch (error) {
     if (isUserError(error)) throw error;
-    // A getter or proxy trap that throws, or a sparse list: the object cannot be read as data.
+    // A getter or proxy trap that throws: the object cannot be read as data.
     return refuse(
       `the spec cannot be read as plain data (${error instanceof Error ? error.message : typeof error})`,
     );

@@ -7,7 +7,7 @@ import { initBackend, type BackendName } from '../../training/backends/backend.j
 import { trainTrial } from '../../execution/trainer.js';
 import { loadDataset } from '../../datasets/plugins.js';
 import { UserError } from '../../core/common/errors.js';
-import { parseModuleRef } from '../../core/common/user-module.js';
+import { moduleRefOf } from '../../core/common/user-module.js';
 import { resolveSpecModules } from '../../sweep-spec/load.js';
 import type { DatasetSpec } from '../../core/domain/dataset.js';
 import { isTrainable, type Trainable } from '../../core/domain/trainable.js';
@@ -79,7 +79,10 @@ export async function runTrial(options: RunTrialOptions): Promise<TrialResult> {
   const dataset = await datasetSpecOf(options.dataset);
   let config: TrialConfig;
   if (typeof options.trainable === 'string') {
-    const location = parseModuleRef(options.trainable, process.cwd());
+    const location = moduleRefOf(options.trainable, process.cwd(), {
+      field: 'runTrial: trainable',
+      relativeTo: 'the working folder',
+    });
     config = {
       model: location.export,
       modelOptions: { ...options.params },

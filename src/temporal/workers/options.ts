@@ -95,11 +95,14 @@ export function defineWorkerCommand(command: Command): Command {
       ).env(RECONNECT_MINUTES_ENV),
     )
     .action(async (flags: WorkerFlags) => {
+      // The flags first: a bad one is refused before the heavy imports below, at once and with no
+      // worker to stop.
+      const options = workerOptionsFromFlags(flags);
       try {
         // Imported when the worker runs: the Temporal worker and TF.js cost seconds of CPU to load,
         // which `seedsweep --help` and every other command would pay otherwise.
         const { runWorkerProcess } = await import('./process.js');
-        await runWorkerProcess(workerOptionsFromFlags(flags));
+        await runWorkerProcess(options);
       } catch (error) {
         // Workers stuck on a lost server may keep the process alive: the caller prints the error at
         // once, and the process must then end even so (2 for a UserError such as

@@ -688,7 +688,7 @@ describe('the spec loader against resource exhaustion', () => {
     }
   });
 
-  it('refuses object specs YAML cannot hold (cycles, functions, classes, 10,000 levels) naming the field', () => {
+  it('refuses object specs YAML cannot hold (cycles, functions, classes, holes, 10,000 levels) naming the field', () => {
     const cycle: Record<string, unknown> = { a: 1 };
     cycle['self'] = cycle;
     const shared = { lr: [0.1] };
@@ -698,6 +698,7 @@ describe('the spec loader against resource exhaustion', () => {
       [{ name: 'x', variants: { grid: { model: [Symbol('s')] } } }, 'variants.grid.model[0]'],
       [{ name: 'x', seeds: [1n] }, 'seeds[0]'],
       [{ name: 'x', dataset: new Map() }, 'dataset'],
+      [{ name: 'x', variants: { grid: { lr: [1, , 3] } } }, 'variants.grid.lr[1]'], // eslint-disable-line no-sparse-arrays
       [{ name: 'x', params: nested(10_000, 'list') }, `params${'[0]'.repeat(MAX_OBJECT_DEPTH - 1)}`],
     ];
     for (const [document, where] of cases) {

@@ -149,6 +149,23 @@ describe('loadSweepSpec', () => {
       message: expect.stringContaining('cifar10-study'),
     });
   });
+
+  // They were a TypeError from fileURLToPath, printed as "unexpected error" with a stack.
+  it.each([
+    [
+      'trainable: file://host/x.ts#t',
+      /^trainable "file:\/\/host\/x\.ts#t" is not a file this system can open \(.+\): a file URL must be local, file:\/\/\/path/,
+    ],
+    [
+      'dataset: {module: "file:///a%2Fb.ts#d"}',
+      /^dataset\.module "file:\/\/\/a%2Fb\.ts#d" is not a file this system can open \(.+encoded.+\)/,
+    ],
+  ])('a file URL the system cannot open (%s) is E_BAD_MODULE_REF naming the field', async (line, message) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'seedsweep-spec-'));
+    const file = path.join(dir, 'url.yaml');
+    writeFileSync(file, `name: url\n${line}\nvariants: {grid: {a: [1]}}\nseeds: [0]\n`);
+    await expect(loadSweepSpec(file)).rejects.toMatchObject({ code: 'E_BAD_MODULE_REF', message });
+  });
 });
 
 describe('did-you-mean suggestions', () => {

@@ -83,6 +83,34 @@ describe('the API object edge, by example', () => {
     expect(error).toMatchObject({ code: 'E_SPEC_INVALID' });
   });
 
+  // A hole made `sweepSpecText` throw a TypeError, reported as "cannot be read as plain data".
+  it('names a hole in a list (grid values, seeds) by its field and index', async () => {
+    /* eslint-disable no-sparse-arrays */
+    const holed = [
+      { name: 'x', space: { grid: { lr: [0.1, , 0.3] } }, seeds: [0] },
+      { name: 'x', space: { grid: { lr: [0.1] } }, seeds: [0, , 2] },
+    ];
+    /* eslint-enable no-sparse-arrays */
+    const where = ['variants.grid.lr[1]', 'seeds[1]'];
+    for (const [i, definition] of holed.entries()) {
+      const problem = `${where[i]}: a hole in the list; give every element`;
+      expect(() => defineExperiment(definition as unknown as ExperimentDefinition)).toThrow(problem);
+      const spec = await loadSweepSpec(path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny.yaml'));
+      const object =
+        i === 0
+          ? { ...spec, variants: { grid: definition.space.grid } }
+          : { ...spec, seeds: definition.seeds };
+      const error = await checkSpecObject(object).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_SPEC_INVALID', message: expect.stringContaining(problem) });
+      expect((error as Error).message).not.toContain('plain data');
+    }
+    // A list a billion long with no element is refused at its first index, not walked.
+    const vast = { name: 'x', space: { grid: { lr: new Array(1e9) } }, seeds: [0] };
+    expect(() => defineExperiment(vast as unknown as ExperimentDefinition)).toThrow(
+      'variants.grid.lr[0]: a hole in the list',
+    );
+  });
+
   it('runSweep refuses a hostile spec object or option before contacting any server', async () => {
     const saved = { temporal: process.env['TEMPORAL_ADDRESS'], mlflow: process.env['MLFLOW_TRACKING_URI'] };
     // Were it to get that far, nothing answers here.

@@ -52,10 +52,10 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe('hostile command-line arguments', () => {
   it.skipIf(process.platform !== 'linux')(
-    'a spec file the system cannot read is E_FILE_SYSTEM, not a stack trace',
+    'a spec file the system cannot read is E_SPEC_UNREADABLE naming the spec, not a stack trace',
     async () => {
       expect(errorLine(await cli(['plan', '/proc/self/mem']))).toMatch(
-        /^error\[E_FILE_SYSTEM\]: EIO: i\/o error, read \(the system refused read\); check the path/,
+        /^error\[E_SPEC_UNREADABLE\]: cannot read sweep spec \/proc\/self\/mem: the system reported an I\/O error \(EIO\)/,
       );
     },
   );
