@@ -14,7 +14,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -34,11 +34,11 @@ import {
 import { taskQueues, type SweepSummary, type TaskQueues } from '../../../src/temporal/shared/shared.js';
 import { requireExecutable } from '../../../src/services/local-server.js';
 import { installTemporalRuntime } from '../../../src/temporal/workers/runtime.js';
-import { bundleSweepWorkflows, createSweepWorkers } from '../../../src/temporal/workers/sweep-worker.js';
+import { createSweepWorkers } from '../../../src/temporal/workers/sweep-worker.js';
 import { startGrpcTlsProxy, type GrpcTlsProxy } from '../../fixtures/tls/grpc-tls-proxy.js';
 import { makeTestPki, type TestPki } from '../../fixtures/tls/pki.js';
 import { MemoryTracker } from '../temporal/memory-tracker.js';
-import { fingerprintOf, tinySpec, uniqueName } from '../temporal/harness.js';
+import { fingerprintOf, suiteWorkflowBundle, tinySpec, uniqueName } from '../temporal/harness.js';
 import { cliArgs } from '../../cli-entry.js';
 
 const run = promisify(execFile);
@@ -68,9 +68,8 @@ beforeAll(async () => {
     startGrpcTlsProxy({ ...server, apiKey: API_KEY }),
   ]);
   installTemporalRuntime();
-  bundle = await bundleSweepWorkflows();
-  bundleFile = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundleFile, bundle.code);
+  bundle = suiteWorkflowBundle();
+  bundleFile = inject('workflowBundleFile');
 });
 
 afterAll(async () => {

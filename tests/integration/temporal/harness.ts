@@ -3,7 +3,7 @@
  * sweep workers on unique task queues, and small sweep specs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -19,11 +19,7 @@ import type { SweepSpec } from '../../../src/sweep-spec/schema.js';
 import type { Tracker } from '../../../src/tracking/types.js';
 import { createTracker } from '../../../src/tracking/index.js';
 import { workerArgs } from '../../cli-entry.js';
-import {
-  bundleSweepWorkflows,
-  createSweepWorkers,
-  type SweepWorkers,
-} from '../../../src/temporal/workers/sweep-worker.js';
+import { createSweepWorkers, type SweepWorkers } from '../../../src/temporal/workers/sweep-worker.js';
 import { installTemporalRuntime } from '../../../src/temporal/workers/runtime.js';
 import { taskQueues, type TaskQueues } from '../../../src/temporal/shared/shared.js';
 
@@ -204,15 +200,16 @@ export interface RealSweepSetup {
   tracker: Tracker;
 }
 
-/** Points MLflow at the test server, bundles the workflows (also to a file), connects, makes a tracker. */
+/** The sweep workflows as the integration setup bundled them once for every file (global-setup.ts). */
+export function suiteWorkflowBundle(): { code: string } {
+  return { code: readFileSync(inject('workflowBundleFile'), 'utf8') };
+}
+
+/** Points MLflow at the test server, takes the suite's workflow bundle, connects, makes a tracker. */
 export async function realSweepSetup(): Promise<RealSweepSetup> {
   process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
-  const bundle = await bundleSweepWorkflows();
-  const bundleFile = path.join(
-    mkdtempSync(path.join(os.tmpdir(), 'seedsweep-bundle-')),
-    'workflow-bundle.js',
-  );
-  writeFileSync(bundleFile, bundle.code);
+  const bundle = suiteWorkflowBundle();
+  const bundleFile = inject('workflowBundleFile');
   const { connection, client } = await connect();
   const tracker = await createTracker({ stateDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-state-')) });
   return { bundle, bundleFile, connection, client, tracker };

@@ -21,9 +21,8 @@ import { TrialPool } from '../../../src/execution/pool.js';
 import { expandSweep } from '../../../src/sweep-spec/expand.js';
 import { createTracker } from '../../../src/tracking/index.js';
 import type { Tracker } from '../../../src/tracking/types.js';
-import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import type { SweepSummary } from '../../../src/temporal/shared/shared.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
+import { connect, suiteWorkflowBundle, fingerprintOf, startWorker, tinySpec, uniqueName } from './harness.js';
 import { existsSync } from 'node:fs';
 
 const missing =
@@ -64,7 +63,7 @@ describe('native TensorFlow backend', () => {
 
     beforeAll(async () => {
       process.env['MLFLOW_TRACKING_URI'] = inject('mlflowUri');
-      bundle = await bundleSweepWorkflows();
+      bundle = suiteWorkflowBundle();
       ({ connection, client } = await connect());
       tracker = await createTracker({ stateDir: mkdtempSync(path.join(os.tmpdir(), 'seedsweep-state-')) });
       pool = await TrialPool.create({ threads: 2 });

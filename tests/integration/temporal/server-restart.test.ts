@@ -23,7 +23,6 @@ import { TAG } from '../../../src/tracking/run-data.js';
 import { taskQueues, type SweepSummary } from '../../../src/temporal/shared/shared.js';
 import { isConnectionError } from '../../../src/temporal/workers/connection-monitor.js';
 import { installTemporalRuntime } from '../../../src/temporal/workers/runtime.js';
-import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import { fingerprintOf, tinySpec, uniqueName } from './harness.js';
 import { cliArgs, workerArgs } from '../../cli-entry.js';
 
@@ -146,9 +145,7 @@ let bundleFile: string;
 
 beforeAll(async () => {
   installTemporalRuntime();
-  const bundle = await bundleSweepWorkflows();
-  bundleFile = path.join(tmp('seedsweep-restart-bundle-'), 'workflow-bundle.js');
-  writeFileSync(bundleFile, bundle.code);
+  bundleFile = inject('workflowBundleFile');
 });
 
 afterAll(async () => {

@@ -28,8 +28,15 @@ import type {
   SweepSummary,
   SweepWorkflowInput,
 } from '../../../src/temporal/shared/shared.js';
-import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName, until } from './harness.js';
+import {
+  connect,
+  suiteWorkflowBundle,
+  fingerprintOf,
+  startWorker,
+  tinySpec,
+  uniqueName,
+  until,
+} from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
 import { cliArgs } from '../../cli-entry.js';
 
@@ -60,7 +67,7 @@ let connection: NativeConnection;
 let client: Client;
 
 beforeAll(async () => {
-  bundle = await bundleSweepWorkflows();
+  bundle = suiteWorkflowBundle();
   ({ connection, client } = await connect());
 });
 

@@ -21,9 +21,16 @@ import {
   submitSweep,
 } from '../../../src/temporal/client/sweeps.js';
 import { expandSweep } from '../../../src/sweep-spec/expand.js';
-import { bundleSweepWorkflows } from '../../../src/temporal/workers/sweep-worker.js';
 import type { SweepProgress, SweepSummary } from '../../../src/temporal/shared/shared.js';
-import { connect, fingerprintOf, startWorker, tinySpec, uniqueName, until } from './harness.js';
+import {
+  connect,
+  suiteWorkflowBundle,
+  fingerprintOf,
+  startWorker,
+  tinySpec,
+  uniqueName,
+  until,
+} from './harness.js';
 import { MemoryTracker } from './memory-tracker.js';
 
 /** Wraps a trainer to record how many trials run at once. */
@@ -52,7 +59,7 @@ let connection: NativeConnection;
 let client: Client;
 
 beforeAll(async () => {
-  bundle = await bundleSweepWorkflows();
+  bundle = suiteWorkflowBundle();
   ({ connection, client } = await connect());
 });
 
