@@ -8,8 +8,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { isUserError } from '../../core/common/errors.js';
-import { CommandVerdict } from './output.js';
+import { clipLines, CommandVerdict, formatCliError } from './output.js';
+
+// Where tests and older callers import them from.
+export { clipLines, MAX_ERROR_LINE } from './output.js';
 import { readPackageVersion } from './version.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerPackage } from './commands/package.js';
@@ -80,37 +82,6 @@ const COMMANDS: Register[] = [
   registerDoctor,
 ];
 
-/** Longest line of an error message printed whole; longer ones (an echoed huge argument) are cut. */
-export const MAX_ERROR_LINE = 2_000;
-
-/** `text` with every line longer than {@link MAX_ERROR_LINE} cut, saying how long it was. */
-export function clipLines(text: string): string {
-  return text
-    .split('\n')
-    .map((line) =>
-      line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}… (${line.length} characters)` : line,
-    )
-    .join('\n');
-}
-
-/** File-system calls whose refusal is about a file the user named or the disk, not a bug. */
-const FILE_SYSCALLS = new Set([
-  'access', 'chmod', 'close', 'copyfile', 'fstat', 'lstat', 'mkdir', 'mkdtemp', 'open', 'opendir',
-  'read', 'readlink', 'realpath', 'rename', 'rmdir', 'scandir', 'stat', 'symlink', 'unlink', 'write',
-]); // prettier-ignore
-
-/**
- * A Node file-system error (EACCES, EIO, ENAMETOOLONG, EISDIR, …) that reached the CLI: the operating
- * system refused an operation on a file the user named or on the disk, which a stack trace does not
- * help with. Network errors are not among them: an unwrapped one is a bug.
- */
-function isFileSystemError(
-  error: unknown,
-): error is NodeJS.ErrnoException & { code: string; syscall: string } {
-  const e = error as NodeJS.ErrnoException;
-  return error instanceof Error && typeof e.code === 'string' && FILE_SYSCALLS.has(e.syscall ?? '');
-}
-
 /** Runs the CLI: known errors print one line and exit 2, unexpected ones print the stack and exit 1. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
@@ -123,22 +94,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof CommandVerdict) return error.exitCode; // the answer is printed already
-    if (isUserError(error)) {
-      process.stderr.write(clipLines(`error[${error.code}]: ${error.message}\n`));
-      return 2;
-    }
-    if (isFileSystemError(error)) {
-      process.stderr.write(
-        clipLines(
-          `error[E_FILE_SYSTEM]: ${error.message.split('\n')[0]} (the system refused ${error.syscall}); check the path, its permissions and the disk.\n`,
-        ),
-      );
-      return 2;
-    }
-    process.stderr.write(
-      `unexpected error (a bug; please report it with this output):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
+    const { text, exitCode } = formatCliError(error);
+    process.stderr.write(text);
+    return exitCode;
   }
 }
 

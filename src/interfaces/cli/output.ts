@@ -1,4 +1,5 @@
 /** How commands talk to the user: one JSON document with --json, human text otherwise. */
+import { isUserError } from '../../core/common/errors.js';
 import { embeddedServersInUse, type EmbeddedUse } from '../../services/embedded-server.js';
 
 /**
@@ -58,4 +59,58 @@ export async function withEmbeddedServersNotice<T>(work: () => Promise<T>): Prom
   } finally {
     printEmbeddedServersNotice();
   }
+}
+
+/** Longest line of an error message printed whole; longer ones (an echoed huge argument) are cut. */
+export const MAX_ERROR_LINE = 2_000;
+
+/** `text` with every line longer than {@link MAX_ERROR_LINE} cut, saying how long it was. */
+export function clipLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}… (${line.length} characters)` : line,
+    )
+    .join('\n');
+}
+
+/** File-system calls whose refusal is about a file the user named or the disk, not a bug. */
+const FILE_SYSCALLS = new Set([
+  'access', 'chmod', 'close', 'copyfile', 'fstat', 'lstat', 'mkdir', 'mkdtemp', 'open', 'opendir',
+  'read', 'readlink', 'realpath', 'rename', 'rmdir', 'scandir', 'stat', 'symlink', 'unlink', 'write',
+]); // prettier-ignore
+
+/**
+ * A Node file-system error (EACCES, EIO, ENAMETOOLONG, EISDIR, …) that reached the CLI: the operating
+ * system refused an operation on a file the user named or on the disk, which a stack trace does not
+ * help with. Network errors are not among them: an unwrapped one is a bug.
+ */
+function isFileSystemError(
+  error: unknown,
+): error is NodeJS.ErrnoException & { code: string; syscall: string } {
+  const e = error as NodeJS.ErrnoException;
+  return error instanceof Error && typeof e.code === 'string' && FILE_SYSCALLS.has(e.syscall ?? '');
+}
+
+/**
+ * What the CLI prints for an error that ended a command, and its exit code: a UserError is one line
+ * `error[CODE]: message` (exit 2; a spec error lists its problems on the lines after it), a
+ * file-system refusal likewise, anything else the stack labelled as unexpected (exit 1).
+ */
+export function formatCliError(error: unknown): { text: string; exitCode: number } {
+  if (isUserError(error)) {
+    return { text: clipLines(`error[${error.code}]: ${error.message}\n`), exitCode: 2 };
+  }
+  if (isFileSystemError(error)) {
+    return {
+      text: clipLines(
+        `error[E_FILE_SYSTEM]: ${error.message.split('\n')[0]} (the system refused ${error.syscall}); check the path, its permissions and the disk.\n`,
+      ),
+      exitCode: 2,
+    };
+  }
+  return {
+    text: `unexpected error (a bug; please report it with this output):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    exitCode: 1,
+  };
 }

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { installTemporalRuntime } from '../workers/runtime.js';
+import { rememberTemporalAddress } from './temporal-errors.js';
 import {
   connectTemporal,
   createTemporalClient,
@@ -24,5 +25,6 @@ export async function openTemporalSession(): Promise<TemporalSession> {
   installTemporalRuntime();
   const connection = await connectTemporal(settings);
   const client = createTemporalClient(connection, settings);
+  rememberTemporalAddress(client, settings.address);
   return { settings, connection, client, close: () => connection.close() };
 }

@@ -13,6 +13,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { UserError } from '../../core/common/errors.js';
+import { badAnswer, temporalCall } from './temporal-errors.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import { canonicalJson } from '../../sweep-spec/keys.js';
 import { configuredTaskQueues } from '../shared/queue-prefix.js';
@@ -92,23 +93,27 @@ export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepI
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
   };
   const memo: SweepMemo = { sweepName: spec.name };
-  try {
-    const handle = await options.client.workflow.start(SWEEP_WORKFLOW_TYPE, {
-      workflowId: sweepId,
-      taskQueue: taskQueues.control,
-      args: [input],
-      memo: memo as unknown as Record<string, unknown>,
-    });
-    return { sweepId, runId: handle.firstExecutionRunId };
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new UserError(
-        'E_SWEEP_RUNNING',
-        `sweep ${sweepId} is already running; watch it with 'seedsweep status ${sweepId}'.`,
-      );
+  const handle = await temporalCall(options.client, `starting sweep ${sweepId}`, async () => {
+    try {
+      return await options.client.workflow.start(SWEEP_WORKFLOW_TYPE, {
+        workflowId: sweepId,
+        taskQueue: taskQueues.control,
+        args: [input],
+        memo: memo as unknown as Record<string, unknown>,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new UserError(
+          'E_SWEEP_RUNNING',
+          `sweep ${sweepId} is already running; watch it with 'seedsweep status ${sweepId}'.`,
+        );
+      }
+      throw error;
     }
-    throw error;
-  }
+  });
+  if (typeof handle.firstExecutionRunId !== 'string' || handle.firstExecutionRunId === '')
+    throw badAnswer(options.client, `starting sweep ${sweepId}`, 'no run id');
+  return { sweepId, runId: handle.firstExecutionRunId };
 }
 
 /** Temporal's execution status names, e.g. RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT. */
@@ -129,18 +134,50 @@ export interface SweepStatus {
   failure?: string;
 }
 
+/** Temporal's execution status names: an answer with another one is not a description. */
+const EXECUTION_STATUSES = new Set<string>([
+  'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED',
+]); // prettier-ignore
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && Number.isFinite(value.getTime());
+}
+
+/** What is wrong with a workflow's description or list entry for `sweepId`, if anything. */
+function executionProblem(
+  info: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime' | 'memo'>,
+  sweepId?: string,
+): string | undefined {
+  if (sweepId !== undefined && info.workflowId !== sweepId)
+    return `the description of another workflow (${String(info.workflowId)})`;
+  if (typeof info.workflowId !== 'string' || info.workflowId === '') return 'no workflow id';
+  if (typeof info.runId !== 'string' || info.runId === '') return 'no run id';
+  if (!EXECUTION_STATUSES.has(info.status?.name)) return `an unknown status (${String(info.status?.name)})`;
+  if (!isValidDate(info.startTime)) return 'no valid start time';
+  if (info.closeTime !== undefined && !isValidDate(info.closeTime)) return 'an invalid close time';
+  const name = (info.memo as Partial<SweepMemo> | undefined)?.sweepName;
+  if (name !== undefined && typeof name !== 'string') return 'a memo whose sweep name is not text';
+  return undefined;
+}
+
 async function describe(client: Client, sweepId: string) {
-  try {
-    return await client.workflow.getHandle(sweepId).describe();
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new UserError(
-        'E_SWEEP_NOT_FOUND',
-        `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
-      );
+  const what = `describing sweep ${sweepId}`;
+  const info = await temporalCall(client, what, async () => {
+    try {
+      return await client.workflow.getHandle(sweepId).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new UserError(
+          'E_SWEEP_NOT_FOUND',
+          `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
+        );
+      }
+      throw error;
     }
-    throw error;
-  }
+  });
+  const problem = executionProblem(info, sweepId);
+  if (problem) throw badAnswer(client, what, problem);
+  return info;
 }
 
 /** Status of a sweep: progress while running (if a worker answers within `queryTimeoutMs`), the summary when completed. */
@@ -165,13 +202,14 @@ export async function getSweepStatus(options: {
   };
   const handle = client.workflow.getHandle(sweepId);
   if (info.status.name === 'RUNNING') {
-    const progress = await withTimeout(
-      handle.query(progressQuery, options.progress ?? {}),
-      options.queryTimeoutMs ?? 5000,
-    ).catch(() => undefined);
+    const progress = await queryProgress(client, sweepId, options.progress ?? {}, options.queryTimeoutMs);
     if (progress) status.progress = progress;
   } else if (info.status.name === 'COMPLETED') {
-    status.summary = (await handle.result()) as SweepSummary;
+    const what = `the result of sweep ${sweepId}`;
+    const summary = await temporalCall(client, what, () => handle.result());
+    const problem = summaryProblem(summary);
+    if (problem) throw badAnswer(client, what, problem);
+    status.summary = summary as SweepSummary;
   } else if (info.status.name === 'FAILED') {
     status.failure = await handle.result().then(
       () => undefined,
@@ -182,6 +220,84 @@ export async function getSweepStatus(options: {
     );
   }
   return status;
+}
+
+/**
+ * The progress query of `getSweepStatus`: undefined when no worker answered in time (the server holds
+ * a query until a worker takes it), a UserError when Temporal failed the call or the answer is not a
+ * progress page.
+ */
+async function queryProgress(
+  client: Client,
+  sweepId: string,
+  query: ProgressQueryOptions,
+  timeoutMs = 5000,
+): Promise<SweepProgress | undefined> {
+  const what = `the progress query of sweep ${sweepId}`;
+  const answer = await temporalCall(client, what, () =>
+    withTimeout(client.workflow.getHandle(sweepId).query(progressQuery, query), timeoutMs).catch(
+      (error: unknown) => {
+        if (error instanceof QueryTimeout) return undefined;
+        throw error;
+      },
+    ),
+  );
+  if (answer === undefined) return undefined;
+  const problem = progressProblem(answer, sweepId);
+  if (problem) throw badAnswer(client, what, problem);
+  return answer;
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** What is wrong with a progress query's answer, if anything (it is read as a SweepProgress after). */
+function progressProblem(value: unknown, sweepId: string): string | undefined {
+  if (typeof value !== 'object' || value === null)
+    return `a ${value === null ? 'null' : typeof value}, not a progress page`;
+  const p = value as Partial<Record<keyof SweepProgress, unknown>>;
+  if (p.sweepId !== sweepId) return `the progress of another sweep (${String(p.sweepId).slice(0, 80)})`;
+  if (typeof p.sweepName !== 'string' || typeof p.phase !== 'string')
+    return 'a progress page without its sweep name or phase';
+  if (!(Object.values(SweepPhase) as string[]).includes(p.phase))
+    return `an unknown phase (${p.phase.slice(0, 40)})`;
+  const counts = p.counts as Record<string, unknown> | undefined;
+  if (typeof counts !== 'object' || counts === null || !Object.values(counts).every(isCount))
+    return 'a progress page whose counts are not whole numbers';
+  const page = p.page as Partial<Record<string, unknown>> | undefined;
+  if (
+    typeof page !== 'object' ||
+    page === null ||
+    ![page.number, page.size, page.pages, page.matching].every(isCount)
+  )
+    return 'a progress page without valid page numbers';
+  if (
+    !Array.isArray(p.trials) ||
+    !p.trials.every(
+      (t) =>
+        typeof t === 'object' &&
+        t !== null &&
+        typeof (t as { trialKey?: unknown }).trialKey === 'string' &&
+        typeof (t as { state?: unknown }).state === 'string',
+    )
+  )
+    return 'a progress page whose trials are not trial entries';
+  if (!isCount(p.continuedRuns)) return 'a progress page without its run count';
+  return undefined;
+}
+
+/** What is wrong with a completed sweep's result, if anything. */
+function summaryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null)
+    return `a ${value === null ? 'null' : typeof value}, not a sweep summary`;
+  const s = value as Partial<Record<keyof SweepSummary, unknown>>;
+  if (typeof s.sweepId !== 'string' || typeof s.sweepName !== 'string' || typeof s.status !== 'string')
+    return 'a sweep summary without its id, name or status';
+  const counts = s.counts as Record<string, unknown> | undefined;
+  if (typeof counts !== 'object' || counts === null || !Object.values(counts).every(isCount))
+    return 'a sweep summary whose counts are not whole numbers';
+  if (typeof s.failures !== 'object' || s.failures === null) return 'a sweep summary without its failures';
+  return undefined;
 }
 
 /** One line of `seedsweep list`. */
@@ -203,25 +319,30 @@ export async function listSweeps(options: {
 }): Promise<SweepListEntry[]> {
   const latest = new Map<string, SweepListEntry & { started: number }>();
   const limit = options.limit ?? 200;
-  for await (const info of options.client.workflow.list({
-    query: `WorkflowType = '${SWEEP_WORKFLOW_TYPE}'`,
-  })) {
-    const memo = (info.memo ?? {}) as Partial<SweepMemo>;
-    const sweepName = memo.sweepName ?? info.workflowId;
-    if (options.name && sweepName !== options.name) continue;
-    const started = info.startTime.getTime();
-    const known = latest.get(info.workflowId);
-    if (known && known.started >= started) continue;
-    latest.set(info.workflowId, {
-      sweepId: info.workflowId,
-      sweepName,
-      status: info.status.name,
-      startTime: info.startTime.toISOString(),
-      ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
-      started,
-    });
-    if (latest.size >= limit * 4) break;
-  }
+  const what = 'listing sweeps';
+  await temporalCall(options.client, what, async () => {
+    for await (const info of options.client.workflow.list({
+      query: `WorkflowType = '${SWEEP_WORKFLOW_TYPE}'`,
+    })) {
+      const problem = executionProblem(info);
+      if (problem) throw badAnswer(options.client, what, problem);
+      const memo = (info.memo ?? {}) as Partial<SweepMemo>;
+      const sweepName = memo.sweepName ?? info.workflowId;
+      if (options.name && sweepName !== options.name) continue;
+      const started = info.startTime.getTime();
+      const known = latest.get(info.workflowId);
+      if (known && known.started >= started) continue;
+      latest.set(info.workflowId, {
+        sweepId: info.workflowId,
+        sweepName,
+        status: info.status.name,
+        startTime: info.startTime.toISOString(),
+        ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
+        started,
+      });
+      if (latest.size >= limit * 4) break;
+    }
+  });
   return [...latest.values()]
     .sort((a, b) => b.started - a.started)
     .slice(0, limit)
@@ -240,8 +361,11 @@ async function requireRunning(client: Client, sweepId: string): Promise<void> {
 
 /** Asks a running sweep to stop: no new trials, running ones stop at the next epoch boundary with a checkpoint. */
 export async function cancelSweep(options: { client: Client; sweepId: string }): Promise<void> {
-  await requireRunning(options.client, options.sweepId);
-  await options.client.workflow.getHandle(options.sweepId).signal(cancelSignal);
+  const { client, sweepId } = options;
+  await requireRunning(client, sweepId);
+  await temporalCall(client, `cancelling sweep ${sweepId}`, () =>
+    client.workflow.getHandle(sweepId).signal(cancelSignal),
+  );
 }
 
 /** Pauses (`pause: true`) or un-pauses a running sweep. */
@@ -250,8 +374,11 @@ export async function pauseSweep(options: {
   sweepId: string;
   pause: boolean;
 }): Promise<void> {
-  await requireRunning(options.client, options.sweepId);
-  await options.client.workflow.getHandle(options.sweepId).signal(options.pause ? pauseSignal : resumeSignal);
+  const { client, sweepId } = options;
+  await requireRunning(client, sweepId);
+  await temporalCall(client, `${options.pause ? 'pausing' : 'un-pausing'} sweep ${sweepId}`, () =>
+    client.workflow.getHandle(sweepId).signal(options.pause ? pauseSignal : resumeSignal),
+  );
 }
 
 /**
@@ -271,10 +398,14 @@ export async function resumeSweep(options: {
     // A paused sweep is not stuck: un-pause it in place rather than replacing its run.
     const progress = await querySweepProgress({ client, sweepId });
     if (progress?.phase === SweepPhase.paused) {
-      await client.workflow.getHandle(sweepId).signal(resumeSignal);
+      await temporalCall(client, `un-pausing sweep ${sweepId}`, () =>
+        client.workflow.getHandle(sweepId).signal(resumeSignal),
+      );
       return { sweepId, runId: info.runId, previousStatus: 'PAUSED' };
     }
-    await client.workflow.getHandle(sweepId).terminate('seedsweep resume: replaced by a new run');
+    await temporalCall(client, `terminating the stuck run of sweep ${sweepId}`, () =>
+      client.workflow.getHandle(sweepId).terminate('seedsweep resume: replaced by a new run'),
+    );
   }
   // Same spec, queues and settings; no carried state (the tracker says what finished) and no fault injection.
   const started = await submitSweep({
@@ -293,31 +424,38 @@ export async function resumeSweep(options: {
 
 /** The input of a sweep's latest run: the first event of its history (one event fetched, not the whole history). */
 export async function latestInput(client: Client, sweepId: string): Promise<SweepWorkflowInput> {
-  let response;
-  try {
-    response = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId: sweepId },
-      maximumPageSize: 1,
-    });
-  } catch (error) {
-    // gRPC NOT_FOUND: no workflow with this id in the namespace.
-    if ((error as { code?: number }).code === 5) {
-      throw new UserError(
-        'E_SWEEP_NOT_FOUND',
-        `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
-      );
+  const what = `reading the input of sweep ${sweepId}`;
+  const response = await temporalCall(client, what, async () => {
+    try {
+      return await client.workflowService.getWorkflowExecutionHistory({
+        namespace: client.options.namespace,
+        execution: { workflowId: sweepId },
+        maximumPageSize: 1,
+      });
+    } catch (error) {
+      // gRPC NOT_FOUND: no workflow with this id in the namespace.
+      if ((error as { code?: number }).code === 5) {
+        throw new UserError(
+          'E_SWEEP_NOT_FOUND',
+          `no sweep with id '${sweepId}'; 'seedsweep list' shows the known ones.`,
+        );
+      }
+      throw error;
     }
-    throw error;
-  }
+  });
   const payload =
     response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = payload
-    ? (client.options.loadedDataConverter.payloadConverter.fromPayload(
-        payload,
-      ) as Partial<SweepWorkflowInput>)
-    : undefined;
-  if (!input?.spec || !input.datasetFingerprint) {
+  let input: Partial<SweepWorkflowInput> | undefined;
+  try {
+    input = payload
+      ? (client.options.loadedDataConverter.payloadConverter.fromPayload(
+          payload,
+        ) as Partial<SweepWorkflowInput>)
+      : undefined;
+  } catch (error) {
+    throw badAnswer(client, what, `an input that cannot be decoded (${(error as Error).message})`);
+  }
+  if (typeof input !== 'object' || input === null || !input.spec || !input.datasetFingerprint) {
     throw new UserError(
       'E_SWEEP_NOT_RESUMABLE',
       `sweep ${sweepId} has no seedsweep input (it was not started by seedsweep).`,
@@ -348,9 +486,14 @@ export async function querySweepProgress(
   ).catch(() => undefined);
 }
 
+/** No answer within the query's time: no worker took the query. */
+class QueryTimeout extends Error {
+  override readonly name = 'QueryTimeout';
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new QueryTimeout(`timed out after ${ms} ms`)), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { UserError } from '../../core/common/errors.js';
+import { quoteLine } from '../../core/common/quote-line.js';
 import { ensureTemporal } from '../../services/temporal-dev-server.js';
 
 /** Everything needed to connect. */
@@ -245,7 +246,7 @@ export async function connectTemporal(settings: TemporalSettings): Promise<Nativ
     const failure = explainConnectFailure(settings, message);
     throw new UserError(
       failure.code,
-      `cannot connect to ${where}: ${failure.problem} (${message}). ${failure.fix}`,
+      `cannot connect to ${where}: ${failure.problem} (${quoteLine(message)}). ${failure.fix}`,
       { cause: error },
     );
   }
@@ -260,7 +261,7 @@ export async function connectTemporal(settings: TemporalSettings): Promise<Nativ
       await connection.close();
       throw new UserError(
         'E_TEMPORAL_NAMESPACE',
-        `${where}: the namespace ${settings.namespace} does not exist (${message}). Set TEMPORAL_NAMESPACE to an existing namespace (Temporal Cloud: <namespace>.<account-id>), or create it: \`temporal operator namespace create --namespace ${settings.namespace}\` on a self-hosted cluster, the Cloud UI or tcld on Temporal Cloud.`,
+        `${where}: the namespace ${settings.namespace} does not exist (${quoteLine(message)}). Set TEMPORAL_NAMESPACE to an existing namespace (Temporal Cloud: <namespace>.<account-id>), or create it: \`temporal operator namespace create --namespace ${settings.namespace}\` on a self-hosted cluster, the Cloud UI or tcld on Temporal Cloud.`,
         { cause: error },
       );
     }
@@ -268,7 +269,7 @@ export async function connectTemporal(settings: TemporalSettings): Promise<Nativ
       await connection.close();
       throw new UserError(
         'E_TEMPORAL_AUTH',
-        `${where}: the server refused access to the namespace (${message}). Use credentials (TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY) that are allowed on namespace ${settings.namespace}, and check TEMPORAL_NAMESPACE.`,
+        `${where}: the server refused access to the namespace (${quoteLine(message)}). Use credentials (TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY) that are allowed on namespace ${settings.namespace}, and check TEMPORAL_NAMESPACE.`,
         { cause: error },
       );
     }
