@@ -8,12 +8,16 @@
  *   pass  forward everything;
  *   500   of every 4 requests: 2 answered 500 without reaching MLflow, 1 forwarded and its answer
  *         replaced by a 500 (MLflow did the work; the client cannot know), 1 forwarded as is;
- *   429   every other request answered 429 with `Retry-After: 1`, the rest forwarded.
+ *   429   every other request answered 429 with `Retry-After: 1`, the rest forwarded;
+ *   garble[:SEED]  every request forwarded; of its answers, one in two (seeded) garbled as
+ *         scripts/answer-faults.ts does: cut short, malformed or mistyped JSON, an HTML page, another
+ *         status, closed mid-body, stalled up to 45 s, dripped. The same seed gives the same faults.
  * Plain node:http: a proxy that breaks on purpose is a few lines, not a library's job.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { garble, randomFault, seededRandom, sendAnswer, type AnswerFault } from './answer-faults.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,13 +34,30 @@ const [listenHost, listenPort] = values.listen.split(':');
 const target = new URL(values.target);
 const modeFile = values['mode-file'];
 
-function mode(): 'pass' | '500' | '429' {
+type Mode = 'pass' | '500' | '429' | 'garble';
+
+/** The mode, and the seed of `garble:SEED` (0 when none is given). */
+function modeAndSeed(): { mode: Mode; seed: number } {
   try {
     const word = readFileSync(modeFile, 'utf8').trim();
-    return word === '500' || word === '429' ? word : 'pass';
+    const garbleSeed = /^garble(?::(\d+))?$/.exec(word);
+    if (garbleSeed) return { mode: 'garble', seed: Number(garbleSeed[1] ?? 0) };
+    return { mode: word === '500' || word === '429' ? word : 'pass', seed: 0 };
   } catch {
-    return 'pass';
+    return { mode: 'pass', seed: 0 };
   }
+}
+
+function mode(): Mode {
+  return modeAndSeed().mode;
+}
+
+/** The garble mode's generator, made again when the seed changes. */
+let garbling: { seed: number; random: () => number } | undefined;
+
+function nextFault(seed: number): AnswerFault | undefined {
+  if (garbling?.seed !== seed) garbling = { seed, random: seededRandom(seed) };
+  return garbling.random() < 0.5 ? randomFault(garbling.random) : undefined;
 }
 
 /** Requests seen and faults made, by mode and outcome; printed when they change. */
@@ -58,7 +79,7 @@ function forward(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   body: Buffer,
-  { loseAnswer }: { loseAnswer: boolean },
+  { loseAnswer, fault }: { loseAnswer: boolean; fault?: AnswerFault },
 ): void {
   const upstream = http.request(
     {
@@ -80,6 +101,18 @@ function forward(
           });
           return;
         }
+        if (fault) {
+          const real = {
+            status: answer.statusCode ?? 502,
+            headers: answer.headers,
+            body: Buffer.concat(chunks),
+          };
+          // The proxy must outlive any fault it makes: a failure to garble just drops the connection.
+          Promise.resolve()
+            .then(() => sendAnswer(res, garble(real, fault), fault.sending))
+            .catch(() => res.destroy());
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         res.end(Buffer.concat(chunks));
       });
@@ -99,7 +132,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    const m = mode();
+    const { mode: m, seed } = modeAndSeed();
     const i = counter++;
     if (m === '500' && i % 4 < 2) {
       count('500 before MLflow');
@@ -115,6 +148,10 @@ const server = http.createServer((req, res) => {
         { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'fault proxy: injected 429' },
         { 'retry-after': '1' },
       );
+    } else if (m === 'garble') {
+      const fault = nextFault(seed);
+      count(fault ? 'garbled' : 'forwarded');
+      forward(req, res, body, { loseAnswer: false, ...(fault ? { fault } : {}) });
     } else {
       count('forwarded');
       forward(req, res, body, { loseAnswer: false });

@@ -9,10 +9,17 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
 import { UserError } from '../core/common/errors.js';
 import { faultPoint } from '../core/common/fault-points.js';
 import { chunkLogBatch, type KeyValue, type MetricPoint } from './log-batch-chunks.js';
-import { MlflowRequestError, MlflowUnavailableError } from './mlflow-errors.js';
+import { ANSWER, answerProblem, type RawRun } from './mlflow-answers.js';
+import {
+  isRedirect,
+  MlflowAnswerError,
+  MlflowRequestError,
+  MlflowUnavailableError,
+} from './mlflow-errors.js';
 import { backoffDelayMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
 
 export type { KeyValue, MetricPoint } from './log-batch-chunks.js';
@@ -26,8 +33,17 @@ export interface MlflowClientOptions {
   username?: string;
   /** Basic-auth password (`MLFLOW_TRACKING_PASSWORD`). */
   password?: string;
-  /** Per-request timeout in milliseconds. @default 30000 */
+  /**
+   * Per-request timeout in milliseconds: how long the server may stay silent, and how long a JSON answer
+   * may take in all (artifact transfers, which may be large, are bounded by silence only). @default 30000
+   */
   timeoutMs?: number;
+  /**
+   * The largest JSON answer read, in bytes (a page of 1,000 runs with their data is a few MiB): a server
+   * or proxy sending more is not MLflow, and reading it whole would grow memory without bound.
+   * @default 268435456 (256 MiB)
+   */
+  maxAnswerBytes?: number;
   /** Retries after the first attempt of a retryable request. @default 5 */
   maxRetries?: number;
   /** Backoff scale of the first retry, in milliseconds (doubles per retry, full jitter). @default 250 */
@@ -74,25 +90,8 @@ interface RequestSpec {
   data?: unknown;
   binary?: boolean;
   retry?: RetryMode;
-}
-
-interface RawRun {
-  info: {
-    run_id?: string;
-    run_uuid?: string;
-    experiment_id: string;
-    run_name?: string;
-    status: MlflowRunStatus;
-    start_time?: number | string;
-    end_time?: number | string;
-    artifact_uri: string;
-    lifecycle_stage: string;
-  };
-  data?: {
-    tags?: KeyValue[];
-    params?: KeyValue[];
-    metrics?: { key: string; value: number }[];
-  };
+  /** The shape of a JSON answer (see mlflow-answers.ts). @default ANSWER.empty */
+  answer?: z.ZodType;
 }
 
 const API = '/api/2.0/mlflow';
@@ -105,6 +104,8 @@ export class MlflowClient {
   readonly trackingUri: string;
   private readonly http: AxiosInstance;
   private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly maxAnswerBytes: number;
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly artifactRoots = new Map<string, string>();
@@ -138,9 +139,11 @@ export class MlflowClient {
       headers['Authorization'] =
         `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
     }
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? 256 * 1024 * 1024;
     this.http = axios.create({
       baseURL: this.trackingUri,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: this.timeoutMs,
       headers,
       validateStatus: () => true,
       maxBodyLength: Infinity,
@@ -191,6 +194,7 @@ export class MlflowClient {
         method: 'GET',
         endpoint: `${API}/experiments/get-by-name`,
         params: { experiment_name: name },
+        answer: ANSWER.experiment,
       });
       return data.experiment.lifecycle_stage === 'deleted' ? undefined : data.experiment.experiment_id;
     } catch (error) {
@@ -207,6 +211,7 @@ export class MlflowClient {
         method: 'GET',
         endpoint: `${API}/experiments/get-by-name`,
         params: { experiment_name: name },
+        answer: ANSWER.experiment,
       });
       if (data.experiment.lifecycle_stage === 'deleted') {
         await this.request({
@@ -225,6 +230,7 @@ export class MlflowClient {
         method: 'POST',
         endpoint: `${API}/experiments/create`,
         data: { name },
+        answer: ANSWER.experimentCreated,
       });
       return created.experiment_id;
     } catch (error) {
@@ -246,6 +252,7 @@ export class MlflowClient {
         await this.request({
           method: 'POST',
           endpoint: `${API}/experiments/search`,
+          answer: ANSWER.experimentPage,
           data: {
             max_results: 1000,
             view_type: 'ACTIVE_ONLY',
@@ -275,6 +282,7 @@ export class MlflowClient {
       method: 'POST',
       endpoint: `${API}/runs/create`,
       retry: 'unsent',
+      answer: ANSWER.run,
       data: {
         experiment_id: options.experimentId,
         ...(options.runName ? { run_name: options.runName } : {}),
@@ -299,6 +307,7 @@ export class MlflowClient {
       method: 'GET',
       endpoint: `${API}/runs/get`,
       params: { run_id: runId },
+      answer: ANSWER.run,
     });
     return toRun(data.run);
   }
@@ -390,6 +399,7 @@ export class MlflowClient {
       const data: { runs?: RawRun[]; next_page_token?: string } = await this.request({
         method: 'POST',
         endpoint: `${API}/runs/search`,
+        answer: ANSWER.runPage,
         data: {
           experiment_ids: options.experimentIds,
           ...(options.filter ? { filter: options.filter } : {}),
@@ -421,6 +431,7 @@ export class MlflowClient {
       } = await this.request({
         method: 'GET',
         endpoint: `${API}/metrics/get-history`,
+        answer: ANSWER.metricPage,
         params: {
           run_id: options.runId,
           metric_key: options.key,
@@ -491,6 +502,7 @@ export class MlflowClient {
       method: 'GET',
       endpoint: ARTIFACTS_API,
       params: { path: joinArtifactPath(root, sub) },
+      answer: ANSWER.artifactList,
     });
     return (data.files ?? []).map((file) => ({
       path: joinArtifactPath(sub, file.path.split('/').pop() ?? file.path),
@@ -583,12 +595,15 @@ export class MlflowClient {
     for (;;) {
       let response: AxiosResponse | undefined;
       let networkCode: string | undefined;
+      // axios's timeout is the server's silence; a JSON answer dripped slowly is bounded as a whole.
+      const deadline = spec.binary ? undefined : AbortSignal.timeout(this.timeoutMs);
       try {
         response = await this.http.request({
           method: spec.method,
           url: spec.endpoint,
           ...(spec.params ? { params: spec.params } : {}),
           ...(spec.data !== undefined ? { data: spec.data } : {}),
+          ...(deadline ? { signal: deadline, maxContentLength: this.maxAnswerBytes } : {}),
           ...(spec.binary
             ? {
                 responseType: 'arraybuffer' as const,
@@ -598,13 +613,33 @@ export class MlflowClient {
         });
       } catch (error) {
         // Only the code is kept: axios errors carry the request config, headers included.
-        networkCode = axios.isAxiosError(error) ? (error.code ?? 'network error') : String(error);
+        networkCode = deadline?.aborted
+          ? `ETIMEDOUT (no complete answer within ${this.timeoutMs} ms)`
+          : axios.isAxiosError(error) && /maxContentLength/.test(error.message)
+            ? `an answer over ${this.maxAnswerBytes} bytes, not read`
+            : axios.isAxiosError(error)
+              ? (error.code ?? 'network error')
+              : String(error);
       }
-      if (response && response.status < 300) {
-        return (spec.binary ? Buffer.from(response.data as ArrayBuffer) : response.data) as T;
+      let badAnswer: string | undefined;
+      if (response && response.status >= 200 && response.status < 300) {
+        if (spec.binary) return Buffer.from(response.data as ArrayBuffer) as T;
+        badAnswer = answerProblem(spec.answer ?? ANSWER.empty, response.data);
+        if (badAnswer === undefined) return response.data as T;
+        // Not MLflow's answer: retried like a server error when the request may be sent again.
+        if (attempt >= this.maxRetries || retry === 'unsent') {
+          throw new MlflowAnswerError(
+            spec.method,
+            spec.endpoint,
+            this.trackingUri,
+            response.status,
+            badAnswer,
+            attempt + 1,
+          );
+        }
       }
       const status = response?.status;
-      if (response && !isRetryableStatus(response.status)) {
+      if (response && badAnswer === undefined && !isRetryableStatus(response.status)) {
         const { errorCode, message } = serverError(response);
         throw new MlflowRequestError(
           spec.method,
@@ -617,7 +652,7 @@ export class MlflowClient {
       }
       const surelyUnsent =
         (networkCode !== undefined && UNSENT_CODES.has(networkCode)) || status === 429 || status === 503;
-      const reason = networkCode ?? (response ? serverError(response).message : 'no response');
+      const reason = networkCode ?? badAnswer ?? (response ? serverError(response).message : 'no response');
       if (attempt >= this.maxRetries || (retry === 'unsent' && !surelyUnsent)) {
         throw new MlflowUnavailableError(
           spec.method,
@@ -675,6 +710,13 @@ function summariseValue(value: unknown, depth: number): string {
 }
 
 function serverError(response: AxiosResponse): { errorCode: string | undefined; message: string } {
+  if (isRedirect(response.status)) {
+    const location: unknown = response.headers['location'];
+    return {
+      errorCode: undefined,
+      message: `a redirect to ${typeof location === 'string' && location !== '' ? truncate(location.replace(/\s+/g, ' '), 200) : 'nowhere'}`,
+    };
+  }
   let data: unknown = response.data;
   if (data instanceof ArrayBuffer || Buffer.isBuffer(data))
     data = Buffer.from(data as ArrayBuffer).toString('utf8');
@@ -687,14 +729,24 @@ function serverError(response: AxiosResponse): { errorCode: string | undefined; 
   }
   if (data && typeof data === 'object') {
     const body = data as { error_code?: unknown; message?: unknown };
-    const message = typeof body.message === 'string' ? body.message : JSON.stringify(data);
+    const message = typeof body.message === 'string' ? body.message : jsonText(data);
     return {
       errorCode: typeof body.error_code === 'string' ? body.error_code : undefined,
-      message: truncate(message, 500),
+      // One line: MLflow's messages may carry a database error's SQL over several.
+      message: truncate(message.replace(/\s+/g, ' ').trim(), 500),
     };
   }
   const text = typeof data === 'string' ? data.replace(/\s+/g, ' ').trim() : '';
   return { errorCode: undefined, message: truncate(text || response.statusText || 'no message', 500) };
+}
+
+/** JSON text of an answer for a message; JSON.stringify recurses, so a deeply nested body is only named. */
+function jsonText(data: unknown): string {
+  try {
+    return JSON.stringify(data);
+  } catch {
+    return 'a JSON body nested too deeply to show';
+  }
 }
 
 function truncate(text: string, max: number): string {

@@ -32,7 +32,13 @@ import type { Delivery, DeliveryErrorKind } from './journaled-sender.js';
 import { NotReadyError } from './journaled-sender.js';
 import { toJson } from './json-numbers.js';
 import type { KeyValue, MetricPoint, MlflowClient, MlflowRun } from './mlflow-client.js';
-import { MlflowRequestError, MlflowUnavailableError, isDeletedRunError } from './mlflow-errors.js';
+import {
+  MlflowAnswerError,
+  MlflowRequestError,
+  MlflowUnavailableError,
+  isDeletedRunError,
+  isRedirect,
+} from './mlflow-errors.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import {
   ARTIFACT,
@@ -781,9 +787,10 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
 const SETUP_ERROR_CODES = new Set(['E_MLFLOW_ARTIFACTS_NOT_PROXIED', 'E_MLFLOW_URI']);
 
 function kindOf(error: unknown): DeliveryErrorKind {
-  if (error instanceof MlflowUnavailableError) return 'unavailable';
+  // An answer that is not MLflow's may follow work the server did: keep the write, send it again later.
+  if (error instanceof MlflowUnavailableError || error instanceof MlflowAnswerError) return 'unavailable';
   if (error instanceof MlflowRequestError)
-    return error.status === 401 || error.status === 403 ? 'stop' : 'reject';
+    return error.status === 401 || error.status === 403 || isRedirect(error.status) ? 'stop' : 'reject';
   return isUserError(error) && SETUP_ERROR_CODES.has(error.code) ? 'stop' : 'reject';
 }
 

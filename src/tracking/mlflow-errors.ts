@@ -17,11 +17,48 @@ export class MlflowRequestError extends UserError {
     readonly sent: string,
   ) {
     super(
-      status === 401 || status === 403 ? 'E_MLFLOW_AUTH' : 'E_MLFLOW_REQUEST',
+      status === 401 || status === 403
+        ? 'E_MLFLOW_AUTH'
+        : isRedirect(status)
+          ? 'E_MLFLOW_REDIRECT'
+          : 'E_MLFLOW_REQUEST',
       `MLflow ${method} ${endpoint} failed with HTTP ${status}${errorCode ? ` ${errorCode}` : ''}: ${serverMessage} (sent ${sent})` +
         (status === 401 || status === 403
           ? '. Check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD.'
-          : ''),
+          : isRedirect(status)
+            ? '. seedsweep does not follow redirects (they could carry credentials elsewhere): set MLFLOW_TRACKING_URI to the address the server redirects to.'
+            : ''),
+    );
+  }
+}
+
+/** 3xx: the tracking URI points somewhere that sends clients on; a setup problem, not the request's. */
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/**
+ * Thrown when an answer with a success status is not what MLflow sends (not JSON, cut short, wrong
+ * types, missing fields, an error body): something between seedsweep and MLflow, or another service
+ * at the tracking URI, answered. Transient: idempotent requests were retried first, and a write the
+ * server may have carried out stays in the outbox to be sent (and checked) again.
+ */
+export class MlflowAnswerError extends UserError {
+  constructor(
+    readonly method: string,
+    readonly endpoint: string,
+    /** Tracking URI without credentials. */
+    readonly trackingUri: string,
+    readonly status: number,
+    /** What was wrong with the answer, in a few words. */
+    readonly problem: string,
+    readonly attempts: number,
+  ) {
+    super(
+      'E_MLFLOW_ANSWER',
+      `MLflow ${method} ${endpoint} at ${trackingUri} answered HTTP ${status} with ${problem}, not an MLflow answer (${attempts} attempt(s)). ` +
+        'Check that MLFLOW_TRACKING_URI is the tracking server itself (not a proxy or another service); tracking writes stay in the outbox, run `seedsweep sync` once it answers properly.',
+      { transient: true },
     );
   }
 }

@@ -164,7 +164,9 @@ export class RunIndex {
 
   /**
    * A run by its server-side id, or undefined when the server has no such run (MLflow answers an unknown
-   * or malformed id with 404 / `RESOURCE_DOES_NOT_EXIST` / `INVALID_PARAMETER_VALUE`). Other failures throw.
+   * or malformed id with `RESOURCE_DOES_NOT_EXIST` / `INVALID_PARAMETER_VALUE`). Other failures throw,
+   * a bare 404 among them: without MLflow's error code it is not MLflow's word (a proxy's page), and
+   * taking it for "deleted" would drop the run's writes.
    */
   async findRun(runId: string): Promise<MlflowRun | undefined> {
     try {
@@ -172,9 +174,7 @@ export class RunIndex {
     } catch (error) {
       if (
         error instanceof MlflowRequestError &&
-        (error.status === 404 ||
-          error.errorCode === 'RESOURCE_DOES_NOT_EXIST' ||
-          error.errorCode === 'INVALID_PARAMETER_VALUE')
+        (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' || error.errorCode === 'INVALID_PARAMETER_VALUE')
       ) {
         return undefined;
       }
