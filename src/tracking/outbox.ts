@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
+  chmodSync,
   cpSync,
   existsSync,
   fstatSync,
@@ -138,8 +139,16 @@ export class Outbox<T> {
     this.tmpDir = path.join(this.dir, 'tmp');
     this.lockFile = path.join(this.dir, 'sync.lock');
     this.foreignLockStaleMs = options.foreignLockStaleMs ?? 600_000;
+    // Owner-only: entries hold a run's params, tags and artifacts, which may be secrets of the user's
+    // (and the trial-run journal lives inside). A folder made by an older release is narrowed too.
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      chmodSync(this.dir, 0o700);
+    } catch {
+      // Not ours to change (another user's folder we may write to): left as its owner set it.
+    }
     for (const dir of [this.pendingDir, this.blobsDir, this.failedDir, this.tmpDir])
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   /**

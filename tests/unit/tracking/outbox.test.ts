@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -97,5 +99,16 @@ describe('Outbox', () => {
     expect(await strict.acquireLock({ waitMs: 300 })).toBeUndefined();
     const lenient = new Outbox<string>({ dir, foreignLockStaleMs: 0 });
     expect(await lenient.acquireLock({ waitMs: 300 })).toBeDefined();
+  });
+
+  it('keeps its folder owner-only (0700), also one an older release made open', () => {
+    const fresh = path.join(tmp(), 'outbox');
+    new Outbox<string>({ dir: fresh });
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(fresh, 'pending')).mode & 0o777).toBe(0o700);
+    const old = tmp();
+    chmodSync(old, 0o755);
+    new Outbox<string>({ dir: old });
+    expect(statSync(old).mode & 0o777).toBe(0o700);
   });
 });
