@@ -10,8 +10,6 @@ import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { clipLines, CommandVerdict, formatCliError } from './output.js';
 
-// Where tests and older callers import them from.
-export { clipLines, MAX_ERROR_LINE } from './output.js';
 import { readPackageVersion } from './version.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerPackage } from './commands/package.js';
@@ -33,6 +31,9 @@ import { register as registerCompare } from './commands/compare.js';
 import { register as registerServices } from './commands/services.js';
 import { register as registerSetup } from './commands/setup.js';
 import { register as registerDoctor } from './commands/doctor.js';
+
+// Where tests and older callers import them from.
+export { clipLines, MAX_ERROR_LINE } from './output.js';
 
 /** Builds the parser without running it (tests call this). */
 export function buildProgram(): Command {
