@@ -10,24 +10,10 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { edaPlanFromFlags, type EdaFlags } from '../../../../src/interfaces/cli/commands/eda.js';
 import { planTrain, type TrainFlags } from '../../../../src/interfaces/cli/commands/train.js';
-import { clipLines, main, MAX_ERROR_LINE } from '../../../../src/interfaces/cli/main.js';
+import { clipLines, MAX_ERROR_LINE } from '../../../../src/interfaces/cli/main.js';
+import { runCliInProcess } from './run-cli.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(['node', 'seedsweep', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (args: string[]) => runCliInProcess(args);
 
 /** The one error line of a failed command, checked to be the only one. */
 function errorLine(result: { code: number; stderr: string }): string {

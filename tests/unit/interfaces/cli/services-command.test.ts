@@ -4,33 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatBytes, statusText, stopText } from '../../../../src/interfaces/cli/commands/services.js';
-import { main } from '../../../../src/interfaces/cli/main.js';
+import { runCliInProcess } from './run-cli.js';
 import { embeddedServersNotice } from '../../../../src/interfaces/cli/output.js';
 import type { ServiceStatus } from '../../../../src/services/manage.js';
 
-async function cli(
-  args: string[],
-  stateDir: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  vi.stubEnv('SEEDSWEEP_STATE_DIR', stateDir);
-  vi.stubEnv('TEMPORAL_ADDRESS', '');
-  vi.stubEnv('MLFLOW_TRACKING_URI', '');
-  try {
-    const code = await main(['node', 'seedsweep', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (args: string[], stateDir: string) =>
+  runCliInProcess(args, { SEEDSWEEP_STATE_DIR: stateDir, TEMPORAL_ADDRESS: '', MLFLOW_TRACKING_URI: '' });
 
 afterEach(() => vi.unstubAllEnvs());
 
