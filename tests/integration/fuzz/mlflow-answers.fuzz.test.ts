@@ -45,6 +45,8 @@ const WRITE_CASES = 12;
 const READ_CASES = 50;
 /** The proxied client's timeout: stalls and drips last up to twice as long. */
 const TIMEOUT_MS = 600;
+/** How long the healing passes (no faults) may take to empty a case's outbox before it counts as lost. */
+const HEAL_MS = 30_000;
 /** Each test's bound: the suite's 600 s, times the scale of `npm run fuzz`. */
 const TEST_TIMEOUT_MS = 600_000 * Math.max(1, Number(process.env['SEEDSWEEP_FUZZ_SCALE'] ?? 1) || 1);
 /** A case that has not settled by then hangs. */
@@ -358,9 +360,12 @@ describe('MLflow answers through a garbling proxy (generated)', () => {
               tracker.finishTrial(sweepId, trial.trialKey, { status: 'FINISHED', result, attempt: 1, trial }),
             );
             await sync();
-            // The server answers properly again: everything journaled goes out.
+            // The server answers properly again: everything journaled goes out. Passes until the
+            // outbox is empty or HEAL_MS is over, not a fixed few: on a loaded machine (load 20) a clean
+            // answer can take longer than the proxied client's 600 ms, which is no lost write.
             proxy.faults = [];
-            for (let i = 0; i < 4 && tracker.pendingCount() > 0; i++) await sync();
+            const healBy = Date.now() + HEAL_MS;
+            while (tracker.pendingCount() > 0 && Date.now() < healBy) await sync();
           })(),
         );
         tally.answers += proxy.answers - before.answers;

@@ -186,6 +186,11 @@ const PRINTS_ON_SUCCESS: { command: RegExp; prints: RegExp; what: string; ranSwe
   },
 ];
 
+/** This package's own commands (package.json `bin`): what `npx <name>` runs inside the checkout. */
+const OWN_BINS = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+).bin;
+
 /** Folders at the repo root that blocks make (`my-sweep/`; `reports/` by `seedsweep report`). */
 const ROOT_OUTPUTS = ['my-sweep', 'reports'];
 
@@ -359,10 +364,15 @@ export function describeRuns(part: 'readme' | 'examples'): void {
         `  grep -m1 -oE '^sweep ${SWEEP_ID}' "$SEEDSWEEP_TEST_OUTPUT" | cut -d' ' -f2 | grep . ||`,
         "    echo 'readme-blocks test: no sweep id printed before <sweep-id>' >&2",
         '}',
-        // `npx <tool>` inside this checkout runs the tool's node_modules/.bin link, which is what npx
-        // resolves it to, without npm's own start-up (~1.6 s of CPU a call here, ~35 calls per run).
+        // `npx <tool>` inside this checkout runs what npx resolves it to, without npm's own start-up
+        // (~1.6–2.5 s of CPU a call here, ~35 calls per run): this package's own bin (`npx seedsweep`,
+        // which npm exec links from the package root) or the tool's node_modules/.bin link.
         'npx() {',
         `  case "$PWD/" in ${JSON.stringify(`${PACKAGE_ROOT}/`)}*)`,
+        ...Object.entries(OWN_BINS).map(
+          ([name, file]) =>
+            `    if [ "$1" = ${JSON.stringify(name)} ]; then shift; node ${JSON.stringify(path.join(PACKAGE_ROOT, file))} "$@"; return; fi`,
+        ),
         `    if [ -x ${JSON.stringify(path.join(PACKAGE_ROOT, 'node_modules', '.bin'))}/"$1" ]; then`,
         `      local tool=$1; shift; ${JSON.stringify(path.join(PACKAGE_ROOT, 'node_modules', '.bin'))}/"$tool" "$@"; return; fi;;`,
         '  esac',
