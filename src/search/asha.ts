@@ -46,6 +46,20 @@ export interface AshaPrunerOptions {
 
 const KNOWN = ['reductionFactor', 'minResource', 'maxResource'] as const;
 
+/**
+ * The options of a successive-halving rule (ASHA, and each Hyperband bracket), checked and defaulted.
+ * @throws PrunerError naming the first invalid option.
+ */
+export function halvingOptions(options: AshaPrunerOptions, rule: string): Required<AshaPrunerOptions> {
+  const o = checkOptionKeys(options, KNOWN, rule);
+  const reductionFactor = integerOption(o, 'reductionFactor', 3, 2);
+  const minResource = integerOption(o, 'minResource', 1, 1);
+  const maxResource = integerOption(o, 'maxResource', undefined, 1);
+  if (maxResource < minResource)
+    throw new PrunerError('maxResource', `must be ≥ minResource (${minResource}), got ${maxResource}`);
+  return { reductionFactor, minResource, maxResource };
+}
+
 /** The rung epochs r·η^k below R, ascending. */
 export function ashaRungs(options: Readonly<Required<AshaPrunerOptions>>): number[] {
   const rungs: number[] = [];
@@ -79,13 +93,7 @@ export class AshaPruner implements Pruner {
 
   /** @throws PrunerError naming the first invalid option. */
   constructor(options: AshaPrunerOptions) {
-    const o = checkOptionKeys(options, KNOWN, 'asha');
-    const reductionFactor = integerOption(o, 'reductionFactor', 3, 2);
-    const minResource = integerOption(o, 'minResource', 1, 1);
-    const maxResource = integerOption(o, 'maxResource', undefined, 1);
-    if (maxResource < minResource)
-      throw new PrunerError('maxResource', `must be ≥ minResource (${minResource}), got ${maxResource}`);
-    this.options = { reductionFactor, minResource, maxResource };
+    this.options = halvingOptions(options, 'asha');
     this.rungs = ashaRungs(this.options);
   }
 

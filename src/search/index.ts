@@ -12,6 +12,7 @@
 import { GridSampler, type GridSamplerOptions } from './grid.js';
 import { RandomSampler, type RandomSamplerOptions } from './random.js';
 import { TpeSampler, type TpeSamplerOptions } from './tpe.js';
+import { Nsga2Sampler, type Nsga2SamplerOptions } from './nsga2.js';
 import type { Sampler } from './types.js';
 import { SamplerError } from './types.js';
 
@@ -19,6 +20,16 @@ export { GridSampler, axisOf, type GridSamplerOptions } from './grid.js';
 export { RandomSampler, type RandomSamplerOptions } from './random.js';
 export { TpeSampler, tpeGamma, tpeWeights, type TpeSamplerOptions } from './tpe.js';
 export { validateSpace } from './space.js';
+export { Nsga2Sampler, type Nsga2SamplerOptions } from './nsga2.js';
+export { hypervolume, type HypervolumeOptions } from './hypervolume.js';
+export {
+  crowdingDistances,
+  dominates,
+  isComplete,
+  nonDominatedFronts,
+  paretoFront,
+  type ObjectiveVector,
+} from './pareto.js';
 export * from './types.js';
 
 // Pruners (early stopping of trials) and adaptive seeds: see docs/samplers.md.
@@ -32,6 +43,15 @@ export {
   type AshaPrunerOptions,
   type AshaRungCount,
 } from './asha.js';
+export {
+  HyperbandPruner,
+  crc32,
+  hyperbandBracketOf,
+  hyperbandBrackets,
+  hyperbandIdentity,
+  type HyperbandBracket,
+  type HyperbandPrunerOptions,
+} from './hyperband.js';
 export {
   PrunerError,
   percentile,
@@ -66,6 +86,7 @@ export interface SamplerOptionsByName {
   grid: GridSamplerOptions;
   random: RandomSamplerOptions;
   tpe: TpeSamplerOptions;
+  nsga2: Nsga2SamplerOptions;
 }
 
 /** Names of the built-in samplers. */
@@ -75,6 +96,7 @@ const factories = new Map<string, (options: never) => Sampler>([
   ['grid', (options: GridSamplerOptions) => new GridSampler(options)],
   ['random', () => new RandomSampler()],
   ['tpe', (options: TpeSamplerOptions) => new TpeSampler(options)],
+  ['nsga2', (options: Nsga2SamplerOptions) => new Nsga2Sampler(options)],
 ]);
 
 /** Names of every registered sampler, in registration order. */
@@ -92,8 +114,17 @@ export function registerSampler<O>(name: string, factory: (options: O) => Sample
 }
 
 /**
+ * True when the named sampler optimises several objectives (reads `modes` and `values`); false for
+ * single-objective samplers and for unknown names.
+ */
+export function isMultiObjectiveSampler(name: string): boolean {
+  const factory = factories.get(name);
+  return factory !== undefined && (factory as (options: unknown) => Sampler)({}).multiObjective === true;
+}
+
+/**
  * A sampler by name.
- * @param name `grid`, `random`, `tpe` or a registered name.
+ * @param name `grid`, `random`, `tpe`, `nsga2` or a registered name.
  * @param options That sampler's options (`{}` or omitted for its defaults).
  * @throws SamplerError for an unknown name (the message lists the known ones) or invalid options.
  */

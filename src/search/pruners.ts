@@ -4,19 +4,24 @@
  *
  * ```ts
  * const pruner = createPruner({ rule: 'asha', reductionFactor: 3, minResource: 1, maxResource: 27 });
+ * // or { rule: 'hyperband', … } with the same options: brackets of ASHA (./hyperband.ts)
  * const { action, reason } = pruner.decide({ trials, mode: 'max', trial: key, epoch: 3 });
  * ```
  *
  * Pure and workflow-safe.
  */
 import { AshaPruner, type AshaPrunerOptions } from './asha.js';
+import { HyperbandPruner, type HyperbandPrunerOptions } from './hyperband.js';
 import { MedianPruner, type MedianPrunerOptions } from './median-pruner.js';
 import type { Pruner, PruneDecision, PrunerContext } from './pruning.js';
 import { PrunerError, describeValue, subjectOf } from './pruning.js';
 
 /** A pruner spec: the rule and its options, flat. Plain JSON, so a sweep spec or a payload can carry it. */
 export type PrunerSpec =
-  ({ rule: 'median' } & MedianPrunerOptions) | ({ rule: 'asha' } & AshaPrunerOptions) | { rule: 'none' };
+  | ({ rule: 'median' } & MedianPrunerOptions)
+  | ({ rule: 'asha' } & AshaPrunerOptions)
+  | ({ rule: 'hyperband' } & HyperbandPrunerOptions)
+  | { rule: 'none' };
 
 /** The rule that never stops a trial (a sweep without pruning, through the same interface). */
 export class NonePruner implements Pruner {
@@ -30,6 +35,7 @@ export class NonePruner implements Pruner {
 const RULES: Record<PrunerSpec['rule'], (options: Record<string, unknown>) => Pruner> = {
   median: (options) => new MedianPruner(options as MedianPrunerOptions),
   asha: (options) => new AshaPruner(options as unknown as AshaPrunerOptions),
+  hyperband: (options) => new HyperbandPruner(options as unknown as HyperbandPrunerOptions),
   none: (options) => {
     const extra = Object.keys(options)[0];
     if (extra !== undefined) throw new PrunerError(extra, `unknown option: the none rule takes no options`);

@@ -29,6 +29,12 @@ export interface FinishedTrial {
    * sampler ignores it. ±Infinity are ordinary (very good or very bad) values.
    */
   readonly value: number;
+  /**
+   * Every objective's value, in the order of `SamplerContext.modes`, for a multi-objective sweep
+   * (`value` is then the first). NaN in any entry marks a failed trial. Single-objective samplers
+   * read `value` only.
+   */
+  readonly values?: readonly number[];
 }
 
 /** Everything a sampler may look at to propose the next trial. */
@@ -42,6 +48,11 @@ export interface SamplerContext {
   readonly trials: readonly FinishedTrial[];
   /** Whether smaller (`min`) or larger (`max`) objective values are better. */
   readonly mode: ObjectiveMode;
+  /**
+   * The direction of each objective of a multi-objective sweep (`mode` is then the first). Only a
+   * sampler with `multiObjective: true` reads it; absent for a single-objective sweep.
+   */
+  readonly modes?: readonly ObjectiveMode[];
   /**
    * The seeded stream of uniforms in [0, 1) the sampler draws from (`seededUniform(seed)` from
    * src/sweep-spec/random.ts). The same stream object is passed to every `ask` of a sweep; how many uniforms one
@@ -76,6 +87,12 @@ export interface SamplerContext {
 export interface Sampler {
   /** The registry name (`grid`, `random`, `tpe`). */
   readonly name: string;
+  /**
+   * True when the sampler reads `SamplerContext.modes` and `FinishedTrial.values` (NSGA-II); a
+   * multi-objective spec is refused with any other sampler.
+   * @default false
+   */
+  readonly multiObjective?: boolean;
   /** The parameters of the next trial. */
   ask(context: SamplerContext): Record<string, ParamValue>;
 }

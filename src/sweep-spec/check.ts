@@ -15,6 +15,7 @@ import { MAX_SEED } from './schema.js';
 import { draw, type Distribution } from '../search/distributions.js';
 import type { SweepSpec, VariantsSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { checkObjectives } from './check-objectives.js';
 
 /** A semantic problem; `atKey` locates it at the key rather than its value (e.g. an unknown name). */
 export interface SemanticProblem {
@@ -324,6 +325,7 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
 /** Every semantic problem of a schema-valid spec (empty when it is valid). */
 export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
   const problems = checkSpecParts(spec);
+  problems.push(...checkObjectives(spec));
   if (!spec.trainable && spec.dataset.name === 'none') {
     problems.push({
       path: [],

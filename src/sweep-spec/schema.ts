@@ -37,7 +37,7 @@ export interface VariantsSpec {
 
 /** An adaptive search: sampler name, budget of configurations, its seed, search space and options. */
 export interface SamplerSpec {
-  name: 'grid' | 'random' | 'tpe';
+  name: 'grid' | 'random' | 'tpe' | 'nsga2';
   /** Configurations to try (each on every seed of the sweep). */
   trials: number;
   /** Seed of the sampler's uniform stream (not a training seed). */
@@ -52,8 +52,8 @@ export type PruneWithin = 'group' | 'seed' | 'sweep';
 
 /** A pruning rule, evaluated by the workflow after every epoch report (src/search/pruners.ts). */
 export interface EarlyStoppingSpec {
-  /** `median` (percentile rule) or `asha` (asynchronous successive halving). */
-  rule: 'median' | 'asha';
+  /** `median` (percentile rule), `asha` (asynchronous successive halving) or `hyperband` (brackets of ASHA). */
+  rule: 'median' | 'asha' | 'hyperband';
   /** A reported metric (the objective's by default); `test_accuracy` spells `testAccuracy`. */
   metric: string;
   /** Whether larger values of `metric` are better (from the objective, or the study's metric names). */
@@ -61,7 +61,7 @@ export interface EarlyStoppingSpec {
   /**
    * Compared with trials of the same `group` (the same config: other seeds), of the same `seed`
    * (other configs on common random numbers) or of the whole `sweep`.
-   * @default `group` for median, `sweep` for asha
+   * @default `group` for median, `sweep` for asha and hyperband
    */
   within: PruneWithin;
   /** median: never stop a trial before this epoch (1-based). */
@@ -70,9 +70,9 @@ export interface EarlyStoppingSpec {
   minTrials: number;
   /** median: the percentile below which a trial stops (50 = median). */
   percentile: number;
-  /** asha: η, the reduction factor. */
+  /** asha, hyperband: η, the reduction factor. */
   reductionFactor: number;
-  /** asha: the first rung's epoch. */
+  /** asha: the first rung's epoch; hyperband: the first rung of its most aggressive bracket. */
   minResource: number;
 }
 
@@ -119,6 +119,11 @@ export interface SweepSpec {
   controlled: boolean;
   /** What `best`, early stopping and `serve --best` optimise. @default DEFAULT_OBJECTIVE (testAccuracy, max) */
   objective: Objective;
+  /**
+   * A multi-objective sweep's objectives (two or more; `objective` is then the first unless given):
+   * the sampler must be a multi-objective one (`nsga2`), the report shows the Pareto front.
+   */
+  objectives?: Objective[];
   /** Report plug-in that adds a study's claims to the report, by name (e.g. `conv-study`); none when omitted. */
   interpretation?: string;
   /** The trainable every trial runs; omitted ⇒ the built-in image classifier of the study (src/core/domain/builtin-trainable.ts). */
@@ -251,7 +256,7 @@ export const randomSchema = z.strictObject({
 });
 
 export const samplerSchema = z.strictObject({
-  name: z.enum(['grid', 'random', 'tpe']),
+  name: z.enum(['grid', 'random', 'tpe', 'nsga2']),
   trials: positiveInt.max(100_000),
   seed: nonNegativeInt.default(0),
   params: z.record(z.string(), distributionSchema),
@@ -303,7 +308,7 @@ export const timeoutsSchema = z.strictObject({
 });
 
 export const earlyStoppingSchema = z.strictObject({
-  rule: z.enum(['median', 'asha']).default('median'),
+  rule: z.enum(['median', 'asha', 'hyperband']).default('median'),
   metric: z.string().min(1).optional(),
   within: z.enum(['group', 'seed', 'sweep']).optional(),
   min_epochs: positiveInt.default(2),
@@ -346,6 +351,7 @@ export const sweepFileSchema = z.strictObject({
   /** Fixed parameters of the trainable, under every variant's values. */
   params: z.record(z.string(), scalar).optional(),
   objective: objectiveSchema.optional(),
+  objectives: z.array(objectiveSchema).min(2).optional(),
   interpretation: z.string().min(1).optional(),
   reuse: z.boolean().default(true),
   backend: z.enum([...BACKEND_PREFERENCE, 'auto']).optional(),
@@ -370,6 +376,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(sweepFileSchema.shape),
   dataset: ['name', 'train_size', 'test_size', 'slice_seed', 'path', 'module', 'options'],
   objective: Object.keys(objectiveSchema.shape),
+  'objectives[]': Object.keys(objectiveSchema.shape),
   train: Object.keys(trainSchema.shape),
   variants: Object.keys(variantsSchema.shape),
   'variants.random': Object.keys(randomSchema.shape),
@@ -519,10 +526,14 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
     controlled: file.controlled,
     objective: file.objective
       ? { metric: file.objective.metric, mode: file.objective.mode }
-      : { ...DEFAULT_OBJECTIVE },
+      : file.objectives?.[0]
+        ? { metric: file.objectives[0].metric, mode: file.objectives[0].mode }
+        : { ...DEFAULT_OBJECTIVE },
     reuse: file.reuse,
   };
   if (file.description !== undefined) spec.description = file.description;
+  if (file.objectives !== undefined)
+    spec.objectives = file.objectives.map((o) => ({ metric: o.metric, mode: o.mode }));
   if (file.interpretation !== undefined) spec.interpretation = file.interpretation;
   if (file.backend !== undefined && file.backend !== 'auto') spec.backend = file.backend;
   if (file.params !== undefined) spec.params = file.params;
@@ -539,7 +550,7 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
       ...(higherIsBetter(metric, spec.objective) !== undefined
         ? { higherIsBetter: higherIsBetter(metric, spec.objective)! }
         : {}),
-      within: file.early_stopping.within ?? (file.early_stopping.rule === 'asha' ? 'sweep' : 'group'),
+      within: file.early_stopping.within ?? (file.early_stopping.rule === 'median' ? 'group' : 'sweep'),
       minEpochs: file.early_stopping.min_epochs,
       minTrials: file.early_stopping.min_trials,
       percentile: file.early_stopping.percentile,

@@ -126,6 +126,7 @@ const FIELDS: { [K in keyof Required<SweepSpec>]: (spec: Plain) => [string, unkn
   comparisons: (s) => ['comparisons', s['comparisons']],
   controlled: (s) => ['controlled', s['controlled']],
   objective: (s) => ['objective', s['objective']],
+  objectives: (s) => ['objectives', s['objectives']],
   interpretation: (s) => ['interpretation', s['interpretation']],
   // Its name, version and form come from the module again, as when a file names it.
   trainable: (s) => ['trainable', referenceOf(s['trainable'])],

@@ -3,7 +3,12 @@
  * MLflow servers when their addresses are unset) and, unless `detach`, hosts a worker in this process
  * until the sweep ends; `resumeSweep` runs what is not finished; `getReport` and `listSweeps` read back.
  */
-import { buildReport, renderReport, type ReportFormat } from '../../reporting/analysis/report.js';
+import {
+  buildReport,
+  leaderboardInputOf,
+  renderReport,
+  type ReportFormat,
+} from '../../reporting/analysis/report.js';
 import type { SweepReport as Report } from '../../reporting/analysis/report-types.js';
 import { runAttached } from '../../temporal/client/attached-run.js';
 import { openTemporalSession, type TemporalSession } from '../../temporal/client/session.js';
@@ -132,7 +137,9 @@ export async function getReport(sweep: string, options?: { format: ReportFormat 
     records,
     comparisons: spec?.comparisons,
     ...(spec?.objective ? { objective: spec.objective } : {}),
+    ...(spec?.objectives ? { objectives: spec.objectives } : {}),
     ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+    ...(leaderboardInputOf(spec) ? { leaderboard: leaderboardInputOf(spec)! } : {}),
   });
   return options ? renderReport({ report, format: options.format }) : report;
 }

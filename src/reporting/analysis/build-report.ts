@@ -17,6 +17,15 @@ import { groupRecords, summarizeGroup, type TrialMetrics } from './groups.js';
 import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metrics.js';
 import type { ReportPlugin } from './report-plugin.js';
 import { reportPlugin } from './report-plugins.js';
+import { addRobustStatistics } from './robust-report.js';
+import { searchReport, type SearchInput } from './sweep-trials.js';
+import { groupsPareto } from './pareto-groups.js';
+import {
+  buildLeaderboard,
+  isPrunedReason,
+  leaderboardCountText,
+  type LeaderboardInput,
+} from './leaderboard.js';
 import {
   REPORT_FORMAT,
   type BestReport,
@@ -70,6 +79,15 @@ export interface BuildReportOptions {
    * comparisons say which seeds they drop. A trial that has a record anyway (reused) is not missing.
    */
   missing?: readonly MissingTrial[];
+  /** For the search charts: trial keys in plan order (trial numbers) and the curves of trials a pruner stopped. */
+  search?: SearchInput;
+  /**
+   * A sampler sweep's sampler and pruning rule (`leaderboardInputOf(spec)`): the report gets a
+   * leaderboard of its configurations, and trials a pruner stopped count as pruned, not as missing seeds.
+   */
+  leaderboard?: LeaderboardInput;
+  /** A multi-objective sweep's `objectives` (two or more): the report gets the Pareto front of its groups. */
+  objectives?: Objective[];
 }
 
 /** Missing seeds by group key, ascending, one per seed (the first reason given), leaving out seeds that have a record. */
@@ -206,7 +224,11 @@ export function buildReport(options: BuildReportOptions): SweepReport {
   };
 
   const recordsByGroup = groupRecords(options.records);
-  const missing = missingByGroup(options.missing ?? [], recordsByGroup);
+  // A search's pruned trials are the leaderboard's, not missing seeds of their groups.
+  const missing = missingByGroup(
+    (options.missing ?? []).filter((m) => !options.leaderboard || !isPrunedReason(m.reason)),
+    recordsByGroup,
+  );
   const byLabel = (x: { label: string }, y: { label: string }): number =>
     x.label.localeCompare(y.label, 'en', { numeric: true });
   const groups = [...recordsByGroup]
@@ -226,7 +248,8 @@ export function buildReport(options: BuildReportOptions): SweepReport {
         `group ${g.label}: ${seedCount(absent.length)} missing (n = ${g.n} finished) — ${describeMissing(absent)}`,
       );
     }
-    if (g.n < 2) notes.push(`group ${g.label} has ${g.n} finished seed: no spread, CI or test for it`);
+    if (g.n < 2 && !options.leaderboard)
+      notes.push(`group ${g.label} has ${g.n} finished seed: no spread, CI or test for it`);
     const records = recordsByGroup.get(g.groupKey) ?? [];
     if (
       g.modelStats &&
@@ -280,6 +303,18 @@ export function buildReport(options: BuildReportOptions): SweepReport {
         `they give the t interval only (no bootstrap CI), which agrees with the bootstrap at that size`,
     );
   adjustHolm(comparisons);
+  // IQM per group, P(a better) per comparison (added in place), performance profiles: rliable's statistics.
+  const performanceProfile = addRobustStatistics({
+    groups,
+    comparisons,
+    recordsByGroup,
+    trialMetrics,
+    objective,
+    objectiveKey,
+    seed,
+    resamples: BOOTSTRAP_RESAMPLES,
+    notes,
+  });
   const interpretation = plugin
     ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES })
     : null;
@@ -307,5 +342,49 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     comparisons,
     notes,
     interpretation,
+    ...(performanceProfile ? { performanceProfile } : {}),
+    ...optionalSearch(options, objective, seed),
+    ...optionalLeaderboard(options, objective, groups, notes),
+    ...groupsPareto({ objectives: options.objectives, groups, recordsByGroup }),
   };
+}
+
+/** The report's `search` view, when a parameter varies (see sweep-trials.ts). */
+function optionalSearch(
+  options: BuildReportOptions,
+  objective: Objective,
+  seed: number,
+): { search?: NonNullable<ReturnType<typeof searchReport>> } {
+  const search = searchReport({
+    records: options.records,
+    objective,
+    seed,
+    ...(options.search ? { input: options.search } : {}),
+  });
+  return search ? { search } : {};
+}
+
+/** The report's leaderboard for a sampler sweep, with its notes (appended to `notes`). */
+function optionalLeaderboard(
+  options: BuildReportOptions,
+  objective: Objective,
+  groups: readonly GroupReport[],
+  notes: string[],
+): { leaderboard?: ReturnType<typeof buildLeaderboard> } {
+  if (!options.leaderboard) return {};
+  const leaderboard = buildLeaderboard({
+    input: options.leaderboard,
+    objective,
+    records: options.records,
+    ...(options.missing ? { missing: options.missing } : {}),
+  });
+  notes.push(
+    `search: ${leaderboardCountText(leaderboard)}; the leaderboard ranks them, and pruned configurations are counted as pruned, not as missing seeds`,
+  );
+  const single = groups.filter((g) => g.n < 2).length;
+  if (single > 0)
+    notes.push(
+      `${single} of ${groups.length} configurations have one finished seed: no spread, CI or test for them (the group table lists those with several)`,
+    );
+  return { leaderboard };
 }

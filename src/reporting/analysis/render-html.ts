@@ -3,6 +3,59 @@ import { renderSvg } from './charts.js';
 import { bestLine, trialCountText, type TextTable } from './report-rows.js';
 import type { InterpretationReport, SweepReport } from './report-types.js';
 import { reportCharts, reportColumns } from './report-view.js';
+import { leaderboardLegend, leaderboardTable, multiSeedGroups } from './leaderboard-table.js';
+import { performanceProfileChart } from './robust-charts.js';
+import { searchCharts } from './sweep-charts.js';
+import { paretoChart } from './pareto.js';
+
+/** A chart rendered: its id (`data-chart`, and the PNG's name `charts/<id>.png`), title and SVG document. */
+export interface RenderedChart {
+  id: string;
+  title: string;
+  svg: string;
+}
+
+// The HTML page and the PNG files draw the same SVGs: render each report's charts once.
+const rendered = new WeakMap<SweepReport, Promise<RenderedChart[]>>();
+
+/**
+ * Vega numbers the ids of gradients and clip paths from a counter of the process (`gradient_3`), so the
+ * same report would render differently each time and two SVGs on one page could share an id: number
+ * them per chart instead (`history-gradient-0`).
+ */
+function scopeSvgIds(svg: string, chartId: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="((?:gradient_|clip|pattern_)\d+)"/g))
+    if (!ids.has(m[1]!)) ids.set(m[1]!, `${chartId}-${m[1]!.replace(/_?\d+$/, '')}-${ids.size}`);
+  if (ids.size === 0) return svg;
+  return svg.replace(
+    /(id="|url\(#)((?:gradient_|clip|pattern_)\d+)(?=[")])/g,
+    (all, head: string, id: string) => (ids.has(id) ? `${head}${ids.get(id)!}` : all),
+  );
+}
+
+/** Every chart of the report as SVG: the plug-in's or the generic ones, performance profiles, then the search charts. */
+export function renderCharts(report: SweepReport): Promise<RenderedChart[]> {
+  let charts = rendered.get(report);
+  if (!charts) {
+    charts = Promise.all(
+      [
+        ...reportCharts(report),
+        performanceProfileChart(report),
+        ...searchCharts(report),
+        report.pareto ? paretoChart(report.pareto) : undefined,
+      ]
+        .filter((c) => c !== undefined)
+        .map(async (c) => ({
+          id: c.id,
+          title: c.title,
+          svg: scopeSvgIds(await renderSvg(c.spec), c.id),
+        })),
+    );
+    rendered.set(report, charts);
+  }
+  return charts;
+}
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -37,11 +90,9 @@ figure.chart { margin: 1.5rem 0; } figure.chart figcaption { font-weight: 600; m
 
 /** Renders the report as a self-contained HTML page (no scripts, no external resources). */
 export async function renderHtml(report: SweepReport): Promise<string> {
-  const charts = await Promise.all(
-    reportCharts(report).map(async (c) => {
-      const svg = await renderSvg(c.spec);
-      return `<figure class="chart" data-chart="${c.id}">\n<figcaption>${escapeHtml(c.title)}</figcaption>\n${svg}\n</figure>`;
-    }),
+  const charts = (await renderCharts(report)).map(
+    (c) =>
+      `<figure class="chart" data-chart="${c.id}">\n<figcaption>${escapeHtml(c.title)}</figcaption>\n${c.svg}\n</figure>`,
   );
   const columns = reportColumns(report, 'document');
   const title = `Sweep report: ${report.sweepName}${report.synthetic ? ' (synthetic data)' : ''}`;
@@ -60,13 +111,24 @@ export async function renderHtml(report: SweepReport): Promise<string> {
     parts.push(`<p class="synthetic" data-synthetic="true">${escapeHtml(columns.syntheticBanner)}</p>`);
   parts.push(
     `<p>Sweep id <code>${escapeHtml(report.sweepId)}</code> · ${escapeHtml(trialCountText(report))} · generated ${escapeHtml(report.generatedAt)}</p>`,
-    '<h2>Groups</h2>',
-    `<div class="wide">${htmlTable(columns.groups)}</div>`,
   );
+  // A sampler sweep's leaderboard (leaderboard-table.ts) comes first: a search is read best first.
+  const leaderboard = leaderboardTable(report, 'document');
+  if (leaderboard)
+    parts.push(
+      '<h2>Leaderboard</h2>',
+      `<div class="wide" data-leaderboard="true">${htmlTable(leaderboard)}</div>`,
+      `<p class="evidence">${escapeHtml(leaderboardLegend(report).replace(/`/g, "'"))}</p>`,
+    );
+  // A search's group table keeps the configurations with several seeds (none: no table), as in Markdown.
+  const groupTable = multiSeedGroups(report, columns.groups);
+  if (groupTable.rows.length > 0)
+    parts.push('<h2>Groups</h2>', `<div class="wide">${htmlTable(groupTable)}</div>`);
   if (report.plugin === null) {
     const line = bestLine(report);
+    if (groupTable.rows.length > 0)
+      parts.push(`<p class="evidence">${escapeHtml(columns.groupsLegend.replace(/`/g, "'"))}</p>`);
     parts.push(
-      `<p class="evidence">${escapeHtml(columns.groupsLegend.replace(/`/g, "'"))}</p>`,
       `<p class="best" data-best="true">${escapeHtml(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`)}</p>`,
     );
   }

@@ -1,6 +1,8 @@
 /** The report as Markdown: tables, the interpretation (with a plug-in) with its decision rule, and notes. */
 import { bestLine, trialCountText, type TextTable } from './report-rows.js';
+import { leaderboardLegend, leaderboardTable, multiSeedGroups } from './leaderboard-table.js';
 import type { SweepReport } from './report-types.js';
+import { renderParetoMarkdown } from './pareto.js';
 import { reportColumns } from './report-view.js';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -24,8 +26,15 @@ export function renderMarkdown(report: SweepReport): string {
     `Sweep id \`${report.sweepId}\` · ${trialCountText(report)} · generated ${report.generatedAt}`,
     '',
   );
-  out.push('## Groups', '', markdownTable(columns.groups), '');
-  out.push(columns.groupsLegend, '');
+  const leaderboard = leaderboardTable(report, 'document');
+  if (leaderboard)
+    out.push('## Leaderboard', '', markdownTable(leaderboard), '', leaderboardLegend(report), '');
+  // A search's group table keeps the configurations with several seeds (none: no table).
+  const groupTable = multiSeedGroups(report, columns.groups);
+  if (groupTable.rows.length > 0) {
+    out.push('## Groups', '', markdownTable(groupTable), '');
+    out.push(columns.groupsLegend, '');
+  }
   if (report.plugin === null) {
     const line = bestLine(report);
     out.push(`${line.charAt(0).toUpperCase()}${line.slice(1)}.`, '');
@@ -37,6 +46,7 @@ export function renderMarkdown(report: SweepReport): string {
       '',
     );
   }
+  if (report.pareto) out.push(renderParetoMarkdown(report.pareto));
   if (report.interpretation) {
     const { claims, omitted, decisionRule } = report.interpretation;
     out.push('## Interpretation', '');

@@ -8,6 +8,7 @@ import {
 } from './report-rows.js';
 import type { SweepReport } from './report-types.js';
 import { reportColumns } from './report-view.js';
+import { leaderboardTable, multiSeedGroups } from './leaderboard-table.js';
 
 /** Aligns a table's columns with two spaces between them and a rule under the header. */
 export function alignColumns(table: TextTable): string {
@@ -37,7 +38,11 @@ export function renderTable(report: SweepReport): string {
   const out: string[] = [];
   if (report.synthetic) out.push(`*** ${columns.syntheticBanner} ***`, '');
   out.push(`Sweep ${report.sweepName} (${report.sweepId}) — ${trialCountText(report)}`, '');
-  out.push(alignColumns(columns.groups), '');
+  const leaderboard = leaderboardTable(report, 'terminal');
+  if (leaderboard) out.push('Leaderboard', alignColumns(leaderboard), '');
+  // A search's group table keeps the configurations with several seeds (none: no table).
+  const groupTable = multiSeedGroups(report, columns.groups);
+  if (groupTable.rows.length > 0) out.push(alignColumns(groupTable), '');
   if (report.plugin === null) {
     const hidden = otherMetrics(report).length > TERMINAL_OTHER_METRICS;
     out.push(

@@ -12,6 +12,8 @@ import {
   formatValue,
 } from './format.js';
 import { finalMetricKey } from './metrics.js';
+import { leaderboardCountText } from './leaderboard.js';
+import { improvementLegend, iqmLegend, withImprovementColumn, withIqmColumn } from './robust-columns.js';
 import type { GroupReport, MetricComparison, SweepReport } from './report-types.js';
 
 /** A table: header cells, body rows and which columns are numeric (right-aligned). */
@@ -71,6 +73,13 @@ export function missingTrialCount(report: SweepReport): number {
  * `13 finished trials in 3 groups, 2 planned trials missing (see Notes)`.
  */
 export function trialCountText(report: SweepReport): string {
+  // A search states its configurations too: `…; 30 configurations (sampler tpe): 7 completed, 23 pruned by asha`.
+  if (report.leaderboard)
+    return `${plainTrialCountText(report)}; ${leaderboardCountText(report.leaderboard)}`;
+  return plainTrialCountText(report);
+}
+
+function plainTrialCountText(report: SweepReport): string {
   const missing = missingTrialCount(report);
   const groups = `${report.groups.length} groups`;
   if (missing === 0) return `${report.trialCount} trials in ${groups}`;
@@ -196,19 +205,21 @@ export function genericColumns(report: SweepReport, target: TableTarget): Report
   const { metric } = report.objective;
   const others = otherMetrics(report);
   return {
-    groups: genericGroupTable(report, target),
-    comparisons: genericComparisonTable(report),
+    groups: withIqmColumn(genericGroupTable(report, target), report, target),
+    comparisons: withImprovementColumn(genericComparisonTable(report), report),
     groupsLegend:
       `Final values (last epoch of each trial), means over seeds. \`${metric}\` is the objective (${directionWord(report)}): ` +
       `mean, standard deviation and 95 % confidence interval from the t distribution.` +
       (others.length > 0 ? ` Other columns: mean final value of each reported metric.` : '') +
       (modelStatsColumns(report, target).length > 0
         ? ' params: trainable parameters (per layer kind where shown: conv, dense, norm, embedding, other); MFLOPs: forward-pass FLOPs per example, a multiply-add counting 2.'
-        : ''),
+        : '') +
+      iqmLegend(report, target),
     comparisonsLegend:
       `Differences a − b in final \`${metric}\` (${directionWord(report)}). Paired on shared seeds (paired t test, Wilcoxon signed-rank: ` +
       `exact without ties, normal approximation otherwise), Welch's t otherwise. Holm–Bonferroni across the comparisons. ` +
-      `Hedges' g: g_av when paired. Better: the side with the better mean when Holm p < ${BETTER_ALPHA}.`,
+      `Hedges' g: g_av when paired. Better: the side with the better mean when Holm p < ${BETTER_ALPHA}.` +
+      improvementLegend(report),
     syntheticBanner: SYNTHETIC_BANNER_GENERIC,
   };
 }

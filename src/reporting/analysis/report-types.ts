@@ -4,6 +4,10 @@ import type { ModelStats, ParamValue, TrainSettings } from '../../core/domain/tr
 import type { SampleSummary } from './descriptive.js';
 import type { DroppedSeed } from '../../search/adaptive-seeds.js';
 import type { WilcoxonMethod } from './hypothesis-tests.js';
+import type { IqmReport, PerformanceProfileReport, ProbabilityOfImprovementReport } from './robust-types.js';
+import type { SearchReport } from './sweep-trials.js';
+import type { LeaderboardReport } from './leaderboard-types.js';
+import type { ParetoSection } from './pareto-types.js';
 
 /**
  * The conv-study plug-in's per-trial metrics, summarised per group. (A report without a plug-in
@@ -87,6 +91,8 @@ export interface GroupReport {
    */
   metrics: Record<string, SampleSummary>;
   curve: CurvePoint[];
+  /** Interquartile mean of the objective's final value with its bootstrap CI (robust-report.ts); absent in earlier reports. */
+  iqm?: IqmReport;
 }
 
 /** A t test as reported. */
@@ -146,6 +152,8 @@ export interface ComparisonReport {
   droppedSeeds?: DroppedSeed[];
   /** The objective's final value first, then the plug-in's compared metrics. */
   metrics: Record<string, MetricComparison>;
+  /** P(a better than b) on the objective's final value with its bootstrap CI (robust-report.ts); absent in earlier reports. */
+  probabilityOfImprovement?: ProbabilityOfImprovementReport;
 }
 
 export const Verdict = {
@@ -229,4 +237,15 @@ export interface SweepReport {
   notes: string[];
   /** The plug-in's claims with verdicts; null without a plug-in. */
   interpretation: InterpretationReport | null;
+  /** Performance profiles of the objective's final value per group (robust-report.ts); absent in earlier reports. */
+  performanceProfile?: PerformanceProfileReport;
+  /**
+   * Per-trial view for the search charts (history, parallel coordinates, slice, heat map, fANOVA
+   * importance, intermediate values); absent when no parameter varies or in reports of earlier versions.
+   */
+  search?: SearchReport;
+  /** A sampler sweep's configurations ranked by the objective, with how far each got and why it stopped (leaderboard.ts). */
+  leaderboard?: LeaderboardReport;
+  /** A multi-objective sweep's Pareto front of its groups, with hypervolume (pareto-groups.ts); absent otherwise. */
+  pareto?: ParetoSection;
 }

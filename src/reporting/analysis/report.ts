@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/common/errors.js';
+import { writeChartImages } from './chart-images.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderTable } from './render-table.js';
@@ -12,6 +13,7 @@ import type { SweepReport } from './report-types.js';
 
 export { bestTrial, buildReport, type BuildReportOptions, type MissingTrial } from './build-report.js';
 export { finalMetricKey } from './metrics.js';
+export { leaderboardInputOf, type LeaderboardInput } from './leaderboard.js';
 export { REPORT_PLUGINS, reportPlugin } from './report-plugins.js';
 export type { ReportPlugin } from './report-plugin.js';
 export { renderHtml } from './render-html.js';
@@ -60,6 +62,12 @@ export interface WriteReportOptions {
   report: SweepReport;
   /** Formats to write, one file each (see {@link REPORT_FILE_NAMES}). */
   formats: ReportFormat[];
+  /**
+   * With `html`, also each chart as `charts/<id>.png` (~0.1 s of CPU a chart): `seedsweep report --format
+   * html` asks for them; a sweep's own report at its end does not (it is written for every sweep).
+   * @default false
+   */
+  chartImages?: boolean;
   /** Folder to write into; created if missing. Existing report files are overwritten. */
   outDir: string;
 }
@@ -75,5 +83,8 @@ export async function writeReport(
     await writeFile(path, await renderReport({ report: options.report, format }), 'utf8');
     written.push({ format, path });
   }
+  // Beside report.html, each of its charts as `charts/<id>.png` (not in the returned list: report files only).
+  if (options.chartImages && options.formats.includes(ReportFormat.html))
+    await writeChartImages({ report: options.report, outDir: options.outDir });
   return written;
 }

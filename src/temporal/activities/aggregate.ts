@@ -9,9 +9,11 @@ import { isUserError, UserError } from '../../core/common/errors.js';
 import { resolveInside } from '../../core/common/safe-names.js';
 import {
   buildReport,
+  leaderboardInputOf,
   ReportFormat,
   renderTable,
   writeReport,
+  type LeaderboardInput,
   type SweepReport,
 } from '../../reporting/analysis/report.js';
 import type { TrialRecord } from '../../reporting/analysis/types.js';
@@ -214,9 +216,13 @@ export function createAggregate(deps: AggregateDeps) {
         records,
         comparisons: input.spec.comparisons,
         ...(input.spec.objective ? { objective: input.spec.objective } : {}),
+        ...(input.spec.objectives ? { objectives: input.spec.objectives } : {}),
         ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
         // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
         ...(missing.list ? { missing: missing.list } : {}),
+        // A search's charts number trials by plan order; a sampler sweep gets a leaderboard.
+        search: { plannedKeys: input.plannedKeys ?? expanded!.map((t) => t.trialKey) },
+        ...leaderboardOption(input.spec),
       }),
       backends: backendUsage(records),
     };
@@ -265,4 +271,10 @@ function keepAlive(): () => void {
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), 5_000);
   return () => clearInterval(timer);
+}
+
+/** The leaderboard option of `buildReport` for a sampler sweep's spec, else nothing. */
+function leaderboardOption(spec: AggregateInput['spec']): { leaderboard?: LeaderboardInput } {
+  const leaderboard = leaderboardInputOf(spec);
+  return leaderboard ? { leaderboard } : {};
 }

@@ -158,6 +158,12 @@ export interface AdaptiveCarried {
   done?: string;
   /** Finished trials' objective (or `until.metric`) value, by key. */
   values?: Record<string, number>;
+  /**
+   * Multi-objective sweeps only (`spec.objectives`): finished trials' final value of every objective,
+   * in the order of `spec.objectives`, by key (only trials that reported all of them). Absent otherwise,
+   * so a single-objective sweep's carried state is unchanged.
+   */
+  objectiveValues?: Record<string, number[]>;
 }
 
 /** Input of {@link sweepWorkflow}. */

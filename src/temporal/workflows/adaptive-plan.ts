@@ -30,6 +30,11 @@ export interface PlanOutcomes {
   missing(key: string): string | undefined;
   /** A pruned trial's last reported value of the objective, when pruning watches the objective. */
   lastReported(key: string): number | undefined;
+  /**
+   * Multi-objective sweeps: a finished trial's value of each of `spec.objectives`, in order, by key
+   * (undefined when it did not report every one).
+   */
+  values?(key: string): readonly number[] | undefined;
 }
 
 export function initialAdaptiveState(): AdaptiveCarried {
@@ -125,6 +130,9 @@ export class AdaptivePlan {
     const byGroup = new Map<string, PlannedTrial[]>();
     for (const t of planned) byGroup.set(t.groupKey, [...(byGroup.get(t.groupKey) ?? []), t]);
     const finished: FinishedTrial[] = [];
+    // Multi-objective: each configuration's vector of objective means, and each objective's direction.
+    const modes =
+      spec.objectives && spec.objectives.length >= 2 ? spec.objectives.map((o) => o.mode) : undefined;
     const pending: { params: Record<string, ParamValue> }[] = [];
     for (const trials of byGroup.values()) {
       const values = trials.map((t) => outcomes.value(t.trialKey));
@@ -141,7 +149,12 @@ export class AdaptivePlan {
           .map((t) => outcomes.lastReported(t.trialKey))
           .filter((v): v is number => v !== undefined);
         const use = got.length > 0 ? got : pruned;
-        finished.push({ params, value: use.length > 0 ? use.reduce((a, b) => a + b, 0) / use.length : NaN });
+        if (modes) finished.push(objectiveMeans(params, trials, modes.length, outcomes));
+        else
+          finished.push({
+            params,
+            value: use.length > 0 ? use.reduce((a, b) => a + b, 0) / use.length : NaN,
+          });
       }
     }
     const n = this.state.proposals.length + 1;
@@ -150,7 +163,8 @@ export class AdaptivePlan {
       values = createSampler(sampler.name, sampler.options).ask({
         space: sampler.params,
         trials: finished,
-        mode: spec.objective.mode,
+        mode: modes?.[0] ?? spec.objective.mode,
+        ...(modes ? { modes } : {}),
         uniform: this.uniform!,
         pending,
       });
@@ -216,6 +230,25 @@ export class AdaptivePlan {
       }),
     );
   }
+}
+
+/**
+ * A multi-objective configuration for the sampler: each objective's mean over the seeds that reported
+ * every objective (`value` is the first); NaN everywhere when none did, which the sampler reads as failed.
+ */
+function objectiveMeans(
+  params: Record<string, ParamValue>,
+  trials: readonly PlannedTrial[],
+  count: number,
+  outcomes: PlanOutcomes,
+): FinishedTrial {
+  const vectors = trials
+    .map((t) => outcomes.values?.(t.trialKey))
+    .filter((v): v is readonly number[] => v !== undefined && v.length === count);
+  const values = Array.from({ length: count }, (_, i) =>
+    vectors.length > 0 ? vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length : NaN,
+  );
+  return { params, value: values[0]!, values };
 }
 
 function labelOfSelector(selector: Record<string, ParamValue>): string {

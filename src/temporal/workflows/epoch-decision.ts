@@ -40,12 +40,12 @@ export function recordEpochReport(
 /**
  * The spec's pruning rule as a {@link Pruner} (src/search/): median keeps Optuna's semantics (a trial's
  * best value so far against the percentile of the comparable trials' values at the same epoch, no
- * stop before `minEpochs`); ASHA stops at its rungs.
+ * stop before `minEpochs`); ASHA stops at its rungs; Hyperband at the rungs of each trial's bracket.
  */
 export function prunerOf(rule: EarlyStoppingSpec, epochs: number): Pruner {
-  if (rule.rule === 'asha') {
+  if (rule.rule === 'asha' || rule.rule === 'hyperband') {
     return createPruner({
-      rule: 'asha',
+      rule: rule.rule,
       reductionFactor: rule.reductionFactor,
       minResource: rule.minResource,
       maxResource: epochs,

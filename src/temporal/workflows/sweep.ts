@@ -115,6 +115,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
       training,
       tracker,
       ...(plan.adaptive ? { valueMetric: adaptiveMetric(spec) } : {}),
+      ...(objectiveMetrics(spec) ? { objectiveMetrics: objectiveMetrics(spec)! } : {}),
     }),
   });
 
@@ -161,7 +162,31 @@ async function startSweep(input: SweepWorkflowInput, sweep: SweepState, plan: Ad
       keys: sweep.skippedKeys(),
     });
     plan.state.values = { ...values, ...plan.state.values };
+    const metrics = objectiveMetrics(spec);
+    if (metrics) {
+      // One look-up per objective (a multi-objective sweep only: single-objective histories are unchanged).
+      const each: Record<string, number>[] = [];
+      for (const metric of metrics)
+        each.push(
+          metric === adaptiveMetric(spec)
+            ? values
+            : await lookups.finishedTrialValues({ sweepName: spec.name, metric, keys: sweep.skippedKeys() }),
+        );
+      const objectiveValues: Record<string, number[]> = {};
+      for (const key of Object.keys(each[0]!)) {
+        const vector = each.map((v) => v[key]);
+        if (vector.every((v) => v !== undefined)) objectiveValues[key] = vector as number[];
+      }
+      plan.state.objectiveValues = { ...objectiveValues, ...plan.state.objectiveValues };
+    }
   }
+}
+
+/** A multi-objective sampler sweep's objective metrics, in order (what its sampler decides on); else undefined. */
+function objectiveMetrics(spec: SweepWorkflowInput['spec']): string[] | undefined {
+  return spec.variants.sampler && spec.objectives && spec.objectives.length >= 2
+    ? spec.objectives.map((o) => o.metric)
+    : undefined;
 }
 
 /** The metric an adaptive plan decides on: adaptive seeds' `until.metric`, else the objective's. */
@@ -229,6 +254,7 @@ function planOutcomes(sweep: SweepState, spec: SweepWorkflowInput['spec']): Plan
     metricField(spec.earlyStopping.metric) === metricField(adaptiveMetric(spec));
   return {
     value: (key) => sweep.carried.adaptive?.values?.[key],
+    values: (key) => sweep.carried.adaptive?.objectiveValues?.[key],
     lastReported: (key) => {
       const index = sweep.indexOf(key);
       return index !== undefined && sweep.isEarlyStopped(index) && watchesObjective()

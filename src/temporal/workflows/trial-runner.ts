@@ -62,6 +62,8 @@ export interface TrialRunnerOptions {
   tracker: Pick<SweepActivities, 'recordTrialFailure'>;
   /** Adaptive sweeps: keep each finished trial's final value of this metric for the plan. */
   valueMetric?: string;
+  /** Multi-objective sampler sweeps: also keep each finished trial's final value of every one of these. */
+  objectiveMetrics?: readonly string[];
 }
 
 /** Runs one started trial to its end; never throws. */
@@ -98,6 +100,10 @@ export function trialRunner(options: TrialRunnerOptions): RunTrial {
         const value = metricValue(out.final, options.valueMetric);
         if (value !== undefined) (sweep.carried.adaptive!.values ??= {})[key] = value;
       }
+      if (out.status === 'finished' && options.objectiveMetrics !== undefined) {
+        const vector = objectiveVector(out.final, options.objectiveMetrics);
+        if (vector) (sweep.carried.adaptive!.objectiveValues ??= {})[key] = vector;
+      }
     } catch (error) {
       if (isCancellation(error) || sweep.cancelRequested) {
         sweep.recordCancelled(key);
@@ -110,4 +116,18 @@ export function trialRunner(options: TrialRunnerOptions): RunTrial {
       sweep.release(key);
     }
   };
+}
+
+/** The final value of each metric, or undefined when any is missing (the sampler then counts the trial as failed). */
+export function objectiveVector(
+  final: Parameters<typeof metricValue>[0],
+  metrics: readonly string[],
+): number[] | undefined {
+  const vector: number[] = [];
+  for (const metric of metrics) {
+    const value = metricValue(final, metric);
+    if (value === undefined) return undefined;
+    vector.push(value);
+  }
+  return vector;
 }

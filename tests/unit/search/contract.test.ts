@@ -25,17 +25,19 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const make = (name: string): Sampler => createSampler(name, name === 'grid' ? { pointsPerAxis: 2 } : {});
+// NSGA-II with a small population so the rounds reach its bred generations.
+const make = (name: string): Sampler =>
+  createSampler(name, name === 'grid' ? { pointsPerAxis: 2 } : name === 'nsga2' ? { populationSize: 6 } : {});
 
 describe('the sampler registry', () => {
-  it('knows grid, random and tpe', () => {
-    expect(samplerNames()).toEqual(['grid', 'random', 'tpe']);
+  it('knows grid, random, tpe and nsga2', () => {
+    expect(samplerNames()).toEqual(['grid', 'random', 'tpe', 'nsga2']);
   });
 
   it('answers an unknown name with the known ones', () => {
     expect(() => createSampler('bayes')).toThrow(SamplerError);
     expect(() => createSampler('bayes')).toThrow(
-      "unknown sampler 'bayes'; known samplers: grid, random, tpe",
+      "unknown sampler 'bayes'; known samplers: grid, random, tpe, nsga2",
     );
   });
 });

@@ -45,8 +45,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 describe('createPruner', () => {
-  it('knows median, asha and none', () => {
-    expect(prunerRules()).toEqual(['median', 'asha', 'none']);
+  it('knows median, asha, hyperband and none', () => {
+    expect(prunerRules()).toEqual(['median', 'asha', 'hyperband', 'none']);
     expect(createPruner({ rule: 'median' })).toBeInstanceOf(MedianPruner);
     expect(createPruner({ rule: 'asha', maxResource: 27 })).toBeInstanceOf(AshaPruner);
     expect(createPruner({ rule: 'none' }).name).toBe('none');
@@ -54,8 +54,8 @@ describe('createPruner', () => {
 
   it.each([
     [null, 'pruner', 'pruner: must be an object with a rule, got null'],
-    [{}, 'rule', 'rule: is required (one of median, asha, none)'],
-    [{ rule: 'hyperband' }, 'rule', "rule: unknown rule 'hyperband' (known: median, asha, none)"],
+    [{}, 'rule', 'rule: is required (one of median, asha, hyperband, none)'],
+    [{ rule: 'pbt' }, 'rule', "rule: unknown rule 'pbt' (known: median, asha, hyperband, none)"],
     [{ rule: 'median', percentile: 120 }, 'percentile', 'percentile: must be a number in [0, 100], got 120'],
     [{ rule: 'median', minTrials: 0 }, 'minTrials', 'minTrials: must be an integer ≥ 1, got 0'],
     [{ rule: 'median', warmupEpochs: 1.5 }, 'warmupEpochs', 'warmupEpochs: must be an integer ≥ 0, got 1.5'],

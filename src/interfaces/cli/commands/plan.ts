@@ -1,15 +1,30 @@
 /**
  * `seedsweep plan <spec>`: validate a sweep spec and print its expansion (groups, trials, keys, the
- * varying factors) without running anything. Needs no Temporal or MLflow server.
+ * varying factors) without running anything. Needs no Temporal or MLflow server, except with
+ * `--power <effect>`: then it also reads a pilot sweep's finished trials (`--pilot`, default the spec's
+ * own by its name) and says how many seeds a paired comparison needs (src/reporting/analysis/power.ts).
  */
 import path from 'node:path';
+import { isUserError, UserError } from '../../../core/common/errors.js';
 import { userPath } from '../../../core/common/safe-names.js';
-import type { ParamValue } from '../../../core/domain/trial.js';
+import type { ParamValue, TrialRecord } from '../../../core/domain/trial.js';
 import type { Command } from 'commander';
 import { expandSweep, trainableModelName, varyingFactors } from '../../../sweep-spec/expand.js';
 import type { SweepSpec } from '../../../sweep-spec/schema.js';
 import type { PlannedTrial, QueueKind } from '../../../sweep-spec/types.js';
+import type { PowerPlan } from '../../../reporting/analysis/power.js';
 import { printJson } from '../output.js';
+
+/** The command's flags. */
+interface PlanOptions {
+  set: string[];
+  dataPath?: string;
+  json?: boolean;
+  /** `--power <effect>`: the difference to detect, in the objective's units. */
+  power?: string;
+  /** `--pilot <sweep>`: the pilot sweep's id or name (default: the spec's name). */
+  pilot?: string;
+}
 
 /** Characters of a trial key shown in the table (enough to be unique in practice, short enough to read). */
 export const KEY_PREFIX_LENGTH = 12;
@@ -194,6 +209,58 @@ export function formatPlan(summary: PlanSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The effect `--power` names, in the objective's units: a positive finite number, else
+ * `E_POWER_EFFECT` (checked before any spec or server is read).
+ */
+export function parsePowerEffect(text: string): number {
+  const effect = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(effect) || effect <= 0)
+    throw new UserError(
+      'E_POWER_EFFECT',
+      `--power needs a positive effect in the objective's units (a difference of final values, e.g. --power 0.01); got '${text}'`,
+    );
+  return effect;
+}
+
+const fixed = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '∞');
+
+/** The `--power` answer: the seeds needed, then one line per comparison of the pilot. */
+export function formatPower(plan: PowerPlan): string {
+  const { metric, mode } = plan.objective;
+  const lines = [
+    `power: ${plan.seeds} seeds per group to detect a difference of ${plan.effect} in final ${metric} (${mode}) ` +
+      `with a two-sided paired t test at alpha ${plan.alpha}, power ${plan.power} (sd of paired differences from pilot sweep ${plan.pilot})`,
+    table([
+      ['COMPARISON', 'PAIRS', 'MEAN DIFF', 'SD DIFF', 'D_Z', 'SEEDS', 'PILOT POWER'],
+      ...plan.comparisons.map((c) => [
+        c.name,
+        String(c.pairs),
+        c.meanDifference.toPrecision(4),
+        c.sdDifference.toPrecision(4),
+        fixed(c.effectSize, 3),
+        String(c.seeds),
+        fixed(c.pilotPower, 3),
+      ]),
+    ]),
+    ...plan.notes.map((n) => `note: ${n}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The finished trials of the pilot sweep `ref` (an id or a name; none when the tracker has none). */
+async function pilotRecords(ref: string): Promise<TrialRecord[]> {
+  const { loadSweep, withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
+  return withSweepLookup(async (lookup) => {
+    try {
+      return (await loadSweep(lookup, ref)).records;
+    } catch (error) {
+      if (isUserError(error) && error.code === 'E_SWEEP_NOT_FOUND') return [];
+      throw error;
+    }
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('plan')
@@ -209,7 +276,21 @@ export function register(program: Command): void {
     )
     .option('--data-path <path>', 'CIFAR-10 archive or extracted folder (same as --set dataset.path=<path>)')
     .option('--json', 'print one JSON document')
-    .action(async (specArgument: string, options: { set: string[]; dataPath?: string; json?: boolean }) => {
+    .option(
+      '--power <effect>',
+      "seeds a paired comparison needs to detect this difference in the objective's final value (alpha 0.05, power 0.8), from a pilot sweep's spread",
+    )
+    .option(
+      '--pilot <sweep>',
+      "with --power: the finished sweep (id or name) whose paired differences give the spread (default: the spec's own finished trials, by its name)",
+    )
+    .action(async (specArgument: string, options: PlanOptions) => {
+      const effect = options.power === undefined ? undefined : parsePowerEffect(options.power);
+      if (options.pilot !== undefined && effect === undefined)
+        throw new UserError(
+          'E_POWER_PILOT',
+          '--pilot names the pilot sweep of --power <effect>; add --power',
+        );
       // Production mode before the spec's user code (trainable, dataset plug-in) makes tensors: no TF.js banner.
       await import('../../../training/backends/tfjs.js');
       const { displaySpecPath, loadSweepSpec, resolveSpecPath } = await import('../../../sweep-spec/load.js');
@@ -225,7 +306,21 @@ export function register(program: Command): void {
       const fingerprint = await fingerprintDataset(spec.dataset);
       const trials = expandSweep({ spec, datasetFingerprint: fingerprint });
       const summary = summarizePlan({ spec, file, trials, datasetFingerprint: fingerprint });
-      if (options.json) printJson(summary);
-      else process.stdout.write(formatPlan(summary));
+      if (effect === undefined) {
+        if (options.json) printJson(summary);
+        else process.stdout.write(formatPlan(summary));
+        return;
+      }
+      const { pilotPower } = await import('../../../reporting/analysis/power.js');
+      const pilot = options.pilot ?? spec.name;
+      const power = pilotPower({
+        pilot,
+        records: await pilotRecords(pilot),
+        objective: spec.objective,
+        comparisons: spec.comparisons,
+        effect,
+      });
+      if (options.json) printJson({ ...summary, power });
+      else process.stdout.write(`${formatPlan(summary)}\n${formatPower(power)}`);
     });
 }

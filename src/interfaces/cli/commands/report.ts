@@ -40,7 +40,7 @@ export function register(program: Command): void {
       "build the report from the trials' records even when the sweep stored one when it ended",
     )
     .action(async (sweepId: string, flags: { format: string; out?: string; recompute?: boolean }) => {
-      const { buildReport, parseReportFormat, renderReport, writeReport } =
+      const { buildReport, leaderboardInputOf, parseReportFormat, renderReport, writeReport } =
         await import('../../../reporting/analysis/report.js');
       const format = parseReportFormat(flags.format);
       // Where it would be written, checked before any server is asked (an empty --out, NUL, `../` ids).
@@ -66,13 +66,15 @@ export function register(program: Command): void {
           records,
           comparisons: spec?.comparisons,
           ...(spec?.objective ? { objective: spec.objective } : {}),
+          ...(spec?.objectives ? { objectives: spec.objectives } : {}),
           ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+          ...(leaderboardInputOf(spec) ? { leaderboard: leaderboardInputOf(spec)! } : {}),
         });
         return { report: built, backends: backendUsage(records) };
       });
       // HTML is a page to open, not something to print; other formats print unless --out is given.
       if (outDir !== undefined) {
-        const [written] = await writeReport({ report, formats: [format], outDir });
+        const [written] = await writeReport({ report, formats: [format], outDir, chartImages: true });
         info(`report (${format}): ${written?.path}`);
         process.stdout.write(`${written?.path}\n`);
         return;

@@ -19,6 +19,23 @@ import {
 } from '../../../../src/reporting/analysis/hypothesis-tests.js';
 import { holmAdjust } from '../../../../src/reporting/analysis/multiple-comparisons.js';
 import { compareSamples } from '../../../../src/reporting/analysis/comparisons.js';
+import { mulberry32 } from '../../../../src/core/common/random.js';
+import { interquartileMean, iqmBootstrapCi } from '../../../../src/reporting/analysis/iqm.js';
+import {
+  scoreDistribution,
+  scoreDistributionCi,
+} from '../../../../src/reporting/analysis/performance-profile.js';
+import {
+  noncentralTCdf,
+  pairedTTestPower,
+  pilotPower,
+  solvePairs,
+} from '../../../../src/reporting/analysis/power.js';
+import { BRANIN_OBJECTIVE, BRANIN_SLOW, generateBraninRecords } from './records.js';
+import {
+  probabilityOfImprovement,
+  probabilityOfImprovementCi,
+} from '../../../../src/reporting/analysis/probability-of-improvement.js';
 
 interface Summary {
   n: number;
@@ -158,4 +175,196 @@ it('the fixtures cover n = 3, n = 5, ties, zero differences, the exact and norma
     new Set(['exact', 'normal approximation']),
   );
   expect(ds.some((d) => !d.paired && d.summaryA.sd * 5 < d.summaryB.sd)).toBe(true);
+});
+
+/**
+ * The robust statistics agree with rliable and the power analysis with statsmodels
+ * (tests/fixtures/stats/robust-reference.json, from scripts/robust_stats_reference.py).
+ */
+interface RobustReference {
+  replayResamples: number;
+  rliableResamples: number;
+  rliableProfileResamples: number;
+  mulberry32: { seed: number; first: number[] };
+  iqm: {
+    name: string;
+    strata: number[][];
+    seed: number;
+    iqm: number;
+    replayCi95: [number, number];
+    rliableCi95?: [number, number];
+  }[];
+  improvement: {
+    name: string;
+    x: number[][];
+    y: number[][];
+    seed: number;
+    p: number;
+    pReversed: number;
+    replayCi95: [number, number];
+    rliableCi95: [number, number];
+  }[];
+  profiles: {
+    name: string;
+    strata: number[][];
+    seed: number;
+    taus: number[];
+    above: number[];
+    below: number[];
+    replayCi95Above: [number, number][];
+    replayCi95Below: [number, number][];
+    rliableCi95Above?: [number, number][];
+  }[];
+  power: { effectSize: number; pairs: number; value: number }[];
+  solve: { effectSize: number; pairs: number; solvePower: number }[];
+  noncentralTCdf: { t: number; df: number; nc: number; value: number }[];
+}
+
+const robust = JSON.parse(
+  readFileSync(new URL('../../../fixtures/stats/robust-reference.json', import.meta.url), 'utf8'),
+) as RobustReference;
+
+/** Absolute agreement, for probabilities (relative error means nothing near 0). */
+function expectNear(actual: number, expected: number, tolerance: number, what: string): void {
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** A bootstrap CI from another PRNG stream: each end within a tenth of the interval's width (plus `slack`). */
+function expectSameInterval(
+  actual: [number, number],
+  expected: [number, number],
+  what: string,
+  slack = 0,
+): void {
+  const tolerance = 0.1 * (expected[1] - expected[0]) + slack + 1e-12;
+  expectNear(actual[0], expected[0], tolerance, `${what} low`);
+  expectNear(actual[1], expected[1], tolerance, `${what} high`);
+}
+
+describe('robust statistics agree with rliable', () => {
+  it("the bootstrap's PRNG stream is the one the reference script replays", () => {
+    const random = mulberry32(robust.mulberry32.seed);
+    for (const v of robust.mulberry32.first) expect(random()).toBe(v);
+  });
+
+  it.each(robust.iqm.map((c) => [c.name, c] as const))('IQM and its stratified-bootstrap CI: %s', (_, c) => {
+    expectClose(interquartileMean(c.strata), c.iqm, 'IQM');
+    const replay = iqmBootstrapCi({ strata: c.strata, seed: c.seed, resamples: robust.replayResamples });
+    expectClose(replay[0], c.replayCi95[0], 'CI low (same stream)');
+    expectClose(replay[1], c.replayCi95[1], 'CI high (same stream)');
+    if (c.rliableCi95)
+      expectSameInterval(
+        iqmBootstrapCi({ strata: c.strata, seed: c.seed, resamples: robust.rliableResamples }),
+        c.rliableCi95,
+        "rliable's CI",
+      );
+  });
+
+  it.each(robust.improvement.map((c) => [c.name, c] as const))('P(X > Y) and its CI: %s', (_, c) => {
+    expectClose(probabilityOfImprovement({ x: c.x, y: c.y }), c.p, 'P(X > Y)');
+    expectClose(probabilityOfImprovement({ x: c.y, y: c.x }), c.pReversed, 'P(Y > X)');
+    const replay = probabilityOfImprovementCi({
+      x: c.x,
+      y: c.y,
+      seed: c.seed,
+      resamples: robust.replayResamples,
+    });
+    expectClose(replay[0], c.replayCi95[0], 'CI low (same stream)');
+    expectClose(replay[1], c.replayCi95[1], 'CI high (same stream)');
+    const own = probabilityOfImprovementCi({
+      x: c.x,
+      y: c.y,
+      seed: c.seed,
+      resamples: robust.rliableResamples,
+    });
+    // Small samples put P on a lattice of 1/(2·nX·nY) steps: another stream may land a few steps away.
+    const lattice = 1 / (2 * (c.x[0]?.length ?? 1) * (c.y[0]?.length ?? 1));
+    expectSameInterval(own, c.rliableCi95, "rliable's CI", 4 * lattice);
+  });
+
+  it.each(robust.profiles.map((c) => [c.name, c] as const))(
+    'performance profile and its band: %s',
+    (_, c) => {
+      const n = c.strata.flat().length;
+      const options = { strata: c.strata, taus: c.taus, seed: c.seed, resamples: robust.replayResamples };
+      scoreDistribution({ ...options, better: 'above' }).forEach((v, k) =>
+        expectNear(v, c.above[k] ?? NaN, 1e-12, `above τ${k}`),
+      );
+      scoreDistribution({ ...options, better: 'below' }).forEach((v, k) =>
+        expectNear(v, c.below[k] ?? NaN, 1e-12, `below τ${k}`),
+      );
+      for (const [better, expected] of [
+        ['above', c.replayCi95Above],
+        ['below', c.replayCi95Below],
+      ] as const)
+        scoreDistributionCi({ ...options, better }).forEach(([lo, hi], k) => {
+          expectNear(lo, expected[k]?.[0] ?? NaN, 1e-12, `${better} τ${k} low`);
+          expectNear(hi, expected[k]?.[1] ?? NaN, 1e-12, `${better} τ${k} high`);
+        });
+      // Another stream: a band's ends may differ by one seed's share where the distribution steps.
+      const rliable = c.rliableCi95Above;
+      if (rliable)
+        scoreDistributionCi({ ...options, resamples: robust.rliableProfileResamples }).forEach(
+          ([lo, hi], k) => {
+            expectNear(lo, rliable[k]?.[0] ?? NaN, 1 / n + 1e-9, `rliable τ${k} low`);
+            expectNear(hi, rliable[k]?.[1] ?? NaN, 1 / n + 1e-9, `rliable τ${k} high`);
+          },
+        );
+    },
+  );
+});
+
+describe('power analysis agrees with statsmodels and scipy', () => {
+  it('non-central t CDF (scipy.stats.nct)', () => {
+    for (const r of robust.noncentralTCdf)
+      expectNear(noncentralTCdf(r.t, r.df, r.nc), r.value, 1e-10, `nct.cdf(${r.t}, ${r.df}, ${r.nc})`);
+  });
+  it('paired t test power (TTestPower.power)', () => {
+    for (const r of robust.power)
+      expectNear(
+        pairedTTestPower({ effectSize: r.effectSize, pairs: r.pairs }),
+        r.value,
+        1e-9,
+        `power(${r.effectSize}, ${r.pairs})`,
+      );
+  });
+  it('pairs for power 0.8 at alpha 0.05 (TTestPower.solve_power), and the same seeds rounded up', () => {
+    for (const r of robust.solve) {
+      const pairs = solvePairs({ effectSize: r.effectSize });
+      expect(Math.abs(pairs - r.pairs) / r.pairs, `solve(${r.effectSize})`).toBeLessThanOrEqual(1e-8);
+      expect(Math.ceil(pairs)).toBe(Math.ceil(r.solvePower));
+    }
+  });
+});
+
+describe('plan --power agrees with statsmodels on a pilot', () => {
+  const pilot = (
+    JSON.parse(
+      readFileSync(new URL('../../../fixtures/stats/robust-reference.json', import.meta.url), 'utf8'),
+    ) as {
+      pilot: {
+        a: number[];
+        b: number[];
+        sdDifference: number;
+        cases: { effect: number; effectSize: number; pairs: number; seeds: number; pilotPower: number }[];
+      };
+    }
+  ).pilot;
+  // Two Branin groups sharing seeds, their final values replaced by the pilot's.
+  const records = generateBraninRecords({ seeds: pilot.a.map((_, i) => i), epochs: 1 }).map((r) => {
+    const values = r.groupLabel === BRANIN_SLOW.label ? pilot.a : pilot.b;
+    const value = values[r.seed] ?? Number.NaN;
+    return { ...r, result: { ...r.result, final: { ...r.result.final, value } } };
+  });
+
+  it.each(pilot.cases.map((c) => [c.effect, c] as const))('effect %s', (_, c) => {
+    const plan = pilotPower({ pilot: 'pilot', records, objective: BRANIN_OBJECTIVE, effect: c.effect });
+    const [comparison] = plan.comparisons;
+    expect(plan.comparisons).toHaveLength(1);
+    expectClose(comparison?.sdDifference, pilot.sdDifference, 'sd of differences');
+    expectClose(comparison?.effectSize, c.effectSize, 'd_z');
+    expect(Math.abs((comparison?.solvedPairs ?? NaN) - c.pairs) / c.pairs).toBeLessThanOrEqual(1e-8);
+    expect(plan.seeds).toBe(c.seeds);
+    expectNear(comparison?.pilotPower ?? NaN, c.pilotPower, 1e-9, 'power with the pilot');
+  });
 });

@@ -5,6 +5,8 @@
  *
  * The adaptive histories (sampler + ASHA, adaptive seeds) schedule training under trial-key activity
  * ids, so replaying them also checks WHICH trials the sampler proposed and the seed rounds added.
+ * The multi-objective one (NSGA-II on two objectives) thereby checks that the sampler still gets every
+ * objective's values: bred from the first objective alone, its proposals differ.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,6 +100,7 @@ describe('recorded sweep histories replay deterministically', () => {
     ['sweep-last-run.json', 'recorded-sweep'],
     ['sweep-adaptive-sampler.json', 'recorded-adaptive-sampler'],
     ['sweep-adaptive-seeds.json', 'recorded-adaptive-seeds'],
+    ['sweep-multi-objective.json', 'recorded-multi-objective'],
   ])('%s', async (file, workflowId) => {
     const history = load(file);
     await expect(
@@ -152,6 +155,26 @@ describe('the adaptive histories hold the plan decisions', () => {
     const summary = summaryOf(history);
     expect(summary.counts.finished).toBe(keys.size);
     expect(summary.plan).toMatch(/^settled: CI .* excludes 0 after \d+ pairs$/);
+  });
+
+  it('multi-objective sweep: NSGA-II proposed every configuration from both objectives', () => {
+    const history = read('sweep-multi-objective.json') as JsonHistory;
+    // Trial-key activity ids: replaying it checks which configurations NSGA-II proposed.
+    expect(patchIds(history)).toContain(TRIAL_ACTIVITY_IDS_PATCH);
+    const keys = new Set(
+      scheduledTrials(history).map((e) => trialKeyOf(e.activityTaskScheduledEventAttributes.activityId)),
+    );
+    // 12 configurations on 2 seeds (a repeated proposal adds none), past the first generation of 4.
+    expect(keys.size).toBeGreaterThan(2 * 4);
+    expect(keys.size % 2).toBe(0);
+    // The start looked up each objective's earlier values (one look-up per objective).
+    const lookups = history.events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishedTrialValues',
+    );
+    expect(lookups).toHaveLength(2);
+    const summary = summaryOf(history);
+    expect(summary.plan).toBe('sampler nsga2: all 12 configurations proposed');
+    expect(summary.counts.finished).toBe(keys.size);
   });
 
   it.each([
