@@ -52,7 +52,6 @@ export interface HyperbandBracket {
   budget: number;
 }
 
-
 /** The brackets of Hyperband with these options, bracket 0 first. */
 export function hyperbandBrackets(options: Readonly<Required<HyperbandPrunerOptions>>): HyperbandBracket[] {
   const { reductionFactor: eta, minResource: r, maxResource: R } = options;
