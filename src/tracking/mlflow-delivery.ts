@@ -66,6 +66,9 @@ import {
 import { RunMode, type TrialRunJournal, type TrialRunState } from './trial-run-journal.js';
 import type { RunStatus, SweepInfo } from './types.js';
 
+/** How long a run's creator waits before its second look for a racing creator's run (shared runs only). */
+const RACE_SETTLE_MS = 300;
+
 /** One journaled tracking write. `time` (ms since the epoch) is when the caller made it. */
 export type TrackingEntry =
   | { kind: 'startSweep'; time: number; sweep: SweepInfo }
@@ -390,7 +393,15 @@ export class MlflowDelivery implements Delivery<TrackingEntry> {
         startTime: body.time,
         tags: { ...trialTags(sweepId, trial), [TAG.parentRunId]: sweep.parentRunId },
       });
-      run = (await this.index.findTrialRun(sweep.experimentId, sweepId, trial.trialKey)) ?? created;
+      let found = await this.index.findTrialRuns(sweep.experimentId, sweepId, trial.trialKey);
+      if (found.length <= 1) {
+        // Alone so far: a racer that looked up at the same time may not have created yet. Deciding now
+        // would keep this run while the racer, seeing both, keeps the earlier-started one (two runs,
+        // seen once in CI); a second look a moment later sees what the racer sees.
+        await new Promise((resolve) => setTimeout(resolve, RACE_SETTLE_MS));
+        found = await this.index.findTrialRuns(sweep.experimentId, sweepId, trial.trialKey);
+      }
+      run = found[0] ?? created;
       if (run.runId !== created.runId) await this.client.deleteRun(created.runId);
     } else if (run.status === 'FAILED' || run.status === 'KILLED') {
       // The trial is being retried: same run, running again.

@@ -106,9 +106,17 @@ describe('a sampler sweep of the built-in image classifier', () => {
       ) as SweepReport;
       expect(report.groups).toHaveLength(summary.counts.finished);
       expect(report.groups.every((g) => g.n === 1 && g.modelStats !== undefined)).toBe(true);
-      const missing = (report.missingGroups ?? []).flatMap((g) => g.missing);
-      expect(missing).toHaveLength(summary.counts.earlyStopped);
-      expect(missing.every((m) => /^stopped: rung 0 \(epoch 1\): /.test(m.reason))).toBe(true);
+      // A search's report: the stopped configurations are in its leaderboard as pruned, with the rung
+      // and epoch ASHA stopped them at, not among the missing seeds.
+      expect((report.missingGroups ?? []).flatMap((g) => g.missing)).toEqual([]);
+      const board = report.leaderboard!;
+      expect(board).toMatchObject({ sampler: 'tpe', pruner: 'asha' });
+      expect(board.entries).toHaveLength(summary.counts.total);
+      expect(board.counts.pruned).toBe(summary.counts.earlyStopped);
+      expect(board.counts.completed).toBe(summary.counts.finished);
+      const pruned = board.entries.filter((e) => e.status === 'pruned');
+      expect(pruned.every((e) => e.rank === null && e.epoch === 1 && e.rung === 0)).toBe(true);
+      expect(pruned.every((e) => e.why === 'pruned by asha at epoch 1')).toBe(true);
     } finally {
       await worker.stop();
     }
