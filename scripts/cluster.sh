@@ -23,7 +23,7 @@
 # list of namespaces and links `up` created, which is exactly what `down` deletes).
 #
 # Exit codes: 0 ok; 1 failure (one line on stderr says what; `status`: something is not answering);
-# 2 bad usage; 3 `status`: cluster down;
+# 2 bad usage; 3 `status`: cluster down; 75 `up`: another checkout's cluster holds this id's names;
 # 77 skipped: network namespaces cannot be made here (not root, no `ip netns`), said on one line.
 set -euo pipefail
 
@@ -321,13 +321,74 @@ check_namespaces() {
 
 no_ipv6() { sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null || true; }
 
-make_network() {
-  local host ns veth ip
-  for host in $(hosts); do
-    ns=$(ns_of "$host")
-    [ ! -e "/run/netns/$ns" ] || die "namespace $ns exists but .seedsweep/cluster/made does not list it: delete it (ip netns del $ns) first"
+# ---- who holds the names ----------------------------------------------------------------------------
+# Namespace and link names are machine-wide, state folders are per checkout: two checkouts (a CI run
+# beside a developer's) or a run killed before `down` can meet on one SEEDSWEEP_CLUSTER_ID. The owner
+# file says which checkout's cluster holds the names. Held means: its `up` or `down` is running, or a
+# process runs in one of the namespaces; then `up` exits 75 (pick another id). Names nobody holds are
+# what a killed cluster left behind, and `up` deletes them.
+OWNER_DIR=/run/seedsweep
+OWNER=$OWNER_DIR/cluster-$PREFIX.owner
+IN_USE=75
+
+in_use() {
+  echo "cluster: $*: pick another SEEDSWEEP_CLUSTER_ID (0…9), or take that cluster down" >&2
+  exit "$IN_USE"
+}
+
+# Every namespace this id can have (whatever the worker count was).
+possible_namespaces() {
+  local i
+  echo "$PREFIX-server"
+  for ((i = 1; i <= MAX_WORKERS; i++)); do echo "$PREFIX-worker$i"; done
+  echo "$PREFIX-laptop"
+}
+# Pids of the processes running in any of them, one a line.
+pids_in_namespaces() {
+  local ns
+  for ns in $(possible_namespaces); do
+    if [ -e "/run/netns/$ns" ]; then ip netns pids "$ns" 2>/dev/null || true; fi
   done
-  ! ip link show "$BRIDGE" >/dev/null 2>&1 || die "$BRIDGE exists but .seedsweep/cluster/made does not list it: delete it (ip link del $BRIDGE) first"
+}
+# The checkout folder the owner file names ('' when there is none).
+owner_dir() {
+  local pid start dir=""
+  [ -f "$OWNER" ] && read -r pid start dir <"$OWNER"
+  echo "$dir"
+}
+
+# Claims the names for this checkout's `up` or `down` (the owner file: "pid starttime folder").
+claim_names() {
+  local pid start dir live
+  mkdir -p "$OWNER_DIR"
+  if [ -f "$OWNER" ]; then
+    read -r pid start dir <"$OWNER" || true
+    if [ "$dir" != "$DIR" ]; then
+      if [ -n "${pid:-}" ] && [ "$(proc_id "$pid")" = "$pid ${start:-}" ]; then
+        in_use "cluster $ID ($PREFIX-…) is being brought up or down from $dir (pid $pid)"
+      fi
+      live=$(pids_in_namespaces | head -5 | tr '\n' ' ')
+      [ -z "$live" ] || in_use "cluster $ID ($PREFIX-…) runs from $dir (pids ${live% })"
+    fi
+  fi
+  echo "$(proc_id $$) $DIR" >"$OWNER"
+}
+
+make_network() {
+  local host ns veth ip live
+  local -a left=()
+  for ns in $(possible_namespaces); do
+    if [ -e "/run/netns/$ns" ]; then left+=("$ns"); fi
+  done
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then left+=("$BRIDGE"); fi
+  if [ ${#left[@]} -gt 0 ]; then
+    live=$(pids_in_namespaces | head -5 | tr '\n' ' ')
+    [ -z "$live" ] || in_use "${left[*]} exist(s) and processes run in them (pids ${live% }), but this checkout did not make them"
+    echo "cluster: deleting what a cluster that no longer runs left behind: ${left[*]}" >&2
+    for ns in "${left[@]}"; do
+      if [ "$ns" = "$BRIDGE" ]; then ip link del "$ns" 2>/dev/null || true; else ip netns del "$ns" 2>/dev/null || true; fi
+    done
+  fi
   ip link add "$BRIDGE" type bridge
   made link "$BRIDGE"
   no_ipv6 "$BRIDGE"
@@ -411,6 +472,7 @@ cmd_up() {
   printf 'WORKERS=%s\nSHARED=%s\nPROXY=%s\nSTORE=%s\n' "$workers" "$shared" "$proxy" "$store" >"$DIR/config"
   echo pass >"$DIR/server/fault-proxy.mode"
   if [ ${#extra[@]} -gt 0 ]; then printf '%s\n' "${extra[@]}" >"$DIR/worker-args"; else rm -f "$DIR/worker-args"; fi
+  claim_names
   : >"$DIR/made"
   # Whatever fails from here on, take down what was made so far.
   trap 'echo "cluster: up failed; taking down what it made" >&2; cmd_down >/dev/null 2>&1 || true' EXIT
@@ -446,7 +508,15 @@ cmd_down() {
     proc=$(basename "$file" .pid)
     stop_proc "$proc"
   done
+  local owner
+  owner=$(owner_dir)
+  if [ -f "$DIR/made" ] && [ -n "$owner" ] && [ "$owner" != "$DIR" ]; then
+    # This checkout's cluster was killed and another has taken the names since: they are not ours.
+    echo "cluster: the names in ${DIR#"$ROOT"/}/made are held by the cluster of $owner now; leaving them" >&2
+    rm -f "$DIR/made"
+  fi
   if [ -f "$DIR/made" ]; then
+    claim_names
     # Anything else still running in one of our namespaces (a laptop command) is ours too.
     while read -r kind name; do
       [ "$kind" = netns ] || continue
@@ -466,6 +536,7 @@ cmd_down() {
     done <"$DIR/made"
     rm -f "$DIR/made"
   fi
+  if [ "$(owner_dir)" = "$DIR" ]; then rm -f "$OWNER"; fi
   rm -rf "$DIR/pids"
   if [ "$purge" = 1 ]; then
     rm -rf "$DIR"

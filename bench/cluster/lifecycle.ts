@@ -58,6 +58,8 @@ export function cluster(args: string[]): { status: number; out: string } {
 /** Exit code of `scripts/cluster.sh status` when the cluster is down; of `up` where it cannot be made. */
 const DOWN = 3;
 const SKIPPED = 77;
+/** Exit code of `up` (and of the bench) when another checkout's cluster holds this id's names. */
+export const CLUSTER_IN_USE = 75;
 
 export interface ClusterRun {
   /** The bench's name in its lines, e.g. `chaos`. */
@@ -75,7 +77,8 @@ export interface ClusterRun {
 /**
  * Brings the cluster up if it is down, runs `self` on the laptop host and takes the cluster down again
  * if it brought it up. Returns the bench's exit code: 0 with one line where namespaces cannot be made,
- * 2 with one `error[E_CLUSTER_MISFIT]` line when a running cluster does not fit.
+ * 2 with one `error[E_CLUSTER_MISFIT]` line when a running cluster does not fit, 75 when another
+ * checkout's cluster holds this id.
  */
 export async function runOnCluster(run: ClusterRun): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -87,6 +90,10 @@ export async function runOnCluster(run: ClusterRun): Promise<number> {
     if (up.status === SKIPPED) {
       log(up.out.split('\n')[0] ?? `${run.bench}: skipped`);
       return 0;
+    }
+    if (up.status === CLUSTER_IN_USE) {
+      log(`${run.bench}: cluster ${clusterId()} is taken: ${up.out}`);
+      return CLUSTER_IN_USE;
     }
     if (up.status !== 0) {
       log(`${run.bench}: scripts/cluster.sh up failed: ${up.out}`);
