@@ -13,6 +13,9 @@
  * per flush interval, unless a non-deferrable entry of their stream (a trial's end) takes them along
  * earlier: a stream of many small writes costs a few requests, not one per write.
  *
+ * Setup errors (the delivery's 'stop': auth, configuration) stop every pass until fixed; each is warned
+ * once, and again only when the message changes or after a pass went through.
+ *
  * Damaged entries: an entry whose file fails its checksum or format check (or holds nothing the delivery
  * can place) is moved to the outbox's `quarantine/` with the reason, warned about, counted in
  * {@link SyncResult}, and the pass goes on without it: it never holds back or stops the others.
@@ -104,6 +107,8 @@ export class JournaledSender<T> {
   private autoPausedUntil = 0;
   private outageBackoffMs: number = OUTAGE_BACKOFF_MS.first;
   private outageReported = false;
+  /** The last setup ('stop') message warned: a stuck setup error is said once, not once a pass. */
+  private lastStopWarning: string | undefined;
   /** After an outage, the next automatic attempt: journaled writes go out once the server is back even if nothing new is written. */
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly flushIntervalMs: number;
@@ -270,7 +275,8 @@ export class JournaledSender<T> {
         this.outageReported = true;
         this.warn(`${message} ${this.outbox.pendingCount()} write(s) are journaled in ${this.outbox.dir}.`);
       }
-    } else {
+    } else if (message !== this.lastStopWarning) {
+      this.lastStopWarning = message;
       this.warn(message);
     }
     return message;
@@ -326,6 +332,7 @@ export class JournaledSender<T> {
   private noteSuccess(): void {
     if (this.outageReported) this.warn(`${this.delivery.target} is reachable again; journaled writes sent.`);
     this.outageReported = false;
+    this.lastStopWarning = undefined;
     this.autoPausedUntil = 0;
     this.outageBackoffMs = OUTAGE_BACKOFF_MS.first;
   }

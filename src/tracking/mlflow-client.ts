@@ -79,6 +79,23 @@ export interface ArtifactEntry {
   size?: number;
 }
 
+/** An experiment as the client reads it. */
+interface ExperimentInfo {
+  id: string;
+  lifecycleStage?: string;
+  /** Where its runs keep their artifacts, e.g. `mlflow-artifacts:/1` (proxied) or `/srv/mlruns/1` (not). */
+  artifactLocation?: string;
+}
+
+/** The fields of MLflow's `Experiment` read here (`artifact_location` is read only when it is text). */
+type RawExperiment = { experiment_id: string; lifecycle_stage?: string; artifact_location?: unknown };
+
+/** What to do about a tracking server that does not proxy artifacts. */
+const NOT_PROXIED_FIX =
+  'start it with `mlflow server --serve-artifacts --artifacts-destination <folder>` and without ' +
+  '`--default-artifact-root <local path>`, or unset MLFLOW_TRACKING_URI so that seedsweep starts its own ' +
+  'local server, which does (`seedsweep services` lists it).';
+
 /** How a request may be retried: `always` for idempotent requests, `unsent` only when the server surely did not process it. */
 type RetryMode = 'always' | 'unsent';
 
@@ -189,14 +206,50 @@ export class MlflowClient {
 
   /** Id of the experiment named `name`, or undefined when there is none (deleted ones count as none). */
   async getExperimentIdByName(name: string): Promise<string | undefined> {
+    const found = await this.experimentByName(name);
+    return found === undefined || found.lifecycleStage === 'deleted' ? undefined : found.id;
+  }
+
+  /** Id of the experiment named `name`, created (or restored from deletion) if needed; safe under races. */
+  async getOrCreateExperiment(name: string): Promise<string> {
+    return (await this.ensureExperiment(name)).id;
+  }
+
+  /**
+   * Checks that the tracking server proxies the artifacts of the experiment named `experimentName`
+   * (created, or restored, as a sweep's start would): its artifact location is `mlflow-artifacts:…`.
+   * Every artifact seedsweep writes goes through the server's artifact API, so with any other location
+   * (a server started with `--default-artifact-root <local path>`) no trial's end could ever be sent.
+   * One request for an existing experiment; three for a new one (look-up, create, read back).
+   * @throws UserError `E_MLFLOW_ARTIFACTS_NOT_PROXIED` naming the server, the location and the fix.
+   */
+  async checkArtifactProxy(experimentName: string): Promise<void> {
+    const experiment = await this.ensureExperiment(experimentName);
+    const location = experiment.created
+      ? (await this.experimentById(experiment.id)).artifactLocation
+      : experiment.artifactLocation;
+    // A server that names no location gives nothing to judge: the first upload says what is wrong.
+    if (location === undefined || proxiedArtifactPath(location) !== undefined) return;
+    throw new UserError(
+      'E_MLFLOW_ARTIFACTS_NOT_PROXIED',
+      `tracking server ${this.trackingUri} keeps the artifacts of experiment '${experimentName}' at '${location}', ` +
+        `which it does not proxy, so no trial's results (models, records) could reach it; ${NOT_PROXIED_FIX}` +
+        (experiment.created
+          ? ''
+          : ` An experiment keeps the location it was made with: if the server serves artifacts now, give the sweep a new name (--set name=…).`),
+    );
+  }
+
+  /** The experiment named `name` (deleted ones too), or undefined when there is none. */
+  private async experimentByName(name: string): Promise<ExperimentInfo | undefined> {
     try {
-      const data = await this.request<{ experiment: { experiment_id: string; lifecycle_stage: string } }>({
+      const data = await this.request<{ experiment: RawExperiment }>({
         method: 'GET',
         endpoint: `${API}/experiments/get-by-name`,
         params: { experiment_name: name },
         answer: ANSWER.experiment,
       });
-      return data.experiment.lifecycle_stage === 'deleted' ? undefined : data.experiment.experiment_id;
+      return toExperiment(data.experiment);
     } catch (error) {
       if (error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST')
         return undefined;
@@ -204,26 +257,32 @@ export class MlflowClient {
     }
   }
 
-  /** Id of the experiment named `name`, created (or restored from deletion) if needed; safe under races. */
-  async getOrCreateExperiment(name: string): Promise<string> {
-    try {
-      const data = await this.request<{ experiment: { experiment_id: string; lifecycle_stage: string } }>({
-        method: 'GET',
-        endpoint: `${API}/experiments/get-by-name`,
-        params: { experiment_name: name },
-        answer: ANSWER.experiment,
-      });
-      if (data.experiment.lifecycle_stage === 'deleted') {
+  private async experimentById(id: string): Promise<ExperimentInfo> {
+    const data = await this.request<{ experiment: RawExperiment }>({
+      method: 'GET',
+      endpoint: `${API}/experiments/get`,
+      params: { experiment_id: id },
+      answer: ANSWER.experiment,
+    });
+    return toExperiment(data.experiment);
+  }
+
+  /**
+   * The active experiment named `name`: found (restored from deletion if needed) or created, with
+   * `created` set when this call made it (its location is then not known without another request).
+   * Safe under races.
+   */
+  private async ensureExperiment(name: string): Promise<ExperimentInfo & { created: boolean }> {
+    const found = await this.experimentByName(name);
+    if (found !== undefined) {
+      if (found.lifecycleStage === 'deleted') {
         await this.request({
           method: 'POST',
           endpoint: `${API}/experiments/restore`,
-          data: { experiment_id: data.experiment.experiment_id },
+          data: { experiment_id: found.id },
         });
       }
-      return data.experiment.experiment_id;
-    } catch (error) {
-      if (!(error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
-        throw error;
+      return { ...found, created: false };
     }
     try {
       const created = await this.request<{ experiment_id: string }>({
@@ -232,12 +291,12 @@ export class MlflowClient {
         data: { name },
         answer: ANSWER.experimentCreated,
       });
-      return created.experiment_id;
+      return { id: created.experiment_id, created: true };
     } catch (error) {
       // Another process created it between our lookup and our create.
       if (error instanceof MlflowRequestError && error.errorCode === 'RESOURCE_ALREADY_EXISTS') {
-        const id = await this.getExperimentIdByName(name);
-        if (id !== undefined) return id;
+        const raced = await this.experimentByName(name);
+        if (raced !== undefined && raced.lifecycleStage !== 'deleted') return { ...raced, created: false };
       }
       throw error;
     }
@@ -580,7 +639,7 @@ export class MlflowClient {
     if (root === undefined) {
       throw new UserError(
         'E_MLFLOW_ARTIFACTS_NOT_PROXIED',
-        `run ${runId} stores artifacts at '${run.artifactUri}', which the tracking server does not proxy; start the server with --serve-artifacts (and an mlflow-artifacts: artifact location).`,
+        `run ${runId} stores artifacts at '${run.artifactUri}', which tracking server ${this.trackingUri} does not proxy; ${NOT_PROXIED_FIX}`,
       );
     }
     this.artifactRoots.set(runId, root);
@@ -759,6 +818,14 @@ function toKeyValues(record: Record<string, string>): KeyValue[] {
 
 function jsonSafeMetric(point: MetricPoint): MetricPoint | (Omit<MetricPoint, 'value'> & { value: string }) {
   return Number.isFinite(point.value) ? point : { ...point, value: String(point.value) };
+}
+
+function toExperiment(raw: RawExperiment): ExperimentInfo {
+  return {
+    id: raw.experiment_id,
+    ...(raw.lifecycle_stage !== undefined ? { lifecycleStage: raw.lifecycle_stage } : {}),
+    ...(typeof raw.artifact_location === 'string' ? { artifactLocation: raw.artifact_location } : {}),
+  };
 }
 
 function toRun(raw: RawRun): MlflowRun {

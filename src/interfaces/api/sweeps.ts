@@ -25,6 +25,7 @@ import { expandSweep } from '../../sweep-spec/expand.js';
 import { loadSweepSpec } from '../../sweep-spec/load.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import { UserError } from '../../core/common/errors.js';
+import { checkTrackingServer } from '../setup/tracking-check.js';
 import { experimentSpec, isExperiment, type Experiment } from './experiment.js';
 import { checkSpecObject } from './spec-object.js';
 
@@ -98,6 +99,8 @@ export async function runSweep(
   const spec = await specOf(source, options.overrides ?? []);
   const datasetFingerprint = await fingerprintDataset(spec.dataset);
   const trials = expandSweep({ spec, datasetFingerprint }).length;
+  // A tracking server the trials' results could never reach fails now, not after training.
+  await checkTrackingServer({ sweepName: spec.name });
   const session = await openTemporalSession();
   try {
     const { sweepId } = await submitSweep({ client: session.client, spec, datasetFingerprint });

@@ -23,6 +23,8 @@ class FakeDelivery implements Delivery<Entry> {
   readonly delivered: string[] = [];
   groups: number[] = [];
   down = false;
+  /** A setup problem (what the delivery calls 'stop'): every delivery throws it while set. */
+  setupError: string | undefined;
   /** `add` entries may wait for the next flush. */
   deferAdds = false;
   streamsOf(entry: Entry): [string, ...string[]] {
@@ -38,10 +40,12 @@ class FakeDelivery implements Delivery<Entry> {
     return `a ${entry.kind} write`;
   }
   classify(error: unknown): DeliveryErrorKind {
-    return (error as Error).message === 'down' ? 'unavailable' : 'reject';
+    const message = (error as Error).message;
+    return message === 'down' ? 'unavailable' : message.startsWith('setup:') ? 'stop' : 'reject';
   }
   async deliver(group: OutboxEntry<Entry>[]): Promise<void> {
     if (this.down) throw new Error('down');
+    if (this.setupError !== undefined) throw new Error(`setup: ${this.setupError}`);
     const first = group[0]!.body;
     if (first.kind === 'bad') throw new Error('rejected');
     if (first.kind !== 'open' && !this.open.has(first.stream)) throw new NotReadyError('not open');
@@ -89,6 +93,40 @@ describe('JournaledSender (knows nothing of MLflow)', () => {
     delivery.down = false;
     expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 1 });
     expect(warnings.at(-1)).toBe('fake server is reachable again; journaled writes sent.');
+  });
+
+  it('says a setup error that stops every pass once, again only when it changes or after a pass went through', async () => {
+    const delivery = new FakeDelivery();
+    const warnings: string[] = [];
+    const sender = newSender(delivery, warnings);
+    delivery.setupError = 'artifacts are not proxied';
+    await sender.write({ kind: 'open', stream: 'a' });
+    for (let pass = 0; pass < 5; pass += 1) {
+      // Every pass stops and keeps the write, and says why in its result.
+      expect(await sender.sync()).toEqual({
+        sent: 0,
+        pending: 1,
+        failed: 0,
+        error: 'setup: artifacts are not proxied',
+      });
+    }
+    expect(warnings).toEqual(['setup: artifacts are not proxied']);
+    delivery.setupError = 'bad credentials';
+    await sender.sync();
+    await sender.sync();
+    expect(warnings).toEqual(['setup: artifacts are not proxied', 'setup: bad credentials']);
+    delivery.setupError = undefined;
+    expect(await sender.sync()).toEqual({ sent: 1, pending: 0, failed: 0 });
+    // Fixed, then broken again the same way: said again, once.
+    delivery.setupError = 'bad credentials';
+    await sender.write({ kind: 'add', stream: 'a', n: 1 });
+    await sender.sync();
+    await sender.sync();
+    expect(warnings).toEqual([
+      'setup: artifacts are not proxied',
+      'setup: bad credentials',
+      'setup: bad credentials',
+    ]);
   });
 
   it('after an outage, sends what is journaled once the server is back, with nothing new written', async () => {

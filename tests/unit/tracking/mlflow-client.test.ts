@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UserError } from '../../../src/core/common/errors.js';
 import { findFreePort } from '../../../src/services/local-server.js';
 import { MlflowClient } from '../../../src/tracking/mlflow-client.js';
 import { MlflowRequestError, MlflowUnavailableError } from '../../../src/tracking/mlflow-errors.js';
@@ -201,5 +202,63 @@ describe('MlflowClient credentials', () => {
       expect(text).not.toContain(Buffer.from(`bob:${PASSWORD}`).toString('base64'));
     }
     expect(output.join('\n')).not.toContain('SECRET');
+  });
+});
+
+describe('MlflowClient.checkArtifactProxy', () => {
+  const found = (location: string) => ({
+    status: 200,
+    body: { experiment: { experiment_id: '4', lifecycle_stage: 'active', artifact_location: location } },
+  });
+  const missing = {
+    status: 404,
+    body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Could not find experiment with name 'tiny'" },
+  };
+
+  it('passes an experiment whose artifacts the server proxies, in one request', async () => {
+    answers = [found('mlflow-artifacts:/4')];
+    const client = new MlflowClient({ trackingUri: uri, ...fast });
+    await client.checkArtifactProxy('tiny');
+    expect(seen.map((s) => s.url)).toEqual(['/api/2.0/mlflow/experiments/get-by-name?experiment_name=tiny']);
+  });
+
+  it('refuses an experiment kept at a local path, naming the server, the location and the fix', async () => {
+    answers = [found('/tmp/x/art/4')];
+    const client = new MlflowClient({ trackingUri: uri, ...fast });
+    const error = (await client.checkArtifactProxy('tiny').catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.code).toBe('E_MLFLOW_ARTIFACTS_NOT_PROXIED');
+    expect(error.message).toContain(
+      `tracking server ${uri} keeps the artifacts of experiment 'tiny' at '/tmp/x/art/4'`,
+    );
+    expect(error.message).toContain('mlflow server --serve-artifacts --artifacts-destination <folder>');
+    expect(error.message).toContain('--default-artifact-root');
+    // An existing experiment keeps its location even once the server is fixed.
+    expect(error.message).toContain('give the sweep a new name');
+    expect(seen).toHaveLength(1);
+  });
+
+  it("creates a missing experiment as a sweep's start would, then reads where the server put it", async () => {
+    answers = [missing, { status: 200, body: { experiment_id: '7' } }, found('file:///srv/mlruns/7')];
+    const client = new MlflowClient({ trackingUri: uri, ...fast });
+    const error = (await client.checkArtifactProxy('tiny').catch((e: unknown) => e)) as UserError;
+    expect(error.code).toBe('E_MLFLOW_ARTIFACTS_NOT_PROXIED');
+    expect(error.message).toContain("at 'file:///srv/mlruns/7'");
+    expect(error.message).not.toContain('new name');
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET /api/2.0/mlflow/experiments/get-by-name?experiment_name=tiny',
+      'POST /api/2.0/mlflow/experiments/create',
+      'GET /api/2.0/mlflow/experiments/get?experiment_id=7',
+    ]);
+    expect(JSON.parse(seen[1]!.body)).toEqual({ name: 'tiny' });
+
+    seen = [];
+    answers = [
+      missing,
+      { status: 200, body: { experiment_id: '8' } },
+      found('mlflow-artifacts://mlflow:5000/8'),
+    ];
+    await client.checkArtifactProxy('tiny');
+    expect(seen).toHaveLength(3);
   });
 });

@@ -44,6 +44,7 @@ export function register(program: Command): void {
         const { expandSweep } = await import('../../../sweep-spec/expand.js');
         const { openTemporalSession } = await import('../../../temporal/client/session.js');
         const { submitSweep } = await import('../../../temporal/client/sweeps.js');
+        const { checkTrackingServer } = await import('../../setup/tracking-check.js');
         const threads = parseThreadsFlag(flags.threads);
         if (flags.dataPath !== undefined) userPath(flags.dataPath, '--data-path');
         // The attached worker's reconnect window: a bad value fails here, before anything is submitted.
@@ -56,6 +57,8 @@ export function register(program: Command): void {
         const spec = await loadSweepSpec(specFile, { overrides });
         const fingerprint = await fingerprintDataset(spec.dataset);
         const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
+        // A tracking server the trials' results could never reach fails now, not after training.
+        await checkTrackingServer({ sweepName: spec.name });
         const session = await openTemporalSession();
         try {
           const { sweepId, runId } = await submitSweep({
