@@ -99,6 +99,43 @@ const factories = new Map<string, (options: never) => Sampler>([
   ['nsga2', (options: Nsga2SamplerOptions) => new Nsga2Sampler(options)],
 ]);
 
+/** What value a sampler option takes: a number, true/false, or (grid's `grid`) explicit axes. */
+export type SamplerOptionKind = 'number' | 'boolean' | 'axes';
+
+/**
+ * Each built-in sampler's option names and kinds. Typed against its options interface, so an option
+ * added to or dropped from an interface does not compile until it is listed here too.
+ */
+const OPTION_KINDS: { [N in SamplerName]: Record<keyof SamplerOptionsByName[N], SamplerOptionKind> } = {
+  grid: { grid: 'axes', pointsPerAxis: 'number' },
+  random: {},
+  tpe: {
+    nStartupTrials: 'number',
+    nEiCandidates: 'number',
+    gammaFraction: 'number',
+    gammaMax: 'number',
+    priorWeight: 'number',
+    considerMagicClip: 'boolean',
+    considerEndpoints: 'boolean',
+    multivariate: 'boolean',
+  },
+  nsga2: {
+    populationSize: 'number',
+    crossoverProb: 'number',
+    swappingProb: 'number',
+    mutationProb: 'number',
+  },
+};
+
+/**
+ * The options a built-in sampler takes, by name and kind, for checking options before a sampler is
+ * created (a spec at load; `createSampler` checks the ranges). Undefined for a registered sampler,
+ * whose options only its factory knows.
+ */
+export function samplerOptionKinds(name: string): Readonly<Record<string, SamplerOptionKind>> | undefined {
+  return Object.hasOwn(OPTION_KINDS, name) ? OPTION_KINDS[name as SamplerName] : undefined;
+}
+
 /** Names of every registered sampler, in registration order. */
 export function samplerNames(): string[] {
   return [...factories.keys()];

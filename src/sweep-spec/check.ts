@@ -2,7 +2,8 @@
  * Semantic checks of a schema-valid spec that need no trainable: empty or oversized grids, duplicate
  * values, distributions whose ranges are empty, exclude rules and conditions that name no variant
  * parameter or match nothing, duplicate seeds, duplicate random samples, the `controlled: true` claim
- * and comparisons that select no group. Parameter names and values are the trainable's to check (its
+ * and comparisons that select no group; sampler and pruner options by the search layer's rules
+ * (./check-sampler.ts). Parameter names and values are the trainable's to check (its
  * schema, src/sweep-spec/check-params.ts). Each problem carries the YAML path (snake_case, as written).
  */
 import { BUILTIN_TRAINABLE_NAME } from '../core/domain/builtin-trainable.js';
@@ -16,6 +17,7 @@ import { draw, type Distribution } from '../search/distributions.js';
 import type { SweepSpec, VariantsSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { checkObjectives } from './check-objectives.js';
+import { checkPrunerOptions, checkSamplerOptions, samplerSweepEpochs } from './check-sampler.js';
 
 /** A semantic problem; `atKey` locates it at the key rather than its value (e.g. an unknown name). */
 export interface SemanticProblem {
@@ -208,6 +210,13 @@ function checkEarlyStopping(problems: SemanticProblem[], spec: SweepSpec, varian
       message: `expected fewer than the trials' ${maxEpochs} epochs (the rule could never stop a trial); found ${rule.minEpochs}`,
     });
   }
+  // ASHA and Hyperband need every trial's epochs to reach their first rung.
+  problems.push(
+    ...checkPrunerOptions(
+      rule,
+      variants.map((v) => v.config.train.epochs),
+    ),
+  );
 }
 
 /** Each selector pair must pick one group per side, two different groups. */
@@ -313,7 +322,10 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
       });
     if (grid) checkGrid(problems, grid);
     if (random) checkDistributions(problems, random.params, ['variants', 'random', 'params']);
-    if (sampler) checkDistributions(problems, sampler.params, ['variants', 'sampler', 'params']);
+    if (sampler) {
+      checkDistributions(problems, sampler.params, ['variants', 'sampler', 'params']);
+      problems.push(...checkSamplerOptions(sampler));
+    }
     checkExclude(problems, parts.variants);
     checkConditions(problems, parts.variants);
   }
@@ -341,6 +353,8 @@ export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
         path: ['seeds'],
         message: 'adaptive seeds compare two fixed groups; a sampler sweep has none: give a seed list',
       });
+    if (spec.earlyStopping)
+      problems.push(...checkPrunerOptions(spec.earlyStopping, samplerSweepEpochs(spec)));
     return problems;
   }
 
