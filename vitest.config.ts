@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { LongestFirstSequencer } from './tests/file-order.js';
+import { unitFilesNeedingIsolation } from './tests/isolation.js';
 
 /**
  * Test files run up to this many at a time, unit, integration and chaos together (the chaos suite
@@ -10,6 +11,9 @@ import { LongestFirstSequencer } from './tests/file-order.js';
  * (server-restart) and the chaos suite start their own.
  */
 const workers = Number(process.env['SEEDSWEEP_TEST_WORKERS'] ?? 4);
+
+/** Unit files that mock modules or change the environment: each in a fresh module graph (tests/isolation.ts). */
+const isolatedUnitFiles = unitFilesNeedingIsolation(import.meta.dirname);
 
 // Two projects: fast unit tests (fakes allowed) and integration tests that talk to a real
 // Temporal dev server and a real MLflow server started by tests/integration/global-setup.ts.
@@ -23,9 +27,21 @@ export default defineConfig({
     sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
+        // Unit files share one module graph per test worker: TF.js, the Temporal SDK and the sources
+        // are imported once per worker, not once per file.
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          exclude: isolatedUnitFiles,
+          isolate: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'unit-isolated',
+          include: isolatedUnitFiles,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -282,7 +282,8 @@ async function select(
   throw new UserError('E_BACKEND_UNAVAILABLE', `No TF.js backend loaded: ${reasons.join('; ')}.`);
 }
 
-let current: { key: string; promise: Promise<BackendInfo> } | undefined;
+/** The last request and its outcome; `engine` is the TF.js backend it set, once it has. */
+let current: { key: string; promise: Promise<BackendInfo>; engine?: string } | undefined;
 
 /**
  * Choose and initialise this thread's TF.js backend. Idempotent: the same request returns the same
@@ -304,11 +305,20 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const strict = options.strict ?? true;
   const kernels = options.wasmKernels ?? WasmKernelSet.seedsweep;
   const key = `${requested ?? 'auto'}|${strict}|${kernels}`;
-  if (current?.key === key) return current.promise;
+  // The same request again, unless code in this thread switched TF.js's backend since (a user's
+  // trainable calling tf.setBackend, or an earlier test file in the same worker).
+  if (current?.key === key && (current.engine === undefined || tf.getBackend() === current.engine))
+    return current.promise;
   const promise = select(requested, strict, kernels);
-  current = { key, promise };
-  promise.catch(() => {
-    if (current?.promise === promise) current = undefined; // Do not cache failures.
-  });
+  const request: NonNullable<typeof current> = { key, promise };
+  current = request;
+  promise.then(
+    (info) => {
+      request.engine = info.name === 'tensorflow-gpu' ? 'tensorflow' : info.name;
+    },
+    () => {
+      if (current === request) current = undefined; // Do not cache failures.
+    },
+  );
   return promise;
 }

@@ -39,7 +39,9 @@ export interface FitManifestOptions {
 export function modelSignatureOf(model: tf.LayersModel, source: FitSource): ModelSignature {
   return {
     inputs: model.inputs.map((input, i) => ({
-      name: input.name,
+      // The name the model gave (`tf.input({ name })`); `name` gets a suffix when this thread built a
+      // model with the same input name before (its second trial's model would be served as `features_1`).
+      name: input.originalName ?? input.name,
       shape: source.inputShapes[i]!,
       dtype: source.inputDtypes[i]!,
     })),

@@ -55,6 +55,13 @@ describe('initBackend', () => {
     }
   });
 
+  it('selects again when code in the thread switched TF.js to another backend since', async () => {
+    expect((await initBackend({ backend: BackendName.wasm })).name).toBe('wasm');
+    await tf.setBackend('cpu');
+    expect((await initBackend({ backend: BackendName.wasm })).name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
   it('says nothing about the native backend when wasm is asked for by name', async () => {
     await initBackend({ backend: BackendName.wasm });
     expect(backendNotice()).toBeUndefined();
