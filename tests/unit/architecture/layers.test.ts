@@ -10,15 +10,21 @@ import { cruise } from 'dependency-cruiser';
 import { ESLint } from 'eslint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
+import { LINT_PROBE_SUFFIX } from '../../cli-entry.js';
 
 const eslint = new ESLint({ cwd: PACKAGE_ROOT });
 
 /**
  * Boundary messages ESLint gives `code` written at `file` (relative to the package). The file is really
  * written, for the moment of the lint: the type-aware parser only lints files the TypeScript project has.
+ * Its name ends `.lint-probe.ts`, which tests/cli-entry.ts and scripts/cluster.sh pass over when they ask
+ * whether dist/ is current (while a probe existed, other files' processes ran through tsx).
  */
 async function boundaryErrors(file: string, code: string): Promise<string[]> {
-  const probe = path.join(PACKAGE_ROOT, file.replace(/\.ts$/, `-${process.pid}-${Date.now()}.ts`));
+  const probe = path.join(
+    PACKAGE_ROOT,
+    file.replace(/\.ts$/, `-${process.pid}-${Date.now()}${LINT_PROBE_SUFFIX}`),
+  );
   writeFileSync(probe, code);
   try {
     const [result] = await eslint.lintFiles([probe]);
