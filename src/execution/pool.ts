@@ -71,7 +71,12 @@ export class TrialPool {
     private readonly onNotice: (line: string) => void,
   ) {}
 
-  /** Starts the threads (they load TF.js and the backend on their first task). */
+  /**
+   * Makes the pool; a thread starts with the first task that finds none free (and loads TF.js and the
+   * backend then). Started eagerly, two idle threads cost a sweep whose trials were all reused ~2 s of
+   * CPU (a CLI `run` of a finished quickstart: 7.2 s → 5.1 s, 2026-12-07), as they do every worker
+   * process that ends before it has as many trials as threads.
+   */
   static async create(options: TrialPoolOptions = {}): Promise<TrialPool> {
     const threads = options.threads ?? os.availableParallelism();
     if (!Number.isInteger(threads) || threads < 1)
@@ -83,8 +88,11 @@ export class TrialPool {
     const piscina = new Piscina({
       filename: script.filename,
       execArgv: script.execArgv,
-      minThreads: threads,
+      minThreads: 0,
       maxThreads: threads,
+      // The environment as it is now, as when threads started here: a later thread must not see
+      // what changed since.
+      env: { ...process.env },
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData,
