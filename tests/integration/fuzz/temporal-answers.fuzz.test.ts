@@ -350,7 +350,10 @@ describe('Temporal answers through a gRPC fault proxy', () => {
   it('an answer that never comes ends at the call deadline (SEEDSWEEP_TEMPORAL_TIMEOUT_SECONDS)', async () => {
     process.env['SEEDSWEEP_TEMPORAL_TIMEOUT_SECONDS'] = '2';
     try {
-      const outcome = await runCase('status-paused', [null, null, { kind: 'stall-forever' }]);
+      // Every call after connecting stalls: the SDK retries a call its deadline ended (DEADLINE_EXCEEDED),
+      // and a clean retry answering before our timer fires (a loaded machine) is an answer that came.
+      const stalls = Array.from({ length: 20 }, (): GrpcFault => ({ kind: 'stall-forever' }));
+      const outcome = await runCase('status-paused', [null, null, ...stalls]);
       expect(outcome).toMatchObject({ kind: 'clear', code: 'E_TEMPORAL_UNREACHABLE' });
     } finally {
       delete process.env['SEEDSWEEP_TEMPORAL_TIMEOUT_SECONDS'];
