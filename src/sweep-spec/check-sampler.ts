@@ -11,11 +11,11 @@ import {
   PrunerError,
   SamplerError,
   samplerOptionKinds,
-  type PrunerSpec,
   type SamplerOptionKind,
 } from '../search/index.js';
 import { describeFound, type SpecPath } from './errors.js';
 import type { EarlyStoppingSpec, SamplerSpec, SweepSpec } from './schema.js';
+import { prunerSpecOf } from './pruner-spec.js';
 import { didYouMean } from './suggest.js';
 
 /** A problem at a YAML path (the shape of check.ts's `SemanticProblem`, kept here to avoid a cycle). */
@@ -85,26 +85,6 @@ function refusal(name: string, options: Record<string, unknown>): string | undef
     if (error instanceof SamplerError) return error.message;
     throw error;
   }
-}
-
-/**
- * The pruner a rule of the spec makes for trials of `epochs` epochs (the trial's epochs are ASHA's and
- * Hyperband's maximum resource; median's warm-up is the epochs before `min_epochs`).
- */
-export function prunerSpecOf(rule: EarlyStoppingSpec, epochs: number): PrunerSpec {
-  if (rule.rule === 'asha' || rule.rule === 'hyperband')
-    return {
-      rule: rule.rule,
-      reductionFactor: rule.reductionFactor,
-      minResource: rule.minResource,
-      maxResource: epochs,
-    };
-  return {
-    rule: 'median',
-    percentile: rule.percentile,
-    minTrials: rule.minTrials,
-    warmupEpochs: rule.minEpochs - 1,
-  };
 }
 
 /** The spec key of each pruner option (`maxResource` is the trials' epochs; its limit is `min_resource`). */

@@ -7,6 +7,7 @@ import type { EarlyStoppingSpec, PruneWithin } from '../../sweep-spec/schema.js'
 import { StopReason, type EpochDecision, type EpochReport } from '../shared/shared.js';
 import { createPruner, type PruneDecision, type Pruner, type TrialReport } from '../../search/index.js';
 import type { PlannedTrial } from '../../sweep-spec/types.js';
+import { prunerSpecOf } from '../../sweep-spec/pruner-spec.js';
 import { metricValue } from '../shared/metrics.js';
 import type { RunningTrial, SweepState } from './sweep-state.js';
 
@@ -43,20 +44,7 @@ export function recordEpochReport(
  * stop before `minEpochs`); ASHA stops at its rungs; Hyperband at the rungs of each trial's bracket.
  */
 export function prunerOf(rule: EarlyStoppingSpec, epochs: number): Pruner {
-  if (rule.rule === 'asha' || rule.rule === 'hyperband') {
-    return createPruner({
-      rule: rule.rule,
-      reductionFactor: rule.reductionFactor,
-      minResource: rule.minResource,
-      maxResource: epochs,
-    });
-  }
-  return createPruner({
-    rule: 'median',
-    percentile: rule.percentile,
-    minTrials: rule.minTrials,
-    warmupEpochs: rule.minEpochs - 1,
-  });
+  return createPruner(prunerSpecOf(rule, epochs));
 }
 
 /** The pool a trial is compared within (`within`): its config, its seed, or the whole sweep. */

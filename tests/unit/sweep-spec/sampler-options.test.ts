@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSweepSpec, SpecError } from '../../../src/sweep-spec/load.js';
 import type { SpecProblem } from '../../../src/sweep-spec/load.js';
 import { createPruner, createSampler } from '../../../src/search/index.js';
-import { prunerSpecOf } from '../../../src/sweep-spec/check-sampler.js';
+import { prunerSpecOf } from '../../../src/sweep-spec/pruner-spec.js';
 
 const FILE = 'sweeps/search.yaml';
 
