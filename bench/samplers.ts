@@ -6,6 +6,11 @@
  * A sampler never looks at the budget, so the best value after 50 trials of a 100-trial run is the
  * result of a 50-trial run.
  * Options: --seeds N (default 20), --budgets 50,100.
+ *
+ * `--warm` runs the warm-start bench instead (docs/samplers.md, "Warm starts"): on Hartmann-6, TPE's
+ * best value after 30 trials of its own, cold and warm-started from 30 trials of an earlier run of the
+ * same function (TPE with another seed, or random search), as a warm-started sweep's sampler sees them
+ * (`samplerHistory` of src/temporal/workflows/warm-start.ts: the earlier trials first, then its own).
  */
 import { parseArgs } from 'node:util';
 import { BRANIN_MINIMUM, braninValue } from '../examples/branin/branin.js';
@@ -17,9 +22,14 @@ import {
   type ParamValue,
 } from '../src/search/index.js';
 import { seededUniform } from '../src/search/uniform.js';
+import { samplerHistory } from '../src/temporal/workflows/warm-start.js';
 
 const { values: args } = parseArgs({
-  options: { seeds: { type: 'string', default: '20' }, budgets: { type: 'string', default: '50,100' } },
+  options: {
+    seeds: { type: 'string', default: '20' },
+    budgets: { type: 'string', default: '50,100' },
+    warm: { type: 'boolean', default: false },
+  },
 });
 const SEEDS = Number(args.seeds);
 const BUDGETS = args.budgets.split(',').map(Number);
@@ -75,7 +85,7 @@ const fmt = (x: number) => (Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) :
 const started = performance.now();
 const rows: string[][] = [];
 const wins: string[][] = [];
-for (const problem of PROBLEMS) {
+for (const problem of args.warm ? [] : PROBLEMS) {
   const curves = Object.fromEntries(
     SAMPLERS.map((s) => [s, Array.from({ length: SEEDS }, (_, seed) => run(problem, s, seed))]),
   );
@@ -109,8 +119,74 @@ function table(header: string[], body: string[][]): string {
   return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
 }
 
-process.stdout.write(
-  `${table(['function', 'budget', 'sampler', 'median best value', 'IQR', 'mean regret'], rows)}\n\n` +
-    `${table(['function', 'budget', 'TPE better than random (seeds)', 'win rate'], wins)}\n\n` +
-    `${SEEDS} seeds per cell; ${((performance.now() - started) / 1000).toFixed(1)} s in all.\n`,
-);
+if (args.warm) warmBench();
+else
+  process.stdout.write(
+    `${table(['function', 'budget', 'sampler', 'median best value', 'IQR', 'mean regret'], rows)}\n\n` +
+      `${table(['function', 'budget', 'TPE better than random (seeds)', 'win rate'], wins)}\n\n` +
+      `${SEEDS} seeds per cell; ${((performance.now() - started) / 1000).toFixed(1)} s in all.\n`,
+  );
+
+/** Trials of one TPE or random run, from `history` on (it is not counted in the run's best). */
+function askTell(
+  problem: Problem,
+  samplerName: string,
+  seed: number,
+  n: number,
+  history: FinishedTrial[] = [],
+) {
+  const sampler = createSampler(samplerName);
+  const uniform = seededUniform(seed);
+  const own: FinishedTrial[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const params = sampler.ask({
+      space: problem.space,
+      trials: samplerHistory(history, own),
+      mode: 'min',
+      uniform,
+    });
+    own.push({ params, value: problem.value(params) });
+  }
+  return own;
+}
+
+/** Warm-started vs cold TPE at 30 trials on Hartmann-6, `SEEDS` seeds, medians (and paired wins). */
+function warmBench(): void {
+  const problem = PROBLEMS.find((p) => p.name === 'Hartmann-6')!;
+  const TRIALS = 30;
+  const best = (trials: FinishedTrial[]) => Math.min(...trials.map((t) => t.value));
+  // Seed s: the earlier run uses seed 1000 + s, so it never repeats the warm run's own draws.
+  const arms: { name: string; history: string; results: number[] }[] = [
+    { name: 'TPE, cold', history: 'none', results: [] },
+    { name: 'TPE, warm', history: `${TRIALS} TPE trials (seed 1000 + s)`, results: [] },
+    { name: 'TPE, warm', history: `${TRIALS} random trials (seed 1000 + s)`, results: [] },
+    { name: 'TPE, cold, 60 trials', history: 'none (the same 60 evaluations in one run)', results: [] },
+  ];
+  for (let seed = 0; seed < SEEDS; seed += 1) {
+    arms[0]!.results.push(best(askTell(problem, 'tpe', seed, TRIALS)));
+    arms[1]!.results.push(
+      best(askTell(problem, 'tpe', seed, TRIALS, askTell(problem, 'tpe', 1000 + seed, TRIALS))),
+    );
+    arms[2]!.results.push(
+      best(askTell(problem, 'tpe', seed, TRIALS, askTell(problem, 'random', 1000 + seed, TRIALS))),
+    );
+    arms[3]!.results.push(best(askTell(problem, 'tpe', seed, 2 * TRIALS)));
+  }
+  const cold = arms[0]!.results;
+  const body = arms.map((arm) => {
+    const sorted = [...arm.results].sort((a, b) => a - b);
+    const wins = arm.results.reduce((w, v, s) => w + (v < cold[s]! ? 1 : v === cold[s]! ? 0.5 : 0), 0);
+    return [
+      arm.name,
+      arm.history,
+      fmt(quantile(sorted, 0.5)),
+      fmt(quantile(sorted, 0.75) - quantile(sorted, 0.25)),
+      arm === arms[0] ? '—' : `${wins}/${SEEDS}`,
+    ];
+  });
+  process.stdout.write(
+    `Hartmann-6 (minimum ${HARTMANN6_MINIMUM}), best value of the run's own ${TRIALS} trials (60 for the last row)\n\n` +
+      `${table(['sampler', 'warm history', 'median best value', 'IQR', 'better than cold (seeds)'], body)}\n\n` +
+      `${SEEDS} seeds; ${((performance.now() - started) / 1000).toFixed(1)} s in all.\n`,
+  );
+}

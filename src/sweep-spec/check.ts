@@ -18,6 +18,8 @@ import type { SweepSpec, VariantsSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { checkObjectives } from './check-objectives.js';
 import { checkPrunerOptions, checkSamplerOptions, samplerSweepEpochs } from './check-sampler.js';
+import { checkWarmStart } from './warm-start.js';
+import { checkSeedSources } from './seed-sources.js';
 
 /** A semantic problem; `atKey` locates it at the key rather than its value (e.g. an unknown name). */
 export interface SemanticProblem {
@@ -325,6 +327,15 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
     if (sampler) {
       checkDistributions(problems, sampler.params, ['variants', 'sampler', 'params']);
       problems.push(...checkSamplerOptions(sampler));
+      if (sampler.warmStart)
+        problems.push(
+          ...checkWarmStart({
+            warmStart: sampler.warmStart,
+            space: sampler.params,
+            budget: sampler.trials,
+            ...(parts.variants.when ? { when: parts.variants.when } : {}),
+          }),
+        );
     }
     checkExclude(problems, parts.variants);
     checkConditions(problems, parts.variants);
@@ -338,6 +349,7 @@ export function checkSpecParts(parts: SpecParts): SemanticProblem[] {
 export function checkSweepSpec(spec: SweepSpec): SemanticProblem[] {
   const problems = checkSpecParts(spec);
   problems.push(...checkObjectives(spec));
+  problems.push(...checkSeedSources(spec));
   if (!spec.trainable && spec.dataset.name === 'none') {
     problems.push({
       path: [],

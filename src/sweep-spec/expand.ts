@@ -163,6 +163,7 @@ function configWithoutBackend(spec: SweepSpec, values: Record<string, ParamValue
     train,
     dataset: { ...spec.dataset },
     ...(trainable.location ? { trainable: trainable.location } : {}),
+    ...(spec.seedSources ? { seedSources: spec.seedSources } : {}),
   };
 }
 

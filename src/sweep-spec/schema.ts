@@ -13,7 +13,10 @@ import { DEFAULT_OBJECTIVE, metricField, type Objective } from '../core/domain/o
 import type { Distribution } from '../search/distributions.js';
 import type { ComparisonSpec, QueueKind } from './types.js';
 import { didYouMean } from './suggest.js';
+import { toWarmStartSpec, warmStartSchema, type WarmStartSpec } from './warm-start.js';
 import { unsafeNameReason } from '../core/common/safe-names.js';
+import type { SeedSourcesConfig } from '../core/domain/seed-sources.js';
+import { seedSourcesSchema, toSeedSources } from './seed-sources.js';
 
 /** The model variants of a sweep: grid points and/or seeded random samples (their union). */
 export interface VariantsSpec {
@@ -45,6 +48,8 @@ export interface SamplerSpec {
   params: Record<string, Distribution>;
   /** Options of the sampler (e.g. TPE's `nStartupTrials`), passed as written. */
   options: Record<string, ParamValue>;
+  /** Earlier sweeps the sampler starts from and configurations tried first (src/sweep-spec/warm-start.ts). */
+  warmStart?: WarmStartSpec;
 }
 
 /** Which trials a pruner compares a trial with (at the same epoch). */
@@ -107,6 +112,11 @@ export interface SweepSpec {
   seeds: number[];
   /** Adaptive seeds (`seeds: {min, max, until}`); `seeds` then holds the first `min` seeds. */
   adaptiveSeeds?: AdaptiveSeedsSpec;
+  /**
+   * Per-source seeds (`seed_sources`, src/sweep-spec/seed-sources.ts), copied into every trial config;
+   * a factorial design's levels are the spec's seeds and `seeds` then holds its cells' indices.
+   */
+  seedSources?: SeedSourcesConfig;
   /** Trials in flight at once. */
   concurrency: number;
   retries: { maxAttempts: number; initialIntervalSeconds: number; backoffCoefficient: number };
@@ -261,6 +271,7 @@ export const samplerSchema = z.strictObject({
   seed: nonNegativeInt.default(0),
   params: z.record(z.string(), distributionSchema),
   options: z.record(z.string(), scalar).default({}),
+  warm_start: warmStartSchema.optional(),
 });
 
 export const variantsSchema = z.strictObject({
@@ -360,6 +371,7 @@ export const sweepFileSchema = z.strictObject({
   train: trainSchema.prefault({}),
   variants: variantsSchema,
   seeds: z.union([z.array(seed).min(1), seedsObjectSchema, adaptiveSeedsSchema]),
+  seed_sources: seedSourcesSchema.optional(),
   concurrency: positiveInt.max(10_000).default(2),
   retries: retriesSchema.prefault({}),
   timeouts: timeoutsSchema.prefault({}),
@@ -383,8 +395,10 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   'variants.random.params.*': [...DISTRIBUTION_KINDS, 'q'],
   'variants.sampler': Object.keys(samplerSchema.shape),
   'variants.sampler.params.*': [...DISTRIBUTION_KINDS, 'q'],
+  'variants.sampler.warm_start': Object.keys(warmStartSchema.shape),
   seeds: [...new Set([...Object.keys(seedsObjectSchema.shape), ...Object.keys(adaptiveSeedsSchema.shape)])],
   'seeds.until': ['compare', 'metric', 'ci_excludes', 'width_below'],
+  seed_sources: Object.keys(seedSourcesSchema.shape),
   retries: Object.keys(retriesSchema.shape),
   timeouts: Object.keys(timeoutsSchema.shape),
   early_stopping: Object.keys(earlyStoppingSchema.shape),
@@ -469,6 +483,7 @@ export function toVariantsSpec(file: SweepFile['variants']): VariantsSpec {
       seed: s.seed,
       params: Object.fromEntries(Object.entries(s.params).map(([k, d]) => [k, toDistribution(d)])),
       options: s.options,
+      ...(s.warm_start ? { warmStart: toWarmStartSpec(s.warm_start) } : {}),
     };
   }
   return variants;
@@ -540,6 +555,11 @@ export function toSweepSpec(file: SweepFile, modules: ResolvedModules = {}): Swe
   if (modules.trainable) spec.trainable = modules.trainable;
   const adaptiveSeeds = toAdaptiveSeeds(file.seeds, spec.objective);
   if (adaptiveSeeds) spec.adaptiveSeeds = adaptiveSeeds;
+  if (file.seed_sources) {
+    const sources = toSeedSources(file.seed_sources, spec.seeds);
+    spec.seedSources = sources.config;
+    spec.seeds = sources.seeds;
+  }
   if (file.early_stopping) {
     const metric =
       file.early_stopping.metric ??

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../core/common/paths.js';
+import { SEED_SOURCE_SPEC_NAMES, SEED_SOURCES, seedsOfTrial } from '../core/domain/seed-sources.js';
 import type {
   EpochMetrics,
   ImageEpochMetrics,
@@ -145,6 +146,12 @@ export function trialParams(trial: PlannedTrial): Record<string, string> {
     put(`dataset.${key}`, value);
   }
   params['seed'] = String(trial.seed);
+  // A spec with `seed_sources`: the seed each source got (`seed.init`, `seed.data_order`, …), searchable.
+  if (trial.config.seedSources) {
+    const seeds = seedsOfTrial(trial.config.seedSources, trial.seed);
+    for (const source of SEED_SOURCES)
+      params[`seed.${SEED_SOURCE_SPEC_NAMES[source]}`] = String(seeds[source]);
+  }
   return params;
 }
 

@@ -7,12 +7,20 @@
  */
 import { z, type ZodType } from 'zod';
 import { PLUGIN_NAME_PATTERN } from './plugin-name.js';
+import type { SeedSources } from './seed-sources.js';
 import type { EpochMetrics, ModelStats, TrainingPathMode, TrainSettings } from './trial.js';
 
 /** What a trainable gets besides its parameters. One context per trial; not shared between threads. */
 export interface TrainableContext<D = unknown> {
   /** The trial seed (non-negative integer): seed every random choice from it. */
   readonly seed: number;
+  /**
+   * One seed per source of randomness: `init` (weight initialisation), `dataOrder` (shuffling), `split`
+   * (which examples go to train / validation, where the trainable splits), `dropout` (dropout masks
+   * and other training noise, e.g. augmentation). Each equals `seed` unless the spec's `seed_sources`
+   * varies some sources while holding others: seed each kind of random choice from its own source.
+   */
+  readonly seeds: SeedSources;
   /** The trial's key (what MLflow tags it with): name it in errors about this trial. */
   readonly trialKey: string;
   /** Epochs to train in all (the trial's budget). A report of epoch `epochs` finishes the trial. */

@@ -4,6 +4,7 @@
  * Bottom layer: imports nothing of the project but other domain modules.
  */
 import type { DatasetSpec } from './dataset.js';
+import type { SeedSourcesConfig } from './seed-sources.js';
 
 /** A value a parameter can take: what a spec, a sampler or a trainable's schema deals in. */
 export type ParamValue = number | string | boolean;
@@ -56,6 +57,11 @@ export interface TrialConfig {
    * Hashed into the key, so results of different backends never count as the same experiment.
    */
   backend?: string;
+  /**
+   * How the trial seed becomes one seed per source (`ctx.seeds`), when the spec gives `seed_sources`;
+   * omitted ⇒ every source takes the trial seed (and the key is as before seed sources existed).
+   */
+  seedSources?: SeedSourcesConfig;
 }
 
 /** A trial: a config and the seed that fixes weight init and data order. */

@@ -10,6 +10,7 @@ export type {
   TrainableOutput,
   TrainFunction,
 } from '../../core/domain/trainable.js';
+export type { SeedSource, SeedSources } from '../../core/domain/seed-sources.js';
 export { defineModelTrainable } from '../../training/fit/define.js';
 export type {
   ArrayData,
@@ -85,6 +86,21 @@ export async function listSweeps(
   ...args: Parameters<typeof Sweeps.listSweeps>
 ): ReturnType<typeof Sweeps.listSweeps> {
   return (await import('./sweeps.js')).listSweeps(...args);
+}
+
+/** Pauses a running sweep (no new trials; running ones stop at their next epoch boundary); see {@link Sweeps.pauseSweep}. */
+export async function pauseSweep(sweepId: string): Promise<void> {
+  return (await import('./sweeps.js')).pauseSweep(sweepId);
+}
+
+/** Un-pauses a paused sweep: queued trials start again, from their checkpoints. */
+export async function unpauseSweep(sweepId: string): Promise<void> {
+  return (await import('./sweeps.js')).unpauseSweep(sweepId);
+}
+
+/** Cancels a running sweep (running trials stop at their next epoch boundary, keeping checkpoints). */
+export async function cancelSweep(sweepId: string): Promise<void> {
+  return (await import('./sweeps.js')).cancelSweep(sweepId);
 }
 
 /**

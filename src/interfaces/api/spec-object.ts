@@ -49,7 +49,10 @@ function variantsDocument(value: unknown): unknown {
   if (isPlain(value['random']))
     out['random'] = { ...value['random'], params: distributionsDocument(value['random']['params']) };
   if (isPlain(value['sampler']))
-    out['sampler'] = { ...value['sampler'], params: distributionsDocument(value['sampler']['params']) };
+    out['sampler'] = renamed(
+      { ...value['sampler'], params: distributionsDocument(value['sampler']['params']) },
+      { warmStart: 'warm_start' },
+    );
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out;
 }
@@ -83,6 +86,22 @@ function seedsDocument(seeds: unknown, adaptive: unknown): unknown {
   return out;
 }
 
+/** A factorial seed design's levels: the spec's seeds as written (its `seeds` are the cells). */
+function factorialLevels(value: unknown): unknown {
+  return isPlain(value) && value['design'] === 'factorial' ? value['levels'] : undefined;
+}
+
+/** `seedSources` (`{ design, vary: ['dataOrder'], fixed, levels }`) in its file form. */
+function seedSourcesDocument(value: unknown): unknown {
+  if (!isPlain(value)) return value;
+  const { levels: _underSeeds, vary, ...rest } = value;
+  const names: Record<string, string> = { dataOrder: 'data_order' };
+  return {
+    ...rest,
+    vary: Array.isArray(vary) ? vary.map((v) => (typeof v === 'string' ? (names[v] ?? v) : v)) : vary,
+  };
+}
+
 /**
  * Where each field of a `SweepSpec` goes in the file form. A mapped type over `keyof SweepSpec`: a field
  * added to `SweepSpec` without a line here is a type error.
@@ -93,7 +112,8 @@ const FIELDS: { [K in keyof Required<SweepSpec>]: (spec: Plain) => [string, unkn
   dataset: (s) => ['dataset', datasetDocument(s['dataset'])],
   train: (s) => ['train', renamed(s['train'], { batchSize: 'batch_size', learningRate: 'learning_rate' })],
   variants: (s) => ['variants', variantsDocument(s['variants'])],
-  seeds: (s) => ['seeds', seedsDocument(s['seeds'], s['adaptiveSeeds'])],
+  seeds: (s) => ['seeds', seedsDocument(factorialLevels(s['seedSources']) ?? s['seeds'], s['adaptiveSeeds'])],
+  seedSources: (s) => ['seed_sources', seedSourcesDocument(s['seedSources'])],
   adaptiveSeeds: () => undefined, // written under `seeds`
   concurrency: (s) => ['concurrency', s['concurrency']],
   retries: (s) => [

@@ -13,7 +13,9 @@ import type { SweepReport as Report } from '../../reporting/analysis/report-type
 import { runAttached } from '../../temporal/client/attached-run.js';
 import { openTemporalSession, type TemporalSession } from '../../temporal/client/session.js';
 import {
+  cancelSweep as cancelSweepRun,
   listSweeps as listSweepEntries,
+  pauseSweep as pauseSweepRun,
   resumeSweep as resumeSweepRun,
   submitSweep,
   type SweepListEntry,
@@ -26,6 +28,7 @@ import { loadSweepSpec } from '../../sweep-spec/load.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import { UserError } from '../../core/common/errors.js';
 import { checkTrackingServer } from '../setup/tracking-check.js';
+import { warmStartAtSubmission } from '../../temporal/client/warm-start.js';
 import { experimentSpec, isExperiment, type Experiment } from './experiment.js';
 import { checkSpecObject } from './spec-object.js';
 
@@ -46,6 +49,8 @@ export interface SweepRun {
   trials: number;
   /** The sweep's summary (absent when detached). */
   summary?: SweepSummary;
+  /** A warm start's earlier sweeps: one line each, the trials used and skipped (absent without one). */
+  warmStart?: string[];
 }
 
 /**
@@ -101,11 +106,22 @@ export async function runSweep(
   const trials = expandSweep({ spec, datasetFingerprint }).length;
   // A tracking server the trials' results could never reach fails now, not after training.
   await checkTrackingServer({ sweepName: spec.name });
+  const warm = await warmStartAtSubmission({
+    spec,
+    ...(typeof source === 'string' ? { specFile: source } : {}),
+    overrides: options.overrides ?? [],
+  });
   const session = await openTemporalSession();
   try {
-    const { sweepId } = await submitSweep({ client: session.client, spec, datasetFingerprint });
-    if (options.detach) return { sweepId, trials };
-    return { sweepId, trials, summary: await follow(session, sweepId, options) };
+    const { sweepId } = await submitSweep({
+      client: session.client,
+      spec,
+      datasetFingerprint,
+      ...(warm ? { warmStart: warm.history } : {}),
+    });
+    const used = warm ? { warmStart: warm.lines } : {};
+    if (options.detach) return { sweepId, trials, ...used };
+    return { sweepId, trials, ...used, summary: await follow(session, sweepId, options) };
   } finally {
     await session.close();
   }
@@ -155,4 +171,42 @@ export async function listSweeps(options: { name?: string; limit?: number } = {}
   } finally {
     await session.close();
   }
+}
+
+/** A sweep id as a function argument: a non-empty string (the CLI checks it as `sweepArgument` does). */
+function checkSweepId(sweepId: unknown, fn: string): string {
+  if (typeof sweepId !== 'string' || sweepId.trim() === '')
+    throw new UserError('E_BAD_SWEEP_ID', `${fn}: pass a sweep id as 'seedsweep list' shows it.`);
+  return sweepId.trim();
+}
+
+/** Sends a running sweep a signal through a session of its own. */
+async function signalSweep(
+  sweepId: string,
+  send: (client: TemporalSession['client'], sweepId: string) => Promise<void>,
+): Promise<void> {
+  const session = await openTemporalSession();
+  try {
+    await send(session.client, sweepId);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Pauses a running sweep: no new trials start; running ones stop at their next epoch boundary, keeping checkpoints. */
+export async function pauseSweep(sweepId: string): Promise<void> {
+  const id = checkSweepId(sweepId, 'pauseSweep');
+  await signalSweep(id, (client) => pauseSweepRun({ client, sweepId: id, pause: true }));
+}
+
+/** Un-pauses a paused sweep (same run): queued trials start again, from their checkpoints. */
+export async function unpauseSweep(sweepId: string): Promise<void> {
+  const id = checkSweepId(sweepId, 'unpauseSweep');
+  await signalSweep(id, (client) => pauseSweepRun({ client, sweepId: id, pause: false }));
+}
+
+/** Cancels a running sweep: no new trials; running ones stop at their next epoch boundary, keeping checkpoints. */
+export async function cancelSweep(sweepId: string): Promise<void> {
+  const id = checkSweepId(sweepId, 'cancelSweep');
+  await signalSweep(id, (client) => cancelSweepRun({ client, sweepId: id }));
 }

@@ -2,6 +2,7 @@
 import { runAttached } from '../../temporal/client/attached-run.js';
 import { failIfTrialsFailed, summaryText } from '../../temporal/client/print-summary.js';
 import type { TemporalSession } from '../../temporal/client/session.js';
+import type { StoredEstimate } from '../../reporting/cost/format.js';
 import { UserError } from '../../core/common/errors.js';
 import { isInteractive, printJson } from './output.js';
 
@@ -24,6 +25,8 @@ export async function followSweep(options: {
   sweepId: string;
   threads?: number;
   json?: boolean;
+  /** A sweep submitted by this process: its summary compares the cost estimated then with what it took. */
+  cost?: { sweepName: string; submittedAt: number; estimate?: StoredEstimate };
 }): Promise<void> {
   const summary = await runAttached({
     session: options.session,
@@ -33,5 +36,16 @@ export async function followSweep(options: {
   });
   if (options.json) printJson(summary);
   else process.stdout.write(summaryText(summary));
+  if (options.cost && !options.json) {
+    const { comparisonAfterRun } = await import('../../temporal/client/cost-outcome.js');
+    const { sweepName, submittedAt, estimate } = options.cost;
+    const line = await comparisonAfterRun({
+      sweepId: options.sweepId,
+      sweepName,
+      wallSeconds: (Date.now() - submittedAt) / 1000,
+      ...(estimate ? { estimate } : {}),
+    });
+    process.stdout.write(`${line}\n`);
+  }
   failIfTrialsFailed(summary);
 }

@@ -21,6 +21,8 @@ import { register as registerList } from './commands/list.js';
 import { register as registerCancel } from './commands/cancel.js';
 import { register as registerPause } from './commands/pause.js';
 import { register as registerResume } from './commands/resume.js';
+import { register as registerUnpause } from './commands/unpause.js';
+import { register as registerUi } from './commands/ui.js';
 import { register as registerWorker } from './commands/worker.js';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerTrain } from './commands/train.js';
@@ -67,8 +69,10 @@ const COMMANDS: Register[] = [
   registerExport,
   registerCompare,
   registerList,
+  registerUi,
   registerCancel,
   registerPause,
+  registerUnpause,
   registerResume,
   registerWorker,
   registerEda,

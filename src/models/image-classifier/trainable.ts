@@ -64,7 +64,7 @@ const definition: ModelTrainableDefinition<ImageClassifierParams, DatasetSplit> 
     'examplesPerSecond',
     'imagesPerSecond',
   ],
-  build: (params, { seed }) => buildImageClassifier(params, seed),
+  build: (params, { seed, seeds }) => buildImageClassifier(params, seeds?.init ?? seed),
   compile: (_params, { train }) => {
     checkTrainSettings(train);
     return {

@@ -18,6 +18,7 @@ import { finalMetricKey, finalValue, finalValues, reportedMetrics } from './metr
 import type { ReportPlugin } from './report-plugin.js';
 import { reportPlugin } from './report-plugins.js';
 import { addRobustStatistics } from './robust-report.js';
+import { seedVarianceReport } from './seed-variance-report.js';
 import { searchReport, type SearchInput } from './sweep-trials.js';
 import { groupsPareto } from './pareto-groups.js';
 import {
@@ -315,6 +316,14 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     resamples: BOOTSTRAP_RESAMPLES,
     notes,
   });
+  // Variance by seed source, for groups planned with `seed_sources` (none: no section).
+  const seedVariance = seedVarianceReport({
+    groups,
+    recordsByGroup,
+    trialMetrics,
+    objectiveKey,
+    metric: objective.metric,
+  });
   const interpretation = plugin
     ? plugin.interpret({ groups, recordsByGroup, seed, convergenceFraction, resamples: BOOTSTRAP_RESAMPLES })
     : null;
@@ -343,6 +352,7 @@ export function buildReport(options: BuildReportOptions): SweepReport {
     notes,
     interpretation,
     ...(performanceProfile ? { performanceProfile } : {}),
+    ...(seedVariance ? { seedVariance } : {}),
     ...optionalSearch(options, objective, seed),
     ...optionalLeaderboard(options, objective, groups, notes),
     ...groupsPareto({ objectives: options.objectives, groups, recordsByGroup }),

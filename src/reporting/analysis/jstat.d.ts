@@ -9,6 +9,7 @@ declare module 'jstat' {
     studentt: ContinuousDistribution<[dof: number]>;
     normal: ContinuousDistribution<[mean: number, sd: number]>;
     chisquare: ContinuousDistribution<[dof: number]>;
+    centralF: ContinuousDistribution<[df1: number, df2: number]>;
     /** Accurate log-gamma (SPECFUN), unlike `gammaln` (Numerical Recipes, ~1e-10). */
     loggam(x: number): number;
   }

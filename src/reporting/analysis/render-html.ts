@@ -5,6 +5,8 @@ import type { InterpretationReport, SweepReport } from './report-types.js';
 import { reportCharts, reportColumns } from './report-view.js';
 import { leaderboardLegend, leaderboardTable, multiSeedGroups } from './leaderboard-table.js';
 import { performanceProfileChart } from './robust-charts.js';
+import { seedVarianceChart } from './seed-variance-chart.js';
+import { seedVarianceSection } from './seed-variance-report.js';
 import { searchCharts } from './sweep-charts.js';
 import { paretoChart } from './pareto.js';
 
@@ -42,6 +44,7 @@ export function renderCharts(report: SweepReport): Promise<RenderedChart[]> {
       [
         ...reportCharts(report),
         performanceProfileChart(report),
+        seedVarianceChart(report),
         ...searchCharts(report),
         report.pareto ? paretoChart(report.pareto) : undefined,
       ]
@@ -134,6 +137,14 @@ export async function renderHtml(report: SweepReport): Promise<string> {
   }
   if (report.comparisons.length > 0)
     parts.push('<h2>Comparisons</h2>', `<div class="wide">${htmlTable(columns.comparisons)}</div>`);
+  if (report.seedVariance) {
+    const section = seedVarianceSection(report.seedVariance);
+    parts.push(
+      '<h2>Variance by seed source</h2>',
+      `<div class="wide" data-seed-variance="true">${htmlTable(section.table)}</div>`,
+      ...section.lines.map((l) => `<p class="evidence">${escapeHtml(l)}</p>`),
+    );
+  }
   if (report.interpretation) parts.push(...interpretationHtml(report.interpretation));
   parts.push('<h2>Charts</h2>', ...charts);
   if (report.notes.length > 0)

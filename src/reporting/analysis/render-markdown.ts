@@ -4,6 +4,7 @@ import { leaderboardLegend, leaderboardTable, multiSeedGroups } from './leaderbo
 import type { SweepReport } from './report-types.js';
 import { renderParetoMarkdown } from './pareto.js';
 import { reportColumns } from './report-view.js';
+import { seedVarianceSection } from './seed-variance-report.js';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
@@ -47,6 +48,10 @@ export function renderMarkdown(report: SweepReport): string {
     );
   }
   if (report.pareto) out.push(renderParetoMarkdown(report.pareto));
+  if (report.seedVariance) {
+    const section = seedVarianceSection(report.seedVariance);
+    out.push('## Variance by seed source', '', markdownTable(section.table), '', ...section.lines, '');
+  }
   if (report.interpretation) {
     const { claims, omitted, decisionRule } = report.interpretation;
     out.push('## Interpretation', '');

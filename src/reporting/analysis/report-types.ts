@@ -8,6 +8,7 @@ import type { IqmReport, PerformanceProfileReport, ProbabilityOfImprovementRepor
 import type { SearchReport } from './sweep-trials.js';
 import type { LeaderboardReport } from './leaderboard-types.js';
 import type { ParetoSection } from './pareto-types.js';
+import type { SeedVarianceReport } from './seed-variance-types.js';
 
 /**
  * The conv-study plug-in's per-trial metrics, summarised per group. (A report without a plug-in
@@ -248,4 +249,6 @@ export interface SweepReport {
   leaderboard?: LeaderboardReport;
   /** A multi-objective sweep's Pareto front of its groups, with hypervolume (pareto-groups.ts); absent otherwise. */
   pareto?: ParetoSection;
+  /** Variance of the objective's final value by seed source, per group with `seed_sources` (seed-variance-report.ts); absent otherwise. */
+  seedVariance?: SeedVarianceReport;
 }

@@ -15,6 +15,7 @@ import {
 import { UserError } from '../../core/common/errors.js';
 import { badAnswer, temporalCall } from './temporal-errors.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
+import type { StoredEstimate } from '../../reporting/cost/format.js';
 import { canonicalJson } from '../../sweep-spec/keys.js';
 import { configuredTaskQueues } from '../shared/queue-prefix.js';
 import {
@@ -29,6 +30,7 @@ import {
   type SweepSummary,
   type SweepWorkflowInput,
   type TaskQueues,
+  type WarmStartHistory,
 } from '../shared/shared.js';
 
 /** The workflow type name of sweeps (the exported function's name). */
@@ -37,6 +39,8 @@ export const SWEEP_WORKFLOW_TYPE = 'sweepWorkflow';
 /** What a sweep's memo holds (kept small: memos have a 2 KB soft limit). The spec is in the input. */
 export interface SweepMemo {
   sweepName: string;
+  /** The cost estimated at submission (totals only), for the finished sweep's summary to compare. */
+  costEstimate?: StoredEstimate;
 }
 
 /** `<name>-<8 hex of the spec hash>-<YYYYMMDDTHHMMSSZ>`; the name is made id-safe. */
@@ -73,6 +77,10 @@ export interface SubmitSweepOptions {
   maxHistoryEventsBeforeContinue?: number;
   /** Folder (on the worker that aggregates) for the report files. */
   reportDir?: string;
+  /** A sampler's warm start: earlier sweeps' finished configurations (src/temporal/client/warm-start.ts). */
+  warmStart?: WarmStartHistory;
+  /** The cost estimate made before submitting: kept in the sweep's memo. */
+  costEstimate?: StoredEstimate;
 }
 
 /** Starts a sweep workflow; resolves with its ids once Temporal accepted it. */
@@ -91,8 +99,12 @@ export async function submitSweep(options: SubmitSweepOptions): Promise<{ sweepI
       ? { maxHistoryEventsBeforeContinue: options.maxHistoryEventsBeforeContinue }
       : {}),
     ...(options.reportDir ? { reportDir: options.reportDir } : {}),
+    ...(options.warmStart ? { warmStart: options.warmStart } : {}),
   };
-  const memo: SweepMemo = { sweepName: spec.name };
+  const memo: SweepMemo = {
+    sweepName: spec.name,
+    ...(options.costEstimate ? { costEstimate: options.costEstimate } : {}),
+  };
   const handle = await temporalCall(options.client, `starting sweep ${sweepId}`, async () => {
     try {
       return await options.client.workflow.start(SWEEP_WORKFLOW_TYPE, {
@@ -415,6 +427,8 @@ export async function resumeSweep(options: {
     sweepId,
     ...(input.taskQueues ? { taskQueues: input.taskQueues } : {}),
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
+    // The warm history read when the sweep was submitted: a resumed sweep starts from the same one.
+    ...(input.warmStart ? { warmStart: input.warmStart } : {}),
     ...(input.maxHistoryEventsBeforeContinue
       ? { maxHistoryEventsBeforeContinue: input.maxHistoryEventsBeforeContinue }
       : {}),

@@ -187,6 +187,26 @@ export interface SweepWorkflowInput {
   reportDir?: string;
   /** Set by continue-as-new; never by callers. Runs continued by older workers carry the legacy shape. */
   state?: CarriedState | LegacyCarriedState;
+  /**
+   * Sampler sweeps with `warm_start.sweeps`: the earlier sweeps' finished configurations, read by the
+   * client at submission (src/temporal/client/warm-start.ts) and kept in the input, so replay and
+   * every continued or resumed run see the same history.
+   */
+  warmStart?: WarmStartHistory;
+}
+
+/**
+ * Finished configurations of earlier sweeps, oldest first, in a compact form (the names once, then rows):
+ * at its limit of 10,000 configurations of 6 parameters it stays well under Temporal's payload limit.
+ */
+export interface WarmStartHistory {
+  /** The search space's parameter names, in the order of each row's values. */
+  params: string[];
+  /**
+   * One row per configuration: its parameter values (null where a `when` condition dropped the
+   * parameter) and its mean objective value(s) over its seeds (one per objective of the sweep).
+   */
+  trials: [(ParamValue | null)[], number[]][];
 }
 
 /** Progress of one trial, as the `progress` query reports it. */

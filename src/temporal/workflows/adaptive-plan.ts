@@ -21,6 +21,7 @@ import type { SweepSpec } from '../../sweep-spec/schema.js';
 import type { PlannedTrial } from '../../sweep-spec/types.js';
 import { TrialPlan } from './trial-plan.js';
 import type { AdaptiveCarried } from '../shared/shared.js';
+import { samplerHistory } from './warm-start.js';
 
 /** What the plan needs to know about a trial's outcome. */
 export interface PlanOutcomes {
@@ -49,6 +50,8 @@ export class AdaptivePlan {
     private readonly datasetFingerprint: string,
     /** Updated in place; carried across continue-as-new. */
     readonly state: AdaptiveCarried,
+    /** Earlier sweeps' finished configurations (`warm_start.sweeps`), oldest first: the sampler's history starts with them. */
+    private readonly warm: readonly FinishedTrial[] = [],
   ) {
     const sampler = spec.variants.sampler;
     if (sampler) {
@@ -158,11 +161,19 @@ export class AdaptivePlan {
       }
     }
     const n = this.state.proposals.length + 1;
+    // Configurations the spec lists (`warm_start.trials`) are the first ones, in order; no draws.
+    const listed = sampler.warmStart?.trials ?? [];
+    if (n <= listed.length)
+      return this.addProposal(
+        planned,
+        inSpaceOrder(listed[n - 1]!, sampler.params),
+        `warm start: listed configuration ${n} of ${listed.length} (configuration ${n} of ${sampler.trials})`,
+      );
     let values: Record<string, ParamValue>;
     try {
       values = createSampler(sampler.name, sampler.options).ask({
         space: sampler.params,
-        trials: finished,
+        trials: samplerHistory(this.warm, finished),
         mode: modes?.[0] ?? spec.objective.mode,
         ...(modes ? { modes } : {}),
         uniform: this.uniform!,
@@ -173,7 +184,18 @@ export class AdaptivePlan {
       this.state.done = `sampler ${sampler.name}: ${error.message}`;
       return [];
     }
-    const reason = `sampler ${sampler.name}: configuration ${n} of ${sampler.trials}, from ${finished.length} finished`;
+    const earlier = this.warm.length > 0 ? ` and ${this.warm.length} of earlier sweeps` : '';
+    const reason = `sampler ${sampler.name}: configuration ${n} of ${sampler.trials}, from ${finished.length} finished${earlier}`;
+    return this.addProposal(planned, values, reason);
+  }
+
+  /** Records a proposal and returns its trials not planned yet. */
+  private addProposal(
+    planned: readonly PlannedTrial[],
+    values: Record<string, ParamValue>,
+    reason: string,
+  ): PlannedTrial[] {
+    const spec = this.spec;
     this.state.proposals.push({ values, reason });
     const known = new Set(planned.map((t) => t.trialKey));
     // A repeated proposal (TPE may suggest a point it already tried) adds no trials: its result is known.
@@ -249,6 +271,18 @@ function objectiveMeans(
     vectors.length > 0 ? vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length : NaN,
   );
   return { params, value: values[0]!, values };
+}
+
+/** A listed configuration with its parameters in the space's key order (the order a sampler returns). */
+function inSpaceOrder(
+  values: Readonly<Record<string, ParamValue>>,
+  space: Readonly<Record<string, unknown>>,
+): Record<string, ParamValue> {
+  return Object.fromEntries(
+    Object.keys(space)
+      .filter((name) => values[name] !== undefined)
+      .map((name) => [name, values[name]!]),
+  );
 }
 
 function labelOfSelector(selector: Record<string, ParamValue>): string {

@@ -30,6 +30,7 @@ import {
 import { answerEpochReport, validateEpochReport } from './epoch-decision.js';
 import { metricField } from '../shared/metrics.js';
 import { AdaptivePlan, initialAdaptiveState, type PlanOutcomes } from './adaptive-plan.js';
+import { warmTrialsOf } from './warm-start.js';
 import { readCarriedState } from './carried-state.js';
 import { SweepState, finalStatus } from './sweep-state.js';
 import { aggregateInput, sweepSummary } from './sweep-outputs.js';
@@ -89,7 +90,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput): Promise<SweepSum
   const { spec, sweepId } = input;
   // The adaptive part of the carried state is the same in both shapes: the plan is derived from it.
   const adaptive = input.state?.adaptive ?? initialAdaptiveState();
-  const plan = new AdaptivePlan(spec, input.datasetFingerprint, adaptive);
+  // A warm start's earlier trials come with the input (read at submission), so every run sees them.
+  const warm = warmTrialsOf(input.warmStart, spec.objectives?.length ?? 1);
+  const plan = new AdaptivePlan(spec, input.datasetFingerprint, adaptive, warm);
   const trials = plan.plannedTrials();
   const carried = readCarriedState(input.state, trials);
   carried.adaptive = adaptive;

@@ -15,18 +15,19 @@ function isLayersModel(value: unknown): value is tf.LayersModel {
   return typeof m === 'object' && m !== null && typeof m.apply === 'function' && Array.isArray(m.weights);
 }
 
-/** The model of `definition.build`, every initialiser seeded from `info.seed`. */
+/** The model of `definition.build`, every initialiser seeded from the init seed (`info.seeds.init`, else `info.seed`). */
 export function buildSeededModel<P, D>(
   definition: Pick<ModelTrainableDefinition<P, D>, 'name' | 'build' | 'reseedInitializers'>,
   params: P,
   info: FitInfo,
 ): tf.LayersModel {
-  const model = withSeededMathRandom(deriveSeed(info.seed, 'build'), () => definition.build(params, info));
+  const init = info.seeds?.init ?? info.seed;
+  const model = withSeededMathRandom(deriveSeed(init, 'build'), () => definition.build(params, info));
   if (!isLayersModel(model))
     throw new UserError(
       'E_BAD_MODEL',
       `trainable '${definition.name}': build must return a tf.LayersModel (tf.sequential() or tf.model()), synchronously; got ${model === null ? 'null' : typeof model}.`,
     );
-  if (definition.reseedInitializers !== false) reseedInitializers(model, info.seed);
+  if (definition.reseedInitializers !== false) reseedInitializers(model, init);
   return model;
 }

@@ -183,16 +183,20 @@ export class SweepCallback extends tf.Callback {
     // fit shuffles right after this returns, with Math.random: fed the draws that give this epoch's
     // permutation, and put back at the first batch.
     const from = this.order ?? Int32Array.from({ length: samples! }, (_, i) => i);
-    this.order = epochPermutation({ seed: this.ctx.seed, epoch: this.epoch, length: samples! });
+    this.order = epochPermutation({ seed: this.ctx.seeds.dataOrder, epoch: this.epoch, length: samples! });
     this.originalRandom ??= Math.random;
-    Math.random = shuffleDraws(from, this.order, mulberry32(deriveSeed(this.ctx.seed, 'fit', this.epoch)));
+    Math.random = shuffleDraws(
+      from,
+      this.order,
+      mulberry32(deriveSeed(this.ctx.seeds.dataOrder, 'fit', this.epoch)),
+    );
   }
 
   override async onBatchBegin(batch: number): Promise<void> {
     this.restoreRandom();
     for (const { layer, index } of this.dropouts) {
       (layer as unknown as { seed?: number }).seed = deriveSeed(
-        this.ctx.seed,
+        this.ctx.seeds.dropout,
         'dropout',
         this.epoch,
         batch,

@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ZodType } from 'zod';
+import type { SeedSources } from '../../core/domain/seed-sources.js';
 import type { TrainDefaults } from '../../core/domain/trainable.js';
 import type { TrainSettings } from '../../core/domain/trial.js';
 import type { PreprocessingDescription } from '../model-io.js';
@@ -67,6 +68,11 @@ export interface FitData {
 export interface FitInfo {
   /** The trial seed. */
   seed: number;
+  /**
+   * The trial's per-source seeds (`ctx.seeds`): seed weight initialisation from `seeds.init`, a split
+   * made in `data` from `seeds.split`. Absent (e.g. `seedsweep models`) ⇒ every source is `seed`.
+   */
+  seeds?: SeedSources;
   /** The trial's training settings (`epochs`; the study's `batchSize`, `optimizer`, `learningRate`). */
   train: TrainSettings;
 }
@@ -111,8 +117,8 @@ export interface ModelTrainableDefinition<P, D = unknown> {
   build(params: P, info: FitInfo): tf.LayersModel;
   /** Optimiser, loss and metrics: a function of the parameters, or fixed settings. */
   compile: ((params: P, info: FitInfo) => CompileSettings) | CompileSettings;
-  /** The data splits, from the trial's dataset (a plug-in's `load` result) and the parameters. */
-  data(dataset: D, params: P): FitData | Promise<FitData>;
+  /** The data splits, from the trial's dataset (a plug-in's `load` result) and the parameters; a split drawn here takes `info.seeds.split`. */
+  data(dataset: D, params: P, info: FitInfo): FitData | Promise<FitData>;
   /** Examples per training step; the last batch of an epoch is short. */
   batchSize: number | ((params: P, info: FitInfo) => number);
   /** Examples per evaluation batch (memory only: results do not depend on it beyond float rounding). @default 256 */

@@ -82,14 +82,16 @@ export async function runFit<P, D>(
   params: P,
   ctx: TrainableContext<D>,
 ): Promise<TrainableOutput> {
-  const info: FitInfo = { seed: ctx.seed, train: ctx.train };
+  // Each kind of randomness from its own source (all equal to ctx.seed unless the spec varies them).
+  const { dataOrder, dropout } = ctx.seeds;
+  const info: FitInfo = { seed: ctx.seed, seeds: ctx.seeds, train: ctx.train };
   const model = buildSeededModel(definition, params, info);
   try {
     const compiled = resolveCompile(
       typeof definition.compile === 'function' ? definition.compile(params, info) : definition.compile,
     );
     const { loss, metrics } = compiled;
-    const data = await definition.data(ctx.dataset, params);
+    const data = await definition.data(ctx.dataset, params, info);
     if (typeof data !== 'object' || data === null || data.train === undefined)
       throw new UserError(
         'E_BAD_DATASET',
@@ -120,7 +122,7 @@ export async function runFit<P, D>(
     const classes = isSparse(loss) ? (output.at(-1) ?? undefined) : undefined;
     const modelStats = modelStatsOf(model);
 
-    const path = selectTrainingPath({ model, loss, metrics, optimizer: compiled.optimizer, seed: ctx.seed });
+    const path = selectTrainingPath({ model, loss, metrics, optimizer: compiled.optimizer, seed: dropout });
     try {
       const expected = {
         model: modelSignature(model),
@@ -139,7 +141,7 @@ export async function runFit<P, D>(
       while (ctx.epoch < ctx.epochs) {
         const epoch = ctx.epoch + 1;
         const started = performance.now();
-        const order = epochPermutation({ seed: ctx.seed, epoch, length: train.size });
+        const order = epochPermutation({ seed: dataOrder, epoch, length: train.size });
         let lossSum = 0;
         const sums = metrics.map(() => 0);
         for (let start = 0, step = 0; start < order.length; start += batchSize, step++) {
@@ -150,7 +152,7 @@ export async function runFit<P, D>(
           train.fill(order, start, count, trainBatch);
           Object.assign(trainBatch, { count, epoch, step });
           definition.augment?.(trainBatch, {
-            seed: deriveSeed(ctx.seed, 'augment', epoch, step),
+            seed: deriveSeed(dropout, 'augment', epoch, step),
             epoch,
             step,
           });

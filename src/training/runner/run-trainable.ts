@@ -9,6 +9,7 @@
 import { UserError } from '../../core/common/errors.js';
 import { currentFormOf } from '../../core/domain/builtin-trainable.js';
 import { canonicalJson, identityOf, trialKeyOf } from '../../core/domain/keys.js';
+import { seedsOfTrial } from '../../core/domain/seed-sources.js';
 import type { Trainable, TrainableContext } from '../../core/domain/trainable.js';
 import type {
   BackendInfo,
@@ -138,6 +139,7 @@ export async function runTrainable(options: RunTrainableOptions): Promise<TrialR
 
   const ctx: TrainableContext<unknown> = {
     seed: trial.seed,
+    seeds: Object.freeze(seedsOfTrial(trial.config.seedSources, trial.seed)),
     trialKey: trialKeyOf({
       config: trial.config,
       seed: trial.seed,

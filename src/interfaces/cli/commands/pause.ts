@@ -7,7 +7,7 @@ export function register(program: Command): void {
   program
     .command('pause')
     .description(
-      'Pause a running sweep: no new trials start; running ones stop at their next epoch boundary with a checkpoint and go back to the queue. `seedsweep resume <sweep-id>` continues it.',
+      'Pause a running sweep: no new trials start; running ones stop at their next epoch boundary with a checkpoint and go back to the queue. `seedsweep unpause <sweep-id>` continues it (or `resume`, which also un-pauses).',
     )
     .addArgument(sweepArgument('<sweep-id>', 'the sweep to pause'))
     .action(async (sweepId: string) => {
@@ -17,7 +17,7 @@ export function register(program: Command): void {
       try {
         await pauseSweep({ client: session.client, sweepId, pause: true });
         info(
-          `pause requested for ${sweepId}: running trials stop at their next epoch boundary, keeping checkpoints; 'seedsweep resume ${sweepId}' continues it.`,
+          `pause requested for ${sweepId}: running trials stop at their next epoch boundary, keeping checkpoints; 'seedsweep unpause ${sweepId}' continues it.`,
         );
       } finally {
         await session.close();

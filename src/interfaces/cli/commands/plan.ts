@@ -3,6 +3,8 @@
  * varying factors) without running anything. Needs no Temporal or MLflow server, except with
  * `--power <effect>`: then it also reads a pilot sweep's finished trials (`--pilot`, default the spec's
  * own by its name) and says how many seeds a paired comparison needs (src/reporting/analysis/power.ts).
+ * It also estimates the sweep's cost from earlier trials in a tracking server that is already running
+ * (it starts none), or with `--probe` by timing what nothing matched (src/reporting/cost/).
  */
 import path from 'node:path';
 import { isUserError, UserError } from '../../../core/common/errors.js';
@@ -13,6 +15,7 @@ import { expandSweep, trainableModelName, varyingFactors } from '../../../sweep-
 import type { SweepSpec } from '../../../sweep-spec/schema.js';
 import type { PlannedTrial, QueueKind } from '../../../sweep-spec/types.js';
 import type { PowerPlan } from '../../../reporting/analysis/power.js';
+import type { PlanCost } from '../../../reporting/cost/plan-cost.js';
 import { printJson } from '../output.js';
 
 /** The command's flags. */
@@ -24,6 +27,10 @@ interface PlanOptions {
   power?: string;
   /** `--pilot <sweep>`: the pilot sweep's id or name (default: the spec's name). */
   pilot?: string;
+  /** `--probe`: time the groups no earlier trial matches, in this process. */
+  probe?: boolean;
+  /** `--threads <n>`: training threads of the workers, for the wall time. */
+  threads?: string;
 }
 
 /** Characters of a trial key shown in the table (enough to be unique in practice, short enough to read). */
@@ -248,6 +255,27 @@ export function formatPower(plan: PowerPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The cost lines under the plan: the estimate (src/reporting/cost/format.ts) or why there is none. A
+ * sampler sweep's estimate counts random stand-ins for the configurations it will propose
+ * (src/reporting/cost/plan-trials.ts), and says so.
+ */
+export async function formatCost(
+  cost: PlanCost,
+  options: { spec: SweepSpec; backend: string; probed: boolean },
+): Promise<string> {
+  if ('unavailable' in cost) return `no estimate: ${cost.unavailable}\n`;
+  const { formatCostEstimate } = await import('../../../reporting/cost/format.js');
+  const lines = formatCostEstimate(cost.estimate, { backend: options.backend, probed: options.probed });
+  if (cost.note !== undefined) lines.push(`  note: ${cost.note}`);
+  const { sampler } = options.spec.variants;
+  if (sampler)
+    lines.push(
+      `  note: the sampler proposes its ${sampler.trials} configuration(s) while it runs: those not planned yet are counted as random points of its space`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
 /** The finished trials of the pilot sweep `ref` (an id or a name; none when the tracker has none). */
 async function pilotRecords(ref: string): Promise<TrialRecord[]> {
   const { loadSweep, withSweepLookup } = await import('../../../temporal/client/sweep-records.js');
@@ -284,6 +312,14 @@ export function register(program: Command): void {
       '--pilot <sweep>',
       "with --power: the finished sweep (id or name) whose paired differences give the spread (default: the spec's own finished trials, by its name)",
     )
+    .option(
+      '--probe',
+      'for the cost estimate: time one short epoch of each group no earlier trial matches, here (trains briefly)',
+    )
+    .option(
+      '--threads <n>',
+      'for the cost estimate: training threads of the workers that will run it (default: CPU cores)',
+    )
     .action(async (specArgument: string, options: PlanOptions) => {
       const effect = options.power === undefined ? undefined : parsePowerEffect(options.power);
       if (options.pilot !== undefined && effect === undefined)
@@ -291,6 +327,7 @@ export function register(program: Command): void {
           'E_POWER_PILOT',
           '--pilot names the pilot sweep of --power <effect>; add --power',
         );
+      parseThreads(options.threads); // a bad value fails before the spec is read
       // Production mode before the spec's user code (trainable, dataset plug-in) makes tensors: no TF.js banner.
       await import('../../../training/backends/tfjs.js');
       const { displaySpecPath, loadSweepSpec, resolveSpecPath } = await import('../../../sweep-spec/load.js');
@@ -306,9 +343,10 @@ export function register(program: Command): void {
       const fingerprint = await fingerprintDataset(spec.dataset);
       const trials = expandSweep({ spec, datasetFingerprint: fingerprint });
       const summary = summarizePlan({ spec, file, trials, datasetFingerprint: fingerprint });
+      const cost = await planCostOf({ spec, fingerprint, options });
       if (effect === undefined) {
-        if (options.json) printJson(summary);
-        else process.stdout.write(formatPlan(summary));
+        if (options.json) printJson({ ...summary, cost: cost.json });
+        else process.stdout.write(`${formatPlan(summary)}\n${cost.text}`);
         return;
       }
       const { pilotPower } = await import('../../../reporting/analysis/power.js');
@@ -320,7 +358,50 @@ export function register(program: Command): void {
         comparisons: spec.comparisons,
         effect,
       });
-      if (options.json) printJson({ ...summary, power });
-      else process.stdout.write(`${formatPlan(summary)}\n${formatPower(power)}`);
+      if (options.json) printJson({ ...summary, cost: cost.json, power });
+      else process.stdout.write(`${formatPlan(summary)}\n${cost.text}\n${formatPower(power)}`);
     });
+}
+
+/** `--threads`: a whole number ≥ 1 (as `run` takes it), or undefined when not given. */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UserError('E_BAD_ARGUMENT', `--threads must be an integer ≥ 1; got '${value}'.`);
+  return threads;
+}
+
+/**
+ * The plan's cost: its trials expanded with the backend the sweep will be submitted with (trial and
+ * group keys include it, so earlier trials match only then), estimated and formatted.
+ */
+async function planCostOf(options: {
+  spec: SweepSpec;
+  fingerprint: string;
+  options: PlanOptions;
+}): Promise<{ json: PlanCost; text: string }> {
+  const { spec, fingerprint } = options;
+  const { withResolvedBackend } = await import('../../../temporal/client/sweep-backend.js');
+  const { planCost } = await import('../../../reporting/cost/plan-cost.js');
+  const { stateDir } = await import('../../../core/common/paths.js');
+  const os = await import('node:os');
+  const threads = parseThreads(options.options.threads) ?? os.availableParallelism();
+  const { costPlanTrials } = await import('../../../reporting/cost/plan-trials.js');
+  const resolved = withResolvedBackend(spec);
+  const trials = costPlanTrials({ spec: resolved, datasetFingerprint: fingerprint });
+  const backend = resolved.backend ?? 'wasm';
+  const probed = options.options.probe === true;
+  const cost = await planCost({
+    trials,
+    specConcurrency: spec.concurrency,
+    threads,
+    stateDir: stateDir(),
+    probe: probed,
+    backend,
+    ...(options.options.json
+      ? {}
+      : { onProbe: (label: string) => process.stderr.write(`probing ${label || 'the trainable'}…\n`) }),
+  });
+  return { json: cost, text: await formatCost(cost, { spec, backend, probed }) };
 }

@@ -59,12 +59,27 @@ export function register(program: Command): void {
         const planned = expandSweep({ spec, datasetFingerprint: fingerprint }).length;
         // A tracking server the trials' results could never reach fails now, not after training.
         await checkTrackingServer({ sweepName: spec.name });
+        // A warm start's earlier sweeps are read now, so the workflow's input (and its replay) holds them.
+        const { warmStartAtSubmission } = await import('../../../temporal/client/warm-start.js');
+        const warm = await warmStartAtSubmission({ spec, specFile, overrides });
+        if (!flags.json) for (const line of warm?.lines ?? []) info(line);
+        // The cost estimate (from a tracking server already running): shown now, kept in the sweep's memo.
+        const { submissionEstimate } = await import('../../../temporal/client/cost-outcome.js');
+        const cost = await submissionEstimate({
+          spec,
+          datasetFingerprint: fingerprint,
+          ...(threads !== undefined ? { threads } : {}),
+        });
+        if (!flags.json && cost.line !== undefined) info(cost.line);
         const session = await openTemporalSession();
         try {
+          const submittedAt = Date.now();
           const { sweepId, runId } = await submitSweep({
             client: session.client,
             spec,
             datasetFingerprint: fingerprint,
+            ...(warm ? { warmStart: warm.history } : {}),
+            ...(cost.stored ? { costEstimate: cost.stored } : {}),
           });
           if (!flags.json)
             info(
@@ -81,6 +96,7 @@ export function register(program: Command): void {
             sweepId,
             ...(threads !== undefined ? { threads } : {}),
             ...(flags.json ? { json: true } : {}),
+            cost: { sweepName: spec.name, submittedAt, ...(cost.stored ? { estimate: cost.stored } : {}) },
           });
         } finally {
           await session.close();

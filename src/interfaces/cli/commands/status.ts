@@ -133,6 +133,14 @@ export function register(program: Command): void {
         if (status.summary) {
           const { summaryText } = await import('../../../temporal/client/print-summary.js');
           process.stdout.write(summaryText(status.summary));
+          // The cost estimated at submission (kept in the sweep's memo) against what the sweep took.
+          const { comparisonForStatus } = await import('../../../temporal/client/cost-outcome.js');
+          const cost = await comparisonForStatus({
+            client: session.client,
+            sweepId,
+            sweepName: status.sweepName,
+          });
+          if (cost !== undefined) process.stdout.write(`${cost}\n`);
         }
       } finally {
         await session.close();

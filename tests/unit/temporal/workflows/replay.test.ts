@@ -18,6 +18,8 @@ import type { SweepSummary } from '../../../../src/temporal/shared/shared.js';
 import { installTemporalRuntime } from '../../../../src/temporal/workers/runtime.js';
 import { bundleSweepWorkflows } from '../../../../src/temporal/workers/sweep-worker.js';
 import { TRIAL_ACTIVITY_IDS_PATCH } from '../../../../src/temporal/workflows/trial-runner.js';
+import { trialsOfPoint } from '../../../../src/sweep-spec/expand.js';
+import type { SweepWorkflowInput } from '../../../../src/temporal/shared/shared.js';
 
 const historiesDir = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'histories');
 const read = (name: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, name), 'utf8'));
@@ -101,6 +103,8 @@ describe('recorded sweep histories replay deterministically', () => {
     ['sweep-adaptive-sampler.json', 'recorded-adaptive-sampler'],
     ['sweep-adaptive-seeds.json', 'recorded-adaptive-seeds'],
     ['sweep-multi-objective.json', 'recorded-multi-objective'],
+    ['sweep-warm-start-first-run.json', 'recorded-warm-start'],
+    ['sweep-warm-start-last-run.json', 'recorded-warm-start'],
   ])('%s', async (file, workflowId) => {
     const history = load(file);
     await expect(
@@ -202,5 +206,49 @@ describe('the adaptive histories hold the plan decisions', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle: bundle }, fromJson(history), workflowId),
     ).rejects.toThrow(/Nondeterminism error: Activity id of scheduled event/);
+  });
+});
+
+/** The workflow input of a history's run (its first event). */
+const inputOf = (history: JsonHistory): SweepWorkflowInput =>
+  payloadValue(
+    (history.events[0] as JsonEvent & { workflowExecutionStartedEventAttributes: { input: Payloads } })
+      .workflowExecutionStartedEventAttributes.input,
+  ) as SweepWorkflowInput;
+
+describe('the warm-start histories (TPE from an earlier sweep, continued as new)', () => {
+  it('first run: the listed configurations ran first, the earlier configurations are in the input', () => {
+    const history = read('sweep-warm-start-first-run.json') as JsonHistory;
+    const input = inputOf(history);
+    expect(input.warmStart?.trials).toHaveLength(4);
+    const listed = input.spec.variants.sampler!.warmStart!.trials.flatMap((point) =>
+      trialsOfPoint({ ...input, point, seeds: input.spec.seeds, reason: '' }).map((t) => t.trialKey),
+    );
+    const keys = scheduledTrials(history).map((e) =>
+      trialKeyOf(e.activityTaskScheduledEventAttributes.activityId),
+    );
+    expect(keys.slice(0, listed.length)).toEqual(listed);
+  });
+
+  it('last run: the continued sweep keeps the warm history, and its proposals depend on it', async () => {
+    const history = read('sweep-warm-start-last-run.json') as JsonHistory;
+    const input = inputOf(history);
+    expect(input.state).toBeDefined();
+    expect(input.warmStart).toEqual(
+      inputOf(read('sweep-warm-start-first-run.json') as JsonHistory).warmStart,
+    );
+    expect(scheduledTrials(history).length).toBeGreaterThan(0);
+    expect(summaryOf(history).plan).toBe('sampler tpe: all 10 configurations proposed');
+    // The same run without the earlier configurations: TPE proposes other trials, which replay notices.
+    const { warmStart: _dropped, ...cold } = input;
+    const started = history.events[0] as JsonEvent & {
+      workflowExecutionStartedEventAttributes: { input: { payloads: { data: string }[] } };
+    };
+    started.workflowExecutionStartedEventAttributes.input.payloads[0]!.data = Buffer.from(
+      JSON.stringify(cold),
+    ).toString('base64');
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle }, fromJson(history), 'recorded-warm-start'),
+    ).rejects.toThrow(/[Nn]ondetermin/);
   });
 });
