@@ -143,11 +143,16 @@ export function samplerNames(): string[] {
 
 /**
  * Adds a sampler to the registry (at module load, so workflow replays see the same registry).
+ * Returns what removes it again (a test's spy sampler; the registry is process-wide).
  * @throws SamplerError when the name is taken.
  */
-export function registerSampler<O>(name: string, factory: (options: O) => Sampler): void {
+export function registerSampler<O>(name: string, factory: (options: O) => Sampler): () => void {
   if (factories.has(name)) throw new SamplerError(`a sampler named '${name}' is already registered`);
-  factories.set(name, factory as (options: never) => Sampler);
+  const entry = factory as (options: never) => Sampler;
+  factories.set(name, entry);
+  return () => {
+    if (factories.get(name) === entry) factories.delete(name);
+  };
 }
 
 /**

@@ -7,7 +7,7 @@
  * saw before (no `modes`, no `values`).
  */
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
 import type { ParamValue } from '../../../../src/core/domain/trial.js';
 import { registerSampler, type SamplerContext } from '../../../../src/search/index.js';
@@ -113,14 +113,16 @@ describe('a multi-objective sampler sweep', () => {
 
   it('hands the sampler each configuration mean of every objective, the directions, and NaN for none', () => {
     const seen: SamplerContext[] = [];
-    registerSampler('h5-spy-multi', () => ({
-      name: 'h5-spy-multi',
-      multiObjective: true,
-      ask: (context) => {
-        seen.push(context);
-        return { learning_rate: 0.05, units1: 32 };
-      },
-    }));
+    onTestFinished(
+      registerSampler('h5-spy-multi', () => ({
+        name: 'h5-spy-multi',
+        multiObjective: true,
+        ask: (context) => {
+          seen.push(context);
+          return { learning_rate: 0.05, units1: 32 };
+        },
+      })),
+    );
     const plan = planWithEight(withSampler(pareto, { name: 'h5-spy-multi' as 'nsga2', trials: 20 }));
     const planned = plan.plannedTrials().trials();
     const known = outcomesOf(planned);
@@ -147,13 +149,15 @@ describe('a multi-objective sampler sweep', () => {
 
   it('leaves a single-objective sweep as it was: no modes and no values for its sampler', () => {
     const seen: SamplerContext[] = [];
-    registerSampler('h5-spy-single', () => ({
-      name: 'h5-spy-single',
-      ask: (context) => {
-        seen.push(context);
-        return { learning_rate: 0.05, units1: 32 };
-      },
-    }));
+    onTestFinished(
+      registerSampler('h5-spy-single', () => ({
+        name: 'h5-spy-single',
+        ask: (context) => {
+          seen.push(context);
+          return { learning_rate: 0.05, units1: 32 };
+        },
+      })),
+    );
     const { objectives: _, ...single } = withSampler(pareto, { name: 'h5-spy-single' as 'tpe', trials: 20 });
     const plan = planWithEight(single);
     const planned = plan.plannedTrials().trials();

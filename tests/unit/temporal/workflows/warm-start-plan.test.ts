@@ -6,7 +6,7 @@
  * The spec is tests/fixtures/search/tiny-warm.yaml; outcomes are made up per trial key.
  */
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
 import type { ParamValue } from '../../../../src/core/domain/trial.js';
 import { registerSampler, type FinishedTrial, type SamplerContext } from '../../../../src/search/index.js';
@@ -86,13 +86,15 @@ describe('a warm-started sampler sweep', () => {
 
   it('gives the sampler the earlier configurations, oldest first, then its own (a repeated one once)', () => {
     const seen: SamplerContext[] = [];
-    registerSampler('warm-spy', () => ({
-      name: 'warm-spy',
-      ask: (context) => {
-        seen.push(context);
-        return { learning_rate: 0.003, units1: 20 };
-      },
-    }));
+    onTestFinished(
+      registerSampler('warm-spy', () => ({
+        name: 'warm-spy',
+        ask: (context) => {
+          seen.push(context);
+          return { learning_rate: 0.003, units1: 20 };
+        },
+      })),
+    );
     const spec = withSampler(warmSpec, { name: 'warm-spy' as 'tpe' });
     const plan = new AdaptivePlan(spec, FINGERPRINT, initialAdaptiveState(), warmTrialsOf(HISTORY, 1));
     const planned = runToEnd(plan, [], 3);
