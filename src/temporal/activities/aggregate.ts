@@ -220,8 +220,12 @@ export function createAggregate(deps: AggregateDeps) {
         ...(input.spec.interpretation ? { interpretation: input.spec.interpretation } : {}),
         // Planned trials without a result (stopped, failed, …): n per group, missing seeds, dropped pairs.
         ...(missing.list ? { missing: missing.list } : {}),
-        // A search's charts number trials by plan order; a sampler sweep gets a leaderboard.
-        search: { plannedKeys: input.plannedKeys ?? expanded!.map((t) => t.trialKey) },
+        // A search's charts number trials by plan order (pruned ones drawn from the workflow's curves);
+        // a sampler sweep gets a leaderboard.
+        search: {
+          plannedKeys: input.plannedKeys ?? expanded!.map((t) => t.trialKey),
+          ...(input.stoppedCurves ? { stopped: input.stoppedCurves } : {}),
+        },
         ...leaderboardOption(input.spec),
       }),
       backends: backendUsage(records),

@@ -11,6 +11,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EpochMetrics, ParamValue, PlannedTrial, QueueKind } from '../../core/domain/trial.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
 import type { BackendUsage } from '../../reporting/results/backends.js';
+import type { StoppedTrial } from '../../reporting/analysis/sweep-trials.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Task queues. Sweep workflows and the light activities (tracker calls, aggregation) run on the control
@@ -380,7 +381,18 @@ export interface AggregateInput {
   missingCount?: number;
   /** Trials the pruner stopped: a tracker record of one (finished anyway after a retry) is not a result. */
   stoppedKeys?: string[];
+  /**
+   * Objective curves of trials the pruner stopped (the workflow's series; the tracker has no record of
+   * them), for the report's intermediate-values chart: at most {@link STOPPED_CURVES_MAX} trials, an
+   * even subsample beyond, and at most {@link STOPPED_CURVES_MAX_BYTES} of JSON.
+   */
+  stoppedCurves?: StoppedTrial[];
 }
+
+/** Most pruned trials' curves an aggregation gets (the report draws at most as many). */
+export const STOPPED_CURVES_MAX = 1000;
+/** Largest JSON of `stoppedCurves` (the activity input stays far below Temporal's payload limit). */
+export const STOPPED_CURVES_MAX_BYTES = 256 * 1024;
 
 /** Largest `missing` list sent whole to the aggregation activity (bytes of its JSON). */
 export const MISSING_LIST_MAX_BYTES = 128 * 1024;

@@ -6,6 +6,8 @@
  */
 import {
   MISSING_LIST_MAX_BYTES,
+  STOPPED_CURVES_MAX,
+  STOPPED_CURVES_MAX_BYTES,
   type AggregateInput,
   type AggregateOutput,
   type SweepSummary,
@@ -29,6 +31,10 @@ export function aggregateInput(options: {
   const list = count * MIN_MISSING_ENTRY_BYTES <= MISSING_LIST_MAX_BYTES ? sweep.missingTrials() : undefined;
   const sendList = list !== undefined && JSON.stringify(list).length <= MISSING_LIST_MAX_BYTES;
   const stoppedKeys = sweep.stoppedKeys();
+  let stoppedCurves = sweep.stoppedCurves(STOPPED_CURVES_MAX);
+  // Long curves (many epochs) halve the count until the JSON fits.
+  while (stoppedCurves.length > 0 && JSON.stringify(stoppedCurves).length > STOPPED_CURVES_MAX_BYTES)
+    stoppedCurves = sweep.stoppedCurves(Math.floor(stoppedCurves.length / 2));
   return {
     sweepId: input.sweepId,
     spec: input.spec,
@@ -38,6 +44,7 @@ export function aggregateInput(options: {
     ...(sendList ? { missing: list } : {}),
     ...(count > 0 ? { missingSets: sweep.missingSets(), missingCount: count } : {}),
     ...(stoppedKeys.length > 0 ? { stoppedKeys } : {}),
+    ...(stoppedCurves.length > 0 ? { stoppedCurves } : {}),
     ...(options.plannedKeys ? { plannedKeys: options.plannedKeys } : {}),
   };
 }

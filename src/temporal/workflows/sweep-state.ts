@@ -8,6 +8,7 @@
  * states one byte each, the counts kept as they change, and the query answers one page.
  */
 import type { PlannedTrial } from '../../sweep-spec/types.js';
+import type { StoppedTrial } from '../../reporting/analysis/sweep-trials.js';
 import type { EpochMetrics } from '../../training/runner/types.js';
 import {
   MAX_FAILURE_REASONS_KEPT,
@@ -572,6 +573,32 @@ export class SweepState {
     const from = Math.min(this.settleLog.length, Math.max(0, Math.floor(Number.isFinite(since) ? since : 0)));
     const slice = this.settleLog.slice(from, from + size);
     return { next: from + slice.length, trials: slice.map((i) => this.trialProgressAt(i)) };
+  }
+
+  /**
+   * Trials the pruner stopped with their objective series (kept for the pruner when the sweep has an
+   * early-stopping rule), in plan order; `max` of them, evenly spaced, when there are more.
+   */
+  stoppedCurves(max: number): StoppedTrial[] {
+    const indices = Object.keys(this.carried.earlyStopped)
+      .map(Number)
+      .filter((i) => (this.metricHistory.get(i)?.length ?? 0) > 0)
+      .sort((a, b) => a - b);
+    const step = Math.max(1, indices.length / max);
+    const chosen = Array.from(
+      { length: Math.min(max, indices.length) },
+      (_, k) => indices[Math.floor(k * step)]!,
+    );
+    return chosen.map((i) => {
+      const trial = this.plan.trial(i);
+      return {
+        trialKey: trial.trialKey,
+        groupLabel: trial.groupLabel,
+        factors: trial.factors,
+        seed: trial.seed,
+        curve: this.metricHistory.get(i)!,
+      };
+    });
   }
 
   /** Keys of trials the pruner stopped (their tracker runs, if finished anyway, are not results). */

@@ -9,7 +9,7 @@
  *   taking over: same configurations in the same order, same stopped trials at the same epochs, same
  *   metrics per trial key.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -288,6 +288,17 @@ reuse: false
     expect(planned.every((t) => t.chosenBy?.startsWith('sampler tpe: configuration '))).toBe(true);
     expect(reference.summary.counts.earlyStopped).toBeGreaterThan(0); // ASHA stopped some
     expect(reference.records.size).toBe(reference.summary.counts.finished);
+    // The stored report draws the stopped trials' curves (from the workflow; the tracker has no record).
+    const reportJson = reference.summary.report!.files.find((f) => f.endsWith('.json'))!;
+    const search = (
+      JSON.parse(readFileSync(reportJson, 'utf8')) as {
+        search: { total: { pruned: number }; trials: { state: string; curve: unknown[] }[] };
+      }
+    ).search;
+    expect(search.total.pruned).toBe(reference.summary.counts.earlyStopped);
+    const prunedCurves = search.trials.filter((t) => t.state === 'pruned');
+    expect(prunedCurves).toHaveLength(reference.summary.counts.earlyStopped);
+    expect(prunedCurves.every((t) => t.curve.length >= 1 && t.curve.length < 9)).toBe(true);
 
     // Where to kill: a trial after the first that the reference ran to its end, while it trains epoch
     // e + 1 (1 ≤ e ≤ 7; the checkpoint of epoch e is on disk). A trial the pruner stops would do too:
