@@ -11,7 +11,7 @@ import {
 import type { PlanSummary } from '../../../src/interfaces/cli/commands/plan.js';
 import { PACKAGE_ROOT } from '../../../src/core/common/paths.js';
 import { expandSweep } from '../../../src/sweep-spec/expand.js';
-import { loadSweepSpec } from '../../../src/sweep-spec/load.js';
+import { loadSweepSpec, parseSweepSpec } from '../../../src/sweep-spec/load.js';
 
 const KERNEL = path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny-kernel-size.yaml');
 
@@ -47,6 +47,34 @@ describe('plan summary', () => {
     const s = await summary(path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny.yaml'));
     expect(s.controlledFactor).toBeUndefined();
     expect(formatPlan(s)).not.toContain('controlled:');
+  });
+});
+
+describe('plan of a warm start and of seed sources', () => {
+  it('says which configurations come first and which sweeps the sampler starts from', async () => {
+    const text = formatPlan(
+      await summary(path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'search', 'tiny-warm.yaml')),
+    );
+    expect(text).toContain(
+      'warm start: 2 listed configuration(s) first, then from the finished trials of tiny-warm-earlier (read when the sweep is submitted)',
+    );
+  });
+
+  it('says which sources vary and, for a factorial design, its cells', () => {
+    const plan = (sources: string) => {
+      const spec = parseSweepSpec({
+        file: 's.yaml',
+        text: `name: s\ndataset: { name: synthetic, train_size: 64, test_size: 32 }\ntrain: { epochs: 1 }\nvariants: { grid: { model: [fc] } }\nseeds: [0, 1, 2]\nseed_sources: ${sources}\n`,
+      });
+      const trials = expandSweep({ spec, datasetFingerprint: 'f'.repeat(64) });
+      return formatPlan(summarizePlan({ spec, file: 's.yaml', trials, datasetFingerprint: 'f'.repeat(64) }));
+    };
+    expect(plan('{ vary: [init, data_order], design: factorial }')).toContain(
+      'seed sources: factorial init × data_order over levels 0, 1, 2: 9 cells per group, each trial seed a cell (the others fixed at 0)',
+    );
+    expect(plan('{ vary: [dropout], fixed: 7 }')).toContain(
+      'seed sources: dropout takes the trial seed, the others fixed at 7',
+    );
   });
 });
 

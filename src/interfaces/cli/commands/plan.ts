@@ -17,6 +17,7 @@ import type { PlannedTrial, QueueKind } from '../../../sweep-spec/types.js';
 import type { PowerPlan } from '../../../reporting/analysis/power.js';
 import type { PlanCost } from '../../../reporting/cost/plan-cost.js';
 import { printJson } from '../output.js';
+import { SEED_SOURCE_SPEC_NAMES, factorialCells } from '../../../core/domain/seed-sources.js';
 
 /** The command's flags. */
 interface PlanOptions {
@@ -52,6 +53,8 @@ export interface PlanSummary {
   comparisons: { name: string; a: string; b: string }[];
   /** Adaptive sweeps: what grows the plan while it runs (the trials listed are only the first). */
   adaptive?: string;
+  /** `seed_sources`: which sources vary and how (absent: every source takes the trial seed). */
+  seedSources?: string;
   /** The spec's own trainable; absent for the built-in image classifier. */
   trainable?: PlannedTrainable;
 }
@@ -105,12 +108,28 @@ function trainableText(t: PlannedTrainable): string {
 /** How an adaptive spec grows its plan, in one line; undefined for a fixed plan. */
 function adaptiveText(spec: SweepSpec): string | undefined {
   const sampler = spec.variants.sampler;
-  if (sampler)
-    return `sampler ${sampler.name} proposes ${sampler.trials} configuration(s) while the sweep runs, each on every seed (up to ${sampler.trials * spec.seeds.length} trials)`;
+  if (sampler) {
+    const warm = sampler.warmStart;
+    const first = warm && warm.trials.length > 0 ? `${warm.trials.length} listed configuration(s) first` : '';
+    const earlier =
+      warm && warm.sweeps.length > 0
+        ? `from the finished trials of ${warm.sweeps.join(', ')} (read when the sweep is submitted)`
+        : '';
+    const warmText = warm ? `; warm start: ${[first, earlier].filter(Boolean).join(', then ')}` : '';
+    return `sampler ${sampler.name} proposes ${sampler.trials} configuration(s) while the sweep runs, each on every seed (up to ${sampler.trials * spec.seeds.length} trials)${warmText}`;
+  }
   const seeds = spec.adaptiveSeeds;
   if (seeds)
     return `adaptive seeds: ${seeds.min} seed(s) first, then ${seeds.perRound} more per round until ${selectorText(seeds.until.compare[0])} vs ${selectorText(seeds.until.compare[1])} is settled, at most ${seeds.max} seeds`;
   return undefined;
+}
+
+function seedSourcesText(config: NonNullable<SweepSpec['seedSources']>): string {
+  const varied = config.vary.map((source) => SEED_SOURCE_SPEC_NAMES[source]);
+  const held = `the others fixed at ${config.fixed}`;
+  if (config.design === 'factorial')
+    return `factorial ${varied.join(' × ')} over levels ${(config.levels ?? []).join(', ')}: ${factorialCells(config)} cells per group, each trial seed a cell (${held})`;
+  return `${varied.join(', ')} ${varied.length === 1 ? 'takes' : 'take'} the trial seed, ${held}`;
 }
 
 function selectorText(selector: Record<string, ParamValue>): string {
@@ -170,6 +189,7 @@ export function summarizePlan(options: {
   const adaptive = adaptiveText(spec);
   if (adaptive !== undefined) summary.adaptive = adaptive;
   if (spec.trainable) summary.trainable = plannedTrainable(spec.trainable);
+  if (spec.seedSources) summary.seedSources = seedSourcesText(spec.seedSources);
   return summary;
 }
 
@@ -196,6 +216,7 @@ export function formatPlan(summary: PlanSummary): string {
   if (summary.controlledFactor !== undefined)
     lines.push(`controlled: exactly one factor varies: ${summary.controlledFactor}`);
   if (summary.adaptive !== undefined) lines.push(`adaptive: ${summary.adaptive}`);
+  if (summary.seedSources !== undefined) lines.push(`seed sources: ${summary.seedSources}`);
   if (summary.trainable !== undefined) lines.push(trainableText(summary.trainable));
   lines.push(`dataset fingerprint: ${summary.datasetFingerprint.slice(0, 16)}…`, '');
   lines.push(
