@@ -9,6 +9,7 @@ import {
 import type { SweepReport } from './report-types.js';
 import { reportColumns } from './report-view.js';
 import { leaderboardTable, multiSeedGroups } from './leaderboard-table.js';
+import { seedVarianceSummary, seedVarianceTable } from './seed-variance-report.js';
 
 /** Aligns a table's columns with two spaces between them and a rule under the header. */
 export function alignColumns(table: TextTable): string {
@@ -57,6 +58,13 @@ export function renderTable(report: SweepReport): string {
     );
     out.push(alignColumns(columns.comparisons), '');
   }
+  if (report.seedVariance)
+    out.push(
+      'Variance by seed source',
+      alignColumns(seedVarianceTable(report.seedVariance)),
+      ...seedVarianceSummary(report.seedVariance).map((line) => `  ${line}`),
+      '',
+    );
   if (report.interpretation) {
     const { claims, omitted } = report.interpretation;
     if (claims.length > 0 || omitted.length > 0) {

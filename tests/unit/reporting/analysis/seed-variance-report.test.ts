@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { seedsOfTrial, type SeedSourcesConfig } from '../../../../src/core/domain/seed-sources.js';
 import type { TrialConfig, TrialRecord } from '../../../../src/core/domain/trial.js';
-import { buildReport, renderHtml, renderMarkdown } from '../../../../src/reporting/analysis/report.js';
+import {
+  buildReport,
+  renderHtml,
+  renderMarkdown,
+  renderTable,
+} from '../../../../src/reporting/analysis/report.js';
 import { seedVarianceChart } from '../../../../src/reporting/analysis/seed-variance-chart.js';
 import { generateBraninRecords } from './records.js';
 
@@ -71,6 +76,11 @@ describe('variance by seed source in the report', () => {
     expect(markdown).toContain('## Variance by seed source');
     expect(markdown).toMatch(/\| lr=0\.1 \| init \(dominant\) \| 2 \|/);
     expect(markdown).toMatch(/init dominates \(\d+ % of the variance/);
+    // The terminal table (what `run` prints at its end) has the same section.
+    const terminal = renderTable(report);
+    expect(terminal).toContain('Variance by seed source');
+    expect(terminal).toMatch(/lr=0\.1 +init \(dominant\) +2 /);
+    expect(terminal).toMatch(/ {2}lr=0\.1: init dominates/);
     const chart = seedVarianceChart(report)!;
     expect(JSON.stringify(chart.spec)).toContain('"x2":{"field":"hi"}');
     const html = await renderHtml(report);
@@ -122,5 +132,6 @@ describe('variance by seed source in the report', () => {
     });
     expect(plain.seedVariance).toBeUndefined();
     expect(renderMarkdown(plain)).not.toContain('seed source');
+    expect(renderTable(plain)).not.toContain('seed source');
   });
 });
