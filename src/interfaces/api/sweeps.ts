@@ -3,12 +3,7 @@
  * MLflow servers when their addresses are unset) and, unless `detach`, hosts a worker in this process
  * until the sweep ends; `resumeSweep` runs what is not finished; `getReport` and `listSweeps` read back.
  */
-import {
-  buildReport,
-  leaderboardInputOf,
-  renderReport,
-  type ReportFormat,
-} from '../../reporting/analysis/report.js';
+import { renderReport, type ReportFormat } from '../../reporting/analysis/report.js';
 import type { SweepReport as Report } from '../../reporting/analysis/report-types.js';
 import { runAttached } from '../../temporal/client/attached-run.js';
 import { openTemporalSession, type TemporalSession } from '../../temporal/client/session.js';
@@ -20,7 +15,12 @@ import {
   submitSweep,
   type SweepListEntry,
 } from '../../temporal/client/sweeps.js';
-import { loadSweep, requireRecords, withSweepLookup } from '../../temporal/client/sweep-records.js';
+import {
+  loadSweep,
+  reportOfSweep,
+  requireRecords,
+  withSweepLookup,
+} from '../../temporal/client/sweep-records.js';
 import { fingerprintDataset } from '../../datasets/plugins.js';
 import type { SweepSummary } from '../../temporal/shared/shared.js';
 import { expandSweep } from '../../sweep-spec/expand.js';
@@ -149,17 +149,7 @@ export async function getReport(sweep: string, options: { format: ReportFormat }
 export async function getReport(sweep: string, options?: { format: ReportFormat }): Promise<Report | string> {
   const loaded = await withSweepLookup((lookup) => loadSweep(lookup, sweep));
   const records = requireRecords(loaded, 'E_REPORT_NO_TRIALS');
-  const spec = loaded.input?.spec;
-  const report = buildReport({
-    sweepName: loaded.sweepName,
-    sweepId: loaded.sweepId ?? sweep,
-    records,
-    comparisons: spec?.comparisons,
-    ...(spec?.objective ? { objective: spec.objective } : {}),
-    ...(spec?.objectives ? { objectives: spec.objectives } : {}),
-    ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
-    ...(leaderboardInputOf(spec) ? { leaderboard: leaderboardInputOf(spec)! } : {}),
-  });
+  const report = reportOfSweep(loaded, records, loaded.sweepId ?? sweep);
   return options ? renderReport({ report, format: options.format }) : report;
 }
 

@@ -6,9 +6,14 @@
  */
 import type { TrialRecord } from '../../core/domain/trial.js';
 import type { Objective } from '../../core/domain/objective.js';
-import { buildReport, leaderboardInputOf, type SweepReport } from '../../reporting/analysis/report.js';
+import type { SweepReport } from '../../reporting/analysis/report.js';
 import { renderCharts, type RenderedChart } from '../../reporting/analysis/render-html.js';
-import { loadSweep, storedReport, type SweepLookup } from '../../temporal/client/sweep-records.js';
+import {
+  loadSweep,
+  reportOfSweep,
+  storedReport,
+  type SweepLookup,
+} from '../../temporal/client/sweep-records.js';
 
 /** One group's row on the page. */
 export interface LiveGroup {
@@ -77,19 +82,7 @@ export async function buildLiveResults(lookup: SweepLookup, sweepId: string): Pr
       builtAt,
       note: 'no finished trial yet: groups appear as their seeds finish.',
     };
-  const spec = loaded.input?.spec;
-  const report =
-    (await storedReport(lookup, sweepId)) ??
-    buildReport({
-      sweepName: loaded.sweepName,
-      sweepId,
-      records,
-      comparisons: spec?.comparisons,
-      ...(spec?.objective ? { objective: spec.objective } : {}),
-      ...(spec?.objectives ? { objectives: spec.objectives } : {}),
-      ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
-      ...(leaderboardInputOf(spec) ? { leaderboard: leaderboardInputOf(spec)! } : {}),
-    });
+  const report = (await storedReport(lookup, sweepId)) ?? reportOfSweep(loaded, records, sweepId);
   return {
     sweepId,
     records: records.length,

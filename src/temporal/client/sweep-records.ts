@@ -17,7 +17,12 @@ import { createTracker } from '../../tracking/index.js';
 import type { Tracker } from '../../tracking/types.js';
 import type { SweepWorkflowInput } from '../shared/shared.js';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { REPORT_FORMAT, type SweepReport } from '../../reporting/analysis/report.js';
+import {
+  buildReport,
+  leaderboardInputOf,
+  REPORT_FORMAT,
+  type SweepReport,
+} from '../../reporting/analysis/report.js';
 
 /** Where sweeps are looked up: Temporal (workflow inputs) and the tracker. */
 export interface SweepLookup {
@@ -149,4 +154,27 @@ export function requireRecords(sweep: LoadedSweep, code: string): TrialRecord[] 
     );
   }
   return sweep.records;
+}
+
+/**
+ * The report of a loaded sweep's finished records, built from what its spec says (comparisons,
+ * objectives, interpretation, a sampler's leaderboard) as `report`, the API and the live page show it.
+ */
+export function reportOfSweep(
+  sweep: LoadedSweep,
+  records: TrialRecord[] = sweep.records,
+  sweepId: string = sweep.sweepId ?? sweep.ref,
+): SweepReport {
+  const spec = sweep.input?.spec;
+  const leaderboard = leaderboardInputOf(spec);
+  return buildReport({
+    sweepName: sweep.sweepName,
+    sweepId,
+    records,
+    comparisons: spec?.comparisons,
+    ...(spec?.objective ? { objective: spec.objective } : {}),
+    ...(spec?.objectives ? { objectives: spec.objectives } : {}),
+    ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
+    ...(leaderboard ? { leaderboard } : {}),
+  });
 }

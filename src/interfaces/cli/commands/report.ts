@@ -40,13 +40,13 @@ export function register(program: Command): void {
       "build the report from the trials' records even when the sweep stored one when it ended",
     )
     .action(async (sweepId: string, flags: { format: string; out?: string; recompute?: boolean }) => {
-      const { buildReport, leaderboardInputOf, parseReportFormat, renderReport, writeReport } =
+      const { parseReportFormat, renderReport, writeReport } =
         await import('../../../reporting/analysis/report.js');
       const format = parseReportFormat(flags.format);
       // Where it would be written, checked before any server is asked (an empty --out, NUL, `../` ids).
       const outDir = flags.out || format === 'html' ? reportDir(sweepId, flags.out) : undefined;
       const { backendLine, backendUsage } = await import('../../../reporting/results/backends.js');
-      const { loadSweep, requireRecords, storedReport, withSweepLookup } =
+      const { loadSweep, reportOfSweep, requireRecords, storedReport, withSweepLookup } =
         await import('../../../temporal/client/sweep-records.js');
       const { report, backends } = await withSweepLookup(async (lookup) => {
         // A finished sweep's own report, as its aggregation stored it: no need to read every trial again.
@@ -59,17 +59,7 @@ export function register(program: Command): void {
         }
         const sweep = await loadSweep(lookup, sweepId);
         const records = requireRecords(sweep, 'E_REPORT_NO_TRIALS');
-        const spec = sweep.input?.spec;
-        const built = buildReport({
-          sweepName: sweep.sweepName,
-          sweepId,
-          records,
-          comparisons: spec?.comparisons,
-          ...(spec?.objective ? { objective: spec.objective } : {}),
-          ...(spec?.objectives ? { objectives: spec.objectives } : {}),
-          ...(spec?.interpretation ? { interpretation: spec.interpretation } : {}),
-          ...(leaderboardInputOf(spec) ? { leaderboard: leaderboardInputOf(spec)! } : {}),
-        });
+        const built = reportOfSweep(sweep, records, sweepId);
         return { report: built, backends: backendUsage(records) };
       });
       // HTML is a page to open, not something to print; other formats print unless --out is given.
