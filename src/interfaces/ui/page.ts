@@ -4,15 +4,7 @@
  * report's own renderings), and its style. No framework: the page is a few tables and three buttons.
  */
 
-/** Escapes text for HTML element content and attribute values. */
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../../reporting/analysis/render-html.js';
 
 /** The HTML of the list (no `sweepId`) or of one sweep's page. */
 export function pageHtml(options: { sweepId?: string; pollMs?: number | undefined }): string {
