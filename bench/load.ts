@@ -26,7 +26,8 @@
  *      mlflow: on the cluster's workers, tracking to the cluster's MLflow as usual;
  *      none:   on one extra worker process per worker host (this script, `--as-worker`, started with
  *              `scripts/cluster.sh on workerN`, same flags, own task queues) whose tracker only appends
- *              finished trials' records to a file on the shared disk: orchestration alone.
+ *              finished trials' records to a file on the shared disk (the sweep's own run and stored
+ *              report still go to the cluster's MLflow): orchestration alone.
  *    Measured: wall time from submission to the workflow's result; from its history, the start (parent
  *    run, reuse look-up) until the first trial was scheduled and the aggregation; per-trial overhead
  *    (wall × worker slots / trials) and trials/s; the continue-as-new chain (runs; per run, events and
@@ -36,7 +37,8 @@
  *    seconds per process (Temporal server, MLflow with its uvicorn child, each worker) during the sweep;
  *    MLflow requests per trial by endpoint (the server's access log); workflow tasks per worker; blob
  *    size warnings of the Temporal server; the trial records the tracker holds (MLflow: trial runs,
- *    FINISHED, distinct keys). The bench workers log to the cluster's logs/bench-load-workerN.log.
+ *    FINISHED, distinct keys); and, after the end, `seedsweep status` and `seedsweep report` (table and
+ *    JSON) run as CLI processes, timed from start to exit. The bench workers log to the cluster's logs/bench-load-workerN.log.
  *  - clients: `--clients` client processes on the laptop host, each submitting `--sweeps-per-client`
  *    sweeps of `--trials-per-sweep` trials (distinct names and seeds, MLflow tracking) at the same instant
  *    (a start barrier), then waiting for their results. Checked per sweep: completed, counts (finished =
@@ -103,6 +105,7 @@ import { CLUSTER_DIR, readyLine, recordedPid, workerHosts } from './cluster/host
 import {
   CLUSTER_SCRIPT as CLUSTER,
   MLFLOW_STORES,
+  ROOT,
   clusterId,
   clusterIsUp,
   readClusterConfig,
@@ -316,17 +319,48 @@ class MemorySampler {
   }
 }
 
+/** One `seedsweep` command as a user runs it (the compiled CLI when current, else through tsx), timed. */
+function timeCli(args: string[]): Promise<{ ms: number; code: number | null; bytes: number; tail: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'seedsweep.js'), ...args], {
+      cwd: mkdtempSync(path.join(tmpdir(), 'bench-load-cli-')),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let bytes = 0;
+    let text = '';
+    const take = (d: Buffer) => {
+      bytes += d.length;
+      text = (text + d.toString()).slice(-2000);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const lines = text.trim().split('\n');
+      resolve({ ms: performance.now() - started, code, bytes, tail: lines.at(-1) ?? '' });
+    });
+  });
+}
+
 // ---- the `none` tracking: a stand-in tracker on the shared disk, and its worker processes ------------
 
 /**
- * A tracker that tracks nothing but what the sweep itself needs back: finished trials' records,
- * appended as JSON lines to one file per sweep name in a folder every host sees (the cluster's hosts
- * share the disk). Writes of epochs, tags and reports are dropped.
+ * A tracker that tracks nothing of a trial but what the sweep itself needs back: finished trials'
+ * records, appended as JSON lines to one file per sweep name in a folder every host sees (the
+ * cluster's hosts share the disk); epoch writes are dropped. The sweep's own run (its start, its
+ * stored report, its end) goes to `sweepTracker` when given (the cluster's MLflow), so that
+ * `seedsweep report` answers for the sweep as it would for a tracked one: a trial costs MLflow
+ * nothing, a sweep a handful of requests.
  */
 class SharedFileTracker implements Tracker {
   private readonly trials = new Map<string, PlannedTrial>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly sweepTracker?: Tracker,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -348,6 +382,7 @@ class SharedFileTracker implements Tracker {
 
   async startSweep(sweep: SweepInfo): Promise<void> {
     writeFileSync(this.nameFile(sweep.sweepId), sweep.sweepName);
+    await this.sweepTracker?.startSweep(sweep);
   }
 
   async startTrial(sweepId: string, trial: PlannedTrial): Promise<void> {
@@ -383,7 +418,9 @@ class SharedFileTracker implements Tracker {
     );
   }
 
-  async finishSweep(): Promise<void> {}
+  async finishSweep(...args: Parameters<Tracker['finishSweep']>): Promise<void> {
+    await this.sweepTracker?.finishSweep(...args);
+  }
 
   async finishedTrials(filter: { sweepName?: string; sweepId?: string }): Promise<TrialRecord[]> {
     const name =
@@ -413,8 +450,8 @@ class SharedFileTracker implements Tracker {
     throw new Error('the bench:load stand-in tracker keeps no models');
   }
 
-  async sweepReport(): Promise<undefined> {
-    return undefined;
+  async sweepReport(sweepId: string): Promise<unknown> {
+    return this.sweepTracker?.sweepReport(sweepId);
   }
 
   async logStandaloneRun(): Promise<never> {
@@ -429,11 +466,13 @@ async function workerProcess(): Promise<number> {
   if (!dir || !prefix) throw new Error('--as-worker needs --tracker-dir and --queue-prefix');
   // Loaded here only: the worker's modules (the training pool's among them) are not the bench's.
   const { runWorkerProcess, TrainerKind } = await import('../src/temporal/workers/process.js');
+  const { createTracker } = await import('../src/tracking/index.js');
   await runWorkerProcess({
     trainer: TrainerKind.noop,
     threads: THREADS,
     queuePrefix: prefix,
-    tracker: new SharedFileTracker(dir),
+    // The sweep's own run in the cluster's MLflow (the host's MLFLOW_TRACKING_URI), trials on the file.
+    tracker: new SharedFileTracker(dir, await createTracker()),
   });
   return 0;
 }
@@ -1044,6 +1083,23 @@ async function bigSweep(
       const records = await new SharedFileTracker(trackerDir!).finishedTrials({ sweepId });
       values.set('tracked trials', `stand-in file: ${records.length} records (no MLflow)`);
       if (records.length !== TRIALS) ok = false;
+    }
+    // What a user asks of the finished sweep: its status (counts and the first page) and its report
+    // (the one its aggregation stored), each a CLI process from start to exit (issue 18: ≤ 5 s each).
+    for (const [what, args] of [
+      ['status', ['status', sweepId]],
+      ['report', ['report', sweepId]],
+      ['report --format json', ['report', sweepId, '--format', 'json']],
+    ] as const) {
+      const r = await timeCli([...args]);
+      values.set(
+        `\`seedsweep ${what}\` after the end: wall (CLI start to exit), output`,
+        `${seconds(r.ms)}, ${kib(r.bytes)}${r.code === 0 ? '' : `; exit ${r.code}: ${r.tail}`}`,
+      );
+      if (r.code !== 0) {
+        ok = false;
+        notes.push(`${tracking}: seedsweep ${what} exited ${r.code}: ${r.tail}`);
+      }
     }
     if (fullQuery?.error) notes.push(`${tracking}: progress query failed: ${fullQuery.error}`);
     notes.push(

@@ -148,13 +148,12 @@ recorded_pid() {
 
 # How a worker host runs the worker, one argument a line: the compiled dist/ when `npm run build` ran
 # after the last change to a file under src/ (tests add and remove files beside the sources, which
-# touches folders, not files; the layer-rule test's `*.lint-probe.ts` files are not build inputs; a
-# start then costs ~1 s less CPU, and so does each training thread:
+# touches folders, not files; a start then costs ~1 s less CPU, and so does each training thread:
 # the chaos suite restarts workers many times), else the sources through tsx.
 worker_entry() {
   local stamp="$ROOT/dist/temporal/workflows/bundle.json"
   if [ -f "$stamp" ] && [ -f "$ROOT/dist/temporal/workers/main.js" ] &&
-    [ -z "$(find "$ROOT/src" -type f -newer "$stamp" ! -name '*.lint-probe.ts' -print -quit)" ]; then
+    [ -z "$(find "$ROOT/src" -type f -newer "$stamp" -print -quit)" ]; then
     echo "$ROOT/dist/temporal/workers/main.js"
   else
     printf '%s\n' --import tsx "$ROOT/src/temporal/workers/main.ts"

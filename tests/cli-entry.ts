@@ -11,9 +11,6 @@ import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 
-/** The ending of the files tests/unit/architecture/layers.test.ts writes into src/ for a moment: not build inputs. */
-export const LINT_PROBE_SUFFIX = '.lint-probe.ts';
-
 /** Files of the repository that `npm run build` reads. */
 function buildInputs(): string[] {
   const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
@@ -22,7 +19,7 @@ function buildInputs(): string[] {
   }).split('\0');
   return tracked.filter(
     (f) =>
-      (f.startsWith('src/') && !f.endsWith(LINT_PROBE_SUFFIX)) ||
+      f.startsWith('src/') ||
       /^tsconfig.*\.json$/.test(f) ||
       f === 'package.json' ||
       f === 'package-lock.json' ||
