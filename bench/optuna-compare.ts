@@ -10,6 +10,10 @@
  *   variables, 200 trials: hypervolume of all trials w.r.t. the reference point (1.1, 1.1), the
  *   usual one for ZDT (higher is better); also w.r.t. (1.1, 11), which every trial lies inside
  *   (f2 ≤ g ≤ 10), since after only 4 generations few points reach the (1.1, 1.1) box.
+ * - MOTPE (seedsweep's `tpe` given two objectives) vs Optuna's TPESampler on a two-objective study
+ *   (its defaults there: univariate, γ = ⌈0.1·n⌉) on the same ZDT1 and ZDT2, 200 trials as NSGA-II
+ *   (~21 min on 2 busy cores: Optuna's TPE takes ~30 s per 200-trial run in 30-D; `--motpe-budget 100`
+ *   takes ~9 min), same hypervolumes; and MOTPE vs seedsweep's random search at that budget.
  * The seedsweep side runs in-process, calling the samplers directly (no Temporal); the Optuna side is
  * bench/optuna/compare.py, run at the same time in its own process.
  *
@@ -17,7 +21,8 @@
  * ~/.cache/seedsweep/optuna-bench-venv, which this script creates on first use with
  * `python3 -m venv <dir>` and `<dir>/bin/pip install optuna==5.0.0` (from PyPI).
  *
- * Options: --seeds N (20), --tpe-budgets 50,100, --nsga-budget 200, --dims 30, --only tpe|nsga2 (both).
+ * Options: --seeds N (20), --tpe-budgets 50,100, --nsga-budget 200, --motpe-budget 200, --dims 30,
+ * --only tpe|nsga2|motpe (all).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,14 +49,17 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '20' },
     'tpe-budgets': { type: 'string', default: '50,100' },
     'nsga-budget': { type: 'string', default: '200' },
+    'motpe-budget': { type: 'string', default: '200' },
     dims: { type: 'string', default: '30' },
     only: { type: 'string' },
   },
 });
-if (args.only !== undefined && args.only !== 'tpe' && args.only !== 'nsga2')
-  throw new Error(`--only takes tpe or nsga2, found '${args.only}'`);
-const RUN_TPE = args.only !== 'nsga2';
-const RUN_NSGA = args.only !== 'tpe';
+if (args.only !== undefined && !['tpe', 'nsga2', 'motpe'].includes(args.only))
+  throw new Error(`--only takes tpe, nsga2 or motpe, found '${args.only}'`);
+const RUN_TPE = args.only === undefined || args.only === 'tpe';
+const RUN_NSGA = args.only === undefined || args.only === 'nsga2';
+const RUN_MOTPE = args.only === undefined || args.only === 'motpe';
+const MOTPE_BUDGET = Number(args['motpe-budget']);
 const SEEDS = Number(args.seeds);
 const TPE_BUDGETS = args['tpe-budgets'].split(',').map(Number);
 const TPE_MAX = Math.max(...TPE_BUDGETS);
@@ -89,6 +97,7 @@ interface OptunaResult {
   tpe: Record<string, number[][]>;
   tpe_univariate: Record<string, number[][]>;
   nsga2: Record<string, number[][][]>;
+  motpe: Record<string, number[][][]>;
 }
 
 function runOptuna(): Promise<OptunaResult> {
@@ -96,6 +105,7 @@ function runOptuna(): Promise<OptunaResult> {
     seeds: SEEDS,
     tpe_budget: RUN_TPE ? TPE_MAX : 0,
     nsga_budget: RUN_NSGA ? NSGA_BUDGET : 0,
+    motpe_budget: RUN_MOTPE ? MOTPE_BUDGET : 0,
     nsga_dims: DIMS,
   };
   const child = spawn(optunaPython(), [path.join(HERE, 'optuna', 'compare.py'), JSON.stringify(request)], {
@@ -161,12 +171,12 @@ function tpeRun(problem: SingleProblem, seed: number, multivariate: boolean): nu
   return best;
 }
 
-/** Objective vectors of every trial of one seedsweep NSGA-II run. */
-function nsgaRun(concave: boolean, seed: number): number[][] {
-  const sampler = createSampler('nsga2');
+/** Objective vectors of every trial of one seedsweep run of a multi-objective sampler (or random search). */
+function nsgaRun(concave: boolean, seed: number, name: 'nsga2' | 'tpe' | 'random' = 'nsga2'): number[][] {
+  const sampler = createSampler(name);
   const uniform = seededUniform(seed);
   const trials: FinishedTrial[] = [];
-  for (let i = 0; i < NSGA_BUDGET; i += 1) {
+  for (let i = 0; i < (name === 'nsga2' ? NSGA_BUDGET : MOTPE_BUDGET); i += 1) {
     const params = sampler.ask({ space: ZDT_SPACE, trials, mode: 'min', modes: ['min', 'min'], uniform });
     const values = zdt(
       Object.keys(ZDT_SPACE).map((k) => Number(params[k])),
@@ -216,6 +226,17 @@ const ours = {
       Array.from({ length: SEEDS }, (_, s) => nsgaRun(p.concave, s)),
     ]),
   ),
+  ...(Object.fromEntries(
+    (['tpe', 'random'] as const).map((name) => [
+      name === 'tpe' ? 'motpe' : 'random',
+      Object.fromEntries(
+        (RUN_MOTPE ? MULTI : []).map((p) => [
+          p.name,
+          Array.from({ length: SEEDS }, (_, s) => nsgaRun(p.concave, s, name)),
+        ]),
+      ),
+    ]),
+  ) as Record<'motpe' | 'random', Record<string, number[][][]>>),
 };
 const oursSeconds = (performance.now() - started) / 1000;
 const theirs = await optunaPromise;
@@ -255,6 +276,25 @@ for (const p of RUN_NSGA ? MULTI : [])
     ]);
   }
 
+const motpeRows: string[][] = [];
+for (const p of RUN_MOTPE ? MULTI : [])
+  for (const reference of REFERENCES) {
+    const hv = (runs: number[][][]) => runs.map((points) => hypervolume(points, reference));
+    const a = hv(ours.motpe[p.name]!);
+    const b = hv(theirs.motpe[p.name]!);
+    const r = hv(ours.random[p.name]!);
+    motpeRows.push([
+      p.name,
+      String(MOTPE_BUDGET),
+      `(${reference.join(', ')})`,
+      fmt(median(a)),
+      fmt(median(b)),
+      `${atLeastAsGood(a, b, 'higher')}/${SEEDS}`,
+      fmt(median(r)),
+      `${a.filter((v, i) => v > r[i]!).length}/${SEEDS}`,
+    ]);
+  }
+
 const tpeTable = table(
   [
     'function',
@@ -281,6 +321,21 @@ process.stdout.write(
             'seedsweep ≥ Optuna (seeds)',
           ],
           nsgaRows,
+        )}\n\n`
+      : '') +
+    (RUN_MOTPE
+      ? `${table(
+          [
+            'function',
+            'trials',
+            'HV reference',
+            'seedsweep MOTPE (tpe) median HV',
+            `Optuna ${theirs.optuna} TPESampler (2 objectives) median HV`,
+            'seedsweep ≥ Optuna (seeds)',
+            'seedsweep random median HV',
+            'MOTPE > random (seeds)',
+          ],
+          motpeRows,
         )}\n\n`
       : '') +
     `${SEEDS} seeds per cell (seed s: seedsweep's stream seededUniform(s), Optuna's sampler seed=s); ` +

@@ -6,11 +6,12 @@ Run by the bench with the bench's venv (it creates it); by hand:
 
     ~/.cache/seedsweep/optuna-bench-venv/bin/python bench/optuna/compare.py '{"seeds": 20, ...}'
 
-Argument: a JSON object {"seeds": N, "tpe_budget": B, "nsga_budget": B, "nsga_dims": D}; a budget of
-0 skips that sampler (the bench's --only).
+Argument: a JSON object {"seeds": N, "tpe_budget": B, "nsga_budget": B, "motpe_budget": B,
+"nsga_dims": D}; a budget of 0 (or a missing motpe_budget) skips that sampler (the bench's --only).
 Prints one JSON object: {"optuna": version, "tpe": {problem: [[best after each trial] per seed]},
 "tpe_univariate": (the same with multivariate=False),
-"nsga2": {problem: [[[f1, f2] per trial] per seed]}}.
+"nsga2": {problem: [[[f1, f2] per trial] per seed]},
+"motpe": (the same with TPESampler(seed=s) on the two-objective study: Optuna's MOTPE)}.
 """
 import json
 import math
@@ -72,7 +73,8 @@ def zdt(dims, concave):
 def main():
     args = json.loads(sys.argv[1])
     seeds, tpe_budget, nsga_budget, dims = args["seeds"], args["tpe_budget"], args["nsga_budget"], args["nsga_dims"]
-    out = {"optuna": optuna.__version__, "tpe": {}, "tpe_univariate": {}, "nsga2": {}}
+    motpe_budget = args.get("motpe_budget", 0)
+    out = {"optuna": optuna.__version__, "tpe": {}, "tpe_univariate": {}, "nsga2": {}, "motpe": {}}
     # Optuna 5's TPE default is multivariate for one objective; seedsweep's TPE is the univariate
     # one (Optuna's default before 5.0), so both are run.
     for key, multivariate in [("tpe", None), ("tpe_univariate", False)]:
@@ -97,6 +99,16 @@ def main():
             study.optimize(zdt(dims, concave), n_trials=nsga_budget)
             runs.append([list(t.values) for t in study.trials])
         out["nsga2"][name] = runs
+    # TPESampler on several directions is Optuna's MOTPE (univariate and gamma = ceil(0.1 n) by default).
+    for name, concave in [(f"ZDT1 ({dims}-D)", False), (f"ZDT2 ({dims}-D)", True)] if motpe_budget > 0 else []:
+        runs = []
+        for seed in range(seeds):
+            study = optuna.create_study(
+                directions=["minimize", "minimize"], sampler=optuna.samplers.TPESampler(seed=seed)
+            )
+            study.optimize(zdt(dims, concave), n_trials=motpe_budget)
+            runs.append([list(t.values) for t in study.trials])
+        out["motpe"][name] = runs
     json.dump(out, sys.stdout)
 
 

@@ -21,6 +21,7 @@ export { RandomSampler, type RandomSamplerOptions } from './random.js';
 export { TpeSampler, tpeGamma, tpeWeights, type TpeSamplerOptions } from './tpe.js';
 export { validateSpace } from './space.js';
 export { Nsga2Sampler, type Nsga2SamplerOptions } from './nsga2.js';
+export { hypervolumeWeights, motpeGamma, motpeReferencePoint, motpeSplit, solveHssp } from './motpe.js';
 export { hypervolume, type HypervolumeOptions } from './hypervolume.js';
 export {
   crowdingDistances,
@@ -118,6 +119,7 @@ const OPTION_KINDS: { [N in SamplerName]: Record<keyof SamplerOptionsByName[N], 
     considerMagicClip: 'boolean',
     considerEndpoints: 'boolean',
     multivariate: 'boolean',
+    hypervolumeWeights: 'boolean',
   },
   nsga2: {
     populationSize: 'number',
@@ -156,8 +158,8 @@ export function registerSampler<O>(name: string, factory: (options: O) => Sample
 }
 
 /**
- * True when the named sampler optimises several objectives (reads `modes` and `values`); false for
- * single-objective samplers and for unknown names.
+ * True when the named sampler optimises several objectives (reads `modes` and `values`: `nsga2`, and
+ * `tpe` as MOTPE); false for single-objective samplers and for unknown names.
  */
 export function isMultiObjectiveSampler(name: string): boolean {
   const factory = factories.get(name);

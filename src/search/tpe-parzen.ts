@@ -20,6 +20,11 @@ export interface ParzenOptions {
   readonly considerMagicClip: boolean;
   /** Let the outermost kernels' bandwidths reach the range ends. */
   readonly considerEndpoints: boolean;
+  /**
+   * The observations' weights, one each (before the prior's is added and all are normalised), instead
+   * of `tpeWeights`' ramp: Optuna's `predetermined_weights`, as MOTPE gives its l(x) (./motpe.ts).
+   */
+  readonly weights?: readonly number[];
 }
 
 const EPS = 1e-12;
@@ -36,9 +41,9 @@ export function tpeWeights(n: number): number[] {
   return [...rampValues, ...Array.from({ length: 25 }, () => 1)];
 }
 
-/** Mixture weights of the observations plus the prior, normalised. */
-export function mixtureWeights(n: number, priorWeight: number): number[] {
-  const weights = [...tpeWeights(n), priorWeight];
+/** Mixture weights of the observations (`tpeWeights`, unless given) plus the prior, normalised. */
+export function mixtureWeights(n: number, priorWeight: number, given?: readonly number[]): number[] {
+  const weights = [...(given ?? tpeWeights(n)), priorWeight];
   const total = weights.reduce((s, w) => s + w, 0);
   return weights.map((w) => w / total);
 }
@@ -195,7 +200,7 @@ export class NumericParzen implements ParzenEstimator {
     const minSigma = options.considerMagicClip ? range / Math.min(100, 1 + (n + 1)) : EPS;
     this.mus = [...observations, 0.5 * (low + high)];
     this.sigmas = [...sigmas.map((s) => Math.min(maxSigma, Math.max(minSigma, s))), range];
-    this.weights = mixtureWeights(n, options.priorWeight);
+    this.weights = mixtureWeights(n, options.priorWeight, options.weights);
     this.lo = low - step0 / 2;
     this.hi = high + step0 / 2;
     this.logNorm = this.mus.map((mu, k) =>
@@ -259,7 +264,7 @@ export class CategoricalParzen implements ParzenEstimator {
 
   constructor(observations: readonly number[], nChoices: number, options: ParzenOptions) {
     const n = observations.length;
-    this.weights = mixtureWeights(n, options.priorWeight);
+    this.weights = mixtureWeights(n, options.priorWeight, options.weights);
     const nKernels = n + 1;
     this.kernels = [...observations, -1].map((observed) => {
       const row = Array.from(

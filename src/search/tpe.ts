@@ -6,12 +6,17 @@
  * from the above ones, each a mixture of one kernel per observation plus a prior kernel; 24 candidates
  * are drawn from l and the one maximising l(x)/g(x) (the expected-improvement criterion) is proposed.
  * `multivariate: true` replaces the per-parameter estimators by one joint one (Optuna 5's default;
- * ./tpe-multivariate.ts). The estimators themselves are in ./tpe-parzen.ts.
+ * ./tpe-multivariate.ts). The estimators themselves are in ./tpe-parzen.ts. With several objectives
+ * (`context.modes`) it is Optuna's multi-objective TPE (MOTPE): the split is by Pareto rank and
+ * hypervolume (./motpe.ts), γ(n) = ⌈0.1·n⌉, and l(x) weighs every below trial alike (Optuna 5),
+ * or by hypervolume contribution with `hypervolumeWeights` (Optuna 4.x).
  *
  * Written here: no npm package provides a maintained TPE that runs in workflow code. Pure and
  * workflow-safe (its numerics are in ./math.ts).
  */
 import { drawPoint, validateSpace } from './space.js';
+import { hypervolumeWeights, motpeGamma, motpeSplit } from './motpe.js';
+import { isComplete } from './pareto.js';
 import { jointSpace, sampleJoint } from './tpe-multivariate.js';
 import { argmax, parzenAxis } from './tpe-parzen.js';
 import type { Distribution, FinishedTrial, ParamValue, Sampler, SamplerContext, Uniform } from './types.js';
@@ -27,7 +32,7 @@ export interface TpeSamplerOptions {
   nEiCandidates?: number;
   /** γ(n) = min(⌈gammaFraction·n⌉, gammaMax) trials form the "below" (good) group. @default 0.1 */
   gammaFraction?: number;
-  /** @default 25 */
+  /** @default 25 for one objective; no cap for several (Optuna's `default_gamma_multiobjective`) unless given */
   gammaMax?: number;
   /** Weight of the prior kernel relative to an observation's (before normalisation). @default 1 */
   priorWeight?: number;
@@ -43,6 +48,12 @@ export interface TpeSamplerOptions {
    * @default false
    */
   multivariate?: boolean;
+  /**
+   * With several objectives, weigh l(x)'s below trials by their hypervolume contributions (Optuna
+   * 4.x's MOTPE; ./motpe.ts `hypervolumeWeights`) instead of alike (Optuna 5). Univariate only.
+   * @default false
+   */
+  hypervolumeWeights?: boolean;
 }
 
 const DEFAULTS: Required<TpeSamplerOptions> = {
@@ -54,6 +65,7 @@ const DEFAULTS: Required<TpeSamplerOptions> = {
   considerMagicClip: true,
   considerEndpoints: false,
   multivariate: false,
+  hypervolumeWeights: false,
 };
 
 /** Optuna's `default_gamma`: how many of n finished trials are "below" (good). */
@@ -77,7 +89,11 @@ export function tpeGamma(
  */
 export class TpeSampler implements Sampler {
   readonly name = 'tpe';
+  /** Reads `modes` and `values` when a sweep has several objectives (MOTPE, ./motpe.ts). */
+  readonly multiObjective = true;
   readonly options: Required<TpeSamplerOptions>;
+  /** The cap of γ(n) with several objectives: none unless `gammaMax` was given. */
+  private readonly multiGammaMax: number;
 
   /** @throws SamplerError when an option is out of range. */
   constructor(options: TpeSamplerOptions = {}) {
@@ -103,18 +119,39 @@ export class TpeSampler implements Sampler {
       throw new SamplerError(`tpe: gammaMax must be a positive integer, found ${resolved.gammaMax}`);
     if (!(resolved.priorWeight > 0 && Number.isFinite(resolved.priorWeight)))
       throw new SamplerError(`tpe: priorWeight must be positive, found ${resolved.priorWeight}`);
-    for (const key of ['considerMagicClip', 'considerEndpoints', 'multivariate'] as const)
+    for (const key of [
+      'considerMagicClip',
+      'considerEndpoints',
+      'multivariate',
+      'hypervolumeWeights',
+    ] as const)
       if (typeof resolved[key] !== 'boolean')
         throw new SamplerError(`tpe: ${key} must be true or false, found ${JSON.stringify(resolved[key])}`);
+    if (resolved.multivariate && resolved.hypervolumeWeights)
+      throw new SamplerError('tpe: hypervolumeWeights works with the univariate TPE only; drop one of them');
     this.options = resolved;
+    this.multiGammaMax = options.gammaMax ?? Number.POSITIVE_INFINITY;
   }
 
   /** @throws SamplerError when the space is invalid. */
   ask(context: SamplerContext): Record<string, ParamValue> {
     validateSpace(context.space);
-    const finished = context.trials.filter((t) => !Number.isNaN(t.value));
+    const modes = context.modes !== undefined && context.modes.length > 1 ? context.modes : undefined;
+    const finished = modes
+      ? context.trials.filter((t) => isComplete(t.values, modes.length))
+      : context.trials.filter((t) => !Number.isNaN(t.value));
     if (finished.length < this.options.nStartupTrials) return drawPoint(context.space, context.uniform);
-    const { below, above } = this.split(finished, context.mode);
+    const { below, above } = modes ? this.splitMulti(finished, modes) : this.split(finished, context.mode);
+    // Optuna 5 weighs a multi-objective l(x)'s observations alike, 4.x by hypervolume contribution
+    // (univariate TPE; the joint estimator keeps the ramp, which only differs beyond 25 below trials).
+    const belowWeights = modes
+      ? this.options.hypervolumeWeights
+        ? hypervolumeWeights(
+            below.map((t) => t.values!),
+            modes,
+          )
+        : below.map(() => 1)
+      : undefined;
     const joint = this.options.multivariate
       ? sampleJoint({
           space: Object.fromEntries(
@@ -130,8 +167,27 @@ export class TpeSampler implements Sampler {
     const point: Record<string, ParamValue> = {};
     for (const [name, distribution] of Object.entries(context.space))
       point[name] =
-        name in joint ? joint[name]! : this.sampleParam(name, distribution, below, above, context.uniform);
+        name in joint
+          ? joint[name]!
+          : this.sampleParam(name, distribution, below, above, context.uniform, belowWeights);
     return point;
+  }
+
+  /** MOTPE's split (./motpe.ts): the ⌈γ·n⌉ best by Pareto rank and hypervolume, each group in trial order. */
+  private splitMulti(
+    trials: readonly FinishedTrial[],
+    modes: readonly SamplerContext['mode'][],
+  ): { below: FinishedTrial[]; above: FinishedTrial[] } {
+    const nBelow = motpeGamma(trials.length, this.options.gammaFraction, this.multiGammaMax);
+    const isBelow = motpeSplit(
+      trials.map((t) => t.values!),
+      modes,
+      nBelow,
+    );
+    return {
+      below: trials.filter((_, i) => isBelow[i]),
+      above: trials.filter((_, i) => !isBelow[i]),
+    };
   }
 
   /** The best γ(n) trials and the rest, each in trial order (oldest first, for the weights). */
@@ -162,6 +218,7 @@ export class TpeSampler implements Sampler {
     below: readonly FinishedTrial[],
     above: readonly FinishedTrial[],
     uniform: Uniform,
+    belowWeights?: readonly number[],
   ): ParamValue {
     const axis = parzenAxis(distribution);
     const observe = (trials: readonly FinishedTrial[]) =>
@@ -169,7 +226,9 @@ export class TpeSampler implements Sampler {
         const x = axis.internal(t.params[name]);
         return x === undefined ? [] : [x];
       });
-    const l = axis.estimator(observe(below), this.options);
+    // l's weights (MOTPE) go with the below trials that have a value for this parameter.
+    const weights = belowWeights?.filter((_, i) => axis.internal(below[i]!.params[name]) !== undefined);
+    const l = axis.estimator(observe(below), { ...this.options, weights });
     const g = axis.estimator(observe(above), this.options);
     const candidates = Array.from({ length: this.options.nEiCandidates }, () => l.sample(uniform));
     return axis.external(argmax(candidates, (x) => l.logPdf(x) - g.logPdf(x)));

@@ -1,6 +1,6 @@
 /**
  * Semantic checks of a multi-objective spec (`objectives: [{ metric, mode }, …]`): a sampler sweep
- * needs a sampler that reads several objectives (NSGA-II), pruners rank trials on one metric so they
+ * needs a sampler that reads several objectives (TPE as MOTPE, NSGA-II), pruners rank trials on one metric so they
  * refuse the sweep, each metric appears once, and `objective` (if also given) is one of them. Each
  * problem carries its YAML path, so the loader reports the field and its line.
  */

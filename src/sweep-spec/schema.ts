@@ -131,7 +131,7 @@ export interface SweepSpec {
   objective: Objective;
   /**
    * A multi-objective sweep's objectives (two or more; `objective` is then the first unless given):
-   * the sampler must be a multi-objective one (`nsga2`), the report shows the Pareto front.
+   * the sampler must be a multi-objective one (`tpe`, as MOTPE, or `nsga2`), the report shows the Pareto front.
    */
   objectives?: Objective[];
   /** Report plug-in that adds a study's claims to the report, by name (e.g. `conv-study`); none when omitted. */

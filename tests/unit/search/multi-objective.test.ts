@@ -112,9 +112,10 @@ const unit: Distribution = { kind: 'uniform', low: 0, high: 1 };
 const SPACE5 = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x${i}`, unit]));
 
 describe('the NSGA-II sampler', () => {
-  it('is registered as the multi-objective sampler', () => {
+  it('is registered as a multi-objective sampler (as is tpe: MOTPE with several objectives)', () => {
     expect(isMultiObjectiveSampler('nsga2')).toBe(true);
-    expect(isMultiObjectiveSampler('tpe')).toBe(false);
+    expect(isMultiObjectiveSampler('tpe')).toBe(true);
+    expect(isMultiObjectiveSampler('random')).toBe(false);
     expect(isMultiObjectiveSampler('nope')).toBe(false);
     expect(createSampler('nsga2', { populationSize: 10 })).toBeInstanceOf(Nsga2Sampler);
   });
@@ -212,8 +213,8 @@ ${extra}`;
   });
 
   it('refuses a single-objective sampler in one line naming the field and its YAML line', () => {
-    expect(problemsOf(specText('tpe'))).toEqual([
-      "pareto.yaml:9:11: variants.sampler.name: sampler 'tpe' optimises one objective, but the spec has 2 objectives (test_accuracy (max), param_count (min)): use name: nsga2, or give one 'objective'",
+    expect(problemsOf(specText('random'))).toEqual([
+      "pareto.yaml:9:11: variants.sampler.name: sampler 'random' optimises one objective, but the spec has 2 objectives (test_accuracy (max), param_count (min)): use name: tpe or nsga2, or give one 'objective'",
     ]);
   });
 
