@@ -50,11 +50,21 @@ export { defineExperiment, experimentSpec } from './experiment.js';
 export type { Experiment, ExperimentDefinition, ModuleReference } from './experiment.js';
 export type { RunSweepOptions, SweepRun } from './sweeps.js';
 export type { RunTrialDataset, RunTrialOptions } from './trial.js';
+export type {
+  CostEstimate,
+  CostMatch,
+  EstimateCostOptions,
+  GroupCost,
+  PlanCost,
+  SecondsRange,
+  StoredEstimate,
+} from './cost.js';
 
 // The running side (Temporal, TF.js, reports) loads on first use, so that a trainable module importing
 // `defineTrainable` from here stays cheap to load in every training thread.
 import type * as Sweeps from './sweeps.js';
 import type * as Trials from './trial.js';
+import type * as Cost from './cost.js';
 import type * as Callbacks from '../../training/fit/callback.js';
 import type { ReportFormat } from '../../reporting/analysis/report.js';
 import type { SweepReport as Report } from '../../reporting/analysis/report-types.js';
@@ -71,6 +81,17 @@ export async function resumeSweep(
   ...args: Parameters<typeof Sweeps.resumeSweep>
 ): ReturnType<typeof Sweeps.resumeSweep> {
   return (await import('./sweeps.js')).resumeSweep(...args);
+}
+
+/**
+ * Estimates a sweep's wall time and trial-hours before it runs, as `seedsweep plan` does (from earlier
+ * finished trials in a running tracking server; `probe: true` times unmatched groups here); see
+ * {@link Cost.estimateCost}.
+ */
+export async function estimateCost(
+  ...args: Parameters<typeof Cost.estimateCost>
+): ReturnType<typeof Cost.estimateCost> {
+  return (await import('./cost.js')).estimateCost(...args);
 }
 
 /** The report of a sweep (id or name) from the tracker; with `format`, rendered as text. */

@@ -29,6 +29,8 @@ import type { SweepSpec } from '../../sweep-spec/schema.js';
 import { UserError } from '../../core/common/errors.js';
 import { checkTrackingServer } from '../setup/tracking-check.js';
 import { warmStartAtSubmission } from '../../temporal/client/warm-start.js';
+import { submissionEstimate } from '../../temporal/client/cost-outcome.js';
+import type { StoredEstimate } from '../../reporting/cost/format.js';
 import { experimentSpec, isExperiment, type Experiment } from './experiment.js';
 import { checkSpecObject } from './spec-object.js';
 
@@ -51,13 +53,18 @@ export interface SweepRun {
   summary?: SweepSummary;
   /** A warm start's earlier sweeps: one line each, the trials used and skipped (absent without one). */
   warmStart?: string[];
+  /**
+   * The cost estimated at submission from earlier trials in a running tracking server, as the CLI's
+   * `run` keeps it with the sweep (`status` compares it with the actual); absent when nothing matched.
+   */
+  costEstimate?: StoredEstimate;
 }
 
 /**
  * The validated spec of what `runSweep` was given. A spec object is checked like a file (see
  * spec-object.ts), never trusted: it becomes a Temporal payload and every trial key.
  */
-async function specOf(
+export async function specOf(
   source: Experiment | SweepSpec | string,
   overrides: readonly string[],
 ): Promise<SweepSpec> {
@@ -111,6 +118,11 @@ export async function runSweep(
     ...(typeof source === 'string' ? { specFile: source } : {}),
     overrides: options.overrides ?? [],
   });
+  const cost = await submissionEstimate({
+    spec,
+    datasetFingerprint,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
   const session = await openTemporalSession();
   try {
     const { sweepId } = await submitSweep({
@@ -118,8 +130,12 @@ export async function runSweep(
       spec,
       datasetFingerprint,
       ...(warm ? { warmStart: warm.history } : {}),
+      ...(cost.stored ? { costEstimate: cost.stored } : {}),
     });
-    const used = warm ? { warmStart: warm.lines } : {};
+    const used = {
+      ...(warm ? { warmStart: warm.lines } : {}),
+      ...(cost.stored ? { costEstimate: cost.stored } : {}),
+    };
     if (options.detach) return { sweepId, trials, ...used };
     return { sweepId, trials, ...used, summary: await follow(session, sweepId, options) };
   } finally {

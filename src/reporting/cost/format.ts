@@ -146,18 +146,34 @@ export interface CostOutcome {
   trained: number;
 }
 
-/** Where `actual` falls against `range`: inside, below or above. */
-function against(actual: number, range: SecondsRange): string {
-  if (actual < range.low) return 'below the range';
-  if (actual > range.high) return 'above the range';
-  return 'within the range';
+/** Where an actual figure falls against an estimated range. */
+export type CostPosition = 'below' | 'within' | 'above';
+
+export function costPosition(actual: number, range: SecondsRange): CostPosition {
+  if (actual < range.low) return 'below';
+  if (actual > range.high) return 'above';
+  return 'within';
 }
 
 /**
- * The summary line comparing the estimate made at submission with what happened. The estimate counts
- * every planned trial; when fewer were trained (reused, failed, stopped), its trial-hours are scaled to
- * the trials trained, and it says so.
+ * The estimate's trial seconds for the trials trained: it counts every planned trial, so when fewer
+ * (reused, failed, stopped) or more were trained, it is scaled to them (`scale` ≠ 1 then).
  */
+export function scaledTrialSeconds(
+  estimate: StoredEstimate,
+  trained: number,
+): { range: SecondsRange; scale: number } {
+  const scale =
+    estimate.estimatedTrials > 0 && trained !== estimate.estimatedTrials
+      ? trained / estimate.estimatedTrials
+      : 1;
+  return {
+    range: { low: estimate.trialSeconds.low * scale, high: estimate.trialSeconds.high * scale },
+    scale,
+  };
+}
+
+/** The summary line comparing the estimate made at submission with what happened. */
 export function formatCostComparison(estimate: StoredEstimate | undefined, outcome: CostOutcome): string {
   const actualTrial =
     outcome.trialSeconds === undefined
@@ -165,17 +181,13 @@ export function formatCostComparison(estimate: StoredEstimate | undefined, outco
       : `, ${hours(outcome.trialSeconds)} trial-hours over ${outcome.trained} trained trial(s)`;
   const actual = `wall ${duration(outcome.wallSeconds)}${actualTrial}`;
   if (!estimate) return `cost: ${actual} (no estimate was made at submission)`;
-  const scale =
-    estimate.estimatedTrials > 0 && outcome.trained !== estimate.estimatedTrials
-      ? outcome.trained / estimate.estimatedTrials
-      : 1;
-  const trialRange = { low: estimate.trialSeconds.low * scale, high: estimate.trialSeconds.high * scale };
+  const { range: trialRange, scale } = scaledTrialSeconds(estimate, outcome.trained);
   const trialPart =
     outcome.trialSeconds === undefined
       ? ''
-      : `; trial-hours ${hours(outcome.trialSeconds)} vs ${hoursRange(trialRange)}${scale === 1 ? '' : ` (the estimate of ${estimate.estimatedTrials} trial(s) scaled to the ${outcome.trained} trained)`}, ${against(outcome.trialSeconds, trialRange)}`;
+      : `; trial-hours ${hours(outcome.trialSeconds)} vs ${hoursRange(trialRange)}${scale === 1 ? '' : ` (the estimate of ${estimate.estimatedTrials} trial(s) scaled to the ${outcome.trained} trained)`}, ${costPosition(outcome.trialSeconds, trialRange)} the range`;
   return (
     `cost: estimated at submission wall ${durationRange(estimate.wallSeconds)}, ${hoursRange(estimate.trialSeconds)} trial-hours; ` +
-    `actual wall ${duration(outcome.wallSeconds)} (start-up and report included), ${against(outcome.wallSeconds, estimate.wallSeconds)}${trialPart}`
+    `actual wall ${duration(outcome.wallSeconds)} (start-up and report included), ${costPosition(outcome.wallSeconds, estimate.wallSeconds)} the range${trialPart}`
   );
 }

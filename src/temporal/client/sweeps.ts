@@ -15,7 +15,7 @@ import {
 import { UserError } from '../../core/common/errors.js';
 import { badAnswer, temporalCall } from './temporal-errors.js';
 import type { SweepSpec } from '../../sweep-spec/schema.js';
-import type { StoredEstimate } from '../../reporting/cost/format.js';
+import { isStoredEstimate, type StoredEstimate } from '../../reporting/cost/format.js';
 import { canonicalJson } from '../../sweep-spec/keys.js';
 import { configuredTaskQueues } from '../shared/queue-prefix.js';
 import {
@@ -419,6 +419,7 @@ export async function resumeSweep(options: {
       client.workflow.getHandle(sweepId).terminate('seedsweep resume: replaced by a new run'),
     );
   }
+  const carried = (info.memo as Partial<SweepMemo> | undefined)?.costEstimate;
   // Same spec, queues and settings; no carried state (the tracker says what finished) and no fault injection.
   const started = await submitSweep({
     client,
@@ -429,6 +430,8 @@ export async function resumeSweep(options: {
     ...(input.reportDir ? { reportDir: input.reportDir } : {}),
     // The warm history read when the sweep was submitted: a resumed sweep starts from the same one.
     ...(input.warmStart ? { warmStart: input.warmStart } : {}),
+    // The cost estimated at submission: the new run's memo keeps it, so status and the summary compare with it.
+    ...(isStoredEstimate(carried) ? { costEstimate: carried } : {}),
     ...(input.maxHistoryEventsBeforeContinue
       ? { maxHistoryEventsBeforeContinue: input.maxHistoryEventsBeforeContinue }
       : {}),

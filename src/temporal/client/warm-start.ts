@@ -31,12 +31,17 @@ export const MAX_WARM_START_CONFIGURATIONS = 10_000;
 export interface WarmSource {
   /** The sweep id or name as listed. */
   ref: string;
+  /** Its sweep id, when the lookup resolved one. */
+  sweepId?: string;
   records: readonly TrialRecord[];
 }
 
 /** What a listed sweep gave: its trials used and skipped (with why, by reason). */
 export interface WarmSourceCount {
+  /** The sweep id or name as listed. */
   ref: string;
+  /** Its sweep id, when the lookup resolved one. */
+  sweepId?: string;
   used: number;
   configurations: number;
   skipped: number;
@@ -140,7 +145,14 @@ export function warmHistoryOf(
   sources.forEach((source, i) => {
     // Configuration → the objective values of its seeds (mean taken below), in first-seen order.
     const groups = new Map<string, { params: (ParamValue | null)[]; values: number[][] }>();
-    const count: WarmSourceCount = { ref: source.ref, used: 0, configurations: 0, skipped: 0, reasons: {} };
+    const count: WarmSourceCount = {
+      ref: source.ref,
+      ...(source.sweepId !== undefined ? { sweepId: source.sweepId } : {}),
+      used: 0,
+      configurations: 0,
+      skipped: 0,
+      reasons: {},
+    };
     for (const record of source.records) {
       const row = rowOf(spec, record, metrics);
       if ('skip' in row) {
@@ -191,6 +203,35 @@ export function warmStartLines(counts: readonly WarmSourceCount[]): string[] {
   });
 }
 
+/** What reading a warm start's earlier sweeps gave: the workflow's history, the lines shown, the counts. */
+export interface WarmStartRead {
+  history: WarmStartHistory;
+  /** One line per listed sweep ({@link warmStartLines}). */
+  lines: string[];
+  counts: WarmSourceCount[];
+}
+
+/** A warm start as `run --json` prints it (`warmStart`). */
+export interface WarmStartJson {
+  /** Per listed sweep: the id or name as listed (`ref`), its id when resolved, trials used and skipped (with why). */
+  sweeps: WarmSourceCount[];
+  /** Earlier configurations passed to the sampler (each the mean over its seeds). */
+  configurations: number;
+  /** Configurations the spec lists to try first (`warm_start.trials`). */
+  listedTrials: number;
+}
+
+/** The `warmStart` of `run --json`; undefined for a spec without a warm start. */
+export function warmStartJson(spec: SweepSpec, read: WarmStartRead | undefined): WarmStartJson | undefined {
+  const warm = spec.variants.sampler?.warmStart;
+  if (!warm) return undefined;
+  return {
+    sweeps: read?.counts ?? [],
+    configurations: read?.history.trials.length ?? 0,
+    listedTrials: warm.trials.length,
+  };
+}
+
 /**
  * Reads the finished trials of the sweeps a sampler's `warm_start.sweeps` lists (ids or names, as
  * `seedsweep report` finds them) and makes the workflow's history. Undefined when the spec lists none.
@@ -200,7 +241,7 @@ export async function readWarmStart(options: {
   spec: SweepSpec;
   lookup: SweepLookup;
   origin?: SpecOrigin;
-}): Promise<{ history: WarmStartHistory; lines: string[] } | undefined> {
+}): Promise<WarmStartRead | undefined> {
   const { spec, lookup } = options;
   const refs = spec.variants.sampler?.warmStart?.sweeps ?? [];
   if (refs.length === 0) return undefined;
@@ -208,7 +249,12 @@ export async function readWarmStart(options: {
   const sources: WarmSource[] = [];
   for (const [i, ref] of refs.entries()) {
     try {
-      sources.push({ ref, records: (await loadSweep(lookup, ref)).records });
+      const loaded = await loadSweep(lookup, ref);
+      sources.push({
+        ref,
+        ...(loaded.sweepId !== undefined ? { sweepId: loaded.sweepId } : {}),
+        records: loaded.records,
+      });
     } catch (error) {
       if (!(error instanceof UserError) || error.code !== 'E_SWEEP_NOT_FOUND') throw error;
       throw new SpecError(origin.file, [
@@ -221,7 +267,7 @@ export async function readWarmStart(options: {
     }
   }
   const { history, counts } = warmHistoryOf(spec, sources, origin);
-  return { history, lines: warmStartLines(counts) };
+  return { history, lines: warmStartLines(counts), counts };
 }
 
 /**
@@ -234,7 +280,7 @@ export async function warmStartAtSubmission(options: {
   specFile?: string;
   /** The `--set` overrides the spec was loaded with: one that sets the warm start leaves the file's lines out. */
   overrides?: readonly string[];
-}): Promise<{ history: WarmStartHistory; lines: string[] } | undefined> {
+}): Promise<WarmStartRead | undefined> {
   const { spec, specFile } = options;
   if ((spec.variants.sampler?.warmStart?.sweeps ?? []).length === 0) return undefined;
   let origin: SpecOrigin = { file: spec.name };

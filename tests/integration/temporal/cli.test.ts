@@ -81,6 +81,10 @@ describe('seedsweep run / status / list / cancel / resume', () => {
     expect(summary.report?.records).toBe(4);
     expect(summary.report?.files.some((f) => f.endsWith('.html'))).toBe(true);
     for (const file of summary.report?.files ?? []) expect(existsSync(file)).toBe(true);
+    // --json also carries the cost: the estimate made at submission (null when none) and the comparison.
+    const cost = summary as SweepSummary & { costEstimate: unknown; costComparison?: { trained: number } };
+    expect(cost).toHaveProperty('costEstimate');
+    expect(cost.costComparison?.trained).toBe(4);
 
     const status = JSON.parse(
       (await seedsweep(['status', summary.sweepId, '--json'], env)).stdout,
@@ -141,6 +145,8 @@ describe('seedsweep run / status / list / cancel / resume', () => {
     expect(summary.sweepId).toBe(sweepId);
     expect(summary.status).toBe('completed');
     expect(summary.counts).toMatchObject({ total: 6, finished: 6 });
+    // The cost over the sweep's runs (the stuck one and this one), against the first run's estimate.
+    expect(summary).toMatchObject({ costComparison: { trained: 6 } });
 
     const unknown = await seedsweep(['status', 'no-such-sweep'], env);
     expect(unknown.code).toBe(2);

@@ -403,23 +403,14 @@ async function planCostOf(options: {
   options: PlanOptions;
 }): Promise<{ json: PlanCost; text: string }> {
   const { spec, fingerprint } = options;
-  const { withResolvedBackend } = await import('../../../temporal/client/sweep-backend.js');
-  const { planCost } = await import('../../../reporting/cost/plan-cost.js');
-  const { stateDir } = await import('../../../core/common/paths.js');
-  const os = await import('node:os');
-  const threads = parseThreads(options.options.threads) ?? os.availableParallelism();
-  const { costPlanTrials } = await import('../../../reporting/cost/plan-trials.js');
-  const resolved = withResolvedBackend(spec);
-  const trials = costPlanTrials({ spec: resolved, datasetFingerprint: fingerprint });
-  const backend = resolved.backend ?? 'wasm';
+  const { estimateSpecCost } = await import('../../../temporal/client/cost-outcome.js');
   const probed = options.options.probe === true;
-  const cost = await planCost({
-    trials,
-    specConcurrency: spec.concurrency,
-    threads,
-    stateDir: stateDir(),
+  const threads = parseThreads(options.options.threads);
+  const { cost, backend } = await estimateSpecCost({
+    spec,
+    datasetFingerprint: fingerprint,
     probe: probed,
-    backend,
+    ...(threads !== undefined ? { threads } : {}),
     ...(options.options.json
       ? {}
       : { onProbe: (label: string) => process.stderr.write(`probing ${label || 'the trainable'}…\n`) }),

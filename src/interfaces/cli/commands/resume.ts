@@ -43,6 +43,8 @@ export function register(program: Command): void {
             sweepId,
             ...(threads !== undefined ? { threads } : {}),
             ...(flags.json ? { json: true } : {}),
+            // The estimate the original run made (resume carries it in the memo) against all runs' time.
+            cost: { resumed: true },
           });
         } finally {
           await session.close();

@@ -64,13 +64,21 @@ export function register(program: Command): void {
         const warm = await warmStartAtSubmission({ spec, specFile, overrides });
         if (!flags.json) for (const line of warm?.lines ?? []) info(line);
         // The cost estimate (from a tracking server already running): shown now, kept in the sweep's memo.
-        const { submissionEstimate } = await import('../../../temporal/client/cost-outcome.js');
+        const { costEstimateJson, submissionEstimate } =
+          await import('../../../temporal/client/cost-outcome.js');
         const cost = await submissionEstimate({
           spec,
           datasetFingerprint: fingerprint,
           ...(threads !== undefined ? { threads } : {}),
         });
         if (!flags.json && cost.line !== undefined) info(cost.line);
+        // --json: the same as fields (null: no estimate was made); docs/sweep-spec.md lists them.
+        const { warmStartJson } = await import('../../../temporal/client/warm-start.js');
+        const warmJson = warmStartJson(spec, warm);
+        const jsonFields = {
+          ...(warmJson ? { warmStart: warmJson } : {}),
+          costEstimate: cost.stored ? costEstimateJson(cost.stored) : null,
+        };
         const session = await openTemporalSession();
         try {
           const submittedAt = Date.now();
@@ -86,7 +94,7 @@ export function register(program: Command): void {
               `sweep ${sweepId}: ${planned} trial(s) planned; Temporal ${session.settings.address}${session.settings.embedded ? ' (local dev server)' : ''}`,
             );
           if (flags.detach) {
-            if (flags.json) printJson({ sweepId, runId, trials: planned });
+            if (flags.json) printJson({ sweepId, runId, trials: planned, ...jsonFields });
             else
               info(`submitted; follow it with 'seedsweep status ${sweepId}' (workers: 'seedsweep worker').`);
             return;
@@ -95,7 +103,7 @@ export function register(program: Command): void {
             session,
             sweepId,
             ...(threads !== undefined ? { threads } : {}),
-            ...(flags.json ? { json: true } : {}),
+            ...(flags.json ? { json: true, extra: warmJson ? { warmStart: warmJson } : {} } : {}),
             cost: { sweepName: spec.name, submittedAt, ...(cost.stored ? { estimate: cost.stored } : {}) },
           });
         } finally {

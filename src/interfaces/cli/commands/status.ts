@@ -118,7 +118,23 @@ export function register(program: Command): void {
           },
         });
         if (status.progress) checkPageInRange(sweepId, status.progress);
-        if (flags.json) return printJson(status);
+        // The cost estimated at submission (kept in the sweep's memo), against what a completed sweep took.
+        const outcome = await import('../../../temporal/client/cost-outcome.js');
+        const cost =
+          flags.json || status.summary
+            ? await outcome.costForStatus({
+                client: session.client,
+                sweepId,
+                sweepName: status.sweepName,
+                completed: status.summary !== undefined,
+              })
+            : undefined;
+        if (flags.json)
+          return printJson({
+            ...status,
+            costEstimate: cost?.estimate ? outcome.costEstimateJson(cost.estimate) : null,
+            ...(cost?.comparison ? { costComparison: cost.comparison } : {}),
+          });
         const out: string[] = [
           `sweep ${status.sweepId} (${status.sweepName}): ${status.status}, started ${status.startTime}${status.closeTime ? `, closed ${status.closeTime}` : ''}`,
         ];
@@ -133,14 +149,7 @@ export function register(program: Command): void {
         if (status.summary) {
           const { summaryText } = await import('../../../temporal/client/print-summary.js');
           process.stdout.write(summaryText(status.summary));
-          // The cost estimated at submission (kept in the sweep's memo) against what the sweep took.
-          const { comparisonForStatus } = await import('../../../temporal/client/cost-outcome.js');
-          const cost = await comparisonForStatus({
-            client: session.client,
-            sweepId,
-            sweepName: status.sweepName,
-          });
-          if (cost !== undefined) process.stdout.write(`${cost}\n`);
+          if (cost?.comparison) process.stdout.write(`${cost.comparison.line}\n`);
         }
       } finally {
         await session.close();

@@ -7,55 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PACKAGE_ROOT } from '../../../../src/core/common/paths.js';
-import type { PlannedTrial, TrialRecord } from '../../../../src/core/domain/trial.js';
 import { fingerprintDataset } from '../../../../src/datasets/plugins.js';
 import { expandSweep } from '../../../../src/sweep-spec/expand.js';
 import { loadSweepSpec } from '../../../../src/sweep-spec/load.js';
 import { withResolvedBackend } from '../../../../src/temporal/client/sweep-backend.js';
 import { FakeMlflowServer } from '../../tracking/fake-mlflow-server.js';
+import { earlierExperiment, earlierTrialRun } from '../../reporting/cost/earlier-trials.js';
 import { runCliInProcess } from './run-cli.js';
 
 const KERNEL = path.join(PACKAGE_ROOT, 'sweeps', 'tests', 'tiny-kernel-size.yaml');
 
 let mlflow: FakeMlflowServer;
 let stateDir: string;
-
-async function call(endpoint: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${mlflow.uri}/api/2.0/mlflow/${endpoint}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
-
-/** A finished (or failed) trial run of an earlier sweep whose epochs took `epochSeconds`. */
-async function earlierRun(
-  experimentId: string,
-  trial: PlannedTrial,
-  epochSeconds: number[],
-  status = 'FINISHED',
-): Promise<void> {
-  const epochs = epochSeconds.map((s, i) => ({ epoch: i + 1, testAccuracy: 0.5, epochSeconds: s }));
-  const record: TrialRecord = {
-    ...trial,
-    sweepId: 'earlier',
-    result: { epochs, final: epochs.at(-1)!, backend: { name: 'wasm', version: '4' }, resumedFromEpoch: 0 },
-  };
-  const tags = {
-    'seedsweep.role': 'trial',
-    'seedsweep.sweep_id': 'earlier',
-    'seedsweep.trial_key': trial.trialKey,
-    'seedsweep.group_key': trial.groupKey,
-    'seedsweep.record': JSON.stringify(record),
-  };
-  const created = (await call('runs/create', {
-    experiment_id: experimentId,
-    start_time: Date.now(),
-    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-  })) as { run: { info: { run_id: string } } };
-  await call('runs/update', { run_id: created.run.info.run_id, status, end_time: Date.now() });
-}
 
 beforeAll(async () => {
   mlflow = await new FakeMlflowServer().start();
@@ -65,13 +28,17 @@ beforeAll(async () => {
   const trials = expandSweep({ spec, datasetFingerprint: await fingerprintDataset(spec.dataset) });
   const k3 = trials.filter((t) => t.groupLabel === 'kernel_size=3');
   const k5 = trials.filter((t) => t.groupLabel === 'kernel_size=5');
-  const { experiment_id: experimentId } = (await call('experiments/create', { name: 'earlier' })) as {
-    experiment_id: string;
-  };
-  await earlierRun(experimentId, k3[0]!, [1, 3]);
-  await earlierRun(experimentId, k3[1]!, [1, 3]);
-  await earlierRun(experimentId, k3[0]!, [500, 500], 'FAILED'); // not finished: no basis
-  await earlierRun(experimentId, k5[0]!, [10, 10]);
+  const experimentId = await earlierExperiment(mlflow.uri);
+  await earlierTrialRun({ uri: mlflow.uri, experimentId, trial: k3[0]!, epochSeconds: [1, 3] });
+  await earlierTrialRun({ uri: mlflow.uri, experimentId, trial: k3[1]!, epochSeconds: [1, 3] });
+  await earlierTrialRun({
+    uri: mlflow.uri,
+    experimentId,
+    trial: k3[0]!,
+    epochSeconds: [500, 500],
+    status: 'FAILED',
+  }); // not finished: no basis
+  await earlierTrialRun({ uri: mlflow.uri, experimentId, trial: k5[0]!, epochSeconds: [10, 10] });
 });
 
 afterAll(async () => {
